@@ -1,0 +1,57 @@
+package org.sparkgrad.engine;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.concurrent.ConcurrentHashMap;
+import org.sparkgrad.engine.backend.Backend;
+import org.sparkgrad.engine.backend.BackendProvider;
+import org.sparkgrad.engine.backend.CpuBackend;
+
+/**
+ * Finds the backend for a device. The CPU is built in; other device types come from
+ * {@link BackendProvider}s on the class path (ServiceLoader), so {@code engine} needs no GPU library.
+ */
+public final class Devices {
+    private static final Map<Device, Backend> BACKENDS = new ConcurrentHashMap<>();
+
+    private Devices() {
+    }
+
+    /** The backend of a device, or an error saying why it cannot be used. */
+    public static Backend backend(Device device) {
+        if (device.equals(Device.CPU)) {
+            return CpuBackend.INSTANCE;
+        }
+        return BACKENDS.computeIfAbsent(device, d -> find(d).orElseThrow(() -> new IllegalStateException(
+                "No backend for device " + d + ": no " + BackendProvider.class.getSimpleName() + " for '" + d.type()
+                        + "' on the class path could open it (for CUDA, add the gpu-worker module and check the log "
+                        + "for why the GPU was not usable)")));
+    }
+
+    /** Whether a CUDA device can be used in this JVM. */
+    public static boolean cudaAvailable() {
+        return find(Device.cuda(0)).isPresent();
+    }
+
+    /** A CUDA device when one is usable, else the CPU. */
+    public static Device auto() {
+        return cudaAvailable() ? Device.cuda(0) : Device.CPU;
+    }
+
+    private static Optional<Backend> find(Device device) {
+        Backend known = BACKENDS.get(device);
+        if (known != null) {
+            return Optional.of(known);
+        }
+        for (BackendProvider p : ServiceLoader.load(BackendProvider.class)) {
+            if (p.deviceType().equals(device.type())) {
+                Optional<Backend> b = p.backend(device.index());
+                if (b.isPresent()) {
+                    return b;
+                }
+            }
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,161 @@
+package org.sparkgrad.engine;
+
+/** mm, mv, dot, bmm and matmul's dispatch: forward and vector-Jacobian product side by side. */
+final class LinalgOps {
+    private LinalgOps() {
+    }
+
+    private static Tensor as3d(Tensor m) {
+        return m.viewRaw(new int[] {1, m.size(0), m.size(1)}, new int[] {0, m.strides()[0], m.strides()[1]},
+                m.storageOffset());
+    }
+
+    static Tensor mm(Tensor a, Tensor b) {
+        if (a.dim() != 2) {
+            throw new IllegalArgumentException("self must be a matrix, got " + a.dim() + "-d tensor " + Shapes.str(a.shapeRef()));
+        }
+        if (b.dim() != 2) {
+            throw new IllegalArgumentException("mat2 must be a matrix, got " + b.dim() + "-d tensor " + Shapes.str(b.shapeRef()));
+        }
+        if (a.size(1) != b.size(0)) {
+            throw new IllegalArgumentException("mat1 and mat2 shapes cannot be multiplied (" + Shapes.times(a.shapeRef())
+                    + " and " + Shapes.times(b.shapeRef()) + ")");
+        }
+        Tensor out = Kernels.bmm(as3d(a), as3d(b)).viewRaw(new int[] {a.size(0), b.size(1)});
+        OpNode n = OpNode.record("MmBackward0", a, b);
+        if (n == null) {
+            return out;
+        }
+        SavedTensor sa = n.needsInputGrad(1) ? n.save(a) : null;
+        SavedTensor sb = n.needsInputGrad(0) ? n.save(b) : null;
+        return n.finish(out, g -> new Tensor[] {
+            sb == null ? null : g[0].mm(sb.unpack().t()),
+            sa == null ? null : sa.unpack().t().mm(g[0])});
+    }
+
+    static Tensor mv(Tensor a, Tensor v) {
+        if (a.dim() != 2 || v.dim() != 1) {
+            throw new IllegalArgumentException("vector + matrix @ vector expected, got " + a.dim() + ", " + v.dim());
+        }
+        if (a.size(1) != v.size(0)) {
+            throw new IllegalArgumentException("size mismatch, got input (" + a.size(0) + "), mat (" + Shapes.times(a.shapeRef())
+                    + "), vec (" + v.size(0) + ")");
+        }
+        Tensor col = v.viewRaw(new int[] {1, v.size(0), 1}, new int[] {0, v.strides()[0], 1}, v.storageOffset());
+        Tensor out = Kernels.bmm(as3d(a), col).viewRaw(new int[] {a.size(0)});
+        OpNode n = OpNode.record("MvBackward0", a, v);
+        if (n == null) {
+            return out;
+        }
+        SavedTensor sa = n.needsInputGrad(1) ? n.save(a) : null;
+        SavedTensor sv = n.needsInputGrad(0) ? n.save(v) : null;
+        return n.finish(out, g -> new Tensor[] {
+            sv == null ? null : g[0].unsqueeze(1).mul(sv.unpack().unsqueeze(0)),
+            sa == null ? null : sa.unpack().t().mv(g[0])});
+    }
+
+    static Tensor dot(Tensor u, Tensor v) {
+        if (u.dim() != 1 || v.dim() != 1) {
+            throw new IllegalArgumentException("1D tensors expected, but got " + u.dim() + "D and " + v.dim() + "D tensors");
+        }
+        if (u.size(0) != v.size(0)) {
+            throw new IllegalArgumentException("inconsistent tensor size, expected tensor [" + u.size(0)
+                    + "] and src [" + v.size(0) + "] to have the same number of elements, but got " + u.size(0) + " and "
+                    + v.size(0) + " elements respectively");
+        }
+        Tensor row = u.viewRaw(new int[] {1, 1, u.size(0)}, new int[] {0, 1, u.strides()[0]}, u.storageOffset());
+        Tensor col = v.viewRaw(new int[] {1, v.size(0), 1}, new int[] {0, v.strides()[0], 1}, v.storageOffset());
+        Tensor out = Kernels.bmm(row, col).viewRaw(new int[0]);
+        OpNode n = OpNode.record("DotBackward0", u, v);
+        if (n == null) {
+            return out;
+        }
+        SavedTensor su = n.needsInputGrad(1) ? n.save(u) : null;
+        SavedTensor sv = n.needsInputGrad(0) ? n.save(v) : null;
+        return n.finish(out, g -> new Tensor[] {
+            sv == null ? null : sv.unpack().mul(g[0]),
+            su == null ? null : su.unpack().mul(g[0])});
+    }
+
+    static Tensor bmm(Tensor a, Tensor b) {
+        if (a.dim() != 3 || b.dim() != 3) {
+            throw new IllegalArgumentException("batch1 and batch2 must be 3D tensors, got " + a.dim() + "D and " + b.dim() + "D");
+        }
+        if (a.size(0) != b.size(0) || a.size(2) != b.size(1)) {
+            throw new IllegalArgumentException("Expected size for first two dimensions of batch2 tensor to be: ["
+                    + a.size(0) + ", " + a.size(2) + "] but got: [" + b.size(0) + ", " + b.size(1) + "].");
+        }
+        Tensor out = Kernels.bmm(a, b);
+        OpNode n = OpNode.record("BmmBackward0", a, b);
+        if (n == null) {
+            return out;
+        }
+        SavedTensor sa = n.needsInputGrad(1) ? n.save(a) : null;
+        SavedTensor sb = n.needsInputGrad(0) ? n.save(b) : null;
+        return n.finish(out, g -> new Tensor[] {
+            sb == null ? null : g[0].bmm(sb.unpack().transpose(1, 2)),
+            sa == null ? null : sa.unpack().transpose(1, 2).bmm(g[0])});
+    }
+
+    /** PyTorch's matmul: dot, mv, mm, vector-matrix, and broadcast batched products. */
+    static Tensor matmul(Tensor a, Tensor b) {
+        int da = a.dim();
+        int db = b.dim();
+        if (da == 0 || db == 0) {
+            throw new IllegalArgumentException("both arguments to matmul need to be at least 1D, but they are " + da
+                    + "D and " + db + "D");
+        }
+        if (da == 1 && db == 1) {
+            return dot(a, b);
+        }
+        if (da == 2 && db == 1) {
+            return mv(a, b);
+        }
+        if (da == 1 && db == 2) {
+            if (a.size(0) != b.size(0)) {
+                throw new IllegalArgumentException("mat1 and mat2 shapes cannot be multiplied (1x" + a.size(0) + " and "
+                        + Shapes.times(b.shapeRef()) + ")");
+            }
+            return ViewOps.squeeze(a.unsqueeze(0).mm(b), 0, "SqueezeBackward3");
+        }
+        if (da == 2 && db == 2) {
+            return mm(a, b);
+        }
+        // Batched: broadcast the batch dimensions, fold them into one, bmm, unfold.
+        Tensor x = da == 1 ? a.unsqueeze(0) : a;
+        Tensor y = db == 1 ? b.unsqueeze(1) : b;
+        int[] bx = java.util.Arrays.copyOf(x.shapeRef(), x.dim() - 2);
+        int[] by = java.util.Arrays.copyOf(y.shapeRef(), y.dim() - 2);
+        int[] batch;
+        try {
+            batch = Shapes.broadcast(bx, by);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("matmul: batch dimensions " + Shapes.str(bx) + " and " + Shapes.str(by)
+                    + " cannot be broadcast: " + e.getMessage(), e);
+        }
+        int m = x.size(-2);
+        int k = x.size(-1);
+        if (y.size(-2) != k) {
+            throw new IllegalArgumentException("Expected size for first two dimensions of batch2 tensor to be: [" + Shapes.numel(batch)
+                    + ", " + k + "] but got: [" + Shapes.numel(batch) + ", " + y.size(-2) + "].");
+        }
+        int nn = y.size(-1);
+        int bsz = Shapes.numel(batch);
+        Tensor x3 = x.expand(concat(batch, m, k)).reshape(bsz, m, k);
+        Tensor y3 = y.expand(concat(batch, k, nn)).reshape(bsz, k, nn);
+        Tensor out = x3.bmm(y3);
+        int[] outShape = concat(batch, m, nn);
+        if (da == 1) {
+            outShape = concat(batch, nn);
+        } else if (db == 1) {
+            outShape = concat(batch, m);
+        }
+        return out.view(outShape);
+    }
+
+    private static int[] concat(int[] head, int... tail) {
+        int[] s = java.util.Arrays.copyOf(head, head.length + tail.length);
+        System.arraycopy(tail, 0, s, head.length, tail.length);
+        return s;
+    }
+}

@@ -1,0 +1,141 @@
+package org.sparkgrad.engine;
+
+import org.sparkgrad.engine.backend.BinaryOp;
+import org.sparkgrad.engine.backend.UnaryOp;
+
+/** Elementwise functions of one tensor: forward and vector-Jacobian product side by side. */
+final class MathOps {
+    private MathOps() {
+    }
+
+    static Tensor exp(Tensor x) {
+        Tensor out = Kernels.unary(UnaryOp.EXP, x);
+        OpNode n = OpNode.record("ExpBackward0", x);
+        if (n == null) {
+            return out;
+        }
+        SavedTensor y = n.saveOutput(out);
+        return n.finish(out, g -> new Tensor[] {g[0].mul(y.unpack())});
+    }
+
+    static Tensor log(Tensor x) {
+        Tensor out = Kernels.unary(UnaryOp.LOG, x);
+        OpNode n = OpNode.record("LogBackward0", x);
+        if (n == null) {
+            return out;
+        }
+        SavedTensor sx = n.save(x);
+        return n.finish(out, g -> new Tensor[] {g[0].div(sx.unpack())});
+    }
+
+    static Tensor sqrt(Tensor x) {
+        Tensor out = Kernels.unary(UnaryOp.SQRT, x);
+        OpNode n = OpNode.record("SqrtBackward0", x);
+        if (n == null) {
+            return out;
+        }
+        SavedTensor y = n.saveOutput(out);
+        return n.finish(out, g -> new Tensor[] {g[0].div(y.unpack().mul(2.0))});
+    }
+
+    static Tensor abs(Tensor x) {
+        Tensor out = Kernels.unary(UnaryOp.ABS, x);
+        OpNode n = OpNode.record("AbsBackward0", x);
+        if (n == null) {
+            return out;
+        }
+        SavedTensor sx = n.save(x);
+        return n.finish(out, g -> new Tensor[] {g[0].mul(Kernels.unary(UnaryOp.SIGN, sx.unpack()))});
+    }
+
+    static Tensor sin(Tensor x) {
+        Tensor out = Kernels.unary(UnaryOp.SIN, x);
+        OpNode n = OpNode.record("SinBackward0", x);
+        if (n == null) {
+            return out;
+        }
+        SavedTensor sx = n.save(x);
+        return n.finish(out, g -> new Tensor[] {g[0].mul(sx.unpack().cos())});
+    }
+
+    static Tensor cos(Tensor x) {
+        Tensor out = Kernels.unary(UnaryOp.COS, x);
+        OpNode n = OpNode.record("CosBackward0", x);
+        if (n == null) {
+            return out;
+        }
+        SavedTensor sx = n.save(x);
+        return n.finish(out, g -> new Tensor[] {g[0].mul(sx.unpack().sin().neg())});
+    }
+
+    static Tensor tanh(Tensor x) {
+        Tensor out = Kernels.unary(UnaryOp.TANH, x);
+        OpNode n = OpNode.record("TanhBackward0", x);
+        if (n == null) {
+            return out;
+        }
+        SavedTensor y = n.saveOutput(out);
+        return n.finish(out, g -> {
+            Tensor t = y.unpack();
+            return new Tensor[] {g[0].mul(t.mul(t).rsub(1.0))};
+        });
+    }
+
+    static Tensor sigmoid(Tensor x) {
+        Tensor out = Kernels.unary(UnaryOp.SIGMOID, x);
+        OpNode n = OpNode.record("SigmoidBackward0", x);
+        if (n == null) {
+            return out;
+        }
+        SavedTensor y = n.saveOutput(out);
+        return n.finish(out, g -> {
+            Tensor s = y.unpack();
+            return new Tensor[] {g[0].mul(s.mul(s.rsub(1.0)))};
+        });
+    }
+
+    static Tensor relu(Tensor x) {
+        Tensor out = Kernels.unary(UnaryOp.RELU, x);
+        OpNode n = OpNode.record("ReluBackward0", x);
+        if (n == null) {
+            return out;
+        }
+        SavedTensor y = n.saveOutput(out);
+        // The mask is a constant: relu's second derivative is 0 almost everywhere.
+        return n.finish(out, g -> new Tensor[] {g[0].mul(Kernels.unary(UnaryOp.STEP, y.unpack()))});
+    }
+
+    /** Clamps into [min, max] (null bounds are open); the gradient passes where min &lt;= x &lt;= max. */
+    static Tensor clamp(Tensor x, Double min, Double max) {
+        if (min == null && max == null) {
+            throw new IllegalArgumentException("torch.clamp: At least one of 'min' or 'max' must not be None");
+        }
+        Tensor out = x;
+        if (min != null) {
+            out = Kernels.binary(BinaryOp.MAXIMUM, out, x.scalarLike(min));
+        }
+        if (max != null) {
+            out = Kernels.binary(BinaryOp.MINIMUM, out, x.scalarLike(max));
+        }
+        String name = min != null && max != null ? "ClampBackward1" : min != null ? "ClampMinBackward0" : "ClampMaxBackward0";
+        OpNode n = OpNode.record(name, x);
+        if (n == null) {
+            return out;
+        }
+        SavedTensor sx = n.save(x);
+        return n.finish(out, g -> new Tensor[] {g[0].mul(passMask(sx.unpack(), min, max))});
+    }
+
+    /** 1 where min &lt;= x &lt;= max, else 0, in x's type (a constant for autograd). */
+    static Tensor passMask(Tensor x, Double min, Double max) {
+        Tensor m = null;
+        if (min != null) {
+            m = Kernels.binary(BinaryOp.GE, x, x.scalarLike(min));
+        }
+        if (max != null) {
+            Tensor le = Kernels.binary(BinaryOp.LE, x, x.scalarLike(max));
+            m = m == null ? le : Kernels.binary(BinaryOp.MUL, m, le);
+        }
+        return Kernels.cast(m, x.dtype());
+    }
+}

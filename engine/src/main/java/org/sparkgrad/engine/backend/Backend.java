@@ -1,0 +1,69 @@
+package org.sparkgrad.engine.backend;
+
+import org.sparkgrad.engine.DType;
+import org.sparkgrad.engine.Device;
+
+/**
+ * The primitives a device must provide. Everything else (autograd, broadcasting rules, composite ops,
+ * dtype promotion) is done once in the engine on top of these. Unless a method says otherwise, inputs may
+ * be arbitrary strided views (stride 0 for broadcast dimensions), inputs already have the output's
+ * element type, and outputs are views of storages this backend allocated.
+ *
+ * <p>Backends other than the CPU are found with {@link java.util.ServiceLoader} through
+ * {@link BackendProvider}.
+ */
+public interface Backend {
+    /** The device this backend computes on. */
+    Device device();
+
+    /** A new zero-filled storage. */
+    Storage allocate(DType dtype, int length);
+
+    /** Copies host values into a new storage of the given type (values are rounded to the type). */
+    Storage fromHost(DType dtype, double[] values);
+
+    /** Copies host floats into a new {@link DType#FLOAT32} storage. */
+    Storage fromHost(float[] values);
+
+    /** Reads a view into a new row-major host array. */
+    double[] toHostDouble(Strided src);
+
+    /** Reads a view into a new row-major host array, rounding to float. */
+    float[] toHostFloat(Strided src);
+
+    /** dst = src elementwise, converting the element type; src is broadcast to dst's shape. */
+    void copy(Strided src, Strided dst);
+
+    /** Sets every element of dst to value. */
+    void fill(Strided dst, double value);
+
+    /** out = op(x). */
+    void unary(UnaryOp op, Strided x, Strided out);
+
+    /** out = op(a, b); a and b have out's shape (broadcast by strides). */
+    void binary(BinaryOp op, Strided a, Strided b, Strided out);
+
+    /** out = cond ? a : b; all of out's shape, cond of type BOOL. */
+    void where(Strided cond, Strided a, Strided b, Strided out);
+
+    /**
+     * Reduces x over the dimensions flagged in {@code reduce}; out has x's rank with size 1 on those
+     * dimensions, and is contiguous.
+     */
+    void reduce(ReduceOp op, Strided x, boolean[] reduce, Strided out);
+
+    /**
+     * Max or min along one dimension with the index of the first extreme element; values and indices
+     * (INT64) have x's rank with size 1 on {@code dim} and are contiguous.
+     */
+    void argReduce(boolean max, Strided x, int dim, Strided values, Strided indices);
+
+    /** out[b] = a[b] @ b[b]: shapes [B, M, K], [B, K, N], contiguous out [B, M, N]. */
+    void matmul(Strided a, Strided b, Strided out);
+
+    /** out[i][j][k] = x[index[i][j][k]][j][k] along dim (here dim = 0); index is INT64 of out's shape. */
+    void gather(Strided x, int dim, Strided index, Strided out);
+
+    /** out[index[i][j][k]][j][k] += src[i][j][k] along dim; index is INT64 of src's shape. */
+    void scatterAdd(Strided out, int dim, Strided index, Strided src);
+}

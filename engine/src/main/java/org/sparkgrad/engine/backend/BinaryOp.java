@@ -1,0 +1,12 @@
+package org.sparkgrad.engine.backend;
+
+/** Elementwise functions of two operands. Comparisons write 1 or 0 into a {@code BOOL} output. */
+public enum BinaryOp {
+    ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM,
+    EQ, NE, LT, LE, GT, GE;
+
+    /** Whether the result is a mask rather than a number. */
+    public boolean isComparison() {
+        return ordinal() >= EQ.ordinal();
+    }
+}

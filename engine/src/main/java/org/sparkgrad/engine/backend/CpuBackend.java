@@ -1,0 +1,531 @@
+package org.sparkgrad.engine.backend;
+
+import java.util.function.DoubleBinaryOperator;
+import java.util.function.DoubleUnaryOperator;
+import org.sparkgrad.engine.DType;
+import org.sparkgrad.engine.Device;
+
+/**
+ * The host backend: tight loops over Java arrays for elementwise work and reductions, BLAS for matrix
+ * products (see {@link Blas}). Float and double loops are written out for the hot operations; the rest
+ * go through a double-precision lambda.
+ */
+public final class CpuBackend implements Backend {
+    /** The one instance. */
+    public static final CpuBackend INSTANCE = new CpuBackend();
+
+    private CpuBackend() {
+    }
+
+    @Override
+    public Device device() {
+        return Device.CPU;
+    }
+
+    @Override
+    public Storage allocate(DType dtype, int length) {
+        return new CpuStorage(dtype, length);
+    }
+
+    @Override
+    public Storage fromHost(DType dtype, double[] values) {
+        if (dtype == DType.FLOAT32) {
+            float[] f = new float[values.length];
+            for (int i = 0; i < f.length; i++) {
+                f[i] = (float) values[i];
+            }
+            return new CpuStorage(f);
+        }
+        CpuStorage s = new CpuStorage(dtype, values.length);
+        for (int i = 0; i < values.length; i++) {
+            s.set(i, values[i]);
+        }
+        return s;
+    }
+
+    @Override
+    public Storage fromHost(float[] values) {
+        return new CpuStorage(values.clone());
+    }
+
+    @Override
+    public double[] toHostDouble(Strided src) {
+        CpuStorage out = new CpuStorage(DType.FLOAT64, src.numel());
+        copy(src, Strided.contiguous(out, src.shape()));
+        return out.d;
+    }
+
+    @Override
+    public float[] toHostFloat(Strided src) {
+        CpuStorage out = new CpuStorage(DType.FLOAT32, src.numel());
+        copy(src, Strided.contiguous(out, src.shape()));
+        return out.f;
+    }
+
+    private static CpuStorage cpu(Strided v) {
+        if (v.storage() instanceof CpuStorage s) {
+            return s;
+        }
+        throw new IllegalArgumentException("Expected a cpu tensor, got one on " + v.storage().backend().device());
+    }
+
+    @Override
+    public void copy(Strided src, Strided dst) {
+        CpuStorage s = cpu(src);
+        CpuStorage d = cpu(dst);
+        if (s.isFloat() && d.isFloat()) {
+            float[] a = s.f;
+            float[] o = d.f;
+            StridedLoop.of(dst.shape(), src, dst).run((n, off, st) -> {
+                int ia = off[0], io = off[1], sa = st[0], so = st[1];
+                if (sa == 1 && so == 1) {
+                    System.arraycopy(a, ia, o, io, n);
+                } else {
+                    for (int i = 0; i < n; i++, ia += sa, io += so) {
+                        o[io] = a[ia];
+                    }
+                }
+            });
+        } else if (!s.isFloat() && !d.isFloat() && s.dtype == d.dtype) {
+            double[] a = s.d;
+            double[] o = d.d;
+            StridedLoop.of(dst.shape(), src, dst).run((n, off, st) -> {
+                int ia = off[0], io = off[1], sa = st[0], so = st[1];
+                if (sa == 1 && so == 1) {
+                    System.arraycopy(a, ia, o, io, n);
+                } else {
+                    for (int i = 0; i < n; i++, ia += sa, io += so) {
+                        o[io] = a[ia];
+                    }
+                }
+            });
+        } else {
+            StridedLoop.of(dst.shape(), src, dst).run((n, off, st) -> {
+                int ia = off[0], io = off[1], sa = st[0], so = st[1];
+                for (int i = 0; i < n; i++, ia += sa, io += so) {
+                    d.set(io, s.get(ia));
+                }
+            });
+        }
+    }
+
+    @Override
+    public void fill(Strided dst, double value) {
+        CpuStorage d = cpu(dst);
+        StridedLoop.of(dst.shape(), dst).run((n, off, st) -> {
+            int io = off[0], so = st[0];
+            if (d.isFloat()) {
+                float v = (float) value;
+                for (int i = 0; i < n; i++, io += so) {
+                    d.f[io] = v;
+                }
+            } else {
+                for (int i = 0; i < n; i++, io += so) {
+                    d.set(io, value);
+                }
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- unary
+
+    private static DoubleUnaryOperator unaryFunction(UnaryOp op) {
+        return switch (op) {
+            case NEG -> x -> -x;
+            case EXP -> Math::exp;
+            case LOG -> Math::log;
+            case SQRT -> Math::sqrt;
+            case ABS -> Math::abs;
+            case SIN -> Math::sin;
+            case COS -> Math::cos;
+            case TANH -> Math::tanh;
+            case SIGMOID -> x -> x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+            case RELU -> x -> x > 0 ? x : (Double.isNaN(x) ? x : 0);
+            case SIGN -> x -> Double.isNaN(x) ? x : Math.signum(x);
+            case STEP -> x -> x > 0 ? 1 : 0;
+            case NONFINITE -> x -> Double.isFinite(x) ? 0 : 1;
+        };
+    }
+
+    @Override
+    public void unary(UnaryOp op, Strided x, Strided out) {
+        CpuStorage s = cpu(x);
+        CpuStorage d = cpu(out);
+        if (s.isFloat() && d.isFloat()) {
+            float[] a = s.f;
+            float[] o = d.f;
+            switch (op) {
+                case NEG -> StridedLoop.of(out.shape(), x, out).run((n, off, st) -> {
+                    int ia = off[0], io = off[1], sa = st[0], so = st[1];
+                    for (int i = 0; i < n; i++, ia += sa, io += so) {
+                        o[io] = -a[ia];
+                    }
+                });
+                case RELU -> StridedLoop.of(out.shape(), x, out).run((n, off, st) -> {
+                    int ia = off[0], io = off[1], sa = st[0], so = st[1];
+                    for (int i = 0; i < n; i++, ia += sa, io += so) {
+                        float v = a[ia];
+                        o[io] = v > 0 || v != v ? v : 0f;
+                    }
+                });
+                case STEP -> StridedLoop.of(out.shape(), x, out).run((n, off, st) -> {
+                    int ia = off[0], io = off[1], sa = st[0], so = st[1];
+                    for (int i = 0; i < n; i++, ia += sa, io += so) {
+                        o[io] = a[ia] > 0 ? 1f : 0f;
+                    }
+                });
+                default -> {
+                    DoubleUnaryOperator fn = unaryFunction(op);
+                    StridedLoop.of(out.shape(), x, out).run((n, off, st) -> {
+                        int ia = off[0], io = off[1], sa = st[0], so = st[1];
+                        for (int i = 0; i < n; i++, ia += sa, io += so) {
+                            o[io] = (float) fn.applyAsDouble(a[ia]);
+                        }
+                    });
+                }
+            }
+            return;
+        }
+        DoubleUnaryOperator fn = unaryFunction(op);
+        StridedLoop.of(out.shape(), x, out).run((n, off, st) -> {
+            int ia = off[0], io = off[1], sa = st[0], so = st[1];
+            for (int i = 0; i < n; i++, ia += sa, io += so) {
+                d.set(io, fn.applyAsDouble(s.get(ia)));
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- binary
+
+    private static DoubleBinaryOperator binaryFunction(BinaryOp op) {
+        return switch (op) {
+            case ADD -> Double::sum;
+            case SUB -> (x, y) -> x - y;
+            case MUL -> (x, y) -> x * y;
+            case DIV -> (x, y) -> x / y;
+            case POW -> Math::pow;
+            // PyTorch's maximum/minimum propagate NaN.
+            case MAXIMUM -> (x, y) -> x != x || y != y ? Double.NaN : Math.max(x, y);
+            case MINIMUM -> (x, y) -> x != x || y != y ? Double.NaN : Math.min(x, y);
+            case EQ -> (x, y) -> x == y ? 1 : 0;
+            case NE -> (x, y) -> x != y ? 1 : 0;
+            case LT -> (x, y) -> x < y ? 1 : 0;
+            case LE -> (x, y) -> x <= y ? 1 : 0;
+            case GT -> (x, y) -> x > y ? 1 : 0;
+            case GE -> (x, y) -> x >= y ? 1 : 0;
+        };
+    }
+
+    @Override
+    public void binary(BinaryOp op, Strided x, Strided y, Strided out) {
+        CpuStorage sa = cpu(x);
+        CpuStorage sb = cpu(y);
+        CpuStorage d = cpu(out);
+        StridedLoop loop = StridedLoop.of(out.shape(), x, y, out);
+        if (sa.isFloat() && sb.isFloat() && d.isFloat()) {
+            float[] a = sa.f;
+            float[] b = sb.f;
+            float[] o = d.f;
+            switch (op) {
+                case ADD -> loop.run((n, off, st) -> {
+                    int ia = off[0], ib = off[1], io = off[2], ta = st[0], tb = st[1], to = st[2];
+                    if (ta == 1 && tb == 1 && to == 1) {
+                        for (int i = 0; i < n; i++) {
+                            o[io + i] = a[ia + i] + b[ib + i];
+                        }
+                    } else {
+                        for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) {
+                            o[io] = a[ia] + b[ib];
+                        }
+                    }
+                });
+                case SUB -> loop.run((n, off, st) -> {
+                    int ia = off[0], ib = off[1], io = off[2], ta = st[0], tb = st[1], to = st[2];
+                    if (ta == 1 && tb == 1 && to == 1) {
+                        for (int i = 0; i < n; i++) {
+                            o[io + i] = a[ia + i] - b[ib + i];
+                        }
+                    } else {
+                        for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) {
+                            o[io] = a[ia] - b[ib];
+                        }
+                    }
+                });
+                case MUL -> loop.run((n, off, st) -> {
+                    int ia = off[0], ib = off[1], io = off[2], ta = st[0], tb = st[1], to = st[2];
+                    if (ta == 1 && tb == 1 && to == 1) {
+                        for (int i = 0; i < n; i++) {
+                            o[io + i] = a[ia + i] * b[ib + i];
+                        }
+                    } else {
+                        for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) {
+                            o[io] = a[ia] * b[ib];
+                        }
+                    }
+                });
+                case DIV -> loop.run((n, off, st) -> {
+                    int ia = off[0], ib = off[1], io = off[2], ta = st[0], tb = st[1], to = st[2];
+                    for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) {
+                        o[io] = a[ia] / b[ib];
+                    }
+                });
+                default -> {
+                    DoubleBinaryOperator fn = binaryFunction(op);
+                    loop.run((n, off, st) -> {
+                        int ia = off[0], ib = off[1], io = off[2], ta = st[0], tb = st[1], to = st[2];
+                        for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) {
+                            o[io] = (float) fn.applyAsDouble(a[ia], b[ib]);
+                        }
+                    });
+                }
+            }
+            return;
+        }
+        if (!sa.isFloat() && !sb.isFloat() && d.dtype == DType.FLOAT64) {
+            double[] a = sa.d;
+            double[] b = sb.d;
+            double[] o = d.d;
+            DoubleBinaryOperator fn = binaryFunction(op);
+            loop.run((n, off, st) -> {
+                int ia = off[0], ib = off[1], io = off[2], ta = st[0], tb = st[1], to = st[2];
+                for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) {
+                    o[io] = fn.applyAsDouble(a[ia], b[ib]);
+                }
+            });
+            return;
+        }
+        DoubleBinaryOperator fn = binaryFunction(op);
+        loop.run((n, off, st) -> {
+            int ia = off[0], ib = off[1], io = off[2], ta = st[0], tb = st[1], to = st[2];
+            for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) {
+                d.set(io, fn.applyAsDouble(sa.get(ia), sb.get(ib)));
+            }
+        });
+    }
+
+    @Override
+    public void where(Strided cond, Strided x, Strided y, Strided out) {
+        CpuStorage c = cpu(cond);
+        CpuStorage a = cpu(x);
+        CpuStorage b = cpu(y);
+        CpuStorage d = cpu(out);
+        StridedLoop.of(out.shape(), cond, x, y, out).run((n, off, st) -> {
+            int ic = off[0], ia = off[1], ib = off[2], io = off[3];
+            for (int i = 0; i < n; i++, ic += st[0], ia += st[1], ib += st[2], io += st[3]) {
+                d.set(io, c.get(ic) != 0 ? a.get(ia) : b.get(ib));
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- reductions
+
+    @Override
+    public void reduce(ReduceOp op, Strided x, boolean[] reduce, Strided out) {
+        CpuStorage s = cpu(x);
+        CpuStorage d = cpu(out);
+        int nd = x.shape().length;
+        int nk = 0;
+        for (boolean r : reduce) {
+            nk += r ? 0 : 1;
+        }
+        // Kept dimensions walk the output in row-major order; reduced ones form the inner block.
+        int[] keptShape = new int[nk];
+        int[] keptStrides = new int[nk];
+        int[] redShape = new int[nd - nk];
+        int[] redStrides = new int[nd - nk];
+        for (int dd = 0, k = 0, r = 0; dd < nd; dd++) {
+            if (reduce[dd]) {
+                redShape[r] = x.shape()[dd];
+                redStrides[r++] = x.strides()[dd];
+            } else {
+                keptShape[k] = x.shape()[dd];
+                keptStrides[k++] = x.strides()[dd];
+            }
+        }
+        double init = switch (op) {
+            case SUM -> 0;
+            case PROD -> 1;
+            case MAX -> Double.NEGATIVE_INFINITY;
+            case MIN -> Double.POSITIVE_INFINITY;
+        };
+        int outer = 1;
+        for (int v : keptShape) {
+            outer *= v;
+        }
+        int[] idx = new int[nk];
+        int base = x.offset();
+        double[] acc = new double[1];
+        for (int o = 0; o < outer; o++) {
+            acc[0] = init;
+            Strided block = new Strided(s, base, redShape, redStrides);
+            StridedLoop.of(redShape, block).runSerial((n, off, st) -> {
+                int ia = off[0], sa = st[0];
+                double a = acc[0];
+                if (s.isFloat()) {
+                    float[] v = s.f;
+                    switch (op) {
+                        case SUM -> {
+                            for (int i = 0; i < n; i++, ia += sa) {
+                                a += v[ia];
+                            }
+                        }
+                        case PROD -> {
+                            for (int i = 0; i < n; i++, ia += sa) {
+                                a *= v[ia];
+                            }
+                        }
+                        case MAX -> {
+                            for (int i = 0; i < n; i++, ia += sa) {
+                                float e = v[ia];
+                                a = e > a || e != e ? e : a;
+                            }
+                        }
+                        case MIN -> {
+                            for (int i = 0; i < n; i++, ia += sa) {
+                                float e = v[ia];
+                                a = e < a || e != e ? e : a;
+                            }
+                        }
+                    }
+                } else {
+                    double[] v = s.d;
+                    for (int i = 0; i < n; i++, ia += sa) {
+                        double e = v[ia];
+                        a = switch (op) {
+                            case SUM -> a + e;
+                            case PROD -> a * e;
+                            case MAX -> e > a || e != e ? e : a;
+                            case MIN -> e < a || e != e ? e : a;
+                        };
+                    }
+                }
+                // NaN stays NaN once seen by max/min because comparisons with NaN are false.
+                acc[0] = a;
+            });
+            d.set(out.offset() + o, acc[0]);
+            for (int k = nk - 1; k >= 0; k--) {
+                idx[k]++;
+                base += keptStrides[k];
+                if (idx[k] < keptShape[k]) {
+                    break;
+                }
+                base -= keptStrides[k] * keptShape[k];
+                idx[k] = 0;
+            }
+        }
+    }
+
+    @Override
+    public void argReduce(boolean max, Strided x, int dim, Strided values, Strided indices) {
+        CpuStorage s = cpu(x);
+        CpuStorage dv = cpu(values);
+        CpuStorage di = cpu(indices);
+        int len = x.shape()[dim];
+        int step = x.strides()[dim];
+        int[] keptShape = x.shape().clone();
+        keptShape[dim] = 1;
+        Strided kept = new Strided(s, x.offset(), keptShape, x.strides());
+        int[] o = {0};
+        StridedLoop.of(keptShape, kept).runSerial((n, off, st) -> {
+            int base = off[0];
+            for (int r = 0; r < n; r++, base += st[0]) {
+                double best = s.get(base);
+                int bestAt = 0;
+                for (int i = 1; i < len && best == best; i++) {
+                    double e = s.get(base + i * step);
+                    if (e != e || (max ? e > best : e < best)) {
+                        best = e;
+                        bestAt = i;
+                    }
+                }
+                dv.set(values.offset() + o[0], best);
+                di.set(indices.offset() + o[0], bestAt);
+                o[0]++;
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- matrix products
+
+    @Override
+    public void matmul(Strided a, Strided b, Strided out) {
+        CpuStorage sa = cpu(a);
+        CpuStorage sb = cpu(b);
+        CpuStorage so = cpu(out);
+        int batch = a.shape()[0];
+        int m = a.shape()[1];
+        int k = a.shape()[2];
+        int n = b.shape()[2];
+        for (int i = 0; i < batch; i++) {
+            Blas.gemm(sa, a.offset() + i * a.strides()[0], a.strides()[1], a.strides()[2],
+                    sb, b.offset() + i * b.strides()[0], b.strides()[1], b.strides()[2],
+                    so, out.offset() + i * m * n, m, n, k);
+        }
+    }
+
+    // ---------------------------------------------------------------- indexing
+
+    @Override
+    public void gather(Strided x, int dim, Strided index, Strided out) {
+        CpuStorage s = cpu(x);
+        CpuStorage si = cpu(index);
+        CpuStorage d = cpu(out);
+        int size = x.shape()[dim];
+        // x viewed with index's shape, its stride on dim replaced by 0: the index adds the offset.
+        int[] xs = x.strides().clone();
+        xs[dim] = 0;
+        Strided base = new Strided(s, x.offset(), index.shape(), xs);
+        int step = x.strides()[dim];
+        StridedLoop.of(index.shape(), base, index, out).run((n, off, st) -> {
+            int ib = off[0], ii = off[1], io = off[2];
+            for (int i = 0; i < n; i++, ib += st[0], ii += st[1], io += st[2]) {
+                int at = checkedIndex(si.get(ii), size, dim);
+                d.set(io, s.get(ib + at * step));
+            }
+        });
+    }
+
+    @Override
+    public void scatterAdd(Strided out, int dim, Strided index, Strided src) {
+        CpuStorage d = cpu(out);
+        CpuStorage si = cpu(index);
+        CpuStorage s = cpu(src);
+        int size = out.shape()[dim];
+        int[] os = out.strides().clone();
+        os[dim] = 0;
+        Strided base = new Strided(d, out.offset(), index.shape(), os);
+        int step = out.strides()[dim];
+        // Sequential on purpose: several source elements may land on one output element.
+        int[] shape = index.shape();
+        int[][] strides = {base.strides(), index.strides(), src.strides()};
+        int[] idx = new int[shape.length];
+        int total = index.numel();
+        int ob = base.offset(), ii = index.offset(), is = src.offset();
+        for (int e = 0; e < total; e++) {
+            int at = checkedIndex(si.get(ii), size, dim);
+            d.set(ob + at * step, d.get(ob + at * step) + s.get(is));
+            for (int k = shape.length - 1; k >= 0; k--) {
+                idx[k]++;
+                ob += strides[0][k];
+                ii += strides[1][k];
+                is += strides[2][k];
+                if (idx[k] < shape[k]) {
+                    break;
+                }
+                ob -= strides[0][k] * shape[k];
+                ii -= strides[1][k] * shape[k];
+                is -= strides[2][k] * shape[k];
+                idx[k] = 0;
+            }
+        }
+    }
+
+    private static int checkedIndex(double value, int size, int dim) {
+        long v = (long) value;
+        if (v < -size || v >= size) {
+            throw new IndexOutOfBoundsException(
+                    "index " + v + " is out of bounds for dimension " + dim + " with size " + size);
+        }
+        return (int) (v < 0 ? v + size : v);
+    }
+}
