@@ -2,7 +2,39 @@ package org.sparkgrad.engine;
 
 /** Gradients of outputs with respect to inputs, as in {@code torch.autograd}. */
 public final class Autograd {
+    private static final ThreadLocal<boolean[]> ANOMALY = ThreadLocal.withInitial(() -> new boolean[1]);
+
     private Autograd() {
+    }
+
+    /**
+     * Until the scope closes, backward checks every gradient a node produces and fails at the first NaN
+     * or infinity with the node's name, like {@code torch.autograd.detect_anomaly()}. Costs a scan per
+     * gradient.
+     */
+    public static AnomalyScope detectAnomaly() {
+        boolean[] state = ANOMALY.get();
+        AnomalyScope scope = new AnomalyScope(state[0]);
+        state[0] = true;
+        return scope;
+    }
+
+    static boolean anomalyDetection() {
+        return ANOMALY.get()[0];
+    }
+
+    /** Restores the previous anomaly-detection state when closed. */
+    public static final class AnomalyScope implements AutoCloseable {
+        private final boolean previous;
+
+        private AnomalyScope(boolean previous) {
+            this.previous = previous;
+        }
+
+        @Override
+        public void close() {
+            ANOMALY.get()[0] = previous;
+        }
     }
 
     /**

@@ -103,6 +103,9 @@ final class Engine {
                     continue;
                 }
                 Tensor[] inGrads = node.apply(grads);
+                if (Autograd.anomalyDetection()) {
+                    checkFinite(node, inGrads);
+                }
                 if (!retainGraph) {
                     node.release();
                 }
@@ -131,6 +134,21 @@ final class Engine {
             }
         }
         return captured;
+    }
+
+    private static void checkFinite(Node node, Tensor[] grads) {
+        for (int i = 0; i < grads.length; i++) {
+            Tensor g = grads[i];
+            if (g != null && g.dtype().isFloatingPoint()
+                    && Kernels.unary(org.sparkgrad.engine.backend.UnaryOp.NONFINITE, g).sum().item() > 0) {
+                boolean nan = false;
+                for (double v : g.toArray()) {
+                    nan |= Double.isNaN(v);
+                }
+                throw new IllegalStateException("Function '" + node.name() + "' returned " + (nan ? "nan" : "inf")
+                        + " values in its " + i + "th output.");
+            }
+        }
     }
 
     private static void runPreHooks(Node node, Tensor[] grads) {

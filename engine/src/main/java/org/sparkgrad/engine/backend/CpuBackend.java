@@ -269,6 +269,20 @@ public final class CpuBackend implements Backend {
                         o[io] = a[ia] / b[ib];
                     }
                 });
+                case MAXIMUM -> loop.run((n, off, st) -> {
+                    int ia = off[0], ib = off[1], io = off[2], ta = st[0], tb = st[1], to = st[2];
+                    for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) {
+                        float p = a[ia], q = b[ib];
+                        o[io] = p >= q || p != p ? p : q;
+                    }
+                });
+                case MINIMUM -> loop.run((n, off, st) -> {
+                    int ia = off[0], ib = off[1], io = off[2], ta = st[0], tb = st[1], to = st[2];
+                    for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) {
+                        float p = a[ia], q = b[ib];
+                        o[io] = p <= q || p != p ? p : q;
+                    }
+                });
                 default -> {
                     DoubleBinaryOperator fn = binaryFunction(op);
                     loop.run((n, off, st) -> {
@@ -279,6 +293,27 @@ public final class CpuBackend implements Backend {
                     });
                 }
             }
+            return;
+        }
+        if (sa.isFloat() && sb.isFloat() && op.isComparison()) {
+            float[] a = sa.f;
+            float[] b = sb.f;
+            double[] o = d.d;
+            loop.run((n, off, st) -> {
+                int ia = off[0], ib = off[1], io = off[2], ta = st[0], tb = st[1], to = st[2];
+                for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) {
+                    float p = a[ia], q = b[ib];
+                    boolean r = switch (op) {
+                        case EQ -> p == q;
+                        case NE -> p != q;
+                        case LT -> p < q;
+                        case LE -> p <= q;
+                        case GT -> p > q;
+                        default -> p >= q;
+                    };
+                    o[io] = r ? 1 : 0;
+                }
+            });
             return;
         }
         if (!sa.isFloat() && !sb.isFloat() && d.dtype == DType.FLOAT64) {

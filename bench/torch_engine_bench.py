@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+"""PyTorch twin of org.sparkgrad.jobs.bench.EngineBenchmark: the same four cases, shapes and loop
+structure (manual SGD under torch.no_grad()), printing the same key=value lines with impl=torch.
+
+  seed_mlp           64x1000 -> 100 -> 10, clamp(min=0), sum of squares, SGD (lr 1e-6)
+  large_mlp          batch 256, 1024 -> 4096 -> 4096 -> 10, relu, MSE (mean), SGD; GFLOP/s = 6*B*sum(in*out)/t
+  sgemm              1024^3 float32 a.mm(b) without grad; GFLOP/s = 2 n^3 / t
+  autograd_overhead  10,000 scalar ops (5,000 x mul then add) forward + backward; us per op
+
+Usage: torch_engine_bench.py [--case NAME|all] [--warmup N] [--iters N] [--threads N]
+"""
+import argparse
+import math
+import os
+import statistics
+import sys
+import time
+
+import torch
+
+CASES = ["seed_mlp", "large_mlp", "sgemm", "autograd_overhead"]
+DEFAULT_WARMUP = {"seed_mlp": 50, "large_mlp": 2, "sgemm": 3, "autograd_overhead": 3}
+DEFAULT_ITERS = {"seed_mlp": 300, "large_mlp": 5, "sgemm": 20, "autograd_overhead": 10}
+
+LARGE_BATCH = 256
+LARGE_DIMS = [1024, 4096, 4096, 10]
+SGEMM_N = 1024
+CHAIN_OPS = 10_000
+
+
+def large_mlp_flops():
+    return 6.0 * LARGE_BATCH * sum(LARGE_DIMS[i] * LARGE_DIMS[i + 1] for i in range(len(LARGE_DIMS) - 1))
+
+
+def sgd(params, lr):
+    with torch.no_grad():
+        for p in params:
+            p.sub_(p.grad.mul(lr))
+            p.grad.zero_()
+
+
+def seed_mlp():
+    g = torch.Generator().manual_seed(0)
+    n, d_in, h, d_out = 64, 1000, 100, 10
+    x = torch.randn(n, d_in, generator=g)
+    y = torch.randn(n, d_out, generator=g)
+    w1 = torch.randn(d_in, h, generator=g).requires_grad_()
+    b1 = torch.randn(1, h, generator=g).requires_grad_()
+    w2 = torch.randn(h, d_out, generator=g).requires_grad_()
+    b2 = torch.randn(1, d_out, generator=g).requires_grad_()
+    params = [w1, b1, w2, b2]
+    lr = 1e-6
+    state = {}
+
+    def step():
+        y_pred = x.mm(w1).add(b1).clamp(min=0).mm(w2).add(b2)
+        loss = (y_pred - y).pow(2).sum()
+        loss.backward()
+        sgd(params, lr)
+        state["loss"] = loss
+
+    return step, lambda: "%.6g" % state["loss"].item()
+
+
+def large_mlp():
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(LARGE_BATCH, LARGE_DIMS[0], generator=g)
+    y = torch.randn(LARGE_BATCH, LARGE_DIMS[-1], generator=g)
+    ws, bs = [], []
+    for i in range(len(LARGE_DIMS) - 1):
+        scale = 1.0 / math.sqrt(LARGE_DIMS[i])
+        ws.append(torch.randn(LARGE_DIMS[i], LARGE_DIMS[i + 1], generator=g).mul_(scale).requires_grad_())
+        bs.append(torch.zeros(1, LARGE_DIMS[i + 1]).requires_grad_())
+    params = ws + bs
+    lr = 1e-3
+    state = {}
+
+    def step():
+        a = x
+        for i in range(len(ws)):
+            a = a.mm(ws[i]).add(bs[i])
+            if i + 1 < len(ws):
+                a = a.relu()
+        loss = a.sub(y).pow(2).mean()
+        loss.backward()
+        sgd(params, lr)
+        state["loss"] = loss
+
+    return step, lambda: "%.6g" % state["loss"].item()
+
+
+def sgemm():
+    g = torch.Generator().manual_seed(2)
+    a = torch.randn(SGEMM_N, SGEMM_N, generator=g)
+    b = torch.randn(SGEMM_N, SGEMM_N, generator=g)
+    state = {}
+
+    def step():
+        with torch.no_grad():
+            state["c"] = a.mm(b)
+
+    return step, lambda: "%.6g" % state["c"][7, 13].item()
+
+
+def autograd_overhead():
+    x0 = torch.tensor(1.0, requires_grad=True)
+
+    def step():
+        x0.grad = None
+        x = x0
+        for _ in range(CHAIN_OPS // 2):
+            x = x.mul(1.0001).add(0.0001)
+        x.backward()
+
+    return step, lambda: "%.6g" % x0.grad.item()
+
+
+BUILDERS = {"seed_mlp": seed_mlp, "large_mlp": large_mlp, "sgemm": sgemm, "autograd_overhead": autograd_overhead}
+
+
+def blas_libraries():
+    """The BLAS-like shared libraries mapped into this process (after a matmul has run)."""
+    found = []
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                at = line.find("/")
+                if at < 0:
+                    continue
+                path = line[at:].strip()
+                name = os.path.basename(path)
+                if (name.startswith(("libblas", "libopenblas", "libblis", "libmkl", "libcblas")) or "mkl_rt" in name) \
+                        and path not in found:
+                    found.append(path)
+    except OSError:
+        pass
+    return [os.path.realpath(p) for p in found]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--case", default="all")
+    ap.add_argument("--warmup", type=int)
+    ap.add_argument("--iters", type=int)
+    ap.add_argument("--threads", type=int)
+    ap.add_argument("--show-config", action="store_true", help="also print torch.__config__.show()")
+    args = ap.parse_args()
+
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+    torch.mm(torch.ones(4, 4), torch.ones(4, 4))  # load the BLAS before looking for it
+    blas = ",".join(blas_libraries()) or "unknown"
+    build = "unknown"
+    try:
+        cfg = torch.__config__.show()
+        for part in cfg.replace("\n", " ").split(","):
+            part = part.strip()
+            if part.startswith("BLAS_INFO="):
+                build = part[len("BLAS_INFO="):]
+    except Exception:  # noqa: BLE001 - informational only
+        pass
+    print("info impl=torch threads=%d torch=%s blas_build=%s blas=%s omp=%s openblas_threads=%s"
+          % (torch.get_num_threads(), torch.__version__, build, blas,
+             os.environ.get("OMP_NUM_THREADS", "unset"), os.environ.get("OPENBLAS_NUM_THREADS", "unset")))
+    if args.show_config:
+        print(torch.__config__.show(), file=sys.stderr)
+
+    cases = CASES if args.case == "all" else args.case.split(",")
+    for name in cases:
+        if name not in BUILDERS:
+            sys.exit("unknown case %s; one of %s" % (name, CASES))
+        step, check = BUILDERS[name]()
+        warmup = args.warmup if args.warmup is not None else DEFAULT_WARMUP[name]
+        iters = args.iters if args.iters is not None else DEFAULT_ITERS[name]
+        for _ in range(warmup):
+            step()
+        ms = []
+        for _ in range(iters):
+            t0 = time.perf_counter_ns()
+            step()
+            ms.append((time.perf_counter_ns() - t0) / 1e6)
+        median = statistics.median(ms)
+        mean = statistics.fmean(ms)
+        line = ("case=%s impl=torch threads=%d warmup=%d iters=%d ms_per_step=%.4f median_ms=%.4f mean_ms=%.4f min_ms=%.4f"
+                % (name, torch.get_num_threads(), warmup, iters, median, median, mean, min(ms)))
+        if name == "large_mlp":
+            line += " gflops=%.2f" % (large_mlp_flops() / (median * 1e6))
+        elif name == "sgemm":
+            line += " gflops=%.2f" % (2.0 * SGEMM_N ** 3 / (median * 1e6))
+        elif name == "autograd_overhead":
+            line += " us_per_op=%.3f" % (median * 1e3 / CHAIN_OPS)
+        line += " check=" + check()
+        print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()

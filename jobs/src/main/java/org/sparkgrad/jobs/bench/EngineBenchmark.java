@@ -1,0 +1,316 @@
+package org.sparkgrad.jobs.bench;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.sparkgrad.engine.Generator;
+import org.sparkgrad.engine.GradMode;
+import org.sparkgrad.engine.Tensor;
+import org.sparkgrad.engine.backend.Blas;
+
+/**
+ * Times the engine on four cases that bench/torch_engine_bench.py runs identically in PyTorch, printing
+ * one machine-parsable line per case ({@code key=value} pairs separated by spaces). A benchmark, not a
+ * test: it asserts nothing about speed.
+ *
+ * <ul>
+ *   <li>{@code seed_mlp}: the seed tutorial's training step (64x1000 -> 100 -> 10, sum of squares, SGD);</li>
+ *   <li>{@code large_mlp}: batch 256, 1024 -> 4096 -> 4096 -> 10 with ReLU, MSE, SGD; GFLOP/s counts
+ *       6 * B * sum(in * out) per step (the forward and both backward matrix products);</li>
+ *   <li>{@code sgemm}: a 1024^3 float32 product without grad, 2 n^3 / time;</li>
+ *   <li>{@code autograd_overhead}: 10,000 scalar ops (5,000 x mul then add) forward and backward, in
+ *       microseconds per op.</li>
+ * </ul>
+ *
+ * Arguments: {@code --case NAME|all} (default all), {@code --warmup N}, {@code --iters N} (defaults per
+ * case), {@code --threads N} (checked, not set: the JVM's thread count must come from
+ * {@code -XX:ActiveProcessorCount=N} and OpenBLAS's from {@code OPENBLAS_NUM_THREADS}; see
+ * bench/run-engine-bench.sh). Run with {@code --add-modules=jdk.incubator.vector}.
+ */
+public final class EngineBenchmark {
+    static final String[] CASES = {"seed_mlp", "large_mlp", "sgemm", "autograd_overhead"};
+
+    private EngineBenchmark() {
+    }
+
+    /** The timed body of one case: setup happens once, then step() runs warmup + iters times. */
+    private interface Case {
+        void step();
+
+        /** A short value to print after timing (e.g. the final loss) so that the work is visibly real. */
+        String check();
+    }
+
+    public static void main(String[] args) {
+        String which = "all";
+        Integer warmup = null;
+        Integer iters = null;
+        Integer threads = null;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            String v = i + 1 < args.length ? args[i + 1] : null;
+            switch (a) {
+                case "--case" -> which = need(a, v);
+                case "--warmup" -> warmup = Integer.parseInt(need(a, v));
+                case "--iters" -> iters = Integer.parseInt(need(a, v));
+                case "--threads" -> threads = Integer.parseInt(need(a, v));
+                case "-h", "--help" -> {
+                    System.out.println("usage: EngineBenchmark [--case " + String.join("|", CASES)
+                            + "|all] [--warmup N] [--iters N] [--threads N]");
+                    return;
+                }
+                default -> throw new IllegalArgumentException("unknown argument " + a);
+            }
+            i++;
+        }
+        int cpus = Runtime.getRuntime().availableProcessors();
+        String blasThreads = System.getenv("OPENBLAS_NUM_THREADS");
+        if (threads != null) {
+            if (threads != cpus) {
+                System.err.println("warning: --threads " + threads + " but the JVM sees " + cpus + " processors; start it"
+                        + " with -XX:ActiveProcessorCount=" + threads + " so that the engine's loops use that many");
+            }
+            if (blasThreads == null || !blasThreads.equals(String.valueOf(threads))) {
+                System.err.println("warning: --threads " + threads + " but OPENBLAS_NUM_THREADS=" + blasThreads
+                        + "; set it before starting the JVM");
+            }
+        }
+        String blas = Blas.implementation();
+        System.out.println("info impl=java threads=" + cpus + " openblas_threads=" + (blasThreads == null ? "unset" : blasThreads)
+                + " java=" + System.getProperty("java.version") + " blas=" + blas.replace(' ', '_'));
+
+        List<String> cases = which.equals("all") ? Arrays.asList(CASES) : List.of(which.split(","));
+        for (String name : cases) {
+            Case c = build(name);
+            int w = warmup != null ? warmup : defaultWarmup(name);
+            int n = iters != null ? iters : defaultIters(name);
+            double[] ms = time(c, w, n);
+            report(name, cpus, w, ms, c.check());
+        }
+    }
+
+    private static String need(String flag, String v) {
+        if (v == null) {
+            throw new IllegalArgumentException(flag + " needs a value");
+        }
+        return v;
+    }
+
+    static int defaultWarmup(String name) {
+        return switch (name) {
+            case "seed_mlp" -> 50;
+            case "large_mlp" -> 2;
+            case "sgemm" -> 3;
+            case "autograd_overhead" -> 3;
+            default -> throw new IllegalArgumentException("unknown case " + name + "; one of " + Arrays.toString(CASES));
+        };
+    }
+
+    static int defaultIters(String name) {
+        return switch (name) {
+            case "seed_mlp" -> 300;
+            case "large_mlp" -> 5;
+            case "sgemm" -> 20;
+            case "autograd_overhead" -> 10;
+            default -> throw new IllegalArgumentException("unknown case " + name + "; one of " + Arrays.toString(CASES));
+        };
+    }
+
+    private static double[] time(Case c, int warmup, int iters) {
+        for (int i = 0; i < warmup; i++) {
+            c.step();
+        }
+        double[] ms = new double[iters];
+        for (int i = 0; i < iters; i++) {
+            long t0 = System.nanoTime();
+            c.step();
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        return ms;
+    }
+
+    private static void report(String name, int threads, int warmup, double[] ms, String check) {
+        double[] sorted = ms.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        double median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        double mean = Arrays.stream(ms).average().orElse(Double.NaN);
+        StringBuilder sb = new StringBuilder();
+        sb.append("case=").append(name).append(" impl=java threads=").append(threads)
+                .append(" warmup=").append(warmup).append(" iters=").append(n)
+                .append(fmt(" ms_per_step=%.4f", median)).append(fmt(" median_ms=%.4f", median))
+                .append(fmt(" mean_ms=%.4f", mean)).append(fmt(" min_ms=%.4f", sorted[0]));
+        switch (name) {
+            case "large_mlp" -> sb.append(fmt(" gflops=%.2f", largeMlpFlops() / (median * 1e6)));
+            case "sgemm" -> sb.append(fmt(" gflops=%.2f", 2.0 * SGEMM_N * SGEMM_N * SGEMM_N / (median * 1e6)));
+            case "autograd_overhead" -> sb.append(fmt(" us_per_op=%.3f", median * 1e3 / CHAIN_OPS));
+            default -> { }
+        }
+        sb.append(" check=").append(check);
+        System.out.println(sb);
+    }
+
+    private static String fmt(String f, double v) {
+        return String.format(Locale.ROOT, f, v);
+    }
+
+    private static Case build(String name) {
+        return switch (name) {
+            case "seed_mlp" -> seedMlp();
+            case "large_mlp" -> largeMlp();
+            case "sgemm" -> sgemm();
+            case "autograd_overhead" -> autogradOverhead();
+            default -> throw new IllegalArgumentException("unknown case " + name + "; one of " + Arrays.toString(CASES));
+        };
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // a. The seed tutorial's step.
+
+    private static Case seedMlp() {
+        Generator g = new Generator(0);
+        int n = 64;
+        int dIn = 1000;
+        int h = 100;
+        int dOut = 10;
+        Tensor x = Tensor.randn(g, n, dIn);
+        Tensor y = Tensor.randn(g, n, dOut);
+        Tensor w1 = Tensor.randn(g, dIn, h).requiresGrad_();
+        Tensor b1 = Tensor.randn(g, 1, h).requiresGrad_();
+        Tensor w2 = Tensor.randn(g, h, dOut).requiresGrad_();
+        Tensor b2 = Tensor.randn(g, 1, dOut).requiresGrad_();
+        Tensor[] params = {w1, b1, w2, b2};
+        double lr = 1e-6;
+        return new Case() {
+            Tensor loss;
+
+            @Override
+            public void step() {
+                Tensor yPred = x.mm(w1).add(b1).clampMin(0).mm(w2).add(b2);
+                loss = yPred.sub(y).pow(2).sum();
+                loss.backward();
+                sgd(params, lr);
+            }
+
+            @Override
+            public String check() {
+                return fmt("%.6g", loss.item());
+            }
+        };
+    }
+
+    /** w -= lr * w.grad; w.grad.zero_(), without recording. */
+    private static void sgd(Tensor[] params, double lr) {
+        try (GradMode.Scope s = GradMode.noGrad()) {
+            for (Tensor p : params) {
+                p.sub_(p.grad().mul(lr));
+                p.grad().zero_();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // b. A larger MLP.
+
+    static final int LARGE_BATCH = 256;
+    static final int[] LARGE_DIMS = {1024, 4096, 4096, 10};
+
+    static double largeMlpFlops() {
+        double sum = 0;
+        for (int i = 0; i + 1 < LARGE_DIMS.length; i++) {
+            sum += (double) LARGE_DIMS[i] * LARGE_DIMS[i + 1];
+        }
+        return 6.0 * LARGE_BATCH * sum;
+    }
+
+    private static Case largeMlp() {
+        Generator g = new Generator(1);
+        Tensor x = Tensor.randn(g, LARGE_BATCH, LARGE_DIMS[0]);
+        Tensor y = Tensor.randn(g, LARGE_BATCH, LARGE_DIMS[LARGE_DIMS.length - 1]);
+        List<Tensor> ws = new ArrayList<>();
+        List<Tensor> bs = new ArrayList<>();
+        for (int i = 0; i + 1 < LARGE_DIMS.length; i++) {
+            double scale = 1.0 / Math.sqrt(LARGE_DIMS[i]);
+            ws.add(Tensor.normal(0, scale, g, LARGE_DIMS[i], LARGE_DIMS[i + 1]).requiresGrad_());
+            bs.add(Tensor.zeros(1, LARGE_DIMS[i + 1]).requiresGrad_());
+        }
+        List<Tensor> all = new ArrayList<>(ws);
+        all.addAll(bs);
+        Tensor[] params = all.toArray(new Tensor[0]);
+        double lr = 1e-3;
+        return new Case() {
+            Tensor loss;
+
+            @Override
+            public void step() {
+                Tensor a = x;
+                for (int i = 0; i < ws.size(); i++) {
+                    a = a.mm(ws.get(i)).add(bs.get(i));
+                    if (i + 1 < ws.size()) {
+                        a = a.relu();
+                    }
+                }
+                loss = a.sub(y).pow(2).mean();
+                loss.backward();
+                sgd(params, lr);
+            }
+
+            @Override
+            public String check() {
+                return fmt("%.6g", loss.item());
+            }
+        };
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // c. sgemm.
+
+    static final int SGEMM_N = 1024;
+
+    private static Case sgemm() {
+        Generator g = new Generator(2);
+        Tensor a = Tensor.randn(g, SGEMM_N, SGEMM_N);
+        Tensor b = Tensor.randn(g, SGEMM_N, SGEMM_N);
+        return new Case() {
+            Tensor c;
+
+            @Override
+            public void step() {
+                try (GradMode.Scope s = GradMode.noGrad()) {
+                    c = a.mm(b);
+                }
+            }
+
+            @Override
+            public String check() {
+                return fmt("%.6g", c.get(7, 13).item());
+            }
+        };
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // d. Per-op autograd overhead.
+
+    static final int CHAIN_OPS = 10_000;
+
+    private static Case autogradOverhead() {
+        Tensor x0 = Tensor.scalar(1.0).requiresGrad_();
+        return new Case() {
+            @Override
+            public void step() {
+                x0.setGrad(null);
+                Tensor x = x0;
+                for (int i = 0; i < CHAIN_OPS / 2; i++) {
+                    x = x.mul(1.0001).add(0.0001);
+                }
+                x.backward();
+            }
+
+            @Override
+            public String check() {
+                return fmt("%.6g", x0.grad().item());
+            }
+        };
+    }
+}
