@@ -86,7 +86,10 @@ if needs_build; then
     echo "building: mvn -B -q -o -DskipTests package -pl jobs -am" >&2
     (cd "$ROOT" && mvn -B -q -o -DskipTests package -pl jobs -am)
 fi
-if [[ -f $JAR ]] && unzip -l "$JAR" 2>/dev/null | grep -q "${MAIN//.//}.class"; then
+jar_has_main() {
+    { unzip -l "$JAR" 2>/dev/null || jar tf "$JAR" 2>/dev/null; } | grep -q "${MAIN//.//}.class"
+}
+if [[ -f $JAR ]] && jar_has_main; then
     CP=$JAR
 else
     echo "note: $JAR missing (or without $MAIN); using the module classpath instead" >&2

@@ -12,6 +12,7 @@ Usage: torch_engine_bench.py [--case NAME|all] [--warmup N] [--iters N] [--threa
 import argparse
 import math
 import os
+import re
 import statistics
 import sys
 import time
@@ -152,11 +153,9 @@ def main():
     blas = ",".join(blas_libraries()) or "unknown"
     build = "unknown"
     try:
-        cfg = torch.__config__.show()
-        for part in cfg.replace("\n", " ").split(","):
-            part = part.strip()
-            if part.startswith("BLAS_INFO="):
-                build = part[len("BLAS_INFO="):]
+        m = re.search(r"BLAS_INFO=([^,\s]+)", torch.__config__.show())
+        if m:
+            build = m.group(1)
     except Exception:  # noqa: BLE001 - informational only
         pass
     print("info impl=torch threads=%d torch=%s blas_build=%s blas=%s omp=%s openblas_threads=%s"

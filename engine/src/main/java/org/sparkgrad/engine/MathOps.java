@@ -107,6 +107,11 @@ final class MathOps {
 
     /** Clamps into [min, max] (null bounds are open); the gradient passes where min &lt;= x &lt;= max. */
     static Tensor clamp(Tensor x, Double min, Double max) {
+        return clamp(x, min, max, "ClampBackward1");
+    }
+
+    /** clamp recorded under a given node name: clamp_min / clamp_max have their own in PyTorch. */
+    static Tensor clamp(Tensor x, Double min, Double max, String name) {
         if (min == null && max == null) {
             throw new IllegalArgumentException("torch.clamp: At least one of 'min' or 'max' must not be None");
         }
@@ -117,7 +122,6 @@ final class MathOps {
         if (max != null) {
             out = Kernels.binary(BinaryOp.MINIMUM, out, x.scalarLike(max));
         }
-        String name = min != null && max != null ? "ClampBackward1" : min != null ? "ClampMinBackward0" : "ClampMaxBackward0";
         OpNode n = OpNode.record(name, x);
         if (n == null) {
             return out;

@@ -748,14 +748,14 @@ public final class Tensor {
         return MathOps.clamp(this, min, max);
     }
 
-    /** max(x, min), like {@code clamp(min=...)}. */
+    /** max(x, min), like {@code torch.clamp_min} (grad_fn ClampMinBackward0; {@code clamp(min, null)} gives ClampBackward1). */
     public Tensor clampMin(double min) {
-        return MathOps.clamp(this, min, null);
+        return MathOps.clamp(this, min, null, "ClampMinBackward0");
     }
 
-    /** min(x, max), like {@code clamp(max=...)}. */
+    /** min(x, max), like {@code torch.clamp_max}. */
     public Tensor clampMax(double max) {
-        return MathOps.clamp(this, null, max);
+        return MathOps.clamp(this, null, max, "ClampMaxBackward0");
     }
 
     // =====================================================================================================

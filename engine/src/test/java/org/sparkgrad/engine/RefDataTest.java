@@ -168,8 +168,8 @@ class RefDataTest {
         def("tanh", r -> r.vjp(r.in("x").tanh()));
         // out = torch.relu(x)
         def("relu", r -> r.vjp(r.in("x").relu()));
-        // out = x.clamp(min=0)
-        def("clamp_min0", r -> r.vjp(r.in("x").clampMin(0)));
+        // out = x.clamp(min=0)      (clamp with max=None)
+        def("clamp_min0", r -> r.vjp(r.in("x").clamp(0.0, null)));
         // out = x.clamp(min=-0.5, max=0.5)
         def("clamp_min_max", r -> r.vjp(r.in("x").clamp(-0.5, 0.5)));
         // out = torch.where(x > 0, x, 0.1 * x)
@@ -366,7 +366,7 @@ class RefDataTest {
         });
         // y_pred = x.mm(w1).clamp(min=0).mm(w2); out = (y_pred - y).pow(2).sum(); out.backward()
         def("mlp_tutorial_raw_4x7_5_3", r -> {
-            Tensor yPred = r.in("x").mm(r.in("w1")).clampMin(0).mm(r.in("w2"));
+            Tensor yPred = r.in("x").mm(r.in("w1")).clamp(0.0, null).mm(r.in("w2"));
             r.scalarBackward(yPred.sub(r.in("y")).pow(2).sum());
         });
         // out = x * 2; out.backward()      -> fails in backward: non-scalar without a gradient
