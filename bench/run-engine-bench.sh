@@ -146,7 +146,7 @@ for c in "${case_list[@]}"; do
 done
 
 echo
-echo "java:  $(kv "$java_info" blas | tr '_' ' ')  (threads $(kv "$java_info" threads), OpenBLAS threads $(kv "$java_info" openblas_threads))"
+echo "java:  $(kv "$java_info" blas)  (threads $(kv "$java_info" threads), OpenBLAS threads $(kv "$java_info" openblas_threads))"
 echo "torch: $(kv "$torch_info" torch), BLAS $(kv "$torch_info" blas)  (threads $(kv "$torch_info" threads))"
 case "$(kv "$java_info" blas)" in
     java*) echo "WARNING: the engine ran its matrix products on the Java BLAS, not on $system_blas" ;;
@@ -161,7 +161,8 @@ for c in "${case_list[@]}"; do
     ratio=$(awk -v a="$jm" -v b="$tm" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b }')
     extra=""
     if [[ $c == autograd_overhead ]]; then
-        extra="us/op java=$(kv "$j" us_per_op) torch=$(kv "$t" us_per_op)"
+        extra="us/op java=$(kv "$j" us_per_op) (fwd $(kv "$j" fwd_us_per_op) bwd $(kv "$j" bwd_us_per_op))"
+        extra+=" torch=$(kv "$t" us_per_op) (fwd $(kv "$t" fwd_us_per_op) bwd $(kv "$t" bwd_us_per_op))"
     fi
     printf '%-18s %7s %12s %12s %11s %11s %11s %s\n' "$c" "$threads" "$jm" "$tm" "$ratio" \
         "$(kv "$j" gflops)" "$(kv "$t" gflops)" "$extra"

@@ -105,14 +105,29 @@ def sgemm():
 
 def autograd_overhead():
     x0 = torch.tensor(1.0, requires_grad=True)
+    fwd_ms, bwd_ms = [], []
 
     def step():
+        t0 = time.perf_counter_ns()
         x0.grad = None
         x = x0
         for _ in range(CHAIN_OPS // 2):
             x = x.mul(1.0001).add(0.0001)
+        t1 = time.perf_counter_ns()
         x.backward()
+        t2 = time.perf_counter_ns()
+        fwd_ms.append((t1 - t0) / 1e6)
+        bwd_ms.append((t2 - t1) / 1e6)
 
+    def reset():
+        fwd_ms.clear()
+        bwd_ms.clear()
+
+    def extra():
+        return " fwd_us_per_op=%.3f bwd_us_per_op=%.3f" % (
+            statistics.median(fwd_ms) * 1e3 / CHAIN_OPS, statistics.median(bwd_ms) * 1e3 / CHAIN_OPS)
+
+    step.reset, step.extra = reset, extra
     return step, lambda: "%.6g" % x0.grad.item()
 
 
@@ -173,6 +188,7 @@ def main():
         iters = args.iters if args.iters is not None else DEFAULT_ITERS[name]
         for _ in range(warmup):
             step()
+        getattr(step, "reset", lambda: None)()
         ms = []
         for _ in range(iters):
             t0 = time.perf_counter_ns()
@@ -188,7 +204,7 @@ def main():
             line += " gflops=%.2f" % (2.0 * SGEMM_N ** 3 / (median * 1e6))
         elif name == "autograd_overhead":
             line += " us_per_op=%.3f" % (median * 1e3 / CHAIN_OPS)
-        line += " check=" + check()
+        line += getattr(step, "extra", lambda: "")() + " check=" + check()
         print(line, flush=True)
 
 

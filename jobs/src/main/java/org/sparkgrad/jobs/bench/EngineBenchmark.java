@@ -40,6 +40,15 @@ public final class EngineBenchmark {
 
         /** A short value to print after timing (e.g. the final loss) so that the work is visibly real. */
         String check();
+
+        /** Forgets what the warmup recorded. */
+        default void resetStats() {
+        }
+
+        /** Extra key=value pairs (with a leading space) from what the timed steps recorded. */
+        default String extra() {
+            return "";
+        }
     }
 
     public static void main(String[] args) {
@@ -86,7 +95,7 @@ public final class EngineBenchmark {
             int w = warmup != null ? warmup : defaultWarmup(name);
             int n = iters != null ? iters : defaultIters(name);
             double[] ms = time(c, w, n);
-            report(name, cpus, w, ms, c.check());
+            report(name, cpus, w, ms, c.extra(), c.check());
         }
     }
 
@@ -121,6 +130,7 @@ public final class EngineBenchmark {
         for (int i = 0; i < warmup; i++) {
             c.step();
         }
+        c.resetStats();
         double[] ms = new double[iters];
         for (int i = 0; i < iters; i++) {
             long t0 = System.nanoTime();
@@ -130,11 +140,11 @@ public final class EngineBenchmark {
         return ms;
     }
 
-    private static void report(String name, int threads, int warmup, double[] ms, String check) {
+    private static void report(String name, int threads, int warmup, double[] ms, String extra, String check) {
         double[] sorted = ms.clone();
         Arrays.sort(sorted);
         int n = sorted.length;
-        double median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        double median = median(ms);
         double mean = Arrays.stream(ms).average().orElse(Double.NaN);
         StringBuilder sb = new StringBuilder();
         sb.append("case=").append(name).append(" impl=java threads=").append(threads)
@@ -147,8 +157,15 @@ public final class EngineBenchmark {
             case "autograd_overhead" -> sb.append(fmt(" us_per_op=%.3f", median * 1e3 / CHAIN_OPS));
             default -> { }
         }
-        sb.append(" check=").append(check);
+        sb.append(extra).append(" check=").append(check);
         System.out.println(sb);
+    }
+
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n == 0 ? Double.NaN : n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     private static String fmt(String f, double v) {
@@ -297,14 +314,35 @@ public final class EngineBenchmark {
     private static Case autogradOverhead() {
         Tensor x0 = Tensor.scalar(1.0).requiresGrad_();
         return new Case() {
+            final List<Double> fwdMs = new ArrayList<>();
+            final List<Double> bwdMs = new ArrayList<>();
+
             @Override
             public void step() {
+                long t0 = System.nanoTime();
                 x0.setGrad(null);
                 Tensor x = x0;
                 for (int i = 0; i < CHAIN_OPS / 2; i++) {
                     x = x.mul(1.0001).add(0.0001);
                 }
+                long t1 = System.nanoTime();
                 x.backward();
+                long t2 = System.nanoTime();
+                fwdMs.add((t1 - t0) / 1e6);
+                bwdMs.add((t2 - t1) / 1e6);
+            }
+
+            @Override
+            public void resetStats() {
+                fwdMs.clear();
+                bwdMs.clear();
+            }
+
+            @Override
+            public String extra() {
+                double f = median(fwdMs.stream().mapToDouble(Double::doubleValue).toArray());
+                double b = median(bwdMs.stream().mapToDouble(Double::doubleValue).toArray());
+                return fmt(" fwd_us_per_op=%.3f", f * 1e3 / CHAIN_OPS) + fmt(" bwd_us_per_op=%.3f", b * 1e3 / CHAIN_OPS);
             }
 
             @Override
