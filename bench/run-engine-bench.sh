@@ -160,6 +160,10 @@ for c in "${case_list[@]}"; do
     tm=$(kv "$t" ms_per_step)
     ratio=$(awk -v a="$jm" -v b="$tm" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b }')
     extra=""
+    if [[ $(kv "$j" fwd_ms) != - ]]; then
+        extra="fwd/bwd/sgd ms java=$(kv "$j" fwd_ms)/$(kv "$j" bwd_ms)/$(kv "$j" sgd_ms)"
+        extra+=" torch=$(kv "$t" fwd_ms)/$(kv "$t" bwd_ms)/$(kv "$t" sgd_ms)"
+    fi
     if [[ $c == autograd_overhead ]]; then
         extra="us/op java=$(kv "$j" us_per_op) (fwd $(kv "$j" fwd_us_per_op) bwd $(kv "$j" bwd_us_per_op))"
         extra+=" torch=$(kv "$t" us_per_op) (fwd $(kv "$t" fwd_us_per_op) bwd $(kv "$t" bwd_us_per_op))"

@@ -20,8 +20,8 @@ import time
 import torch
 
 CASES = ["seed_mlp", "large_mlp", "sgemm", "autograd_overhead"]
-DEFAULT_WARMUP = {"seed_mlp": 50, "large_mlp": 2, "sgemm": 3, "autograd_overhead": 3}
-DEFAULT_ITERS = {"seed_mlp": 300, "large_mlp": 5, "sgemm": 20, "autograd_overhead": 10}
+DEFAULT_WARMUP = {"seed_mlp": 500, "large_mlp": 2, "sgemm": 3, "autograd_overhead": 10}
+DEFAULT_ITERS = {"seed_mlp": 1000, "large_mlp": 5, "sgemm": 20, "autograd_overhead": 20}
 
 LARGE_BATCH = 256
 LARGE_DIMS = [1024, 4096, 4096, 10]
@@ -31,6 +31,35 @@ CHAIN_OPS = 10_000
 
 def large_mlp_flops():
     return 6.0 * LARGE_BATCH * sum(LARGE_DIMS[i] * LARGE_DIMS[i + 1] for i in range(len(LARGE_DIMS) - 1))
+
+
+class Phases:
+    """Median times of the parts of a step (forward, backward, update), reported as NAME_ms=..."""
+
+    def __init__(self, *names):
+        self.names = names
+        self.ms = [[] for _ in names]
+        self.last = 0
+
+    def start(self):
+        self.last = time.perf_counter_ns()
+
+    def mark(self, k):
+        now = time.perf_counter_ns()
+        self.ms[k].append((now - self.last) / 1e6)
+        self.last = now
+
+    def reset(self):
+        for m in self.ms:
+            m.clear()
+
+    def extra(self):
+        return "".join(" %s_ms=%.4f" % (n, statistics.median(m)) for n, m in zip(self.names, self.ms))
+
+
+def with_phases(step, phases):
+    step.reset, step.extra = phases.reset, phases.extra
+    return step
 
 
 def sgd(params, lr):
@@ -52,15 +81,20 @@ def seed_mlp():
     params = [w1, b1, w2, b2]
     lr = 1e-6
     state = {}
+    ph = Phases("fwd", "bwd", "sgd")
 
     def step():
+        ph.start()
         y_pred = x.mm(w1).add(b1).clamp(min=0).mm(w2).add(b2)
         loss = (y_pred - y).pow(2).sum()
+        ph.mark(0)
         loss.backward()
+        ph.mark(1)
         sgd(params, lr)
+        ph.mark(2)
         state["loss"] = loss
 
-    return step, lambda: "%.6g" % state["loss"].item()
+    return with_phases(step, ph), lambda: "%.6g" % state["loss"].item()
 
 
 def large_mlp():
@@ -75,19 +109,24 @@ def large_mlp():
     params = ws + bs
     lr = 1e-3
     state = {}
+    ph = Phases("fwd", "bwd", "sgd")
 
     def step():
+        ph.start()
         a = x
         for i in range(len(ws)):
             a = a.mm(ws[i]).add(bs[i])
             if i + 1 < len(ws):
                 a = a.relu()
         loss = a.sub(y).pow(2).mean()
+        ph.mark(0)
         loss.backward()
+        ph.mark(1)
         sgd(params, lr)
+        ph.mark(2)
         state["loss"] = loss
 
-    return step, lambda: "%.6g" % state["loss"].item()
+    return with_phases(step, ph), lambda: "%.6g" % state["loss"].item()
 
 
 def sgemm():

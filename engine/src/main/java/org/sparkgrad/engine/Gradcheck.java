@@ -125,7 +125,11 @@ public final class Gradcheck {
         }
         Tensor[] diffInputs = diff.toArray(new Tensor[0]);
         Fn gradFn = xs -> {
-            Tensor[] g = Autograd.grad(new Tensor[] {fn.apply(xs)}, diffInputs, new Tensor[] {v}, true, true, true);
+            Tensor[] g;
+            // check() evaluates this under no_grad for its finite differences; the gradient must still be built.
+            try (GradMode.Scope s = GradMode.enableGrad()) {
+                g = Autograd.grad(new Tensor[] {fn.apply(xs)}, diffInputs, new Tensor[] {v}, true, true, true);
+            }
             List<Tensor> flat = new ArrayList<>();
             for (int i = 0; i < g.length; i++) {
                 flat.add(g[i] == null ? Tensor.zeros(DType.FLOAT64, diffInputs[i].numel()) : g[i].reshape(-1));

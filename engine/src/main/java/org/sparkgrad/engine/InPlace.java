@@ -43,11 +43,14 @@ final class InPlace {
             throw new IllegalArgumentException("output with shape " + Shapes.str(self.shapeRef())
                     + " doesn't match the broadcast shape " + Shapes.str(shape));
         }
+        // mul and div save self for the gradient of other, and self is about to be overwritten: they get a
+        // recorded copy of its old value instead (PyTorch saves original_self the same way).
+        Tensor old = (op == BinaryOp.MUL || op == BinaryOp.DIV) && other.requiresGrad() ? ViewOps.cloneTensor(self) : self;
         Tensor result = switch (op) {
             case ADD -> ArithmeticOps.add(self, other);
             case SUB -> ArithmeticOps.sub(self, other);
-            case MUL -> ArithmeticOps.mul(self, other);
-            case DIV -> ArithmeticOps.div(self, other);
+            case MUL -> ArithmeticOps.mul(old, other);
+            case DIV -> ArithmeticOps.div(old, other);
             default -> throw new IllegalArgumentException("no in-place form of " + op);
         };
         self.rebase(result);
@@ -60,7 +63,8 @@ final class InPlace {
             if (self.isView()) {
                 throw new UnsupportedOperationException("in-place clamp_ on a view while recording autograd is not supported");
             }
-            self.rebase(MathOps.clamp(self, min, max));
+            // clamp saves its input, which is about to be overwritten: give it a recorded copy.
+            self.rebase(MathOps.clamp(ViewOps.cloneTensor(self), min, max));
             return self;
         }
         try (GradMode.Scope s = GradMode.noGrad()) {

@@ -150,7 +150,10 @@ final class LinalgOps {
         } else if (db == 1) {
             outShape = concat(batch, m);
         }
-        return out.view(outShape);
+        Tensor result = out.viewRaw(outShape);
+        OpNode n = OpNode.record("UnsafeViewBackward0", out);
+        int[] folded = out.shapeRef();
+        return n == null ? result : n.finish(result, g -> new Tensor[] {g[0].reshape(folded)});
     }
 
     private static int[] concat(int[] head, int... tail) {

@@ -145,7 +145,7 @@ final class ReductionOps {
                 out = Kernels.reduce(ReduceOp.SUM, a.pow(p), m, keepdim).pow(1 / p);
             }
         }
-        OpNode n = OpNode.record(dims == null ? "NormBackward0" : "NormBackward1", x);
+        OpNode n = OpNode.record("NormBackward1", x);
         if (n == null) {
             return out;
         }

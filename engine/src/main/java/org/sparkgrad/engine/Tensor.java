@@ -263,6 +263,9 @@ public final class Tensor {
             throw new IllegalArgumentException("number of steps must be non-negative, got " + steps);
         }
         double[] v = new double[steps];
+        if (steps == 1) {
+            return tensor(new double[] {start}, DType.FLOAT32, 1);
+        }
         double step = steps > 1 ? (end - start) / (steps - 1) : 0;
         int half = steps / 2;
         for (int i = 0; i < steps; i++) {
@@ -1117,11 +1120,6 @@ public final class Tensor {
     /** The p-norm over the given dimensions. */
     public Tensor norm(double p, int[] dims, boolean keepdim) {
         return ReductionOps.norm(this, p, dims, keepdim);
-    }
-
-    /** The 2-norm over one dimension, like {@code x.norm(dim=d)}. */
-    public Tensor norm(int dim) {
-        return ReductionOps.norm(this, 2, new int[] {dim}, false);
     }
 
     /** Softmax along dim. */

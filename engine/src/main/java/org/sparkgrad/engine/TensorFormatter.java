@@ -96,7 +96,7 @@ final class TensorFormatter {
             boolean firstItem = true;
             for (int i = 0; i < n; i++) {
                 if (cut && i == EDGE_ITEMS) {
-                    sb.append(firstItem ? "" : ", ").append("...");
+                    sb.append(firstItem ? "" : ", ").append(" ...");
                     i = n - EDGE_ITEMS;
                     onLine++;
                 }

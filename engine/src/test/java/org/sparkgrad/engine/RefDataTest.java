@@ -210,8 +210,8 @@ class RefDataTest {
         });
         // out = x.min(dim=0).values
         def("min_dim0", r -> r.vjp(r.in("x").min(0).values()));
-        // out = x.norm(dim=1)        (norm(int) is the dim overload)
-        def("norm_l2_dim", r -> r.vjp(r.in("x").norm(1)));
+        // out = x.norm(dim=1)        
+        def("norm_l2_dim", r -> r.vjp(r.in("x").norm(2, new int[] {1}, false)));
         // out = torch.softmax(x, dim=1)
         def("softmax_dim1", r -> r.vjp(r.in("x").softmax(1)));
         // out = F.softmax(x, dim=0)

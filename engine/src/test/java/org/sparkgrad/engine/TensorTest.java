@@ -25,7 +25,7 @@ class TensorTest {
         assertArrayEquals(expected, t.toArray(), EPS, () -> "values of " + t);
     }
 
-    static void assertValues(Tensor t, double tol, double... expected) {
+    static void assertClose(Tensor t, double tol, double... expected) {
         assertArrayEquals(expected, t.toArray(), tol, () -> "values of " + t);
     }
 
@@ -872,10 +872,11 @@ class TensorTest {
         void norm() {
             Tensor x = Tensor.tensor(new float[][] {{3, -4}, {0, 5}});
             assertEquals(Math.sqrt(50), x.norm().item(), 1e-5);
-            assertEquals(Math.sqrt(50), x.norm(2).item(), 1e-5);
-            assertEquals(12.0, x.norm(1).item(), 1e-6);
-            assertValues(x.norm(0), 1e-5, 3, Math.sqrt(41));
-            assertValues(x.norm(1), 1e-5, 5, 5);
+            assertEquals(Math.sqrt(50), x.norm(2.0).item(), 1e-5);
+            assertEquals(12.0, x.norm(1.0).item(), 1e-6);
+            // x.norm(dim=d) is spelled norm(2, dims, keepdim): a norm(int) overload would read as p in Java
+            assertClose(x.norm(2, new int[] {1}, false), 1e-5, 5, 5);
+            assertClose(x.norm(2.0, new int[] {0}, false), 1e-5, 3, Math.sqrt(41));
             Tensor p1 = x.norm(1, new int[] {1}, true);
             assertShape(p1, 2, 1);
             assertValues(p1, 7, 5);
@@ -887,21 +888,21 @@ class TensorTest {
             Tensor x = Tensor.of(1, 2, 3);
             double z = Math.exp(1) + Math.exp(2) + Math.exp(3);
             assertValues(x.softmax(0), Math.exp(1) / z, Math.exp(2) / z, Math.exp(3) / z);
-            assertValues(x.logSoftmax(0), 1e-5, 1 - Math.log(z), 2 - Math.log(z), 3 - Math.log(z));
+            assertClose(x.logSoftmax(0), 1e-5, 1 - Math.log(z), 2 - Math.log(z), 3 - Math.log(z));
 
             Tensor m = Tensor.tensor(new float[][] {{1, 2, 3}, {-1, 0, 5}});
             Tensor rows = m.softmax(1);
-            assertValues(rows.sum(1), 1e-6, 1, 1);
+            assertClose(rows.sum(1), 1e-6, 1, 1);
             assertValues(m.softmax(-1).get(0), x.softmax(0).toArray());
             Tensor cols = m.softmax(0);
-            assertValues(cols.sum(0), 1e-6, 1, 1, 1);
-            assertValues(m.logSoftmax(1).exp(), 1e-6, rows.toArray());
+            assertClose(cols.sum(0), 1e-6, 1, 1, 1);
+            assertClose(m.logSoftmax(1).exp(), 1e-6, rows.toArray());
 
             // large inputs do not overflow
             assertValues(Tensor.of(1000, 0).softmax(0), 1, 0);
             assertValues(Tensor.of(1000, 0).logSoftmax(0), 0, -1000);
             assertValues(Tensor.of(1000, 1000).softmax(0), 0.5, 0.5);
-            assertValues(Tensor.of(-1000, -1000).logSoftmax(0), 1e-6, Math.log(0.5), Math.log(0.5));
+            assertClose(Tensor.of(-1000, -1000).logSoftmax(0), 1e-6, Math.log(0.5), Math.log(0.5));
             assertMessage("Dimension out of range (expected to be in range of [-2, 1], but got 2)", () -> m.softmax(2));
         }
     }

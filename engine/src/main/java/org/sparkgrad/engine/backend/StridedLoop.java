@@ -89,6 +89,9 @@ final class StridedLoop {
             rows *= shape[d];
         }
         long total = (long) rows * rowLen;
+        if (total == 0) {
+            return;
+        }
         int[] rowStrides = new int[k];
         for (int j = 0; j < k; j++) {
             rowStrides[j] = strides[j][nd - 1];

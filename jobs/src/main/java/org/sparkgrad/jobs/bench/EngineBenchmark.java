@@ -34,6 +34,44 @@ public final class EngineBenchmark {
     private EngineBenchmark() {
     }
 
+    /** Median times of the parts of a step (forward, backward, update), reported as {@code NAME_ms=...}. */
+    static final class Phases {
+        private final String[] names;
+        private final List<List<Double>> ms = new ArrayList<>();
+        private long last;
+
+        Phases(String... names) {
+            this.names = names;
+            for (String n : names) {
+                ms.add(new ArrayList<>());
+            }
+        }
+
+        /** Starts timing a step. */
+        void start() {
+            last = System.nanoTime();
+        }
+
+        /** Ends phase k (in order) and starts the next. */
+        void mark(int k) {
+            long now = System.nanoTime();
+            ms.get(k).add((now - last) / 1e6);
+            last = now;
+        }
+
+        void reset() {
+            ms.forEach(List::clear);
+        }
+
+        String extra() {
+            StringBuilder sb = new StringBuilder();
+            for (int k = 0; k < names.length; k++) {
+                sb.append(fmt(" " + names[k] + "_ms=%.4f", median(ms.get(k).stream().mapToDouble(Double::doubleValue).toArray())));
+            }
+            return sb.toString();
+        }
+    }
+
     /** The timed body of one case: setup happens once, then step() runs warmup + iters times. */
     private interface Case {
         void step();
@@ -108,20 +146,20 @@ public final class EngineBenchmark {
 
     static int defaultWarmup(String name) {
         return switch (name) {
-            case "seed_mlp" -> 50;
+            case "seed_mlp" -> 500;
             case "large_mlp" -> 2;
             case "sgemm" -> 3;
-            case "autograd_overhead" -> 3;
+            case "autograd_overhead" -> 10;
             default -> throw new IllegalArgumentException("unknown case " + name + "; one of " + Arrays.toString(CASES));
         };
     }
 
     static int defaultIters(String name) {
         return switch (name) {
-            case "seed_mlp" -> 300;
+            case "seed_mlp" -> 1000;
             case "large_mlp" -> 5;
             case "sgemm" -> 20;
-            case "autograd_overhead" -> 10;
+            case "autograd_overhead" -> 20;
             default -> throw new IllegalArgumentException("unknown case " + name + "; one of " + Arrays.toString(CASES));
         };
     }
@@ -199,15 +237,30 @@ public final class EngineBenchmark {
         Tensor b2 = Tensor.randn(g, 1, dOut).requiresGrad_();
         Tensor[] params = {w1, b1, w2, b2};
         double lr = 1e-6;
+        Phases phases = new Phases("fwd", "bwd", "sgd");
         return new Case() {
             Tensor loss;
 
             @Override
             public void step() {
+                phases.start();
                 Tensor yPred = x.mm(w1).add(b1).clampMin(0).mm(w2).add(b2);
                 loss = yPred.sub(y).pow(2).sum();
+                phases.mark(0);
                 loss.backward();
+                phases.mark(1);
                 sgd(params, lr);
+                phases.mark(2);
+            }
+
+            @Override
+            public void resetStats() {
+                phases.reset();
+            }
+
+            @Override
+            public String extra() {
+                return phases.extra();
             }
 
             @Override
@@ -256,11 +309,13 @@ public final class EngineBenchmark {
         all.addAll(bs);
         Tensor[] params = all.toArray(new Tensor[0]);
         double lr = 1e-3;
+        Phases phases = new Phases("fwd", "bwd", "sgd");
         return new Case() {
             Tensor loss;
 
             @Override
             public void step() {
+                phases.start();
                 Tensor a = x;
                 for (int i = 0; i < ws.size(); i++) {
                     a = a.mm(ws.get(i)).add(bs.get(i));
@@ -269,8 +324,21 @@ public final class EngineBenchmark {
                     }
                 }
                 loss = a.sub(y).pow(2).mean();
+                phases.mark(0);
                 loss.backward();
+                phases.mark(1);
                 sgd(params, lr);
+                phases.mark(2);
+            }
+
+            @Override
+            public void resetStats() {
+                phases.reset();
+            }
+
+            @Override
+            public String extra() {
+                return phases.extra();
             }
 
             @Override
