@@ -24,7 +24,7 @@ import org.sparkgrad.engine.backend.UnaryOp;
  *
  * Dimensions may be negative (counted from the end) wherever a dimension is asked for.
  */
-public final class Tensor {
+public class Tensor {
     /** Version counter shared by a tensor and its views: in-place ops bump it, saved tensors check it. */
     static final class Version {
         int value;
@@ -54,6 +54,14 @@ public final class Tensor {
         this.strides = strides;
         this.version = version;
         this.base = base;
+    }
+
+    /**
+     * A new leaf sharing {@code data}'s storage and version counter, for subclasses such as
+     * {@code nn.Parameter}. It starts without history and without requires_grad.
+     */
+    protected Tensor(Tensor data) {
+        this(data.storage, data.offset, data.shape, data.strides, data.version, data.base);
     }
 
     static Tensor wrap(Storage storage, int[] shape) {

@@ -1,0 +1,231 @@
+package org.sparkgrad.engine.nn;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.sparkgrad.engine.GradMode;
+import org.sparkgrad.engine.Tensor;
+
+/**
+ * The base of every layer and model, like {@code torch.nn.Module}: it owns parameters, buffers and child
+ * modules by name (in registration order), and computes {@link #forward}.
+ *
+ * <pre>{@code
+ * Sequential net = new Sequential(new Linear(2, 1));
+ * Tensor y = net.forward(x);
+ * net.zeroGrad();
+ * Map<String, Tensor> state = net.stateDict();   // {"0.weight": ..., "0.bias": ...}
+ * }</pre>
+ */
+public abstract class Module {
+    private final Map<String, Parameter> parameters = new LinkedHashMap<>();
+    private final Map<String, Tensor> buffers = new LinkedHashMap<>();
+    private final Map<String, Module> children = new LinkedHashMap<>();
+    private boolean training = true;
+
+    /** Computes the module's output. */
+    public abstract Tensor forward(Tensor input);
+
+    /** Registers (or replaces) a parameter under name; returns it. */
+    protected final Parameter registerParameter(String name, Parameter p) {
+        checkName(name);
+        parameters.put(name, p);
+        return p;
+    }
+
+    /** Registers (or replaces) a non-learnable tensor that is part of the state dict; returns it. */
+    protected final Tensor registerBuffer(String name, Tensor t) {
+        checkName(name);
+        buffers.put(name, t);
+        return t;
+    }
+
+    /** Registers (or replaces) a child module under name; returns it. */
+    protected final <M extends Module> M registerModule(String name, M m) {
+        checkName(name);
+        children.put(name, m);
+        return m;
+    }
+
+    private static void checkName(String name) {
+        if (name == null || name.isEmpty() || name.contains(".")) {
+            throw new IllegalArgumentException("module attribute name can't be empty or contain \".\", got '" + name + "'");
+        }
+    }
+
+    /** Every parameter of this module and its descendants, in registration order, each once. */
+    public List<Parameter> parameters() {
+        return new ArrayList<>(namedParameters().values());
+    }
+
+    /** Parameters by dotted name, e.g. {@code 0.weight}, {@code encoder.fc.bias}. */
+    public Map<String, Parameter> namedParameters() {
+        Map<String, Parameter> out = new LinkedHashMap<>();
+        Set<Tensor> seen = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        collectParameters("", out, seen);
+        return out;
+    }
+
+    private void collectParameters(String prefix, Map<String, Parameter> out, Set<Tensor> seen) {
+        for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
+            if (e.getValue() != null && seen.add(e.getValue())) {
+                out.put(prefix + e.getKey(), e.getValue());
+            }
+        }
+        for (Map.Entry<String, Module> c : children.entrySet()) {
+            c.getValue().collectParameters(prefix + c.getKey() + ".", out, seen);
+        }
+    }
+
+    /** Buffers by dotted name. */
+    public Map<String, Tensor> namedBuffers() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        collectBuffers("", out);
+        return out;
+    }
+
+    private void collectBuffers(String prefix, Map<String, Tensor> out) {
+        buffers.forEach((k, v) -> out.put(prefix + k, v));
+        children.forEach((k, m) -> m.collectBuffers(prefix + k + ".", out));
+    }
+
+    /** The direct children, in registration order. */
+    public List<Module> children() {
+        return new ArrayList<>(children.values());
+    }
+
+    /** The direct children by name. */
+    public Map<String, Module> namedChildren() {
+        return Collections.unmodifiableMap(children);
+    }
+
+    /** Clears the gradient of every parameter (sets it to null, as PyTorch's default set_to_none=True). */
+    public void zeroGrad() {
+        for (Parameter p : parameters()) {
+            p.setGrad(null);
+        }
+    }
+
+    /** Switches this module and its descendants to training mode. */
+    public Module train() {
+        return train(true);
+    }
+
+    /** Switches training mode on or off for this module and its descendants. */
+    public Module train(boolean mode) {
+        training = mode;
+        for (Module m : children.values()) {
+            m.train(mode);
+        }
+        return this;
+    }
+
+    /** Switches to evaluation mode. */
+    public Module eval() {
+        return train(false);
+    }
+
+    /** Whether the module is in training mode. */
+    public boolean isTraining() {
+        return training;
+    }
+
+    /** Parameters and buffers by dotted name, detached from the graph (sharing storage, like PyTorch). */
+    public Map<String, Tensor> stateDict() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        namedParameters().forEach((k, v) -> out.put(k, v.detach()));
+        namedBuffers().forEach((k, v) -> out.put(k, v.detach()));
+        return out;
+    }
+
+    /**
+     * Copies values into this module's parameters and buffers by name. Checks everything before copying
+     * anything, so a mismatch leaves the module unchanged; the error lists missing keys, unexpected keys,
+     * and every shape or dtype mismatch.
+     *
+     * @param strict whether missing and unexpected keys are errors (shape and dtype mismatches always are)
+     */
+    public void loadStateDict(Map<String, Tensor> state, boolean strict) {
+        Map<String, Tensor> own = new LinkedHashMap<>(namedParameters());
+        own.putAll(namedBuffers());
+        List<String> problems = new ArrayList<>();
+        Set<String> missing = new TreeSet<>(own.keySet());
+        missing.removeAll(state.keySet());
+        Set<String> unexpected = new TreeSet<>(state.keySet());
+        unexpected.removeAll(own.keySet());
+        if (strict && !missing.isEmpty()) {
+            problems.add("Missing key(s) in state_dict: " + quoted(missing) + ".");
+        }
+        if (strict && !unexpected.isEmpty()) {
+            problems.add("Unexpected key(s) in state_dict: " + quoted(unexpected) + ".");
+        }
+        for (Map.Entry<String, Tensor> e : own.entrySet()) {
+            Tensor src = state.get(e.getKey());
+            if (src == null) {
+                continue;
+            }
+            Tensor dst = e.getValue();
+            if (!Arrays.equals(src.shape(), dst.shape())) {
+                problems.add("size mismatch for " + e.getKey() + ": copying a param with shape "
+                        + Arrays.toString(src.shape()) + " from checkpoint, the shape in current model is "
+                        + Arrays.toString(dst.shape()) + ".");
+            } else if (src.dtype() != dst.dtype()) {
+                problems.add("dtype mismatch for " + e.getKey() + ": checkpoint has " + src.dtype().pyName()
+                        + ", the model has " + dst.dtype().pyName() + ".");
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("Error(s) in loading state_dict for " + getClass().getSimpleName() + ":\n\t"
+                    + String.join("\n\t", problems));
+        }
+        try (GradMode.Scope s = GradMode.noGrad()) {
+            for (Map.Entry<String, Tensor> e : own.entrySet()) {
+                Tensor src = state.get(e.getKey());
+                if (src != null) {
+                    e.getValue().copy_(src);
+                }
+            }
+        }
+    }
+
+    /** {@link #loadStateDict(Map, boolean)} with strict checking. */
+    public void loadStateDict(Map<String, Tensor> state) {
+        loadStateDict(state, true);
+    }
+
+    private static String quoted(Set<String> keys) {
+        List<String> q = new ArrayList<>();
+        for (String k : keys) {
+            q.add("\"" + k + "\"");
+        }
+        return String.join(", ", q);
+    }
+
+    /** The layer's settings shown in its printout, e.g. {@code in_features=2, out_features=1, bias=True}. */
+    protected String extraRepr() {
+        return "";
+    }
+
+    /** PyTorch's module printout, children indented by two spaces. */
+    @Override
+    public String toString() {
+        String name = getClass().getSimpleName();
+        if (children.isEmpty()) {
+            return name + "(" + extraRepr() + ")";
+        }
+        StringBuilder sb = new StringBuilder(name).append("(");
+        String extra = extraRepr();
+        if (!extra.isEmpty()) {
+            sb.append("\n  ").append(extra);
+        }
+        for (Map.Entry<String, Module> c : children.entrySet()) {
+            sb.append("\n  (").append(c.getKey()).append("): ").append(c.getValue().toString().replace("\n", "\n  "));
+        }
+        return sb.append("\n)").toString();
+    }
+}
