@@ -1267,6 +1267,25 @@ public class Tensor {
         return InPlace.binary(this, BinaryOp.ADD, scalarLike(value));
     }
 
+    /**
+     * this += alpha * other in one pass, like {@code add_(other, alpha=...)} (the optimizer update
+     * {@code p.add_(grad, -lr)}).
+     */
+    public Tensor add_(Tensor other, double alpha) {
+        if (GradMode.isEnabled() && (requiresGrad() || other.requiresGrad())) {
+            return InPlace.binary(this, BinaryOp.ADD, other.mul(alpha));
+        }
+        InPlace.checkLeaf(this);
+        Kernels.sameDevice(this, other);
+        if (!Shapes.broadcastsTo(other.shape, shape)) {
+            throw new IllegalArgumentException("output with shape " + Shapes.str(shape)
+                    + " doesn't match the broadcast shape " + Shapes.str(Shapes.broadcast(shape, other.shape)));
+        }
+        backend().axpy(alpha, Kernels.as(other, dtype()).broadcastView(shape), strided());
+        bumpVersion();
+        return this;
+    }
+
     /** this -= other. */
     public Tensor sub_(Tensor other) {
         return InPlace.binary(this, BinaryOp.SUB, other);

@@ -934,6 +934,35 @@ class TensorTest {
         }
 
         @Test
+        void scaledAddIsOnePassAxpy() {
+            // p.add_(g, alpha) as the optimizers use it: dense (BLAS axpy), strided, broadcast and float64 paths.
+            Tensor p = Tensor.of(1, 2, 3);
+            assertSame(p, p.add_(Tensor.of(10, 20, 30), -0.1));
+            assertValues(p, 0, 0, 0);
+            Tensor m = Tensor.zeros(2, 3);
+            m.t().add_(Tensor.tensor(new float[][] {{1, 4}, {2, 5}, {3, 6}}), 2);
+            assertValues(m, 2, 4, 6, 8, 10, 12);
+            m.add_(Tensor.of(1, 1, 1), 0.5);
+            assertValues(m, 2.5, 4.5, 6.5, 8.5, 10.5, 12.5);
+            Tensor d = Tensor.tensor(new double[] {1, 2}, DType.FLOAT64, 2);
+            d.add_(Tensor.of(1, 1), 3);
+            assertValues(d, 4, 5);
+            assertMessage("output with shape [3] doesn't match the broadcast shape [2, 3]",
+                    () -> Tensor.zeros(3).add_(Tensor.ones(2, 3), 2));
+        }
+
+        @Test
+        void scaledAddRecordsAutogradOnNonLeaves() {
+            Tensor x = Tensor.of(1, 2).requiresGrad_();
+            Tensor y = x.mul(1);
+            y.add_(x, 3);
+            y.sum().backward();
+            assertValues(x.grad(), 4, 4);
+            assertMessage("a leaf Variable that requires grad is being used in an in-place operation.",
+                    () -> x.add_(Tensor.of(1, 1), 2));
+        }
+
+        @Test
         void inPlaceBroadcastsTheOtherOperandOnly() {
             Tensor x = Tensor.zeros(2, 3);
             x.add_(Tensor.of(1, 2, 3));

@@ -43,6 +43,9 @@ public interface Backend {
     /** out = op(a, b); a and b have out's shape (broadcast by strides). */
     void binary(BinaryOp op, Strided a, Strided b, Strided out);
 
+    /** y += alpha * x, in place; x has y's shape (broadcast by strides). */
+    void axpy(double alpha, Strided x, Strided y);
+
     /** out = cond ? a : b; all of out's shape, cond of type BOOL. */
     void where(Strided cond, Strided a, Strided b, Strided out);
 

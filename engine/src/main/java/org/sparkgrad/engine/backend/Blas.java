@@ -151,6 +151,15 @@ public final class Blas {
         }
     }
 
+    /** y[offY..] += alpha * x[offX..] over n dense elements of the same type. */
+    static void axpy(int n, double alpha, CpuStorage x, int offX, CpuStorage y, int offY) {
+        if (y.isFloat()) {
+            CHOICE.blas.saxpy(n, (float) alpha, x.f, offX, 1, y.f, offY, 1);
+        } else {
+            CHOICE.blas.daxpy(n, alpha, x.d, offX, 1, y.d, offY, 1);
+        }
+    }
+
     private static CpuStorage densify(CpuStorage s, int off, int rs, int cs, int rows, int cols) {
         CpuStorage dense = new CpuStorage(s.dtype, rows * cols);
         CpuBackend.INSTANCE.copy(new Strided(s, off, new int[] {rows, cols}, new int[] {rs, cs}),

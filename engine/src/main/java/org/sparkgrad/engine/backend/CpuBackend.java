@@ -339,6 +339,23 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void axpy(double alpha, Strided x, Strided y) {
+        CpuStorage s = cpu(x);
+        CpuStorage d = cpu(y);
+        int n = y.numel();
+        if (x.isContiguous() && y.isContiguous() && s.dtype == d.dtype && s.dtype.isFloatingPoint()) {
+            Blas.axpy(n, alpha, s, x.offset(), d, y.offset());
+            return;
+        }
+        StridedLoop.of(y.shape(), x, y).run((len, off, st) -> {
+            int ia = off[0], io = off[1];
+            for (int i = 0; i < len; i++, ia += st[0], io += st[1]) {
+                d.set(io, d.get(io) + alpha * s.get(ia));
+            }
+        });
+    }
+
+    @Override
     public void where(Strided cond, Strided x, Strided y, Strided out) {
         CpuStorage c = cpu(cond);
         CpuStorage a = cpu(x);

@@ -10,6 +10,12 @@ import java.util.stream.IntStream;
 final class StridedLoop {
     /** Elements below which a loop stays on the calling thread. */
     static final int PARALLEL_THRESHOLD = 1 << 16;
+    /**
+     * Threads a large elementwise loop may use: the system property {@code sparkgrad.threads}, else every
+     * core. (Matrix products use the BLAS's own threads: OPENBLAS_NUM_THREADS.)
+     */
+    static final int THREADS = Math.max(1, Integer.getInteger("sparkgrad.threads",
+            Runtime.getRuntime().availableProcessors()));
 
     /** An inner kernel over n elements; off[k] is operand k's first index, st[k] its step. */
     interface Inner {
@@ -96,7 +102,7 @@ final class StridedLoop {
         for (int j = 0; j < k; j++) {
             rowStrides[j] = strides[j][nd - 1];
         }
-        int threads = mayParallelize && total >= PARALLEL_THRESHOLD ? Runtime.getRuntime().availableProcessors() : 1;
+        int threads = mayParallelize && total >= PARALLEL_THRESHOLD ? THREADS : 1;
         if (threads <= 1) {
             runRows(inner, 0, rows, rowStrides);
         } else if (rows == 1) {
