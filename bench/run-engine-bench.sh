@@ -51,17 +51,18 @@ install_hint="Install OpenBLAS and make it the system BLAS:
     apt-get install -y libopenblas0-pthread
     (it registers itself as the libblas.so.3 alternative; check with
      update-alternatives --display libblas.so.3-$(uname -m)-linux-gnu)"
+ALTERNATIVES_DIR=${ALTERNATIVES_DIR:-/etc/alternatives}  # overridable only to test this check
 shopt -s nullglob
-blas_links=(/etc/alternatives/libblas.so.3*)
+blas_links=("$ALTERNATIVES_DIR"/libblas.so.3*)
 shopt -u nullglob
 if [[ ${#blas_links[@]} -eq 0 ]]; then
-    echo "error: no /etc/alternatives/libblas.so.3* found: there is no system BLAS to compare on." >&2
+    echo "error: no $ALTERNATIVES_DIR/libblas.so.3* found: there is no system BLAS to compare on." >&2
     echo "$install_hint" >&2
     exit 3
 fi
 system_blas=""
 for link in "${blas_links[@]}"; do
-    target=$(readlink -f "$link")
+    target=$(readlink -f "$link" || readlink -m "$link")
     case "${target,,}" in
         *openblas*|*mkl*|*blis*|*atlas*) system_blas+="${system_blas:+ }$target" ;;
         *)
@@ -84,7 +85,7 @@ needs_build() {
 }
 if needs_build; then
     echo "building: mvn -B -q -o -DskipTests package -pl jobs -am" >&2
-    (cd "$ROOT" && mvn -B -q -o -DskipTests package -pl jobs -am)
+    (cd "$ROOT" && mvn -B -q -o -DskipTests package -pl jobs -am >&2)
 fi
 jar_has_main() {
     { unzip -l "$JAR" 2>/dev/null || jar tf "$JAR" 2>/dev/null; } | grep -q "${MAIN//.//}.class"
@@ -94,16 +95,20 @@ if [[ -f $JAR ]] && jar_has_main; then
 else
     echo "note: $JAR missing (or without $MAIN); using the module classpath instead" >&2
     cpfile=$(mktemp)
-    (cd "$ROOT" && mvn -B -q -o dependency:build-classpath -pl jobs -am -Dmdep.outputFile="$cpfile" >&2)
-    CP=$ROOT/jobs/target/classes:$ROOT/engine/target/classes:$(cat "$cpfile")
+    # In the same reactor run as compile, so that the engine module resolves to its freshly built classes.
+    (cd "$ROOT" && mvn -B -q -o -DskipTests compile dependency:build-classpath -pl jobs -am \
+        -Dmdep.outputFile="$cpfile" >&2)
+    CP=$ROOT/jobs/target/classes:$(cat "$cpfile")
     rm -f "$cpfile"
 fi
 
 # --- Run -------------------------------------------------------------------------------------------------
 export OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads MKL_NUM_THREADS=$threads
-# -XX:ActiveProcessorCount sets what availableProcessors() returns, which sizes the engine's parallel
-# loops and the common fork-join pool. G1 is named so that 1 thread does not silently switch to SerialGC.
-JVM=("$JAVA" --add-modules=jdk.incubator.vector -XX:ActiveProcessorCount="$threads" -XX:+UseG1GC ${JAVA_OPTS:-}
+# -XX:ActiveProcessorCount sets what availableProcessors() returns, which sizes the common fork-join
+# pool; -Dsparkgrad.threads bounds the engine's parallel elementwise loops. G1 is named so that 1 thread
+# does not silently switch the JVM to SerialGC.
+JVM=("$JAVA" --add-modules=jdk.incubator.vector -XX:ActiveProcessorCount="$threads" -Dsparkgrad.threads="$threads"
+     -XX:+UseG1GC ${JAVA_OPTS:-}
      -cp "$CP" "$MAIN")
 TORCH=("$PYTHON" "$ROOT/bench/torch_engine_bench.py")
 

@@ -20,8 +20,8 @@ import time
 import torch
 
 CASES = ["seed_mlp", "large_mlp", "sgemm", "autograd_overhead"]
-DEFAULT_WARMUP = {"seed_mlp": 500, "large_mlp": 2, "sgemm": 3, "autograd_overhead": 10}
-DEFAULT_ITERS = {"seed_mlp": 1000, "large_mlp": 5, "sgemm": 20, "autograd_overhead": 20}
+DEFAULT_WARMUP = {"seed_mlp": 500, "large_mlp": 2, "sgemm": 3, "autograd_overhead": 30}
+DEFAULT_ITERS = {"seed_mlp": 1000, "large_mlp": 5, "sgemm": 20, "autograd_overhead": 30}
 
 LARGE_BATCH = 256
 LARGE_DIMS = [1024, 4096, 4096, 10]

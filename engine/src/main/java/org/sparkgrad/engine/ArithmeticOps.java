@@ -58,7 +58,8 @@ final class ArithmeticOps {
     }
 
     static Tensor pow(Tensor a, double p) {
-        Tensor out = Kernels.binary(BinaryOp.POW, a, a.scalarLike(p));
+        // x*x is exact and far cheaper than pow; PyTorch special-cases the square the same way.
+        Tensor out = p == 2 ? Kernels.binary(BinaryOp.MUL, a, a) : Kernels.binary(BinaryOp.POW, a, a.scalarLike(p));
         OpNode n = OpNode.record("PowBackward0", a);
         if (n == null) {
             return out;

@@ -74,7 +74,7 @@ final class Kernels {
     /** A contiguous copy of t with the given type. */
     static Tensor cast(Tensor t, DType dtype) {
         if (t.isWrappedNumber()) {
-            return Tensor.wrappedScalar(t.item(), dtype, t.device());
+            return Tensor.wrappedScalar(t.wrappedValue(), dtype, t.device());
         }
         Tensor out = empty(t.device(), dtype, t.shapeRef());
         t.backend().copy(t.strided(), out.strided());
@@ -107,6 +107,17 @@ final class Kernels {
         }
         Device device = a.isWrappedNumber() ? b.device() : a.device();
         Tensor out = empty(device, op.isComparison() ? DType.BOOL : t, shape);
+        Devices.backend(device).binary(op, as(a, t).broadcastView(shape), as(b, t).broadcastView(shape), out.strided());
+        return out;
+    }
+
+    /** A comparison written as 1 or 0 in the operands' promoted floating type (a derivative mask). */
+    static Tensor mask(BinaryOp op, Tensor a, Tensor b) {
+        sameDevice(a, b);
+        int[] shape = Shapes.broadcast(a.shapeRef(), b.shapeRef());
+        DType t = floating(promote(a, b));
+        Device device = a.isWrappedNumber() ? b.device() : a.device();
+        Tensor out = empty(device, t, shape);
         Devices.backend(device).binary(op, as(a, t).broadcastView(shape), as(b, t).broadcastView(shape), out.strided());
         return out;
     }

@@ -134,12 +134,12 @@ final class MathOps {
     static Tensor passMask(Tensor x, Double min, Double max) {
         Tensor m = null;
         if (min != null) {
-            m = Kernels.binary(BinaryOp.GE, x, x.scalarLike(min));
+            m = Kernels.mask(BinaryOp.GE, x, x.scalarLike(min));
         }
         if (max != null) {
-            Tensor le = Kernels.binary(BinaryOp.LE, x, x.scalarLike(max));
+            Tensor le = Kernels.mask(BinaryOp.LE, x, x.scalarLike(max));
             m = m == null ? le : Kernels.binary(BinaryOp.MUL, m, le);
         }
-        return Kernels.cast(m, x.dtype());
+        return m;
     }
 }

@@ -38,6 +38,7 @@ public class Tensor {
     /** The tensor whose storage this one views, or null when it owns it. */
     private final Tensor base;
     private boolean wrappedNumber;
+    private double wrappedValue;
 
     private boolean requiresGrad;
     private Tensor grad;
@@ -72,6 +73,7 @@ public class Tensor {
     static Tensor wrappedScalar(double value, DType dtype, Device device) {
         Tensor t = wrap(Devices.backend(device).fromHost(dtype, new double[] {value}), new int[0]);
         t.wrappedNumber = true;
+        t.wrappedValue = value;
         return t;
     }
 
@@ -421,6 +423,11 @@ public class Tensor {
 
     boolean isWrappedNumber() {
         return wrappedNumber;
+    }
+
+    /** The Java scalar a wrapped number stands for (read without a device round trip). */
+    double wrappedValue() {
+        return wrappedValue;
     }
 
     boolean isView() {

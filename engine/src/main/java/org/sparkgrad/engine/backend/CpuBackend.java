@@ -115,10 +115,7 @@ public final class CpuBackend implements Backend {
         StridedLoop.of(dst.shape(), dst).run((n, off, st) -> {
             int io = off[0], so = st[0];
             if (d.isFloat()) {
-                float v = (float) value;
-                for (int i = 0; i < n; i++, io += so) {
-                    d.f[io] = v;
-                }
+                FloatKernels.fill(d.f, io, so, n, (float) value);
             } else {
                 for (int i = 0; i < n; i++, io += so) {
                     d.set(io, value);
@@ -154,36 +151,15 @@ public final class CpuBackend implements Backend {
         if (s.isFloat() && d.isFloat()) {
             float[] a = s.f;
             float[] o = d.f;
-            switch (op) {
-                case NEG -> StridedLoop.of(out.shape(), x, out).run((n, off, st) -> {
+            DoubleUnaryOperator fn = unaryFunction(op);
+            StridedLoop.of(out.shape(), x, out).run((n, off, st) -> {
+                if (!FloatKernels.unary(op, a, off[0], st[0], o, off[1], st[1], n)) {
                     int ia = off[0], io = off[1], sa = st[0], so = st[1];
                     for (int i = 0; i < n; i++, ia += sa, io += so) {
-                        o[io] = -a[ia];
+                        o[io] = (float) fn.applyAsDouble(a[ia]);
                     }
-                });
-                case RELU -> StridedLoop.of(out.shape(), x, out).run((n, off, st) -> {
-                    int ia = off[0], io = off[1], sa = st[0], so = st[1];
-                    for (int i = 0; i < n; i++, ia += sa, io += so) {
-                        float v = a[ia];
-                        o[io] = v > 0 || v != v ? v : 0f;
-                    }
-                });
-                case STEP -> StridedLoop.of(out.shape(), x, out).run((n, off, st) -> {
-                    int ia = off[0], io = off[1], sa = st[0], so = st[1];
-                    for (int i = 0; i < n; i++, ia += sa, io += so) {
-                        o[io] = a[ia] > 0 ? 1f : 0f;
-                    }
-                });
-                default -> {
-                    DoubleUnaryOperator fn = unaryFunction(op);
-                    StridedLoop.of(out.shape(), x, out).run((n, off, st) -> {
-                        int ia = off[0], io = off[1], sa = st[0], so = st[1];
-                        for (int i = 0; i < n; i++, ia += sa, io += so) {
-                            o[io] = (float) fn.applyAsDouble(a[ia]);
-                        }
-                    });
                 }
-            }
+            });
             return;
         }
         DoubleUnaryOperator fn = unaryFunction(op);
@@ -226,73 +202,7 @@ public final class CpuBackend implements Backend {
             float[] a = sa.f;
             float[] b = sb.f;
             float[] o = d.f;
-            switch (op) {
-                case ADD -> loop.run((n, off, st) -> {
-                    int ia = off[0], ib = off[1], io = off[2], ta = st[0], tb = st[1], to = st[2];
-                    if (ta == 1 && tb == 1 && to == 1) {
-                        for (int i = 0; i < n; i++) {
-                            o[io + i] = a[ia + i] + b[ib + i];
-                        }
-                    } else {
-                        for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) {
-                            o[io] = a[ia] + b[ib];
-                        }
-                    }
-                });
-                case SUB -> loop.run((n, off, st) -> {
-                    int ia = off[0], ib = off[1], io = off[2], ta = st[0], tb = st[1], to = st[2];
-                    if (ta == 1 && tb == 1 && to == 1) {
-                        for (int i = 0; i < n; i++) {
-                            o[io + i] = a[ia + i] - b[ib + i];
-                        }
-                    } else {
-                        for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) {
-                            o[io] = a[ia] - b[ib];
-                        }
-                    }
-                });
-                case MUL -> loop.run((n, off, st) -> {
-                    int ia = off[0], ib = off[1], io = off[2], ta = st[0], tb = st[1], to = st[2];
-                    if (ta == 1 && tb == 1 && to == 1) {
-                        for (int i = 0; i < n; i++) {
-                            o[io + i] = a[ia + i] * b[ib + i];
-                        }
-                    } else {
-                        for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) {
-                            o[io] = a[ia] * b[ib];
-                        }
-                    }
-                });
-                case DIV -> loop.run((n, off, st) -> {
-                    int ia = off[0], ib = off[1], io = off[2], ta = st[0], tb = st[1], to = st[2];
-                    for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) {
-                        o[io] = a[ia] / b[ib];
-                    }
-                });
-                case MAXIMUM -> loop.run((n, off, st) -> {
-                    int ia = off[0], ib = off[1], io = off[2], ta = st[0], tb = st[1], to = st[2];
-                    for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) {
-                        float p = a[ia], q = b[ib];
-                        o[io] = p >= q || p != p ? p : q;
-                    }
-                });
-                case MINIMUM -> loop.run((n, off, st) -> {
-                    int ia = off[0], ib = off[1], io = off[2], ta = st[0], tb = st[1], to = st[2];
-                    for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) {
-                        float p = a[ia], q = b[ib];
-                        o[io] = p <= q || p != p ? p : q;
-                    }
-                });
-                default -> {
-                    DoubleBinaryOperator fn = binaryFunction(op);
-                    loop.run((n, off, st) -> {
-                        int ia = off[0], ib = off[1], io = off[2], ta = st[0], tb = st[1], to = st[2];
-                        for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) {
-                            o[io] = (float) fn.applyAsDouble(a[ia], b[ib]);
-                        }
-                    });
-                }
-            }
+            loop.run((n, off, st) -> FloatKernels.binary(op, a, off[0], st[0], b, off[1], st[1], o, off[2], st[2], n));
             return;
         }
         if (sa.isFloat() && sb.isFloat() && op.isComparison()) {

@@ -1,5 +1,6 @@
 package org.sparkgrad.jobs.bench;
 
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -24,8 +25,8 @@ import org.sparkgrad.engine.backend.Blas;
  * </ul>
  *
  * Arguments: {@code --case NAME|all} (default all), {@code --warmup N}, {@code --iters N} (defaults per
- * case), {@code --threads N} (checked, not set: the JVM's thread count must come from
- * {@code -XX:ActiveProcessorCount=N} and OpenBLAS's from {@code OPENBLAS_NUM_THREADS}; see
+ * case), {@code --threads N} (checked, not set: the thread counts must be fixed when the JVM starts, with
+ * {@code -XX:ActiveProcessorCount=N -Dsparkgrad.threads=N} and {@code OPENBLAS_NUM_THREADS=N}; see
  * bench/run-engine-bench.sh). Run with {@code --add-modules=jdk.incubator.vector}.
  */
 public final class EngineBenchmark {
@@ -114,9 +115,11 @@ public final class EngineBenchmark {
         int cpus = Runtime.getRuntime().availableProcessors();
         String blasThreads = System.getenv("OPENBLAS_NUM_THREADS");
         if (threads != null) {
-            if (threads != cpus) {
-                System.err.println("warning: --threads " + threads + " but the JVM sees " + cpus + " processors; start it"
-                        + " with -XX:ActiveProcessorCount=" + threads + " so that the engine's loops use that many");
+            String engineThreads = System.getProperty("sparkgrad.threads");
+            if (threads != cpus || !String.valueOf(threads).equals(engineThreads)) {
+                System.err.println("warning: --threads " + threads + " but the JVM sees " + cpus + " processors and"
+                        + " sparkgrad.threads=" + engineThreads + "; start it with -XX:ActiveProcessorCount=" + threads
+                        + " -Dsparkgrad.threads=" + threads + " so that the engine's loops use that many");
             }
             if (blasThreads == null || !blasThreads.equals(String.valueOf(threads))) {
                 System.err.println("warning: --threads " + threads + " but OPENBLAS_NUM_THREADS=" + blasThreads
@@ -124,7 +127,8 @@ public final class EngineBenchmark {
             }
         }
         String blas = Blas.implementation();
-        System.out.println("info impl=java threads=" + cpus + " openblas_threads=" + (blasThreads == null ? "unset" : blasThreads)
+        System.out.println("info impl=java threads=" + cpus + " sparkgrad_threads="
+                + System.getProperty("sparkgrad.threads", "unset") + " openblas_threads=" + (blasThreads == null ? "unset" : blasThreads)
                 + " java=" + System.getProperty("java.version") + " blas=" + blas.replace(' ', '_'));
 
         List<String> cases = which.equals("all") ? Arrays.asList(CASES) : List.of(which.split(","));
@@ -132,8 +136,9 @@ public final class EngineBenchmark {
             Case c = build(name);
             int w = warmup != null ? warmup : defaultWarmup(name);
             int n = iters != null ? iters : defaultIters(name);
-            double[] ms = time(c, w, n);
-            report(name, cpus, w, ms, c.extra(), c.check());
+            double[] timed = time(c, w, n);
+            double[] ms = Arrays.copyOf(timed, n);
+            report(name, cpus, w, ms, c.extra() + fmt(" alloc_kib_per_step=%.1f", timed[n]), c.check());
         }
     }
 
@@ -149,7 +154,7 @@ public final class EngineBenchmark {
             case "seed_mlp" -> 500;
             case "large_mlp" -> 2;
             case "sgemm" -> 3;
-            case "autograd_overhead" -> 10;
+            case "autograd_overhead" -> 30;
             default -> throw new IllegalArgumentException("unknown case " + name + "; one of " + Arrays.toString(CASES));
         };
     }
@@ -159,23 +164,37 @@ public final class EngineBenchmark {
             case "seed_mlp" -> 1000;
             case "large_mlp" -> 5;
             case "sgemm" -> 20;
-            case "autograd_overhead" -> 20;
+            case "autograd_overhead" -> 30;
             default -> throw new IllegalArgumentException("unknown case " + name + "; one of " + Arrays.toString(CASES));
         };
     }
 
+    /** Bytes allocated so far by the calling thread, or -1 where the JVM cannot tell. */
+    private static long allocatedBytes() {
+        if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t
+                && t.isThreadAllocatedMemorySupported() && t.isThreadAllocatedMemoryEnabled()) {
+            return t.getThreadAllocatedBytes(Thread.currentThread().getId());
+        }
+        return -1;
+    }
+
+    /** Per-step times in ms; the last element of the result is the mean heap allocation per step in KiB. */
     private static double[] time(Case c, int warmup, int iters) {
         for (int i = 0; i < warmup; i++) {
             c.step();
         }
         c.resetStats();
         double[] ms = new double[iters];
+        long before = allocatedBytes();
         for (int i = 0; i < iters; i++) {
             long t0 = System.nanoTime();
             c.step();
             ms[i] = (System.nanoTime() - t0) / 1e6;
         }
-        return ms;
+        long after = allocatedBytes();
+        double[] out = Arrays.copyOf(ms, iters + 1);
+        out[iters] = before < 0 ? Double.NaN : (after - before) / 1024.0 / iters;
+        return out;
     }
 
     private static void report(String name, int threads, int warmup, double[] ms, String extra, String check) {

@@ -1,0 +1,141 @@
+package org.sparkgrad.engine.backend;
+
+/**
+ * The float32 inner loops of the hot elementwise ops. Each op has a loop per common layout: all dense
+ * with one shared offset (the case HotSpot turns into SIMD: separate offsets make it assume the arrays
+ * may overlap), a scalar (stride 0) operand read once into a local, and the general strided loop.
+ * Maximum, minimum and relu use {@link Math#max}/{@link Math#min}, which are branch-free and propagate
+ * NaN as PyTorch does.
+ */
+final class FloatKernels {
+    private FloatKernels() {
+    }
+
+    /** Whether {@link #binary} has a written-out loop for op (others go through a double lambda). */
+    static boolean handles(BinaryOp op) {
+        return op != BinaryOp.POW;
+    }
+
+    static void binary(BinaryOp op, float[] a, int ia, int ta, float[] b, int ib, int tb, float[] o, int io, int to, int n) {
+        if (to == 1 && ta == 1 && tb == 1 && ia == io && ib == io) {
+            dense(op, a, b, o, io, io + n);
+        } else if (to == 1 && ta == 1 && tb == 0 && ia == io) {
+            scalarRight(op, a, b[ib], o, io, io + n);
+        } else if (to == 1 && tb == 1 && ta == 0 && ib == io) {
+            scalarLeft(op, a[ia], b, o, io, io + n);
+        } else {
+            strided(op, a, ia, ta, b, ib, tb, o, io, to, n);
+        }
+    }
+
+    private static void dense(BinaryOp op, float[] a, float[] b, float[] o, int from, int to) {
+        switch (op) {
+            case ADD -> { for (int i = from; i < to; i++) { o[i] = a[i] + b[i]; } }
+            case SUB -> { for (int i = from; i < to; i++) { o[i] = a[i] - b[i]; } }
+            case MUL -> { for (int i = from; i < to; i++) { o[i] = a[i] * b[i]; } }
+            case DIV -> { for (int i = from; i < to; i++) { o[i] = a[i] / b[i]; } }
+            case MAXIMUM -> { for (int i = from; i < to; i++) { o[i] = Math.max(a[i], b[i]); } }
+            case MINIMUM -> { for (int i = from; i < to; i++) { o[i] = Math.min(a[i], b[i]); } }
+            default -> strided(op, a, from, 1, b, from, 1, o, from, 1, to - from);
+        }
+    }
+
+    private static void scalarRight(BinaryOp op, float[] a, float s, float[] o, int from, int to) {
+        switch (op) {
+            case ADD -> { for (int i = from; i < to; i++) { o[i] = a[i] + s; } }
+            case SUB -> { for (int i = from; i < to; i++) { o[i] = a[i] - s; } }
+            case MUL -> { for (int i = from; i < to; i++) { o[i] = a[i] * s; } }
+            case DIV -> { for (int i = from; i < to; i++) { o[i] = a[i] / s; } }
+            case MAXIMUM -> { for (int i = from; i < to; i++) { o[i] = Math.max(a[i], s); } }
+            case MINIMUM -> { for (int i = from; i < to; i++) { o[i] = Math.min(a[i], s); } }
+            case GE -> { for (int i = from; i < to; i++) { o[i] = a[i] >= s ? 1f : 0f; } }
+            case LE -> { for (int i = from; i < to; i++) { o[i] = a[i] <= s ? 1f : 0f; } }
+            case GT -> { for (int i = from; i < to; i++) { o[i] = a[i] > s ? 1f : 0f; } }
+            case LT -> { for (int i = from; i < to; i++) { o[i] = a[i] < s ? 1f : 0f; } }
+            default -> {
+                float[] one = {s};
+                strided(op, a, from, 1, one, 0, 0, o, from, 1, to - from);
+            }
+        }
+    }
+
+    private static void scalarLeft(BinaryOp op, float s, float[] b, float[] o, int from, int to) {
+        switch (op) {
+            case ADD -> { for (int i = from; i < to; i++) { o[i] = s + b[i]; } }
+            case SUB -> { for (int i = from; i < to; i++) { o[i] = s - b[i]; } }
+            case MUL -> { for (int i = from; i < to; i++) { o[i] = s * b[i]; } }
+            case DIV -> { for (int i = from; i < to; i++) { o[i] = s / b[i]; } }
+            default -> {
+                float[] one = {s};
+                strided(op, one, 0, 0, b, from, 1, o, from, 1, to - from);
+            }
+        }
+    }
+
+    private static void strided(BinaryOp op, float[] a, int ia, int ta, float[] b, int ib, int tb, float[] o, int io, int to,
+                                int n) {
+        switch (op) {
+            case ADD -> { for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) { o[io] = a[ia] + b[ib]; } }
+            case SUB -> { for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) { o[io] = a[ia] - b[ib]; } }
+            case MUL -> { for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) { o[io] = a[ia] * b[ib]; } }
+            case DIV -> { for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) { o[io] = a[ia] / b[ib]; } }
+            case MAXIMUM -> { for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) { o[io] = Math.max(a[ia], b[ib]); } }
+            case MINIMUM -> { for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) { o[io] = Math.min(a[ia], b[ib]); } }
+            case EQ -> { for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) { o[io] = a[ia] == b[ib] ? 1f : 0f; } }
+            case NE -> { for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) { o[io] = a[ia] != b[ib] ? 1f : 0f; } }
+            case LT -> { for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) { o[io] = a[ia] < b[ib] ? 1f : 0f; } }
+            case LE -> { for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) { o[io] = a[ia] <= b[ib] ? 1f : 0f; } }
+            case GT -> { for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) { o[io] = a[ia] > b[ib] ? 1f : 0f; } }
+            case GE -> { for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) { o[io] = a[ia] >= b[ib] ? 1f : 0f; } }
+            case POW -> { for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) { o[io] = (float) Math.pow(a[ia], b[ib]); } }
+        }
+    }
+
+    /** Unary ops with a written-out float loop; null-free: returns false when op has none. */
+    static boolean unary(UnaryOp op, float[] a, int ia, int ta, float[] o, int io, int to, int n) {
+        boolean dense = ta == 1 && to == 1 && ia == io;
+        switch (op) {
+            case NEG -> {
+                if (dense) {
+                    for (int i = io; i < io + n; i++) { o[i] = -a[i]; }
+                } else {
+                    for (int i = 0; i < n; i++, ia += ta, io += to) { o[io] = -a[ia]; }
+                }
+            }
+            case RELU -> {
+                if (dense) {
+                    for (int i = io; i < io + n; i++) { o[i] = Math.max(a[i], 0f); }
+                } else {
+                    for (int i = 0; i < n; i++, ia += ta, io += to) { o[io] = Math.max(a[ia], 0f); }
+                }
+            }
+            case STEP -> {
+                if (dense) {
+                    for (int i = io; i < io + n; i++) { o[i] = a[i] > 0 ? 1f : 0f; }
+                } else {
+                    for (int i = 0; i < n; i++, ia += ta, io += to) { o[io] = a[ia] > 0 ? 1f : 0f; }
+                }
+            }
+            case ABS -> {
+                for (int i = 0; i < n; i++, ia += ta, io += to) { o[io] = Math.abs(a[ia]); }
+            }
+            case EXP -> {
+                for (int i = 0; i < n; i++, ia += ta, io += to) { o[io] = (float) Math.exp(a[ia]); }
+            }
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static void fill(float[] o, int io, int to, int n, float v) {
+        if (to == 1) {
+            java.util.Arrays.fill(o, io, io + n, v);
+        } else {
+            for (int i = 0; i < n; i++, io += to) {
+                o[io] = v;
+            }
+        }
+    }
+}
