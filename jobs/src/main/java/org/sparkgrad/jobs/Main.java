@@ -11,6 +11,9 @@ public final class Main {
 
     static {
         PROGRAMS.put("autograd-demo", AutogradDemo::main);
+        PROGRAMS.put("polynomial", Polynomial::main);
+        PROGRAMS.put("descent", Descent::main);
+        PROGRAMS.put("manual-vs-autograd", ManualVsAutograd::main);
     }
 
     private Main() {
