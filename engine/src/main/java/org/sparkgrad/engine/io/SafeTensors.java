@@ -1,0 +1,318 @@
+package org.sparkgrad.engine.io;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import org.sparkgrad.engine.DType;
+import org.sparkgrad.engine.Tensor;
+import org.sparkgrad.engine.nn.Module;
+
+/**
+ * Reads and writes tensors in the <a href="https://github.com/huggingface/safetensors">safetensors</a>
+ * format, the file layout of Hugging Face models:
+ *
+ * <pre>
+ * 8 bytes     N, the header length, unsigned little-endian
+ * N bytes     JSON: {"__metadata__": {"k": "v"}, "name": {"dtype": "F32", "shape": [2, 3], "data_offsets": [0, 24]}, ...}
+ *             padded with spaces to a multiple of 8
+ * the rest    the tensors' bytes, row-major, little-endian, one after another; offsets count from here
+ * </pre>
+ *
+ * Supported dtypes: {@code F32}, {@code F64}, {@code I64}, {@code BOOL}. Saving is atomic (the file is
+ * written beside its destination and renamed into place), and loading checks the whole header against
+ * the file before it reads any tensor, so a damaged file gives an {@link IOException} naming the file and
+ * the problem, never a partial result.
+ *
+ * <pre>{@code
+ * SafeTensors.saveModule(net, Path.of("model.safetensors"));
+ * SafeTensors.loadModule(otherNet, Path.of("model.safetensors"));
+ * Map<String, Tensor> state = SafeTensors.load(Path.of("model.safetensors"));
+ * }</pre>
+ */
+public final class SafeTensors {
+    private static final int CHUNK_BYTES = 1 << 16;
+    /** int64 values beyond this magnitude are not exact in the engine's int64 storage (doubles). */
+    private static final long MAX_EXACT_INT64 = 1L << 53;
+
+    private SafeTensors() {
+    }
+
+    /** The tensors of a file (in header order) and its {@code __metadata__} (empty when absent). */
+    public record Contents(Map<String, Tensor> tensors, Map<String, String> metadata) {
+    }
+
+    /** Saves tensors to file (replacing it atomically), without metadata. */
+    public static void save(Map<String, Tensor> tensors, Path file) throws IOException {
+        save(tensors, file, Collections.emptyMap());
+    }
+
+    /**
+     * Saves tensors with string metadata to file. The tensors are laid out as the reference implementation
+     * lays them out: by decreasing alignment ({@code I64}, {@code F64}, {@code F32}, {@code BOOL}), then by
+     * name in UTF-8 byte order, so that every tensor starts at a multiple of its item size and the same
+     * tensors give a byte-identical file (metadata keys keep the map's order). The file is written under
+     * a temporary name in the same directory, flushed to disk, and renamed into place with an atomic move,
+     * so readers see the old file or the complete new one, never a half-written file. Non-contiguous
+     * tensors (e.g. transposed views) are written in row-major order of their shape.
+     *
+     * @throws IllegalArgumentException for a null or reserved ({@code __metadata__}) name, a null tensor, or
+     *         metadata with null keys or values (nothing is written then)
+     */
+    public static void save(Map<String, Tensor> tensors, Path file, Map<String, String> metadata) throws IOException {
+        List<Map.Entry<String, Tensor>> items = new ArrayList<>();
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            String name = checkedString(e.getKey(), "tensor name");
+            if (name.equals(SafeTensorsHeader.METADATA_KEY)) {
+                throw new IllegalArgumentException("the tensor name " + SafeTensorsHeader.METADATA_KEY
+                        + " is reserved for the file's metadata");
+            }
+            if (e.getValue() == null) {
+                throw new IllegalArgumentException("tensor " + Json.quote(name) + " is null");
+            }
+            items.add(Map.entry(name, e.getValue()));
+        }
+        items.sort(SafeTensorsHeader.LAYOUT_ORDER);
+        List<SafeTensorsHeader.Entry> entries = new ArrayList<>();
+        long offset = 0;
+        for (Map.Entry<String, Tensor> e : items) {
+            Tensor t = e.getValue();
+            long bytes = (long) t.numel() * t.dtype().itemSize();
+            entries.add(new SafeTensorsHeader.Entry(e.getKey(), t.dtype(), t.shape(), offset, offset + bytes));
+            offset += bytes;
+        }
+        Map<String, String> meta = new LinkedHashMap<>();
+        for (Map.Entry<String, String> m : metadata.entrySet()) {
+            meta.put(checkedString(m.getKey(), "metadata key"), checkedString(m.getValue(), "metadata value"));
+        }
+        byte[] header = SafeTensorsHeader.encode(entries, meta);
+
+        Path target = file.toAbsolutePath();
+        Path dir = target.getParent();
+        String suffix = Long.toHexString(ThreadLocalRandom.current().nextLong());
+        Path tmp = dir.resolve("." + target.getFileName() + "." + suffix + ".tmp");
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                ByteBuffer buf = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+                buf.putLong(header.length);
+                flush(ch, buf);
+                writeFully(ch, ByteBuffer.wrap(header));
+                for (Map.Entry<String, Tensor> e : items) {
+                    writeData(ch, buf, e.getValue());
+                }
+                flush(ch, buf);
+                ch.force(true);
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (Throwable ex) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException cleanup) {
+                ex.addSuppressed(cleanup);
+            }
+            throw ex;
+        }
+        syncDirectory(dir);
+    }
+
+    /** Loads every tensor of a file, by name in header order. */
+    public static Map<String, Tensor> load(Path file) throws IOException {
+        return read(file).tensors();
+    }
+
+    /**
+     * Reads a file's tensors and metadata. The header is checked completely (length, UTF-8, JSON syntax,
+     * dtypes, shapes, and that the byte ranges tile the data section with no gap or overlap) before any
+     * tensor is read, and every value is checked as it is read (booleans must be 0 or 1, int64 values
+     * within ±2^53, which the engine holds exactly).
+     *
+     * @throws IOException naming the file and the problem when the file can't be read or isn't valid
+     */
+    public static Contents read(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size < 8) {
+                throw invalid(file, "the file has " + size + " bytes, fewer than the 8 of the header length");
+            }
+            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(ch, lenBuf, 0, file);
+            long n = lenBuf.flip().getLong();
+            if (n < 0 || n > size - 8) {
+                throw invalid(file, "the header length " + Long.toUnsignedString(n) + " is larger than the "
+                        + (size - 8) + " bytes that follow it (truncated header?)");
+            }
+            if (n > SafeTensorsHeader.MAX_HEADER_BYTES) {
+                throw invalid(file, "the header length " + n + " exceeds the limit of " + SafeTensorsHeader.MAX_HEADER_BYTES
+                        + " bytes");
+            }
+            ByteBuffer headerBuf = ByteBuffer.allocate((int) n);
+            readFully(ch, headerBuf, 8, file);
+            String json;
+            try {
+                json = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(headerBuf.flip()).toString();
+            } catch (CharacterCodingException ex) {
+                throw invalid(file, "the header is not valid UTF-8");
+            }
+            long dataStart = 8 + n;
+            SafeTensorsHeader.Decoded header;
+            try {
+                header = SafeTensorsHeader.decode(json, size - dataStart);
+            } catch (IllegalArgumentException ex) {
+                throw invalid(file, ex.getMessage());
+            }
+            Map<String, Tensor> tensors = new LinkedHashMap<>();
+            for (SafeTensorsHeader.Entry e : header.entries()) {
+                tensors.put(e.name(), readTensor(ch, dataStart, e, file));
+            }
+            return new Contents(tensors, header.metadata());
+        }
+    }
+
+    /** Saves a module's {@link Module#stateDict()} to file. */
+    public static void saveModule(Module module, Path file) throws IOException {
+        save(module.stateDict(), file);
+    }
+
+    /**
+     * Loads a file into a module's parameters and buffers with {@link Module#loadStateDict(Map)}: names,
+     * shapes and dtypes must all match, or nothing is copied.
+     */
+    public static void loadModule(Module module, Path file) throws IOException {
+        module.loadStateDict(load(file));
+    }
+
+    // -----------------------------------------------------------------------------------------------------
+    // Writing
+
+    private static void writeData(FileChannel ch, ByteBuffer buf, Tensor t) throws IOException {
+        DType dtype = t.dtype();
+        if (dtype == DType.FLOAT32) {
+            for (float v : t.toFloatArray()) {
+                room(ch, buf, 4).putFloat(v);
+            }
+            return;
+        }
+        double[] values = t.toArray();
+        for (double v : values) {
+            switch (dtype) {
+                case FLOAT64 -> room(ch, buf, 8).putDouble(v);
+                case INT64 -> room(ch, buf, 8).putLong((long) v);
+                case BOOL -> room(ch, buf, 1).put(v != 0 ? (byte) 1 : (byte) 0);
+                default -> throw new IllegalStateException("unhandled dtype " + dtype);
+            }
+        }
+    }
+
+    /** The buffer, flushed first when it has less than {@code bytes} left. */
+    private static ByteBuffer room(FileChannel ch, ByteBuffer buf, int bytes) throws IOException {
+        if (buf.remaining() < bytes) {
+            flush(ch, buf);
+        }
+        return buf;
+    }
+
+    private static void flush(FileChannel ch, ByteBuffer buf) throws IOException {
+        buf.flip();
+        writeFully(ch, buf);
+        buf.clear();
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
+        while (buf.hasRemaining()) {
+            ch.write(buf);
+        }
+    }
+
+    /** Makes the rename durable where the platform allows opening a directory; elsewhere a no-op. */
+    private static void syncDirectory(Path dir) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // Not every platform can fsync a directory; the file itself is already on disk.
+        }
+    }
+
+    private static String checkedString(String s, String what) {
+        if (s == null) {
+            throw new IllegalArgumentException(what + " is null");
+        }
+        if (!Json.isWellFormed(s)) {
+            throw new IllegalArgumentException(what + " " + Json.quote(s) + " has an unpaired surrogate, which UTF-8 can't hold");
+        }
+        return s;
+    }
+
+    // -----------------------------------------------------------------------------------------------------
+    // Reading
+
+    private static Tensor readTensor(FileChannel ch, long dataStart, SafeTensorsHeader.Entry e, Path file)
+            throws IOException {
+        int n = e.numel();
+        int item = e.dtype().itemSize();
+        ByteBuffer buf = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        long pos = dataStart + e.begin();
+        float[] f = e.dtype() == DType.FLOAT32 ? new float[n] : null;
+        double[] d = f == null ? new double[n] : null;
+        int i = 0;
+        while (i < n) {
+            int count = Math.min(n - i, CHUNK_BYTES / item);
+            buf.clear().limit(count * item);
+            readFully(ch, buf, pos, file);
+            buf.flip();
+            pos += (long) count * item;
+            for (int k = 0; k < count; k++, i++) {
+                switch (e.dtype()) {
+                    case FLOAT32 -> f[i] = buf.getFloat();
+                    case FLOAT64 -> d[i] = buf.getDouble();
+                    case INT64 -> {
+                        long v = buf.getLong();
+                        if (v > MAX_EXACT_INT64 || v < -MAX_EXACT_INT64) {
+                            throw invalid(file, "tensor " + Json.quote(e.name()) + " holds the int64 value " + v
+                                    + " at element " + i + ", beyond ±2^53, which this engine can't hold exactly");
+                        }
+                        d[i] = v;
+                    }
+                    case BOOL -> {
+                        byte v = buf.get();
+                        if (v != 0 && v != 1) {
+                            throw invalid(file, "tensor " + Json.quote(e.name()) + " holds the byte " + (v & 0xff)
+                                    + " at element " + i + ", but a BOOL must be 0 or 1");
+                        }
+                        d[i] = v;
+                    }
+                    default -> throw new IllegalStateException("unhandled dtype " + e.dtype());
+                }
+            }
+        }
+        return f != null ? Tensor.tensor(f, e.shape()) : Tensor.tensor(d, e.dtype(), e.shape());
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer buf, long position, Path file) throws IOException {
+        long pos = position;
+        while (buf.hasRemaining()) {
+            int r = ch.read(buf, pos);
+            if (r < 0) {
+                throw invalid(file, "the file ended at byte " + pos + " while reading (did it shrink while being read?)");
+            }
+            pos += r;
+        }
+    }
+
+    private static IOException invalid(Path file, String problem) {
+        return new IOException("invalid safetensors file " + file + ": " + problem);
+    }
+}
