@@ -14,6 +14,7 @@ public final class Main {
         PROGRAMS.put("polynomial", Polynomial::main);
         PROGRAMS.put("descent", Descent::main);
         PROGRAMS.put("manual-vs-autograd", ManualVsAutograd::main);
+        PROGRAMS.put("linear-regression", LinearRegression::main);
     }
 
     private Main() {
