@@ -23,6 +23,20 @@ public final class Device {
         return new Device("cuda", index);
     }
 
+    /**
+     * A device of any type a {@link org.sparkgrad.engine.backend.BackendProvider} serves, e.g. {@code of("cuda", 1)}.
+     */
+    public static Device of(String type, int index) {
+        if (type.equals("cpu")) {
+            return CPU;
+        }
+        if (!type.matches("[a-z][a-z0-9_]*") || index < 0) {
+            throw new IllegalArgumentException("Expected a device type like 'cuda' and an index >= 0, got '" + type + "', "
+                    + index);
+        }
+        return new Device(type, index);
+    }
+
     /** Parses {@code cpu}, {@code cuda} (device 0) or {@code cuda:i}. */
     public static Device parse(String spec) {
         String s = spec.trim().toLowerCase(java.util.Locale.ROOT);
