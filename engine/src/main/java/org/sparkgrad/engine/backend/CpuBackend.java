@@ -14,6 +14,9 @@ public final class CpuBackend implements Backend {
     /** The one instance. */
     public static final CpuBackend INSTANCE = new CpuBackend();
 
+    /** Elements from which y += alpha x goes to BLAS. */
+    private static final int BLAS_AXPY_MIN = 4096;
+
     private CpuBackend() {
     }
 
@@ -253,8 +256,21 @@ public final class CpuBackend implements Backend {
         CpuStorage s = cpu(x);
         CpuStorage d = cpu(y);
         int n = y.numel();
-        if (x.isContiguous() && y.isContiguous() && s.dtype == d.dtype && s.dtype.isFloatingPoint()) {
+        // Small updates stay in Java: a native call (and loading the library) costs more than the loop.
+        if (n >= BLAS_AXPY_MIN && x.isContiguous() && y.isContiguous() && s.dtype == d.dtype && s.dtype.isFloatingPoint()) {
             Blas.axpy(n, alpha, s, x.offset(), d, y.offset());
+            return;
+        }
+        if (s.isFloat() && d.isFloat()) {
+            float a = (float) alpha;
+            float[] xs = s.f;
+            float[] ys = d.f;
+            StridedLoop.of(y.shape(), x, y).run((len, off, st) -> {
+                int ia = off[0], io = off[1];
+                for (int i = 0; i < len; i++, ia += st[0], io += st[1]) {
+                    ys[io] += a * xs[ia];
+                }
+            });
             return;
         }
         StridedLoop.of(y.shape(), x, y).run((len, off, st) -> {
