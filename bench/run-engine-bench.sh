@@ -14,7 +14,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PYTHON=${PYTHON:-/usr/bin/python3}
 JAVA=${JAVA:-java}
 MAIN=org.sparkgrad.jobs.bench.EngineBenchmark
-ALL_CASES="seed_mlp,large_mlp,sgemm,autograd_overhead"
+ALL_CASES="seed_mlp,large_mlp,sgemm,autograd_overhead,d2l_step,seed_mlp_nn"
 
 threads=1
 cases=$ALL_CASES
@@ -165,7 +165,10 @@ for c in "${case_list[@]}"; do
     tm=$(kv "$t" ms_per_step)
     ratio=$(awk -v a="$jm" -v b="$tm" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b }')
     extra=""
-    if [[ $(kv "$j" fwd_ms) != - ]]; then
+    if [[ $(kv "$j" data_ms) != - ]]; then
+        extra="data/fwd/bwd/sgd ms java=$(kv "$j" data_ms)/$(kv "$j" fwd_ms)/$(kv "$j" bwd_ms)/$(kv "$j" sgd_ms)"
+        extra+=" torch=$(kv "$t" data_ms)/$(kv "$t" fwd_ms)/$(kv "$t" bwd_ms)/$(kv "$t" sgd_ms)"
+    elif [[ $(kv "$j" fwd_ms) != - ]]; then
         extra="fwd/bwd/sgd ms java=$(kv "$j" fwd_ms)/$(kv "$j" bwd_ms)/$(kv "$j" sgd_ms)"
         extra+=" torch=$(kv "$t" fwd_ms)/$(kv "$t" bwd_ms)/$(kv "$t" sgd_ms)"
     fi

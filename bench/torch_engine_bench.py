@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
-"""PyTorch twin of org.sparkgrad.jobs.bench.EngineBenchmark: the same four cases, shapes and loop
-structure (manual SGD under torch.no_grad()), printing the same key=value lines with impl=torch.
+"""PyTorch twin of org.sparkgrad.jobs.bench.EngineBenchmark: the same six cases, shapes and loop
+structure (manual SGD under torch.no_grad() for the first four; nn + optim for the last two), printing the
+same key=value lines with impl=torch.
 
   seed_mlp           64x1000 -> 100 -> 10, clamp(min=0), sum of squares, SGD (lr 1e-6)
   large_mlp          batch 256, 1024 -> 4096 -> 4096 -> 10, relu, MSE (mean), SGD; GFLOP/s = 6*B*sum(in*out)/t
   sgemm              1024^3 float32 a.mm(b) without grad; GFLOP/s = 2 n^3 / t
   autograd_overhead  10,000 scalar ops (5,000 x mul then add) forward + backward; us per op
+  d2l_step           the d2l seed's step: next batch of 10 from a shuffling DataLoader over 1000 synthetic
+                     samples, nn.Sequential(nn.Linear(2, 1)), MSELoss, zero_grad, backward, SGD(lr 0.03) step
+  seed_mlp_nn        Sequential(Linear(1000, 100), ReLU, Linear(100, 10)) on a fixed batch of 64,
+                     MSELoss(reduction="sum"), zero_grad, backward, SGD(lr 1e-5) step
 
 Usage: torch_engine_bench.py [--case NAME|all] [--warmup N] [--iters N] [--threads N]
 """
@@ -19,9 +24,11 @@ import time
 
 import torch
 
-CASES = ["seed_mlp", "large_mlp", "sgemm", "autograd_overhead"]
-DEFAULT_WARMUP = {"seed_mlp": 500, "large_mlp": 2, "sgemm": 3, "autograd_overhead": 30}
-DEFAULT_ITERS = {"seed_mlp": 1000, "large_mlp": 5, "sgemm": 20, "autograd_overhead": 30}
+CASES = ["seed_mlp", "large_mlp", "sgemm", "autograd_overhead", "d2l_step", "seed_mlp_nn"]
+DEFAULT_WARMUP = {"seed_mlp": 500, "large_mlp": 2, "sgemm": 3, "autograd_overhead": 30, "d2l_step": 2000,
+                  "seed_mlp_nn": 500}
+DEFAULT_ITERS = {"seed_mlp": 1000, "large_mlp": 5, "sgemm": 20, "autograd_overhead": 30, "d2l_step": 5000,
+                 "seed_mlp_nn": 1000}
 
 LARGE_BATCH = 256
 LARGE_DIMS = [1024, 4096, 4096, 10]
@@ -170,7 +177,75 @@ def autograd_overhead():
     return step, lambda: "%.6g" % x0.grad.item()
 
 
-BUILDERS = {"seed_mlp": seed_mlp, "large_mlp": large_mlp, "sgemm": sgemm, "autograd_overhead": autograd_overhead}
+def d2l_step():
+    from torch import nn
+    from torch.utils import data
+    g = torch.Generator().manual_seed(3)
+    true_w, true_b = torch.tensor([2, -3.4]), 4.2
+    features = torch.normal(0, 1, (1000, 2), generator=g)
+    labels = (features.matmul(true_w) + true_b + torch.normal(0, 0.01, (1000,), generator=g)).reshape(-1, 1)
+    loader = data.DataLoader(data.TensorDataset(features, labels), 10, shuffle=True,
+                             generator=torch.Generator().manual_seed(3))
+    net = nn.Sequential(nn.Linear(2, 1))
+    with torch.no_grad():
+        net[0].weight.normal_(0, 0.01, generator=g)
+        net[0].bias.fill_(0)
+    loss = nn.MSELoss()
+    trainer = torch.optim.SGD(net.parameters(), lr=0.03)
+    state = {"it": iter(loader)}
+    ph = Phases("data", "fwd", "bwd", "sgd")
+
+    def step():
+        ph.start()
+        try:
+            x, y = next(state["it"])
+        except StopIteration:
+            state["it"] = iter(loader)
+            x, y = next(state["it"])
+        ph.mark(0)
+        l = loss(net(x), y)
+        ph.mark(1)
+        trainer.zero_grad()
+        l.backward()
+        ph.mark(2)
+        trainer.step()
+        ph.mark(3)
+
+    def check():
+        with torch.no_grad():
+            return "%.6g" % loss(net(features), labels).item()
+
+    return with_phases(step, ph), check
+
+
+def seed_mlp_nn():
+    from torch import nn
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(64, 1000, generator=g)
+    y = torch.randn(64, 10, generator=g)
+    torch.manual_seed(0)  # nn.Linear draws its initial weights from the default generator
+    net = nn.Sequential(nn.Linear(1000, 100), nn.ReLU(), nn.Linear(100, 10))
+    loss_fn = nn.MSELoss(reduction="sum")
+    opt = torch.optim.SGD(net.parameters(), lr=1e-5)
+    state = {}
+    ph = Phases("fwd", "bwd", "sgd")
+
+    def step():
+        ph.start()
+        loss = loss_fn(net(x), y)
+        ph.mark(0)
+        opt.zero_grad()
+        loss.backward()
+        ph.mark(1)
+        opt.step()
+        ph.mark(2)
+        state["loss"] = loss
+
+    return with_phases(step, ph), lambda: "%.6g" % state["loss"].item()
+
+
+BUILDERS = {"seed_mlp": seed_mlp, "large_mlp": large_mlp, "sgemm": sgemm, "autograd_overhead": autograd_overhead,
+            "d2l_step": d2l_step, "seed_mlp_nn": seed_mlp_nn}
 
 
 def blas_libraries():

@@ -15,6 +15,7 @@ public final class Main {
         PROGRAMS.put("descent", Descent::main);
         PROGRAMS.put("manual-vs-autograd", ManualVsAutograd::main);
         PROGRAMS.put("linear-regression", LinearRegression::main);
+        PROGRAMS.put("line-fit", LineFit::main);
     }
 
     private Main() {

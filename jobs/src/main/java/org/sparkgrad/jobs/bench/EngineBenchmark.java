@@ -3,15 +3,26 @@ package org.sparkgrad.jobs.bench;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import org.sparkgrad.engine.Generator;
 import org.sparkgrad.engine.GradMode;
 import org.sparkgrad.engine.Tensor;
 import org.sparkgrad.engine.backend.Blas;
+import org.sparkgrad.engine.data.DataLoader;
+import org.sparkgrad.engine.data.SyntheticData;
+import org.sparkgrad.engine.data.TensorDataset;
+import org.sparkgrad.engine.nn.Init;
+import org.sparkgrad.engine.nn.Linear;
+import org.sparkgrad.engine.nn.MSELoss;
+import org.sparkgrad.engine.nn.ReLU;
+import org.sparkgrad.engine.nn.Reduction;
+import org.sparkgrad.engine.nn.Sequential;
+import org.sparkgrad.engine.optim.SGD;
 
 /**
- * Times the engine on four cases that bench/torch_engine_bench.py runs identically in PyTorch, printing
+ * Times the engine on six cases that bench/torch_engine_bench.py runs identically in PyTorch, printing
  * one machine-parsable line per case ({@code key=value} pairs separated by spaces). A benchmark, not a
  * test: it asserts nothing about speed.
  *
@@ -21,7 +32,14 @@ import org.sparkgrad.engine.backend.Blas;
  *       6 * B * sum(in * out) per step (the forward and both backward matrix products);</li>
  *   <li>{@code sgemm}: a 1024^3 float32 product without grad, 2 n^3 / time;</li>
  *   <li>{@code autograd_overhead}: 10,000 scalar ops (5,000 x mul then add) forward and backward, in
- *       microseconds per op.</li>
+ *       microseconds per op;</li>
+ *   <li>{@code d2l_step}: the d2l seed's training step: the next batch of 10 from a shuffling DataLoader over
+ *       1000 synthetic samples (a new epoch when one runs out), {@code Sequential(Linear(2, 1))}, MSELoss,
+ *       zero_grad, backward, SGD (lr 0.03) step; phases data/fwd/bwd/sgd (bwd includes zero_grad);</li>
+ *   <li>{@code seed_mlp_nn}: seed_mlp written with nn and optim: {@code Sequential(Linear(1000, 100), ReLU,
+ *       Linear(100, 10))} on a fixed batch of 64, MSELoss(reduction=sum), SGD (lr 1e-5, so that the loss is still
+ *       well above 0 after the default 1500 steps); phases fwd/bwd/sgd
+ *       (bwd includes zero_grad).</li>
  * </ul>
  *
  * Arguments: {@code --case NAME|all} (default all), {@code --warmup N}, {@code --iters N} (defaults per
@@ -30,7 +48,7 @@ import org.sparkgrad.engine.backend.Blas;
  * bench/run-engine-bench.sh). Run with {@code --add-modules=jdk.incubator.vector}.
  */
 public final class EngineBenchmark {
-    static final String[] CASES = {"seed_mlp", "large_mlp", "sgemm", "autograd_overhead"};
+    static final String[] CASES = {"seed_mlp", "large_mlp", "sgemm", "autograd_overhead", "d2l_step", "seed_mlp_nn"};
 
     private EngineBenchmark() {
     }
@@ -155,6 +173,8 @@ public final class EngineBenchmark {
             case "large_mlp" -> 2;
             case "sgemm" -> 3;
             case "autograd_overhead" -> 30;
+            case "d2l_step" -> 2000;
+            case "seed_mlp_nn" -> 500;
             default -> throw new IllegalArgumentException("unknown case " + name + "; one of " + Arrays.toString(CASES));
         };
     }
@@ -165,6 +185,8 @@ public final class EngineBenchmark {
             case "large_mlp" -> 5;
             case "sgemm" -> 20;
             case "autograd_overhead" -> 30;
+            case "d2l_step" -> 5000;
+            case "seed_mlp_nn" -> 1000;
             default -> throw new IllegalArgumentException("unknown case " + name + "; one of " + Arrays.toString(CASES));
         };
     }
@@ -235,6 +257,8 @@ public final class EngineBenchmark {
             case "large_mlp" -> largeMlp();
             case "sgemm" -> sgemm();
             case "autograd_overhead" -> autogradOverhead();
+            case "d2l_step" -> d2lStep();
+            case "seed_mlp_nn" -> seedMlpNn();
             default -> throw new IllegalArgumentException("unknown case " + name + "; one of " + Arrays.toString(CASES));
         };
     }
@@ -435,6 +459,106 @@ public final class EngineBenchmark {
             @Override
             public String check() {
                 return fmt("%.6g", x0.grad().item());
+            }
+        };
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // e. The d2l seed's step: DataLoader batch, nn.Sequential(nn.Linear(2, 1)), MSELoss, SGD.
+
+    static final int D2L_SAMPLES = 1000;
+    static final int D2L_BATCH = 10;
+
+    private static Case d2lStep() {
+        Tensor[] data = SyntheticData.linear(Tensor.of(2, -3.4), 4.2, D2L_SAMPLES, 0.01, 3);
+        DataLoader loader = new DataLoader(new TensorDataset(data[0], data[1]), D2L_BATCH, true, 3);
+        Generator g = new Generator(3);
+        Linear fc = new Linear(2, 1, true, g);
+        Init.normal_(fc.weight(), 0, 0.01, g);
+        Init.zeros_(fc.bias());
+        Sequential net = new Sequential(fc);
+        MSELoss lossFn = new MSELoss();
+        SGD opt = new SGD(net.parameters(), 0.03);
+        Phases phases = new Phases("data", "fwd", "bwd", "sgd");
+        return new Case() {
+            Iterator<Tensor[]> batches = loader.iterator();
+
+            @Override
+            public void step() {
+                phases.start();
+                if (!batches.hasNext()) {
+                    batches = loader.iterator();
+                }
+                Tensor[] batch = batches.next();
+                phases.mark(0);
+                Tensor l = lossFn.forward(net.forward(batch[0]), batch[1]);
+                phases.mark(1);
+                opt.zeroGrad();
+                l.backward();
+                phases.mark(2);
+                opt.step();
+                phases.mark(3);
+            }
+
+            @Override
+            public void resetStats() {
+                phases.reset();
+            }
+
+            @Override
+            public String extra() {
+                return phases.extra();
+            }
+
+            /** The loss over all samples after the run (about the noise variance, 1e-4, once trained). */
+            @Override
+            public String check() {
+                try (GradMode.Scope s = GradMode.noGrad()) {
+                    return fmt("%.6g", lossFn.forward(net.forward(data[0]), data[1]).item());
+                }
+            }
+        };
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // f. seed_mlp with nn modules and optim.
+
+    private static Case seedMlpNn() {
+        Generator g = new Generator(0);
+        Tensor x = Tensor.randn(g, 64, 1000);
+        Tensor y = Tensor.randn(g, 64, 10);
+        Sequential net = new Sequential(new Linear(1000, 100, true, g), new ReLU(), new Linear(100, 10, true, g));
+        MSELoss lossFn = new MSELoss(Reduction.SUM);
+        SGD opt = new SGD(net.parameters(), 1e-5);
+        Phases phases = new Phases("fwd", "bwd", "sgd");
+        return new Case() {
+            Tensor loss;
+
+            @Override
+            public void step() {
+                phases.start();
+                loss = lossFn.forward(net.forward(x), y);
+                phases.mark(0);
+                opt.zeroGrad();
+                loss.backward();
+                phases.mark(1);
+                opt.step();
+                phases.mark(2);
+            }
+
+            @Override
+            public void resetStats() {
+                phases.reset();
+            }
+
+            @Override
+            public String extra() {
+                return phases.extra();
+            }
+
+            @Override
+            public String check() {
+                return fmt("%.6g", loss.item());
             }
         };
     }
