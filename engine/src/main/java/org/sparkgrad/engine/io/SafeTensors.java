@@ -1,9 +1,13 @@
 package org.sparkgrad.engine.io;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +17,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +48,10 @@ import org.sparkgrad.engine.nn.Module;
  * SafeTensors.loadModule(otherNet, Path.of("model.safetensors"));
  * Map<String, Tensor> state = SafeTensors.load(Path.of("model.safetensors"));
  * }</pre>
+ *
+ * For storage that is not a local path (a Hadoop file system, memory), {@link #write(Map, Map,
+ * OutputStream)} and {@link #read(InputStream, long, String)} produce and check the same bytes through
+ * streams; making such a write atomic is then the caller's job.
  */
 public final class SafeTensors {
     private static final int CHUNK_BYTES = 1 << 16;
@@ -73,6 +83,166 @@ public final class SafeTensors {
      *         metadata with null keys or values (nothing is written then)
      */
     public static void save(Map<String, Tensor> tensors, Path file, Map<String, String> metadata) throws IOException {
+        Layout layout = layout(tensors, metadata);
+        Path target = file.toAbsolutePath();
+        Path dir = target.getParent();
+        String suffix = Long.toHexString(ThreadLocalRandom.current().nextLong());
+        Path tmp = dir.resolve("." + target.getFileName() + "." + suffix + ".tmp");
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                writeTo(ch, layout);
+                ch.force(true);
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (Throwable ex) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException cleanup) {
+                ex.addSuppressed(cleanup);
+            }
+            throw ex;
+        }
+        syncDirectory(dir);
+    }
+
+    /**
+     * Writes tensors with string metadata in the safetensors format to a stream: the same bytes that
+     * {@link #save(Map, Path, Map)} puts in a file, in the same layout. The stream is neither flushed
+     * nor closed (the caller owns it); nothing is written when the arguments are invalid.
+     *
+     * @throws IllegalArgumentException for the same invalid names, tensors or metadata as {@code save}
+     * @throws IOException when the stream fails
+     */
+    public static void write(Map<String, Tensor> tensors, Map<String, String> metadata, OutputStream out)
+            throws IOException {
+        Layout layout = layout(tensors, metadata);
+        writeTo(Channels.newChannel(out), layout);
+    }
+
+    /** Loads every tensor of a file, by name in header order. */
+    public static Map<String, Tensor> load(Path file) throws IOException {
+        return read(file).tensors();
+    }
+
+    /**
+     * Reads a file's tensors and metadata. The header is checked completely (length, UTF-8, JSON syntax,
+     * dtypes, shapes, and that the byte ranges tile the data section with no gap or overlap) before any
+     * tensor is read, and every value is checked as it is read (booleans must be 0 or 1, int64 values
+     * within ±2^53, which the engine holds exactly).
+     *
+     * @throws IOException naming the file and the problem when the file can't be read or isn't valid
+     */
+    public static Contents read(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size < 8) {
+                throw invalid(file, "the file has " + size + " bytes, fewer than the 8 of the header length");
+            }
+            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(ch, lenBuf, 0, file);
+            long n = checkHeaderLength(lenBuf.flip().getLong(), size, file);
+            ByteBuffer headerBuf = ByteBuffer.allocate((int) n);
+            readFully(ch, headerBuf, 8, file);
+            String json = utf8(headerBuf.flip(), file);
+            long dataStart = 8 + n;
+            SafeTensorsHeader.Decoded header;
+            try {
+                header = SafeTensorsHeader.decode(json, size - dataStart);
+            } catch (IllegalArgumentException ex) {
+                throw invalid(file, ex.getMessage());
+            }
+            Map<String, Tensor> tensors = new LinkedHashMap<>();
+            for (SafeTensorsHeader.Entry e : header.entries()) {
+                tensors.put(e.name(), readTensor(ch, dataStart, e, file));
+            }
+            return new Contents(tensors, header.metadata());
+        }
+    }
+
+    /**
+     * Reads safetensors bytes from a stream of known length (e.g. a file on a Hadoop file system, with
+     * the length its directory listing gives), with every check of {@link #read(Path)}: the header is
+     * validated completely against the length before any tensor is read (so a damaged header can't make
+     * it allocate more than the data holds), every value as it is read, and the stream must hold exactly
+     * {@code length} bytes. Tensors are read in the order of their data; the result lists them in header
+     * order. The stream is not closed.
+     *
+     * @param in the bytes, from the header length on
+     * @param length how many bytes the stream holds
+     * @param sourceName what to call the source in error messages, e.g. a file's URI
+     * @throws IOException naming the source and the problem when the bytes can't be read or aren't valid
+     */
+    public static Contents read(InputStream in, long length, String sourceName) throws IOException {
+        if (length < 8) {
+            throw invalid(sourceName, "the file has " + length + " bytes, fewer than the 8 of the header length");
+        }
+        byte[] lenBytes = readExactly(in, 8, 0, sourceName);
+        long n = checkHeaderLength(ByteBuffer.wrap(lenBytes).order(ByteOrder.LITTLE_ENDIAN).getLong(), length, sourceName);
+        String json = utf8(ByteBuffer.wrap(readExactly(in, (int) n, 8, sourceName)), sourceName);
+        long dataStart = 8 + n;
+        SafeTensorsHeader.Decoded header;
+        try {
+            header = SafeTensorsHeader.decode(json, length - dataStart);
+        } catch (IllegalArgumentException ex) {
+            throw invalid(sourceName, ex.getMessage());
+        }
+        List<SafeTensorsHeader.Entry> byOffset = new ArrayList<>(header.entries());
+        byOffset.sort(Comparator.comparingLong(SafeTensorsHeader.Entry::begin));
+        Map<String, Tensor> read = new HashMap<>();
+        byte[] chunk = new byte[CHUNK_BYTES];
+        for (SafeTensorsHeader.Entry e : byOffset) {
+            int numel = e.numel();
+            int item = e.dtype().itemSize();
+            float[] f = e.dtype() == DType.FLOAT32 ? new float[numel] : null;
+            double[] d = f == null ? new double[numel] : null;
+            long pos = dataStart + e.begin();
+            int i = 0;
+            while (i < numel) {
+                int count = Math.min(numel - i, CHUNK_BYTES / item);
+                int bytes = count * item;
+                int got = in.readNBytes(chunk, 0, bytes);
+                if (got < bytes) {
+                    throw endedEarly(sourceName, pos + got);
+                }
+                decodeValues(ByteBuffer.wrap(chunk, 0, bytes).order(ByteOrder.LITTLE_ENDIAN), e, f, d, i, count, sourceName);
+                pos += bytes;
+                i += count;
+            }
+            read.put(e.name(), newTensor(e, f, d));
+        }
+        if (in.read() >= 0) {
+            throw invalid(sourceName, "there are more than the " + length
+                    + " bytes the file was said to have (did it grow while being read?)");
+        }
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (SafeTensorsHeader.Entry e : header.entries()) {
+            tensors.put(e.name(), read.get(e.name()));
+        }
+        return new Contents(tensors, header.metadata());
+    }
+
+    /** Saves a module's {@link Module#stateDict()} to file. */
+    public static void saveModule(Module module, Path file) throws IOException {
+        save(module.stateDict(), file);
+    }
+
+    /**
+     * Loads a file into a module's parameters and buffers with {@link Module#loadStateDict(Map)}: names,
+     * shapes and dtypes must all match, or nothing is copied.
+     */
+    public static void loadModule(Module module, Path file) throws IOException {
+        module.loadStateDict(load(file));
+    }
+
+    // -----------------------------------------------------------------------------------------------------
+    // Writing
+
+    /** What is written: the tensors in layout order and the encoded header. */
+    private record Layout(List<Map.Entry<String, Tensor>> items, byte[] header) {
+    }
+
+    /** Checks the arguments and lays the tensors out (see {@link #save(Map, Path, Map)}). */
+    private static Layout layout(Map<String, Tensor> tensors, Map<String, String> metadata) {
         List<Map.Entry<String, Tensor>> items = new ArrayList<>();
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
             String name = checkedString(e.getKey(), "tensor name");
@@ -98,107 +268,22 @@ public final class SafeTensors {
         for (Map.Entry<String, String> m : metadata.entrySet()) {
             meta.put(checkedString(m.getKey(), "metadata key"), checkedString(m.getValue(), "metadata value"));
         }
-        byte[] header = SafeTensorsHeader.encode(entries, meta);
+        return new Layout(items, SafeTensorsHeader.encode(entries, meta));
+    }
 
-        Path target = file.toAbsolutePath();
-        Path dir = target.getParent();
-        String suffix = Long.toHexString(ThreadLocalRandom.current().nextLong());
-        Path tmp = dir.resolve("." + target.getFileName() + "." + suffix + ".tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                ByteBuffer buf = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-                buf.putLong(header.length);
-                flush(ch, buf);
-                writeFully(ch, ByteBuffer.wrap(header));
-                for (Map.Entry<String, Tensor> e : items) {
-                    writeData(ch, buf, e.getValue());
-                }
-                flush(ch, buf);
-                ch.force(true);
-            }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (Throwable ex) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException cleanup) {
-                ex.addSuppressed(cleanup);
-            }
-            throw ex;
+    /** Writes the header length, the header and every tensor's bytes. */
+    private static void writeTo(WritableByteChannel ch, Layout layout) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        buf.putLong(layout.header().length);
+        flush(ch, buf);
+        writeFully(ch, ByteBuffer.wrap(layout.header()));
+        for (Map.Entry<String, Tensor> e : layout.items()) {
+            writeData(ch, buf, e.getValue());
         }
-        syncDirectory(dir);
+        flush(ch, buf);
     }
 
-    /** Loads every tensor of a file, by name in header order. */
-    public static Map<String, Tensor> load(Path file) throws IOException {
-        return read(file).tensors();
-    }
-
-    /**
-     * Reads a file's tensors and metadata. The header is checked completely (length, UTF-8, JSON syntax,
-     * dtypes, shapes, and that the byte ranges tile the data section with no gap or overlap) before any
-     * tensor is read, and every value is checked as it is read (booleans must be 0 or 1, int64 values
-     * within ±2^53, which the engine holds exactly).
-     *
-     * @throws IOException naming the file and the problem when the file can't be read or isn't valid
-     */
-    public static Contents read(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size < 8) {
-                throw invalid(file, "the file has " + size + " bytes, fewer than the 8 of the header length");
-            }
-            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, lenBuf, 0, file);
-            long n = lenBuf.flip().getLong();
-            if (n < 0 || n > size - 8) {
-                throw invalid(file, "the header length " + Long.toUnsignedString(n) + " is larger than the "
-                        + (size - 8) + " bytes that follow it (truncated header?)");
-            }
-            if (n > SafeTensorsHeader.MAX_HEADER_BYTES) {
-                throw invalid(file, "the header length " + n + " exceeds the limit of " + SafeTensorsHeader.MAX_HEADER_BYTES
-                        + " bytes");
-            }
-            ByteBuffer headerBuf = ByteBuffer.allocate((int) n);
-            readFully(ch, headerBuf, 8, file);
-            String json;
-            try {
-                json = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(headerBuf.flip()).toString();
-            } catch (CharacterCodingException ex) {
-                throw invalid(file, "the header is not valid UTF-8");
-            }
-            long dataStart = 8 + n;
-            SafeTensorsHeader.Decoded header;
-            try {
-                header = SafeTensorsHeader.decode(json, size - dataStart);
-            } catch (IllegalArgumentException ex) {
-                throw invalid(file, ex.getMessage());
-            }
-            Map<String, Tensor> tensors = new LinkedHashMap<>();
-            for (SafeTensorsHeader.Entry e : header.entries()) {
-                tensors.put(e.name(), readTensor(ch, dataStart, e, file));
-            }
-            return new Contents(tensors, header.metadata());
-        }
-    }
-
-    /** Saves a module's {@link Module#stateDict()} to file. */
-    public static void saveModule(Module module, Path file) throws IOException {
-        save(module.stateDict(), file);
-    }
-
-    /**
-     * Loads a file into a module's parameters and buffers with {@link Module#loadStateDict(Map)}: names,
-     * shapes and dtypes must all match, or nothing is copied.
-     */
-    public static void loadModule(Module module, Path file) throws IOException {
-        module.loadStateDict(load(file));
-    }
-
-    // -----------------------------------------------------------------------------------------------------
-    // Writing
-
-    private static void writeData(FileChannel ch, ByteBuffer buf, Tensor t) throws IOException {
+    private static void writeData(WritableByteChannel ch, ByteBuffer buf, Tensor t) throws IOException {
         DType dtype = t.dtype();
         if (dtype == DType.FLOAT32) {
             for (float v : t.toFloatArray()) {
@@ -218,20 +303,20 @@ public final class SafeTensors {
     }
 
     /** The buffer, flushed first when it has less than {@code bytes} left. */
-    private static ByteBuffer room(FileChannel ch, ByteBuffer buf, int bytes) throws IOException {
+    private static ByteBuffer room(WritableByteChannel ch, ByteBuffer buf, int bytes) throws IOException {
         if (buf.remaining() < bytes) {
             flush(ch, buf);
         }
         return buf;
     }
 
-    private static void flush(FileChannel ch, ByteBuffer buf) throws IOException {
+    private static void flush(WritableByteChannel ch, ByteBuffer buf) throws IOException {
         buf.flip();
         writeFully(ch, buf);
         buf.clear();
     }
 
-    private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
+    private static void writeFully(WritableByteChannel ch, ByteBuffer buf) throws IOException {
         while (buf.hasRemaining()) {
             ch.write(buf);
         }
@@ -274,31 +359,80 @@ public final class SafeTensors {
             readFully(ch, buf, pos, file);
             buf.flip();
             pos += (long) count * item;
-            for (int k = 0; k < count; k++, i++) {
-                switch (e.dtype()) {
-                    case FLOAT32 -> f[i] = buf.getFloat();
-                    case FLOAT64 -> d[i] = buf.getDouble();
-                    case INT64 -> {
-                        long v = buf.getLong();
-                        if (v > MAX_EXACT_INT64 || v < -MAX_EXACT_INT64) {
-                            throw invalid(file, "tensor " + Json.quote(e.name()) + " holds the int64 value " + v
-                                    + " at element " + i + ", beyond ±2^53, which this engine can't hold exactly");
-                        }
-                        d[i] = v;
+            decodeValues(buf, e, f, d, i, count, file);
+            i += count;
+        }
+        return newTensor(e, f, d);
+    }
+
+    /**
+     * Decodes {@code count} little-endian values of entry e from buf into f (float32) or d (other types)
+     * from element {@code start} on, checking each (int64 within ±2^53, booleans 0 or 1).
+     */
+    private static void decodeValues(ByteBuffer buf, SafeTensorsHeader.Entry e, float[] f, double[] d, int start,
+            int count, Object source) throws IOException {
+        for (int k = 0, i = start; k < count; k++, i++) {
+            switch (e.dtype()) {
+                case FLOAT32 -> f[i] = buf.getFloat();
+                case FLOAT64 -> d[i] = buf.getDouble();
+                case INT64 -> {
+                    long v = buf.getLong();
+                    if (v > MAX_EXACT_INT64 || v < -MAX_EXACT_INT64) {
+                        throw invalid(source, "tensor " + Json.quote(e.name()) + " holds the int64 value " + v
+                                + " at element " + i + ", beyond ±2^53, which this engine can't hold exactly");
                     }
-                    case BOOL -> {
-                        byte v = buf.get();
-                        if (v != 0 && v != 1) {
-                            throw invalid(file, "tensor " + Json.quote(e.name()) + " holds the byte " + (v & 0xff)
-                                    + " at element " + i + ", but a BOOL must be 0 or 1");
-                        }
-                        d[i] = v;
-                    }
-                    default -> throw new IllegalStateException("unhandled dtype " + e.dtype());
+                    d[i] = v;
                 }
+                case BOOL -> {
+                    byte v = buf.get();
+                    if (v != 0 && v != 1) {
+                        throw invalid(source, "tensor " + Json.quote(e.name()) + " holds the byte " + (v & 0xff)
+                                + " at element " + i + ", but a BOOL must be 0 or 1");
+                    }
+                    d[i] = v;
+                }
+                default -> throw new IllegalStateException("unhandled dtype " + e.dtype());
             }
         }
+    }
+
+    private static Tensor newTensor(SafeTensorsHeader.Entry e, float[] f, double[] d) {
         return f != null ? Tensor.tensor(f, e.shape()) : Tensor.tensor(d, e.dtype(), e.shape());
+    }
+
+    /** The header bytes as text, refusing anything that is not valid UTF-8. */
+    private static String utf8(ByteBuffer bytes, Object source) throws IOException {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(bytes).toString();
+        } catch (CharacterCodingException ex) {
+            throw invalid(source, "the header is not valid UTF-8");
+        }
+    }
+
+    /** The header length n, checked against the file's size and the limit on header sizes. */
+    private static long checkHeaderLength(long n, long size, Object source) throws IOException {
+        if (n < 0 || n > size - 8) {
+            throw invalid(source, "the header length " + Long.toUnsignedString(n) + " is larger than the "
+                    + (size - 8) + " bytes that follow it (truncated header?)");
+        }
+        if (n > SafeTensorsHeader.MAX_HEADER_BYTES) {
+            throw invalid(source, "the header length " + n + " exceeds the limit of " + SafeTensorsHeader.MAX_HEADER_BYTES
+                    + " bytes");
+        }
+        return n;
+    }
+
+    private static byte[] readExactly(InputStream in, int n, long position, Object source) throws IOException {
+        byte[] b = in.readNBytes(n);
+        if (b.length < n) {
+            throw endedEarly(source, position + b.length);
+        }
+        return b;
+    }
+
+    private static IOException endedEarly(Object source, long position) {
+        return invalid(source, "the file ended at byte " + position + " while reading (did it shrink while being read?)");
     }
 
     private static void readFully(FileChannel ch, ByteBuffer buf, long position, Path file) throws IOException {
@@ -306,13 +440,14 @@ public final class SafeTensors {
         while (buf.hasRemaining()) {
             int r = ch.read(buf, pos);
             if (r < 0) {
-                throw invalid(file, "the file ended at byte " + pos + " while reading (did it shrink while being read?)");
+                throw endedEarly(file, pos);
             }
             pos += r;
         }
     }
 
-    private static IOException invalid(Path file, String problem) {
-        return new IOException("invalid safetensors file " + file + ": " + problem);
+    /** An error naming the source (a path or a name) and the problem. */
+    private static IOException invalid(Object source, String problem) {
+        return new IOException("invalid safetensors file " + source + ": " + problem);
     }
 }
