@@ -1,0 +1,18 @@
+package org.sparkgrad.spark;
+
+import java.io.Serializable;
+
+/** A block's rows of one global step, copied out for the driver's gradient verification. */
+final class BatchRows implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    final int rows;
+    final float[] features;
+    final float[] labels;
+
+    BatchRows(int rows, float[] features, float[] labels) {
+        this.rows = rows;
+        this.features = features;
+        this.labels = labels;
+    }
+}

@@ -1,0 +1,227 @@
+package org.sparkgrad.spark;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
+import org.sparkgrad.engine.nn.Loss;
+import org.sparkgrad.engine.nn.Module;
+import org.sparkgrad.engine.nn.Parameter;
+import org.sparkgrad.engine.optim.LRScheduler;
+import org.sparkgrad.engine.optim.Optimizer;
+
+/**
+ * Synchronous data-parallel training on Spark. Every step: the driver broadcasts the flat parameter
+ * vector; each partition runs forward/backward on its rows of the global batch (in micro-batches) and
+ * returns the sum of per-sample gradients, the loss sum and the sample count; {@code treeAggregate} adds
+ * them up; the driver divides by the count, writes the mean gradient into its model's parameters and steps
+ * its optimizer. Per-step driver work is O(parameters).
+ *
+ * <p>The samples of global step t in epoch e are positions {@code [t*B, (t+1)*B)} of a
+ * {@link KeyedPermutation} of the N global row indices keyed by (seed, e), so training is the same for
+ * any number of partitions, executors or cores: it equals a one-process loop over the same batches (up to
+ * float rounding of the sums). With at most two partial sums reaching the driver (two partitions, or a
+ * tree that reduces to two) a run is bitwise reproducible, task retries included; with more, the driver
+ * adds them in task completion order, so runs agree to float rounding (about 1e-7 relative per step).
+ *
+ * <pre>{@code
+ * DataParallelTrainer trainer = new DataParallelTrainer(
+ *         () -> new Sequential(new Linear(2, 1, true, new Generator(0))),
+ *         () -> new MSELoss(Reduction.SUM),
+ *         params -> new SGD(params, 0.03))
+ *     .batchSize(10).epochs(3).seed(0)
+ *     .checkpoint("hdfs://nn/ckpt/linreg", 100).resume(true);
+ * TrainingData data = TrainingData.synthetic(sc, new LinearRowGenerator(new float[] {2f, -3.4f}, 4.2f, 0.01), 1000, 4, 0);
+ * TrainingResult r = trainer.fit(data);
+ * }</pre>
+ *
+ * <p>The loss must use {@code Reduction.SUM}: the trainer's step loss and gradient are the sum over the
+ * batch's samples divided by the number of samples, which is PyTorch's {@code MEAN} when each sample
+ * gives one loss element (MSE with one output, cross entropy). The model factory runs on the driver and
+ * on every executor (once per executor thread); the executors' initial values do not matter, they load
+ * the driver's parameters every step, but the parameter names and shapes must be the same everywhere.
+ */
+public final class DataParallelTrainer {
+    final SerializableSupplier<Module> modelFactory;
+    final SerializableSupplier<Loss> lossFactory;
+    final SerializableFunction<Map<String, Parameter>, Optimizer> optimizerFactory;
+    SerializableFunction<Optimizer, LRScheduler> schedulerFactory;
+    boolean schedulerPerStep;
+    int batchSize;
+    int epochs = 1;
+    long steps;
+    long seed;
+    boolean dropLast;
+    int microBatchSize = 1024;
+    int treeDepth = 2;
+    String checkpointDir;
+    int checkpointEvery;
+    boolean resume;
+    final TreeSet<Long> verifySteps = new TreeSet<>();
+    double gradientTolerance = 1e-4;
+    int logEvery = 10;
+    boolean classLabels;
+    StepListener listener;
+    long failStep = -1;
+    int failPartition = -1;
+
+    /**
+     * A trainer of the model the factory builds, with a loss (Reduction.SUM) and an optimizer made from the
+     * driver model's named parameters, e.g. {@code p -> new SGD(p, 0.03)}.
+     */
+    public DataParallelTrainer(SerializableSupplier<Module> modelFactory, SerializableSupplier<Loss> lossFactory,
+            SerializableFunction<Map<String, Parameter>, Optimizer> optimizerFactory) {
+        this.modelFactory = Objects.requireNonNull(modelFactory, "modelFactory");
+        this.lossFactory = Objects.requireNonNull(lossFactory, "lossFactory");
+        this.optimizerFactory = Objects.requireNonNull(optimizerFactory, "optimizerFactory");
+    }
+
+    /** The global batch size B (any value, with any number of partitions); required. */
+    public DataParallelTrainer batchSize(int b) {
+        this.batchSize = positive(b, "batchSize");
+        return this;
+    }
+
+    /** Trains this many epochs (default 1); ignored when {@link #steps(long)} is set. */
+    public DataParallelTrainer epochs(int e) {
+        this.epochs = positive(e, "epochs");
+        return this;
+    }
+
+    /** Trains exactly this many optimizer steps, crossing epochs as needed (0: use epochs). */
+    public DataParallelTrainer steps(long s) {
+        if (s < 0) {
+            throw new IllegalArgumentException("steps must be >= 0, got " + s);
+        }
+        this.steps = s;
+        return this;
+    }
+
+    /** The seed of the batch order (default 0). */
+    public DataParallelTrainer seed(long s) {
+        this.seed = s;
+        return this;
+    }
+
+    /** Whether a last batch smaller than B is skipped (default false: kept, as PyTorch's DataLoader). */
+    public DataParallelTrainer dropLast(boolean d) {
+        this.dropLast = d;
+        return this;
+    }
+
+    /** The most rows one forward/backward pass takes on an executor (default 1024); bounds memory. */
+    public DataParallelTrainer microBatchSize(int m) {
+        this.microBatchSize = positive(m, "microBatchSize");
+        return this;
+    }
+
+    /** treeAggregate's depth (default 2). */
+    public DataParallelTrainer treeDepth(int d) {
+        this.treeDepth = positive(d, "treeDepth");
+        return this;
+    }
+
+    /**
+     * A learning-rate scheduler made from the optimizer; it steps once per epoch (after the epoch's last
+     * step) unless {@link #schedulerPerStep(boolean)}.
+     */
+    public DataParallelTrainer scheduler(SerializableFunction<Optimizer, LRScheduler> factory) {
+        this.schedulerFactory = factory;
+        return this;
+    }
+
+    /** Whether the scheduler steps after every optimizer step instead of every epoch. */
+    public DataParallelTrainer schedulerPerStep(boolean perStep) {
+        this.schedulerPerStep = perStep;
+        return this;
+    }
+
+    /**
+     * Saves a checkpoint (parameters, optimizer state, step, data seed, loss history) to directoryUri (any
+     * Hadoop file system: file://, hdfs://) every {@code everySteps} steps and after the last step.
+     */
+    public DataParallelTrainer checkpoint(String directoryUri, int everySteps) {
+        this.checkpointDir = Objects.requireNonNull(directoryUri, "directoryUri");
+        this.checkpointEvery = positive(everySteps, "checkpoint interval");
+        return this;
+    }
+
+    /**
+     * Whether fit continues from the newest valid checkpoint in the checkpoint directory (when there is
+     * one); the batch order is a function of (seed, epoch, step), so the resumed run ends with the same
+     * parameters as an uninterrupted one.
+     */
+    public DataParallelTrainer resume(boolean r) {
+        this.resume = r;
+        return this;
+    }
+
+    /**
+     * At these steps (1-based, as in the log) the driver recomputes the step's gradient over the same global
+     * batch (collecting its rows) and logs the largest relative difference to the distributed gradient; a
+     * difference beyond {@link #gradientTolerance(double)} fails the run.
+     */
+    public DataParallelTrainer verifyGradients(long... steps1) {
+        for (long s : steps1) {
+            if (s < 1) {
+                throw new IllegalArgumentException("verify-gradients steps count from 1, got " + s);
+            }
+            verifySteps.add(s);
+        }
+        return this;
+    }
+
+    /** The largest relative gradient difference verification accepts (default 1e-4). */
+    public DataParallelTrainer gradientTolerance(double tol) {
+        if (!(tol > 0)) {
+            throw new IllegalArgumentException("gradientTolerance must be > 0, got " + tol);
+        }
+        this.gradientTolerance = tol;
+        return this;
+    }
+
+    /** Logs a progress line every n steps (and the first and last; default 10; 0: never). */
+    public DataParallelTrainer logEvery(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("logEvery must be >= 0, got " + n);
+        }
+        this.logEvery = n;
+        return this;
+    }
+
+    /**
+     * Whether labels are class indices (one per row, given to the loss as int64 [m], e.g. for
+     * CrossEntropyLoss) instead of float32 [m, labelDim] targets.
+     */
+    public DataParallelTrainer classLabels(boolean c) {
+        this.classLabels = c;
+        return this;
+    }
+
+    /** Called on the driver after every step. */
+    public DataParallelTrainer listener(StepListener l) {
+        this.listener = l;
+        return this;
+    }
+
+    /** Test hook: in step {@code step1} (1-based) the first attempt of partition's task fails. */
+    DataParallelTrainer failFirstAttempt(long step1, int partition) {
+        this.failStep = step1 - 1;
+        this.failPartition = partition;
+        return this;
+    }
+
+    /** Trains on data and returns the final parameters and loss history. */
+    public TrainingResult fit(TrainingData data) {
+        if (batchSize <= 0) {
+            throw new IllegalStateException("set the global batch size with batchSize(B) before fit");
+        }
+        return new TrainingRun(this, Objects.requireNonNull(data, "data")).run();
+    }
+
+    private static int positive(int v, String what) {
+        if (v <= 0) {
+            throw new IllegalArgumentException(what + " must be positive, got " + v);
+        }
+        return v;
+    }
+}

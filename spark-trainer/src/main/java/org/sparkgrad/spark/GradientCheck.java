@@ -1,0 +1,83 @@
+package org.sparkgrad.spark;
+
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * The trainer's verify-gradients check: recomputes a step's mean gradient on the driver over the same
+ * global batch (its rows collected from the partitions) and compares it with the distributed one.
+ *
+ * <p>The relative difference of element i is {@code |d_i - r_i| / max(|r_i|, 1e-3 * max_j |r_j|, 1e-12)},
+ * with r the driver's gradient, d the distributed one and j over the same parameter: the floor keeps
+ * elements that are nearly zero (where float sums in another order legitimately differ) from reading as
+ * large relative errors.
+ */
+final class GradientCheck {
+    private static final Logger LOG = Logger.getLogger(DataParallelTrainer.class.getName());
+
+    private GradientCheck() {
+    }
+
+    static void verify(TrainingRun run, String stepName, long epoch, long from, long to, float[] distributed) {
+        DataParallelTrainer cfg = run.config();
+        List<BatchRows> parts;
+        try {
+            parts = run.packed().blocks().map(new CollectBatch(run.spec(), epoch, from, to)).collect();
+        } catch (Exception e) {
+            throw TrainingException.unwrap(e, "verify-gradients at " + stepName + ": ");
+        }
+        int rows = 0;
+        for (BatchRows b : parts) {
+            rows += b.rows;
+        }
+        TrainingData.Packed packed = run.packed();
+        int fd = run.featureDim();
+        int ld = run.labelDim();
+        float[] features = new float[rows * fd];
+        float[] labels = new float[rows * ld];
+        int at = 0;
+        for (BatchRows b : parts) {
+            System.arraycopy(b.features, 0, features, at * fd, b.rows * fd);
+            System.arraycopy(b.labels, 0, labels, at * ld, b.rows * ld);
+            at += b.rows;
+        }
+        int[] order = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            order[i] = i;
+        }
+        GradientSum reference = new GradientSum();
+        ModelReplica.wrap(run.model(), cfg.lossFactory.get(), run.layout()).accumulate(features, labels, fd, ld, order, 0,
+                rows, cfg.microBatchSize, cfg.classLabels, reference);
+        if (reference.count != to - from) {
+            throw new TrainingException("verify-gradients at " + stepName + " collected " + reference.count
+                    + " rows, expected " + (to - from) + " (of " + packed.rows() + ")");
+        }
+        ParameterLayout layout = run.layout();
+        double worst = 0;
+        int worstAt = 0;
+        for (int p = 0; p < layout.names.length; p++) {
+            int off = layout.offsets[p];
+            int n = layout.size(p);
+            double scale = 0;
+            for (int i = 0; i < n; i++) {
+                scale = Math.max(scale, Math.abs(reference.grad[off + i] / (double) reference.count));
+            }
+            double floor = Math.max(1e-3 * scale, 1e-12);
+            for (int i = 0; i < n; i++) {
+                double r = reference.grad[off + i] / (double) reference.count;
+                double rel = Math.abs(distributed[off + i] - r) / Math.max(Math.abs(r), floor);
+                if (rel > worst || Double.isNaN(rel)) {
+                    worst = Double.isNaN(rel) ? Double.POSITIVE_INFINITY : rel;
+                    worstAt = off + i;
+                }
+            }
+        }
+        String line = "verify-gradients at " + stepName + ": largest relative difference " + TrainingRun.format(worst)
+                + " (at " + run.element(worstAt) + ") between the distributed gradient and the driver's over the same "
+                + rows + " rows; tolerance " + TrainingRun.format(cfg.gradientTolerance);
+        if (worst > cfg.gradientTolerance) {
+            throw new TrainingException(line);
+        }
+        LOG.info(line);
+    }
+}

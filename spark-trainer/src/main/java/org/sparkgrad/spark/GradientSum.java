@@ -1,0 +1,59 @@
+package org.sparkgrad.spark;
+
+import java.io.Serializable;
+
+/**
+ * What partitions send back for one step and treeAggregate adds up: the sum of per-sample gradients
+ * (flat, in the model's namedParameters() order), the sum of per-sample losses and the number of samples.
+ * The gradient array is allocated on first use, so the zero value Spark serializes into every task is a
+ * few bytes.
+ */
+final class GradientSum implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** Null until a gradient was added. */
+    float[] grad;
+    double loss;
+    long count;
+
+    /** Allocates the flat gradient (zeros) of size total unless there is one. */
+    void ensureGradient(int total) {
+        if (grad == null) {
+            grad = new float[total];
+        } else if (grad.length != total) {
+            throw new TrainingException("gradient sums of different sizes: " + grad.length + " and " + total);
+        }
+    }
+
+    /** Adds values into the flat gradient at offset (allocating a vector of size total first). */
+    void addGradient(int total, int offset, float[] values) {
+        ensureGradient(total);
+        for (int i = 0; i < values.length; i++) {
+            grad[offset + i] += values[i];
+        }
+    }
+
+    /** Adds other into this in place and returns this (treeAggregate's combOp). */
+    GradientSum merge(GradientSum other) {
+        if (other == null || other == this) {
+            return this;
+        }
+        loss += other.loss;
+        count += other.count;
+        if (other.grad != null) {
+            if (grad == null) {
+                grad = other.grad;
+            } else if (grad.length != other.grad.length) {
+                throw new TrainingException("gradient sums of different sizes: " + grad.length + " and " + other.grad.length
+                        + " (the model differs between executors)");
+            } else {
+                float[] g = grad;
+                float[] o = other.grad;
+                for (int i = 0; i < g.length; i++) {
+                    g[i] += o[i];
+                }
+            }
+        }
+        return this;
+    }
+}

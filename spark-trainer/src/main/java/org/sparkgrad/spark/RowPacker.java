@@ -1,0 +1,72 @@
+package org.sparkgrad.spark;
+
+import java.util.Iterator;
+import org.apache.spark.api.java.function.Function2;
+
+/**
+ * Packs one partition of input rows of type T into {@link DataBlock}s (a mapPartitionsWithIndex
+ * function). A subclass parses one row into a feature and a label buffer; malformed rows fail with the
+ * partition, the row and what was expected, or are counted and dropped.
+ *
+ * @param <T> the input row type
+ */
+abstract class RowPacker<T> implements Function2<Integer, Iterator<T>, Iterator<DataBlock>> {
+    private static final long serialVersionUID = 1L;
+
+    final int featureDim;
+    final int labelDim;
+    final boolean dropMalformed;
+    final int maxBlockRows;
+
+    RowPacker(int featureDim, int labelDim, boolean dropMalformed, int maxBlockRows) {
+        this.featureDim = featureDim;
+        this.labelDim = labelDim;
+        this.dropMalformed = dropMalformed;
+        this.maxBlockRows = maxBlockRows;
+    }
+
+    /** Parses row into features and labels; returns null when it is well formed, else what is wrong with it. */
+    abstract String parse(T row, float[] features, float[] labels);
+
+    /** Where the row came from beyond its partition and position (e.g. " in file ..."), or "". */
+    String origin(T row) {
+        return "";
+    }
+
+    @Override
+    public Iterator<DataBlock> call(Integer partition, Iterator<T> rows) {
+        BlockBuilder builder = new BlockBuilder(partition, featureDim, labelDim, maxBlockRows);
+        float[] features = new float[featureDim];
+        float[] labels = new float[labelDim];
+        long index = 0;
+        try {
+            while (rows.hasNext()) {
+                T row = rows.next();
+                String problem = parse(row, features, labels);
+                if (problem == null) {
+                    builder.add(features, labels);
+                } else if (dropMalformed) {
+                    builder.drop();
+                } else {
+                    throw new TrainingException("malformed input row " + index + " of partition " + partition + origin(row)
+                            + ": " + problem + " (expected " + featureDim + " finite feature values and " + labelDim
+                            + " label value" + (labelDim == 1 ? "" : "s") + "; set dropMalformed to count and drop such rows)");
+                }
+                index++;
+            }
+            return builder.finish().iterator();
+        } catch (OutOfMemoryError e) {
+            throw new TrainingException("executor out of memory packing partition " + partition + " after " + builder.rows()
+                    + " rows (" + builder.bytes() / (1 << 20) + " MiB of floats): use more partitions (repartition the input)"
+                    + " or raise spark.executor.memory", e);
+        }
+    }
+
+    /** Checks that v is finite; returns null or the problem, naming value j of the row. */
+    final String checkFinite(float v, int j) {
+        if (Float.isFinite(v)) {
+            return null;
+        }
+        return (j < featureDim ? "feature " + j : "label " + (j - featureDim)) + " is " + v;
+    }
+}

@@ -1,0 +1,244 @@
+package org.sparkgrad.spark;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.logging.Logger;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.api.java.function.Function2;
+import org.sparkgrad.engine.Tensor;
+import org.sparkgrad.engine.nn.Module;
+import org.sparkgrad.engine.nn.Parameter;
+import org.sparkgrad.engine.optim.LRScheduler;
+import org.sparkgrad.engine.optim.Optimizer;
+
+/** One fit call: the driver's step loop, checkpoints and resume. */
+final class TrainingRun {
+    private static final Logger LOG = Logger.getLogger(DataParallelTrainer.class.getName());
+    private static final Function2<GradientSum, GradientSum, GradientSum> MERGE = GradientSum::merge;
+
+    private final DataParallelTrainer cfg;
+    private final TrainingData data;
+    private final JavaSparkContext sc;
+    private final TrainingData.Packed packed;
+    private final Module model;
+    private final List<Parameter> params;
+    private final ParameterLayout layout;
+    private final Optimizer optimizer;
+    private final LRScheduler scheduler;
+    private final BatchPlan plan;
+    private final long totalSteps;
+    private final CheckpointStore store;
+    private final StepSpec spec;
+    private final List<Double> history = new ArrayList<>();
+    private long lastCheckpoint = -1;
+
+    TrainingRun(DataParallelTrainer cfg, TrainingData data) {
+        this.cfg = cfg;
+        this.data = data;
+        this.sc = data.sparkContext();
+        this.packed = data.packed();
+        this.model = cfg.modelFactory.get();
+        Map<String, Parameter> named = model.namedParameters();
+        this.params = new ArrayList<>(named.values());
+        this.layout = ParameterLayout.of(named);
+        ModelReplica.requireSum(cfg.lossFactory.get());
+        this.optimizer = cfg.optimizerFactory.apply(named);
+        this.scheduler = cfg.schedulerFactory == null ? null : cfg.schedulerFactory.apply(optimizer);
+        this.plan = new BatchPlan(packed.rows(), cfg.batchSize, cfg.dropLast);
+        this.totalSteps = cfg.steps > 0 ? cfg.steps : cfg.epochs * plan.stepsPerEpoch();
+        this.store = cfg.checkpointDir == null ? null : new CheckpointStore(cfg.checkpointDir, sc.hadoopConfiguration());
+        this.spec = new StepSpec(UUID.randomUUID().toString(), packed, cfg.seed, cfg.modelFactory, cfg.lossFactory, layout,
+                cfg.microBatchSize, cfg.classLabels);
+    }
+
+    TrainingResult run() {
+        long start = System.nanoTime();
+        long first = cfg.resume ? restore() : 0;
+        LOG.info("training " + layout.total + " parameters on " + packed.rows() + " rows in " + data.numPartitions()
+                + " partitions: " + totalSteps + " steps of global batch " + cfg.batchSize + " (" + plan.stepsPerEpoch()
+                + " per epoch)" + (first > 0 ? ", resuming after step " + first : ""));
+        ProgressLog progress = new ProgressLog(LOG, cfg.logEvery, first, totalSteps, plan.stepsPerEpoch());
+        String previousDescription = sc.getLocalProperty("spark.job.description");
+        Broadcast<float[]> broadcast = null;
+        try {
+            for (long s = first; s < totalSteps; s++) {
+                if (broadcast != null) {
+                    broadcast.unpersist(false);
+                }
+                broadcast = sc.broadcast(layout.flatten(params));
+                double loss = step(s, broadcast);
+                progress.stepDone(s + 1, loss, plan.end(s % plan.stepsPerEpoch()) - plan.start(s % plan.stepsPerEpoch()));
+                if (cfg.listener != null) {
+                    cfg.listener.afterStep(s + 1, s / plan.stepsPerEpoch(), loss, model);
+                }
+                if (store != null && ((s + 1) % cfg.checkpointEvery == 0 || s + 1 == totalSteps)) {
+                    checkpoint(s + 1);
+                }
+            }
+        } finally {
+            if (broadcast != null) {
+                broadcast.destroy();
+            }
+            sc.setJobDescription(previousDescription);
+        }
+        Map<String, Tensor> finalParams = new LinkedHashMap<>();
+        model.namedParameters().forEach((k, v) -> finalParams.put(k, v.detach().clone()));
+        return new TrainingResult(model, finalParams, history, totalSteps, plan.stepsPerEpoch(), packed.rows(),
+                packed.dropped(), first, (System.nanoTime() - start) / 1e9);
+    }
+
+    /** Runs global step s (0-based); returns its mean loss. */
+    private double step(long s, Broadcast<float[]> broadcast) {
+        long epoch = s / plan.stepsPerEpoch();
+        long t = s % plan.stepsPerEpoch();
+        long from = plan.start(t);
+        long to = plan.end(t);
+        String name = "step " + (s + 1) + "/" + totalSteps + " (epoch " + (epoch + 1) + ")";
+        sc.setJobDescription("train step " + (s + 1) + "/" + totalSteps);
+        StepGradient seqOp = new StepGradient(spec, broadcast, s, epoch, from, to, s == cfg.failStep ? cfg.failPartition : -1);
+        GradientSum sum;
+        try {
+            sum = packed.blocks().treeAggregate(new GradientSum(), seqOp, MERGE, cfg.treeDepth);
+        } catch (Exception e) {
+            throw TrainingException.unwrap(e, name + ": ");
+        }
+        if (sum.count != to - from || sum.grad == null) {
+            throw new TrainingException(name + " gathered " + sum.count + " samples, expected " + (to - from)
+                    + " (positions " + from + " to " + to + " of epoch " + (epoch + 1) + "): the cached data changed");
+        }
+        double loss = sum.loss / sum.count;
+        if (!Double.isFinite(loss)) {
+            throw new TrainingException("the loss is " + loss + " at " + name + "; stopped before the update, so the"
+                    + " parameters are those after step " + s + lastCheckpointNote() + ". Lower the learning rate or check the data");
+        }
+        float[] mean = sum.grad;
+        double count = sum.count;
+        for (int i = 0; i < mean.length; i++) {
+            mean[i] = (float) (mean[i] / count);
+            if (!Float.isFinite(mean[i])) {
+                throw new TrainingException("the gradient of " + element(i) + " is " + mean[i] + " at " + name
+                        + "; stopped before the update, so the parameters are those after step " + s + lastCheckpointNote());
+            }
+        }
+        if (cfg.verifySteps.contains(s + 1)) {
+            GradientCheck.verify(this, name, epoch, from, to, mean);
+        }
+        for (int i = 0; i < params.size(); i++) {
+            params.get(i).setGrad(layout.slice(mean, i));
+        }
+        optimizer.step();
+        if (scheduler != null && (cfg.schedulerPerStep || (s + 1) % plan.stepsPerEpoch() == 0)) {
+            scheduler.step();
+        }
+        history.add(loss);
+        return loss;
+    }
+
+    /** The parameter element at flat index i, e.g. {@code 0.weight[3]}. */
+    String element(int i) {
+        int p = 0;
+        while (p + 1 < layout.offsets.length && layout.offsets[p + 1] <= i) {
+            p++;
+        }
+        return layout.names[p] + "[" + (i - layout.offsets[p]) + "]";
+    }
+
+    private String lastCheckpointNote() {
+        if (store == null) {
+            return "";
+        }
+        return lastCheckpoint >= 0 ? "; the last checkpoint (step " + lastCheckpoint + ") stays in " + cfg.checkpointDir
+                : "; no checkpoint was written in this run";
+    }
+
+    private void checkpoint(long stepsDone) {
+        Map<String, Tensor> values = new LinkedHashMap<>();
+        model.namedParameters().forEach((k, v) -> values.put(k, v.detach()));
+        store.save(new TrainingState(stepsDone, stepsDone / plan.stepsPerEpoch(), cfg.seed, values, optimizer.stateDict(),
+                List.copyOf(history)));
+        lastCheckpoint = stepsDone;
+    }
+
+    /** Loads the newest valid checkpoint; returns the steps it had done (0 when there is none). */
+    private long restore() {
+        if (store == null) {
+            throw new IllegalStateException("resume needs a checkpoint directory: call checkpoint(dir, everySteps)");
+        }
+        Optional<TrainingState> found = store.loadLatestValid();
+        if (found.isEmpty()) {
+            LOG.info("no checkpoint in " + cfg.checkpointDir + "; starting from step 0");
+            return 0;
+        }
+        TrainingState st = found.get();
+        String where = "the checkpoint of step " + st.step() + " in " + cfg.checkpointDir;
+        if (st.dataSeed() != cfg.seed) {
+            throw new TrainingException(where + " was trained with data seed " + st.dataSeed() + ", this run has seed "
+                    + cfg.seed + "; resume with the same seed (or another checkpoint directory)");
+        }
+        if (st.step() > totalSteps) {
+            throw new TrainingException(where + " is past this run's last step " + totalSteps);
+        }
+        if (st.epoch() != st.step() / plan.stepsPerEpoch() || st.lossHistory().size() != st.step()) {
+            throw new TrainingException(where + " says epoch " + st.epoch() + " with " + st.lossHistory().size()
+                    + " losses; this run has " + plan.stepsPerEpoch() + " steps per epoch, which puts step " + st.step()
+                    + " in epoch " + st.step() / plan.stepsPerEpoch() + ": the batch size or the data changed");
+        }
+        List<String> missing = new ArrayList<>(model.namedParameters().keySet());
+        missing.removeAll(st.parameters().keySet());
+        if (!missing.isEmpty()) {
+            throw new TrainingException(where + " has no values for parameters " + missing);
+        }
+        model.loadStateDict(st.parameters(), false);
+        if (scheduler != null) {
+            long replays = cfg.schedulerPerStep ? st.step() : st.step() / plan.stepsPerEpoch();
+            for (long i = 0; i < replays; i++) {
+                scheduler.step();
+            }
+        }
+        optimizer.loadStateDict(st.optimizer());
+        history.addAll(st.lossHistory());
+        lastCheckpoint = st.step();
+        LOG.info("resumed from " + where);
+        return st.step();
+    }
+
+    // ---- for GradientCheck
+
+    Module model() {
+        return model;
+    }
+
+    ParameterLayout layout() {
+        return layout;
+    }
+
+    TrainingData.Packed packed() {
+        return packed;
+    }
+
+    int featureDim() {
+        return data.featureDim();
+    }
+
+    int labelDim() {
+        return data.labelDim();
+    }
+
+    StepSpec spec() {
+        return spec;
+    }
+
+    DataParallelTrainer config() {
+        return cfg;
+    }
+
+    static String format(double v) {
+        return String.format(Locale.ROOT, "%.3g", v);
+    }
+}
