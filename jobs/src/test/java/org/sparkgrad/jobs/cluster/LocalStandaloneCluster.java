@@ -1,0 +1,159 @@
+package org.sparkgrad.jobs.cluster;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
+
+/**
+ * A real Spark standalone cluster on 127.0.0.1 started from the Maven artifacts: one Master and one
+ * Worker process. There is no Spark distribution here, so the Worker gets a SPARK_HOME whose jars/
+ * folder links Spark's runtime jars (it launches executors from there) and SPARK_SCALA_VERSION=2.13.
+ * Readiness is read from the processes' own log lines, never waited for with sleeps.
+ */
+final class LocalStandaloneCluster implements AutoCloseable {
+    private final List<Process> processes = new ArrayList<>();
+    private final List<String> sparkClassPath;
+    private final List<String> jvmOptions;
+    private final Path sparkHome;
+    private final String masterUrl;
+
+    LocalStandaloneCluster(List<String> sparkClassPath, List<String> jvmOptions, Path workDir, int cores)
+            throws IOException, InterruptedException, TimeoutException {
+        this.sparkClassPath = sparkClassPath;
+        this.jvmOptions = jvmOptions;
+        this.sparkHome = workDir.resolve("spark-home");
+        Path jars = Files.createDirectories(sparkHome.resolve("jars"));
+        for (String jar : sparkClassPath) {
+            Path p = Path.of(jar);
+            Files.createSymbolicLink(jars.resolve(p.getFileName()), p);
+        }
+        int port = freePort();
+        masterUrl = "spark://127.0.0.1:" + port;
+        Process master = start(workDir.resolve("master.log"), "org.apache.spark.deploy.master.Master",
+                "--host", "127.0.0.1", "--port", Integer.toString(port), "--webui-port", Integer.toString(freePort()));
+        awaitLine(master, line -> line.contains("I have been elected leader"), 120);
+        Process worker = start(workDir.resolve("worker.log"), "org.apache.spark.deploy.worker.Worker", masterUrl,
+                "--host", "127.0.0.1", "--cores", Integer.toString(cores), "--memory", "2g",
+                "--webui-port", Integer.toString(freePort()), "--work-dir", workDir.resolve("work").toString());
+        awaitLine(worker, line -> line.contains("Successfully registered with master"), 120);
+    }
+
+    String masterUrl() {
+        return masterUrl;
+    }
+
+    Path sparkHome() {
+        return sparkHome;
+    }
+
+    private Process start(Path log, String mainClass, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmOptions);
+        cmd.add("-Xmx1g");
+        cmd.add("-cp");
+        cmd.add(String.join(java.io.File.pathSeparator, sparkClassPath));
+        cmd.add(mainClass);
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("SPARK_HOME", sparkHome.toString());
+        pb.environment().put("SPARK_SCALA_VERSION", "2.13");
+        pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+        Process p = pb.start();
+        processes.add(p);
+        logs.add(new ProcessLog(p, log));
+        return p;
+    }
+
+    /** Lines of each process, kept and mirrored to a file for the failure message. */
+    private final List<ProcessLog> logs = new CopyOnWriteArrayList<>();
+
+    private static final class ProcessLog {
+        final Process process;
+        final List<String> lines = new CopyOnWriteArrayList<>();
+        final List<CompletableFuture<String>> waiters = new CopyOnWriteArrayList<>();
+        final List<Predicate<String>> tests = new CopyOnWriteArrayList<>();
+
+        ProcessLog(Process process, Path file) {
+            this.process = process;
+            Thread t = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                        StandardCharsets.UTF_8)); var w = Files.newBufferedWriter(file)) {
+                    String line;
+                    while ((line = r.readLine()) != null) {
+                        lines.add(line);
+                        w.write(line);
+                        w.newLine();
+                        w.flush();
+                        for (int i = 0; i < waiters.size(); i++) {
+                            if (tests.get(i).test(line)) {
+                                waiters.get(i).complete(line);
+                            }
+                        }
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                } finally {
+                    for (CompletableFuture<String> f : waiters) {
+                        f.completeExceptionally(new IllegalStateException("process exited before the expected line"));
+                    }
+                }
+            }, "cluster-log");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        synchronized CompletableFuture<String> await(Predicate<String> test) {
+            CompletableFuture<String> f = new CompletableFuture<>();
+            tests.add(test);
+            waiters.add(f);
+            for (String l : lines) {
+                if (test.test(l)) {
+                    f.complete(l);
+                }
+            }
+            return f;
+        }
+    }
+
+    private void awaitLine(Process p, Predicate<String> test, int seconds) throws InterruptedException, TimeoutException {
+        ProcessLog log = logs.stream().filter(l -> l.process == p).findFirst().orElseThrow();
+        try {
+            log.await(test).get(seconds, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
+            throw new TimeoutException("cluster process did not get ready; its output:\n" + String.join("\n", log.lines));
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Stops the Worker (and the executors it launched) and the Master, and waits for them to exit. */
+    @Override
+    public void close() throws InterruptedException {
+        for (int i = processes.size() - 1; i >= 0; i--) {
+            Process p = processes.get(i);
+            p.descendants().forEach(ProcessHandle::destroy);
+            p.destroy();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly().waitFor();
+            }
+        }
+    }
+}
