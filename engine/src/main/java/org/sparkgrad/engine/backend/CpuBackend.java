@@ -302,6 +302,10 @@ public final class CpuBackend implements Backend {
         CpuStorage s = cpu(x);
         CpuStorage d = cpu(out);
         int nd = x.shape().length;
+        if (op == ReduceOp.SUM && s.isFloat() && x.isContiguous() && isPrefix(reduce)) {
+            sumLeadingDims(s.f, x, reduce, d, out.offset());
+            return;
+        }
         int nk = 0;
         for (boolean r : reduce) {
             nk += r ? 0 : 1;
@@ -390,6 +394,45 @@ public final class CpuBackend implements Backend {
                 base -= keptStrides[k] * keptShape[k];
                 idx[k] = 0;
             }
+        }
+    }
+
+    private static boolean isPrefix(boolean[] reduce) {
+        int k = 0;
+        while (k < reduce.length && reduce[k]) {
+            k++;
+        }
+        for (int i = k; i < reduce.length; i++) {
+            if (reduce[i]) {
+                return false;
+            }
+        }
+        return k > 0 && k < reduce.length;
+    }
+
+    /**
+     * Column sums of a dense [rows, cols] view (the leading dimensions reduced, as for a broadcast bias's
+     * gradient): whole rows are added into a double accumulator, one pass in memory order.
+     */
+    private static void sumLeadingDims(float[] v, Strided x, boolean[] reduce, CpuStorage d, int outOffset) {
+        int rows = 1;
+        int cols = 1;
+        for (int i = 0; i < reduce.length; i++) {
+            if (reduce[i]) {
+                rows *= x.shape()[i];
+            } else {
+                cols *= x.shape()[i];
+            }
+        }
+        double[] acc = new double[cols];
+        int base = x.offset();
+        for (int r = 0; r < rows; r++, base += cols) {
+            for (int c = 0; c < cols; c++) {
+                acc[c] += v[base + c];
+            }
+        }
+        for (int c = 0; c < cols; c++) {
+            d.set(outOffset + c, acc[c]);
         }
     }
 
