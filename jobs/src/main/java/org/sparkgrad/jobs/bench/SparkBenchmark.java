@@ -1,0 +1,387 @@
+package org.sparkgrad.jobs.bench;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import com.esotericsoftware.kryo.Kryo;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.ml.classification.MultilayerPerceptronClassifier;
+import org.apache.spark.ml.linalg.VectorUDT;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.serializer.KryoRegistrator;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.Metadata;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.sparkgrad.engine.Generator;
+import org.sparkgrad.engine.nn.CrossEntropyLoss;
+import org.sparkgrad.engine.nn.Linear;
+import org.sparkgrad.engine.nn.MSELoss;
+import org.sparkgrad.engine.nn.Reduction;
+import org.sparkgrad.engine.nn.Sequential;
+import org.sparkgrad.engine.nn.Sigmoid;
+import org.sparkgrad.engine.optim.SGD;
+import org.sparkgrad.spark.DataParallelTrainer;
+import org.sparkgrad.spark.LinearRowGenerator;
+import org.sparkgrad.spark.TrainingData;
+
+/**
+ * Benchmarks {@link DataParallelTrainer} on a local Spark ({@code local[N]}), printing one table. A
+ * benchmark, not a test: it asserts nothing about speed.
+ *
+ * <ol>
+ *   <li>{@code allreduce}: per-step overhead of the all-reduce (broadcast of the flat parameters,
+ *       treeAggregate of the gradient sums, driver step) for models of about 100k and 10M parameters
+ *       ({@code Linear(32, H) -> Linear(H, 1)}) with 1 row per partition and step, 2 partitions, local[2];
+ *       next to it, an empty Spark job of 2 tasks (the scheduling floor).</li>
+ *   <li>{@code throughput}: samples/s of a synthetic MLP classifier, 32 -> 64 -> 64 -> 10 (sigmoid hidden
+ *       layers, cross entropy, SGD), global batch 256, rows made on the executors by {@link SparkTeacherRows},
+ *       2 partitions, with local[1] and local[2].</li>
+ *   <li>{@code mllib}: the same model and rows (a cached DataFrame with a vector features column and a
+ *       double label column) trained by MLlib's {@code MultilayerPerceptronClassifier} (solver gd, blockSize
+ *       256, tol 0), time per iteration (one full-batch gradient step), against ours: a full-batch step
+ *       (B = N) and one epoch of B = 256 steps, both reading the same cached DataFrame through
+ *       {@link TrainingData#fromDataset}.</li>
+ * </ol>
+ *
+ * Arguments (all optional): {@code --rows N} (rows of the throughput and MLlib data, default 65536),
+ * {@code --steps N} (timed throughput steps, default 100), {@code --small-steps N} / {@code --large-steps N}
+ * (timed all-reduce steps, defaults 40 / 8), {@code --mllib-iters N} (timed MLlib iterations and our
+ * full-batch steps, default 4), {@code --partitions N} (default 2). Run with Spark's {@code --add-opens}
+ * options (conf/spark-defaults.conf); see bench/run-spark-bench.sh.
+ */
+public final class SparkBenchmark {
+    static final int FEATURES = 32;
+    static final int HIDDEN = 64;
+    static final int CLASSES = 10;
+    static final int BATCH = 256;
+    static final double LR = 0.03;
+    static final long DATA_SEED = 7;
+
+    private final List<String[]> table = new ArrayList<>();
+    private int rows = 65536;
+    private int steps = 100;
+    private int smallSteps = 40;
+    private int largeSteps = 8;
+    private int mllibIters = 4;
+    private int partitions = 2;
+
+    private SparkBenchmark() {
+    }
+
+    /** Runs the three benchmarks and prints the table. */
+    public static void main(String[] args) {
+        SparkBenchmark b = new SparkBenchmark();
+        b.parse(args);
+        Logger.getLogger("org.sparkgrad").setLevel(Level.WARNING);
+        b.run();
+    }
+
+    private void parse(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String v = i + 1 < args.length ? args[i + 1] : null;
+            switch (args[i]) {
+                case "--rows" -> rows = positive(args[i], v);
+                case "--steps" -> steps = positive(args[i], v);
+                case "--small-steps" -> smallSteps = positive(args[i], v);
+                case "--large-steps" -> largeSteps = positive(args[i], v);
+                case "--mllib-iters" -> mllibIters = positive(args[i], v);
+                case "--partitions" -> partitions = positive(args[i], v);
+                default -> throw new IllegalArgumentException("unknown argument " + args[i] + "; expected --rows, --steps, "
+                        + "--small-steps, --large-steps, --mllib-iters or --partitions");
+            }
+            i++;
+        }
+    }
+
+    private static int positive(String name, String value) {
+        if (value == null) {
+            throw new IllegalArgumentException(name + " needs a value");
+        }
+        int n = Integer.parseInt(value);
+        if (n <= 0) {
+            throw new IllegalArgumentException(name + " must be positive, got " + n);
+        }
+        return n;
+    }
+
+    private void run() {
+        System.out.printf(Locale.ROOT, "spark benchmark: %d cores, rows=%d, partitions=%d, batch=%d, model %d-%d-%d-%d "
+                + "(sigmoid, cross entropy, SGD lr %.2f)%n", Runtime.getRuntime().availableProcessors(), rows, partitions,
+                BATCH, FEATURES, HIDDEN, HIDDEN, CLASSES, LR);
+        SparkSession one = session("local[1]");
+        try {
+            throughput(one, "local[1]");
+        } finally {
+            one.stop();
+        }
+        SparkSession two = session("local[2]");
+        try {
+            throughput(two, "local[2]");
+            allReduce(two);
+            mllib(two);
+        } finally {
+            two.stop();
+        }
+        print();
+    }
+
+    /** A local session with the Kryo settings of conf/spark-defaults.conf. */
+    static SparkSession session(String master) {
+        SparkConf conf = new SparkConf().setMaster(master).setAppName("sparkgrad-spark-benchmark")
+                .set("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
+                .set("spark.kryo.registrator", "org.sparkgrad.spark.SparkgradKryoRegistrator,"
+                        + MllibKryoRegistrator.class.getName())
+                .set("spark.kryo.registrationRequired", "true")
+                .set("spark.kryoserializer.buffer.max", "512m")
+                .set("spark.ui.enabled", "false")
+                .set("spark.driver.host", "127.0.0.1")
+                .set("spark.driver.bindAddress", "127.0.0.1")
+                .set("spark.sql.shuffle.partitions", "2")
+                .set("spark.ui.showConsoleProgress", "false");
+        SparkSession s = SparkSession.builder().config(conf).getOrCreate();
+        s.sparkContext().setLogLevel("WARN");
+        return s;
+    }
+
+    /**
+     * Registers the classes MLlib's MultilayerPerceptronClassifier sends through Kryo (breeze vectors in its
+     * treeAggregate), which registrationRequired=true otherwise rejects.
+     */
+    public static final class MllibKryoRegistrator implements KryoRegistrator {
+        /** Creates the registrator (Spark instantiates it by name). */
+        public MllibKryoRegistrator() {
+        }
+
+        @Override
+        public void registerClasses(Kryo kryo) {
+            for (String name : new String[] {"breeze.linalg.DenseVector", "breeze.linalg.DenseVector$mcD$sp",
+                "breeze.linalg.DenseMatrix", "breeze.linalg.DenseMatrix$mcD$sp"}) {
+                try {
+                    kryo.register(Class.forName(name));
+                } catch (ClassNotFoundException e) {
+                    throw new IllegalStateException("MLlib's class " + name + " is not on the class path", e);
+                }
+            }
+        }
+    }
+
+    /** Records when every step ends. */
+    static final class StepClock {
+        final List<Long> ends = new ArrayList<>();
+
+        void mark() {
+            ends.add(System.nanoTime());
+        }
+
+        /** The step intervals (ms) after the first {@code warmup} steps. */
+        double[] intervals(int warmup) {
+            double[] d = new double[ends.size() - 1 - warmup];
+            for (int i = 0; i < d.length; i++) {
+                d[i] = (ends.get(warmup + i + 1) - ends.get(warmup + i)) / 1e6;
+            }
+            return d;
+        }
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    static double mean(double[] v) {
+        return Arrays.stream(v).average().orElse(Double.NaN);
+    }
+
+    static DataParallelTrainer mlpTrainer() {
+        return new DataParallelTrainer(SparkBenchmark::mlp, () -> new CrossEntropyLoss(Reduction.SUM), p -> new SGD(p, LR))
+                .classLabels(true).seed(0).logEvery(0);
+    }
+
+    static Sequential mlp() {
+        Generator g = new Generator(0);
+        return new Sequential(new Linear(FEATURES, HIDDEN, true, g), new Sigmoid(), new Linear(HIDDEN, HIDDEN, true, g),
+                new Sigmoid(), new Linear(HIDDEN, CLASSES, true, g));
+    }
+
+    // ---- 2. throughput -------------------------------------------------------------------------------
+
+    private void throughput(SparkSession spark, String master) {
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        int warmup = 10;
+        try (TrainingData data = TrainingData.synthetic(sc, new SparkTeacherRows(FEATURES, CLASSES), rows, partitions,
+                DATA_SEED)) {
+            data.rows();
+            StepClock clock = new StepClock();
+            mlpTrainer().batchSize(BATCH).steps(warmup + 1 + steps).listener((s, e, l, m) -> clock.mark()).fit(data);
+            double[] ms = clock.intervals(warmup);
+            double sum = Arrays.stream(ms).sum();
+            double perSec = ms.length * (double) BATCH / (sum / 1e3);
+            table.add(new String[] {"throughput " + master, String.format(Locale.ROOT, "%.0f samples/s", perSec),
+                    "-", "-", String.format(Locale.ROOT, "B=%d, %d partitions, %d steps timed, median %.2f ms/step",
+                    BATCH, partitions, ms.length, median(ms))});
+        }
+    }
+
+    // ---- 1. all-reduce overhead ----------------------------------------------------------------------
+
+    private void allReduce(SparkSession spark) {
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        double[] empty = new double[30];
+        List<Integer> two = List.of(0, 1);
+        for (int i = -5; i < empty.length; i++) {
+            long t = System.nanoTime();
+            sc.parallelize(two, 2).count();
+            if (i >= 0) {
+                empty[i] = (System.nanoTime() - t) / 1e6;
+            }
+        }
+        table.add(new String[] {"empty Spark job (2 tasks)", String.format(Locale.ROOT, "%.2f ms/job", median(empty)), "-",
+                "-", "sc.parallelize(2 items, 2).count(), median of 30"});
+        allReduceCase(sc, 2940, smallSteps);
+        allReduceCase(sc, 294_000, largeSteps);
+    }
+
+    private void allReduceCase(JavaSparkContext sc, int hidden, int timed) {
+        int warmup = 3;
+        float[] w = new float[FEATURES];
+        Arrays.fill(w, 0.1f);
+        long parameters = (long) FEATURES * hidden + hidden + hidden + 1;
+        try (TrainingData data = TrainingData.synthetic(sc, new LinearRowGenerator(w, 0f, 0.0), 2, 2, DATA_SEED)) {
+            data.rows();
+            StepClock clock = new StepClock();
+            new DataParallelTrainer(() -> new Sequential(new Linear(FEATURES, hidden, true, new Generator(0)),
+                    new Linear(hidden, 1, true, new Generator(1))), () -> new MSELoss(Reduction.SUM), p -> new SGD(p, 1e-9))
+                    .batchSize(2).seed(0).logEvery(0).steps(warmup + 1 + timed).listener((s, e, l, m) -> clock.mark())
+                    .fit(data);
+            double[] ms = clock.intervals(warmup);
+            table.add(new String[] {String.format(Locale.ROOT, "all-reduce %s params", human(parameters)),
+                    String.format(Locale.ROOT, "%.2f ms/step", median(ms)), "-", "-",
+                    String.format(Locale.ROOT, "%d params (%.1f MB float32), Linear(32,%d)->Linear(%d,1), 1 row/partition, "
+                            + "2 partitions, local[2], median of %d (mean %.2f)", parameters, parameters * 4 / 1e6, hidden,
+                            hidden, ms.length, mean(ms))});
+        }
+    }
+
+    private static String human(long n) {
+        return n >= 1_000_000 ? String.format(Locale.ROOT, "%.1fM", n / 1e6) : String.format(Locale.ROOT, "%.0fk", n / 1e3);
+    }
+
+    // ---- 3. MLlib comparison -------------------------------------------------------------------------
+
+    private void mllib(SparkSession spark) {
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Dataset<Row> df = teacherFrame(spark, sc).cache();
+        long n = df.count();
+        try (TrainingData data = TrainingData.fromDataset(df, "features", "label")) {
+            data.rows();
+            // Ours, full batch: one step over all N rows = one MLlib gd iteration.
+            StepClock full = new StepClock();
+            mlpTrainer().batchSize((int) n).microBatchSize(4096).steps(1 + 1 + mllibIters)
+                    .listener((s, e, l, m) -> full.mark()).fit(data);
+            double oursFull = mean(full.intervals(0));
+            // Ours, B = 256: one epoch of N / 256 steps, timed on a stretch of steps after a warmup.
+            StepClock small = new StepClock();
+            int timed = Math.min(steps, (int) (n / BATCH));
+            mlpTrainer().batchSize(BATCH).steps(10 + 1 + timed).listener((s, e, l, m) -> small.mark()).fit(data);
+            double perStep = mean(small.intervals(10));
+            long stepsPerEpoch = (n + BATCH - 1) / BATCH;
+            double oursEpoch = perStep * stepsPerEpoch;
+            // MLlib: (fit with 1 + K iterations) - (fit with 1 iteration), over K.
+            // Each fit twice, the faster counts (the machine is shared); a first fit(1) warms the JIT up.
+            mllibFit(df, 1);
+            double mllibOne = Math.min(mllibFit(df, 1), mllibFit(df, 1));
+            double mllibMore = Math.min(mllibFit(df, 1 + mllibIters), mllibFit(df, 1 + mllibIters));
+            double mllibIter = (mllibMore - mllibOne) / mllibIters;
+            String settings = String.format(Locale.ROOT, "N=%d cached DataFrame (features vector, label double), %d partitions, local[2], %d-%d-%d-%d sigmoid, "
+                    + "SGD lr %.2f; MLlib solver gd blockSize %d", n, df.rdd().getNumPartitions(), FEATURES, HIDDEN, HIDDEN,
+                    CLASSES, LR, BATCH);
+            table.add(new String[] {"full-batch GD iteration", ms(oursFull), ms(mllibIter),
+                    String.format(Locale.ROOT, "%.2f", oursFull / mllibIter), settings + "; ours B=N, mean of "
+                    + (full.intervals(0).length) + " steps; MLlib (fit(maxIter=" + (1 + mllibIters)
+                    + ") - fit(maxIter=1)) / " + mllibIters + ", each the faster of 2"});
+            table.add(new String[] {"epoch B=256 vs MLlib iteration", ms(oursEpoch), ms(mllibIter),
+                    String.format(Locale.ROOT, "%.2f", oursEpoch / mllibIter), String.format(Locale.ROOT,
+                    "ours %d steps x %.2f ms (mean of %d) = 1 epoch of %d rows; MLlib one full-batch iteration", stepsPerEpoch,
+                    perStep, timed, n)});
+        } finally {
+            df.unpersist();
+        }
+    }
+
+    private static String ms(double v) {
+        return String.format(Locale.ROOT, "%.1f ms", v);
+    }
+
+    /** Milliseconds of wall time of one MLlib fit with maxIter iterations. */
+    private double mllibFit(Dataset<Row> df, int maxIter) {
+        MultilayerPerceptronClassifier mlp = new MultilayerPerceptronClassifier()
+                .setLayers(new int[] {FEATURES, HIDDEN, HIDDEN, CLASSES}).setSolver("gd").setBlockSize(BATCH)
+                .setStepSize(LR).setTol(0).setMaxIter(maxIter).setSeed(0);
+        long t = System.nanoTime();
+        mlp.fit(df);
+        return (System.nanoTime() - t) / 1e6;
+    }
+
+    /** The rows of SparkTeacherRows as a DataFrame (features: ML vector, label: double), made on the executors. */
+    private Dataset<Row> teacherFrame(SparkSession spark, JavaSparkContext sc) {
+        SparkTeacherRows gen = new SparkTeacherRows(FEATURES, CLASSES);
+        List<Integer> ids = new ArrayList<>();
+        for (int p = 0; p < partitions; p++) {
+            ids.add(p);
+        }
+        long n = rows;
+        int parts = partitions;
+        JavaRDD<Row> rdd = sc.parallelize(ids, parts).mapPartitionsWithIndex((p, it) -> {
+            long first = n * p / parts;
+            int count = (int) (n * (p + 1) / parts - first);
+            float[] x = new float[count * FEATURES];
+            float[] y = new float[count];
+            gen.generate(DATA_SEED, p, first, count, x, y);
+            List<Row> out = new ArrayList<>(count);
+            for (int r = 0; r < count; r++) {
+                double[] f = new double[FEATURES];
+                for (int j = 0; j < FEATURES; j++) {
+                    f[j] = x[r * FEATURES + j];
+                }
+                out.add(RowFactory.create(Vectors.dense(f), (double) y[r]));
+            }
+            Iterator<Row> rowsOut = out.iterator();
+            return rowsOut;
+        }, true);
+        StructType schema = new StructType(new StructField[] {
+            new StructField("features", new VectorUDT(), false, Metadata.empty()),
+            new StructField("label", DataTypes.DoubleType, false, Metadata.empty())});
+        return spark.createDataFrame(rdd, schema);
+    }
+
+    // ---- output --------------------------------------------------------------------------------------
+
+    private void print() {
+        String[] head = {"case", "ours", "MLlib", "ours/MLlib", "settings"};
+        int[] width = new int[4];
+        for (int c = 0; c < 4; c++) {
+            width[c] = head[c].length();
+            for (String[] r : table) {
+                width[c] = Math.max(width[c], r[c].length());
+            }
+        }
+        String fmt = "%-" + width[0] + "s  %" + width[1] + "s  %" + width[2] + "s  %" + width[3] + "s  %s%n";
+        System.out.println();
+        System.out.printf(Locale.ROOT, fmt, (Object[]) head);
+        for (String[] r : table) {
+            System.out.printf(Locale.ROOT, fmt, (Object[]) r);
+        }
+    }
+}
