@@ -85,7 +85,12 @@ public final class LineFit {
 
     /** The mean squared perpendicular distance of the points to y = a x + b: mean((a x - y + b)^2 / (a^2 + 1)). */
     static Tensor loss(Tensor a, Tensor b, Points p) {
-        return a.mul(p.x()).sub(p.y()).add(b).pow(2).div(a.pow(2).add(1)).mean();
+        return perpendicular(a.mul(p.x()).add(b), p.y(), a).mean();
+    }
+
+    /** The squared perpendicular distances (fit - y)^2 / (a^2 + 1), unreduced, of points whose fitted values are fit = a x + b. */
+    static Tensor perpendicular(Tensor fit, Tensor y, Tensor a) {
+        return fit.sub(y).pow(2).div(a.pow(2).add(1));
     }
 
     /** The learning rate a run uses when none is given: 0.3 for Adam, 1e-4 for SGD. */
@@ -182,12 +187,15 @@ public final class LineFit {
     /**
      * Options: --epochs (400), --lr (auto: 0.3 for adam, 1e-4 for sgd), --optimizer (adam; or sgd),
      * --schedule (cosine; or none, step, exp), --momentum (0.9, sgd), --beta2 (0.9, adam), --seed (42),
-     * --noise (2), --print-every (50), --out (out/line-fit).
+     * --noise (2), --print-every (50), --out (out/line-fit); data-parallel on Spark by default
+     * ({@link SparkLineFit}, with --partitions (4) and --master (spark-submit's, else local[*])), or the
+     * in-process loop with {@code --no-spark}.
      */
     public static void main(String[] args) {
-        Options o = Options.parse(args, "epochs", "400", "lr", "auto", "optimizer", "adam", "schedule", "cosine",
-                "momentum", "0.9", "beta2", "0.9", "seed", "42", "noise", "2", "print-every", "50",
-                "out", "out/line-fit");
+        SparkJobSupport.Flag noSpark = SparkJobSupport.flag(args, "no-spark");
+        Options o = Options.parse(noSpark.rest(), "epochs", "400", "lr", "auto", "optimizer", "adam", "schedule",
+                "cosine", "momentum", "0.9", "beta2", "0.9", "seed", "42", "noise", "2", "print-every", "50",
+                "partitions", "4", "master", "auto", "out", "out/line-fit");
         String optimizer = o.get("optimizer");
         double lr = o.get("lr").equals("auto") ? defaultLr(optimizer) : o.getDouble("lr");
         Settings s = new Settings(optimizer, lr, o.getDouble("momentum"), o.getDouble("beta2"), o.get("schedule"),
@@ -196,6 +204,18 @@ public final class LineFit {
         System.out.printf(Locale.ROOT, "fitting y = a x + b to %d points (true a=%s, b=%s, noise %s) with %s lr %s, "
                 + "schedule %s, %d epochs%n", POINTS, TRUE_A, TRUE_B, o.get("noise"), optimizer, lr, s.schedule(),
                 s.epochs());
+        if (!noSpark.present()) {
+            SparkLineFit.Result sr = SparkLineFit.run(p, s, o.getInt("partitions"), o.get("master"),
+                    o.getInt("print-every"));
+            Result r = sr.fit();
+            System.out.printf(Locale.ROOT, "trained data-parallel in %.1f s (%d steps on %d partitions)%n",
+                    sr.training().seconds(), sr.training().steps(), o.getInt("partitions"));
+            System.out.printf(Locale.ROOT, "best a=%.5f, b=%.5f, loss=%.6f%n", r.bestA(), r.bestB(), r.bestLoss());
+            Path dir = Path.of(o.get("out"));
+            SparkLineFit.write(p, sr, dir).print();
+            System.out.println("fitted line: " + dir.resolve("fit.png"));
+            return;
+        }
         Result r = run(p, s, o.getInt("print-every"));
         System.out.printf(Locale.ROOT, "trained in %.1f ms (first epoch %.1f ms, with the engine's start-up)%n",
                 r.trainNanos() / 1e6, r.firstEpochNanos() / 1e6);

@@ -22,7 +22,9 @@ import org.sparkgrad.engine.optim.SGD;
 /**
  * Seed 003 (d2l's concise linear regression) on one machine: y = Xw + b + noise with w = [2, -3.4],
  * b = 4.2; {@code Sequential(Linear(2, 1))} with weight ~ N(0, 0.01) and bias 0, MSE, SGD, shuffled
- * mini-batches; prints {@code epoch k, loss ...} and the learned parameters, and saves the model.
+ * mini-batches; prints {@code epoch k, loss ...} and the learned parameters, and saves the model. The
+ * {@code linear-regression} program runs this loop with {@code --no-spark}; by default it runs
+ * data-parallel on Spark ({@link SparkLinearRegression}).
  */
 public final class LinearRegression {
     private LinearRegression() {
@@ -93,12 +95,26 @@ public final class LinearRegression {
         return new Result(losses, w, b, model);
     }
 
-    /** Options: --samples 1000 --batch 10 --epochs 3 --lr 0.03 --noise 0.01 --seed 0 --out out/linear-regression. */
+    /**
+     * Runs data-parallel on Spark ({@link SparkLinearRegression}, its options) unless {@code --no-spark}, which
+     * runs the in-process loop with options --samples 1000 --batch 10 --epochs 3 --lr 0.03 --noise 0.01
+     * --seed 0 --out out/linear-regression.
+     */
     public static void main(String[] args) {
-        Result r = run(Settings.parse(args), true);
-        System.out.printf(Locale.ROOT, "w = [%.4f, %.4f]  (true [2, -3.4], error [%.2e, %.2e])%n", r.w()[0], r.w()[1],
-                2 - r.w()[0], -3.4 - r.w()[1]);
-        System.out.printf(Locale.ROOT, "b = %.4f  (true 4.2, error %.2e)%n", r.b(), 4.2 - r.b());
+        SparkJobSupport.Flag noSpark = SparkJobSupport.flag(args, "no-spark");
+        if (!noSpark.present()) {
+            SparkLinearRegression.main(args);
+            return;
+        }
+        Result r = run(Settings.parse(noSpark.rest()), true);
+        printLearned(r.w(), r.b());
         System.out.println("model written to " + r.model());
+    }
+
+    /** The two result lines (a cluster test parses them): {@code w = [2.0001, -3.3991]  (true ...)} and {@code b = ...}. */
+    static void printLearned(double[] w, double b) {
+        System.out.printf(Locale.ROOT, "w = [%.4f, %.4f]  (true [2, -3.4], error [%.2e, %.2e])%n", w[0], w[1],
+                2 - w[0], -3.4 - w[1]);
+        System.out.printf(Locale.ROOT, "b = %.4f  (true 4.2, error %.2e)%n", b, 4.2 - b);
     }
 }

@@ -16,6 +16,7 @@ public final class Main {
         PROGRAMS.put("manual-vs-autograd", ManualVsAutograd::main);
         PROGRAMS.put("linear-regression", LinearRegression::main);
         PROGRAMS.put("line-fit", LineFit::main);
+        PROGRAMS.put("synthetic-mlp", SyntheticMlp::main);
     }
 
     private Main() {
