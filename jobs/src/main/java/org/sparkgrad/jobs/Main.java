@@ -24,7 +24,7 @@ public final class Main {
 
     /** Runs the named program with the remaining arguments; no name runs the main job. */
     public static void main(String[] args) {
-        String name = args.length == 0 ? "autograd-demo" : args[0];
+        String name = args.length == 0 ? "linear-regression" : args[0];
         if (name.equals("--help") || name.equals("-h") || name.equals("help")) {
             usage();
             return;
