@@ -267,4 +267,46 @@ class CheckpointHdfsTest {
             spark.stop();
         }
     }
+
+    /**
+     * The Spark trainer end to end on HDFS: training rows read with Spark's CSV reader from hdfs://,
+     * checkpoints written to hdfs://, a run stopped after 6 steps and resumed from its HDFS checkpoint ends
+     * with the parameters of an uninterrupted run.
+     */
+    @Test
+    void theSparkTrainerReadsRowsAndWritesCheckpointsOnHdfs() throws IOException {
+        String uri = writeTrainingCsv(hdfs + "/data/trainer.csv");
+        String ckpt = hdfs + "/ckpt/trainer";
+        SparkSession spark = SparkTestSupport.session("local[2]");
+        try {
+            Dataset<Row> rows = spark.read().option("header", "true").schema("x1 FLOAT, x2 FLOAT, y FLOAT").csv(uri)
+                    .repartition(2)
+                    .select(org.apache.spark.sql.functions.array(org.apache.spark.sql.functions.col("x1"),
+                            org.apache.spark.sql.functions.col("x2")).alias("features"),
+                            org.apache.spark.sql.functions.col("y").alias("label"));
+            SerializableSupplier<org.sparkgrad.engine.nn.Module> model =
+                    () -> new org.sparkgrad.engine.nn.Sequential(new Linear(2, 1, true, new Generator(5)));
+            SerializableSupplier<org.sparkgrad.engine.nn.Loss> loss =
+                    () -> new MSELoss(org.sparkgrad.engine.nn.Reduction.SUM);
+            SerializableFunction<java.util.Map<String, org.sparkgrad.engine.nn.Parameter>,
+                    org.sparkgrad.engine.optim.Optimizer> sgd = p -> new SGD(p, 0.03);
+            try (TrainingData data = TrainingData.fromDataset(rows, "features", "label")) {
+                TrainingResult whole = new DataParallelTrainer(model, loss, sgd).batchSize(8).epochs(2).seed(3).fit(data);
+                TrainingResult first = new DataParallelTrainer(model, loss, sgd).batchSize(8).steps(6).seed(3)
+                        .checkpoint(ckpt, 3).fit(data);
+                assertEquals(6, first.steps());
+                assertTrue(new CheckpointStore(ckpt, conf).list().stream().allMatch(p -> p.startsWith(hdfs)),
+                        "checkpoints are on HDFS");
+                TrainingResult resumed = new DataParallelTrainer(model, loss, sgd).batchSize(8).epochs(2).seed(3)
+                        .checkpoint(ckpt, 3).resume(true).fit(data);
+                assertEquals(6, resumed.resumedFromStep());
+                assertEquals(whole.steps(), resumed.steps());
+                for (String name : List.of("0.weight", "0.bias")) {
+                    assertArrayEquals(whole.parameter(name).toFloatArray(), resumed.parameter(name).toFloatArray(), name);
+                }
+            }
+        } finally {
+            spark.stop();
+        }
+    }
 }
