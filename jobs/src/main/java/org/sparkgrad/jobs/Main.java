@@ -1,6 +1,15 @@
 package org.sparkgrad.jobs;
 
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Properties;
+import java.util.TreeSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -35,7 +44,37 @@ public final class Main {
             usage();
             System.exit(2);
         }
-        program.accept(args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length));
+        String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
+        program.accept(withConfFile(name, rest));
+    }
+
+    /**
+     * The program's settings file, {@code <conf dir>/<program>.properties}, as {@code --key value} options
+     * placed before the command line's (which therefore win). The conf dir is the system property
+     * {@code sparkgrad.conf.dir} (bin/run sets it) or the environment variable SPARKGRAD_CONF_DIR.
+     */
+    static String[] withConfFile(String name, String[] args) {
+        String dir = System.getProperty("sparkgrad.conf.dir", System.getenv("SPARKGRAD_CONF_DIR"));
+        if (dir == null) {
+            return args;
+        }
+        Path file = Path.of(dir, name + ".properties");
+        if (!Files.isRegularFile(file)) {
+            return args;
+        }
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(file)) {
+            p.load(r);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read the settings file " + file, e);
+        }
+        List<String> out = new ArrayList<>();
+        for (String key : new TreeSet<>(p.stringPropertyNames())) {
+            out.add("--" + key);
+            out.add(p.getProperty(key).trim());
+        }
+        out.addAll(Arrays.asList(args));
+        return out.toArray(new String[0]);
     }
 
     private static void usage() {
