@@ -121,15 +121,12 @@ final class IndexingOps {
         int[] in = x.shapeRef();
         return n.finish(out, g -> {
             Tensor gf = g[0].reshape(prepend(count, rest));
+            // lin along dimension 0, repeated (stride 0) across the trailing dimensions.
             int[] st = new int[flatShape.length];
-            Tensor expanded = lin.viewRaw(prepend(count, rest), stridesFirstOnly(st), lin.storageOffset());
+            st[0] = 1;
+            Tensor expanded = lin.viewRaw(prepend(count, rest), st, lin.storageOffset());
             return new Tensor[] {scatterAddInto(flatShape, 0, expanded, gf).reshape(in)};
         });
-    }
-
-    private static int[] stridesFirstOnly(int[] st) {
-        st[0] = 1;
-        return st;
     }
 
     private static int[] prepend(int first, int[] rest) {

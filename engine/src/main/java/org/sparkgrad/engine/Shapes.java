@@ -1,6 +1,7 @@
 package org.sparkgrad.engine;
 
 import java.util.Arrays;
+import org.sparkgrad.engine.backend.Strided;
 
 /** Shape arithmetic: broadcasting, dimension wrapping and PyTorch-style printing of sizes. */
 final class Shapes {
@@ -142,7 +143,7 @@ final class Shapes {
             return out;
         }
         if (numel(shape) == 0) {
-            return Strides.contiguous(newShape);
+            return Strided.contiguousStrides(newShape);
         }
         int viewD = newShape.length - 1;
         long chunkBase = strides.length == 0 ? 1 : strides[strides.length - 1];
@@ -170,15 +171,5 @@ final class Shapes {
             return null;
         }
         return out;
-    }
-
-    /** Row-major strides. */
-    static final class Strides {
-        private Strides() {
-        }
-
-        static int[] contiguous(int[] shape) {
-            return org.sparkgrad.engine.backend.Strided.contiguousStrides(shape);
-        }
     }
 }

@@ -1216,8 +1216,8 @@ public class Tensor {
         double[] a = toArray();
         double[] b = other.toArray();
         for (int i = 0; i < a.length; i++) {
-            boolean same = a[i] == b[i] || (Double.isNaN(a[i]) && Double.isNaN(b[i]) && false);
-            if (!same && !(Math.abs(a[i] - b[i]) <= atol + rtol * Math.abs(b[i]))) {
+            // NaN is close to nothing, as in PyTorch's default (equal_nan=False); equal infinities are close.
+            if (a[i] != b[i] && !(Math.abs(a[i] - b[i]) <= atol + rtol * Math.abs(b[i]))) {
                 return false;
             }
         }

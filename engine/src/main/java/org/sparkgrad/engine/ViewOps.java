@@ -89,7 +89,7 @@ final class ViewOps {
             return viewNode("ReshapeAliasBackward0", x, out, g -> g.reshape(in));
         }
         Tensor copy = cloneTensor(x);
-        Tensor out = copy.viewRaw(shape, Shapes.Strides.contiguous(shape), 0);
+        Tensor out = copy.viewRaw(shape, org.sparkgrad.engine.backend.Strided.contiguousStrides(shape), 0);
         return viewNode("UnsafeViewBackward0", copy, out, g -> g.reshape(in));
     }
 
