@@ -2,7 +2,6 @@ package org.sparkgrad.engine.optim;
 
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.sparkgrad.engine.Tensor;
 
 /**
@@ -19,11 +18,9 @@ import org.sparkgrad.engine.Tensor;
  * Per-parameter state: {@code step} (a float32 count), {@code exp_avg}, {@code exp_avg_sq} and, with amsgrad,
  * {@code max_exp_avg_sq}. Defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8, no weight decay.
  */
-public final class Adam extends Optimizer {
+public final class Adam extends AdamFamily {
     /** PyTorch's default learning rate for Adam. */
     public static final double DEFAULT_LR = 1e-3;
-
-    private AdamUpdate.Settings settings;
 
     /** Adam with PyTorch's defaults over a list of parameters. */
     public Adam(List<? extends Tensor> params) {
@@ -38,8 +35,7 @@ public final class Adam extends Optimizer {
     /** Adam with every setting, over a list of parameters (state keyed "0", "1", ...). */
     public Adam(List<? extends Tensor> params, double lr, double beta1, double beta2, double eps, double weightDecay,
             boolean amsgrad) {
-        super(params, lr);
-        settings = new AdamUpdate.Settings(beta1, beta2, eps, weightDecay, amsgrad);
+        super(params, lr, new AdamUpdate.Settings(beta1, beta2, eps, weightDecay, amsgrad));
     }
 
     /** Adam with PyTorch's defaults over named parameters. */
@@ -55,33 +51,7 @@ public final class Adam extends Optimizer {
     /** Adam with every setting, over named parameters (state keyed by name). */
     public Adam(Map<String, ? extends Tensor> namedParams, double lr, double beta1, double beta2, double eps,
             double weightDecay, boolean amsgrad) {
-        super(namedParams, lr);
-        settings = new AdamUpdate.Settings(beta1, beta2, eps, weightDecay, amsgrad);
-    }
-
-    /** The decay rate of the first moment estimate. */
-    public double getBeta1() {
-        return settings.beta1();
-    }
-
-    /** The decay rate of the second moment estimate. */
-    public double getBeta2() {
-        return settings.beta2();
-    }
-
-    /** The term added to the denominator. */
-    public double getEps() {
-        return settings.eps();
-    }
-
-    /** The L2 penalty added to the gradient. */
-    public double getWeightDecay() {
-        return settings.weightDecay();
-    }
-
-    /** Whether the AMSGrad variant (running maximum of the second moment) is used. */
-    public boolean isAmsgrad() {
-        return settings.amsgrad();
+        super(namedParams, lr, new AdamUpdate.Settings(beta1, beta2, eps, weightDecay, amsgrad));
     }
 
     @Override
@@ -91,20 +61,5 @@ public final class Adam extends Optimizer {
         boolean decayed = settings.weightDecay() != 0;
         Tensor g = decayed ? param.mul(settings.weightDecay()).add_(grad) : grad;
         AdamUpdate.apply(param, g, decayed, state, step, getLr(), settings);
-    }
-
-    @Override
-    protected Map<String, Double> hyperParameters() {
-        return settings.toMap();
-    }
-
-    @Override
-    protected Set<String> stateKeys(Map<String, Double> hyper) {
-        return AdamUpdate.stateKeys(flag("amsgrad", hyper.get("amsgrad")));
-    }
-
-    @Override
-    protected void setHyperParameters(Map<String, Double> hyper) {
-        settings = AdamUpdate.Settings.of(hyper);
     }
 }

@@ -2,7 +2,6 @@ package org.sparkgrad.engine.optim;
 
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.sparkgrad.engine.Tensor;
 
 /**
@@ -19,13 +18,11 @@ import org.sparkgrad.engine.Tensor;
  * </pre>
  * Per-parameter state as {@link Adam}. Defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight decay 1e-2.
  */
-public final class AdamW extends Optimizer {
+public final class AdamW extends AdamFamily {
     /** PyTorch's default learning rate for AdamW. */
     public static final double DEFAULT_LR = 1e-3;
     /** PyTorch's default weight decay for AdamW. */
     public static final double DEFAULT_WEIGHT_DECAY = 1e-2;
-
-    private AdamUpdate.Settings settings;
 
     /** AdamW with PyTorch's defaults over a list of parameters. */
     public AdamW(List<? extends Tensor> params) {
@@ -40,8 +37,7 @@ public final class AdamW extends Optimizer {
     /** AdamW with every setting, over a list of parameters (state keyed "0", "1", ...). */
     public AdamW(List<? extends Tensor> params, double lr, double beta1, double beta2, double eps, double weightDecay,
             boolean amsgrad) {
-        super(params, lr);
-        settings = new AdamUpdate.Settings(beta1, beta2, eps, weightDecay, amsgrad);
+        super(params, lr, new AdamUpdate.Settings(beta1, beta2, eps, weightDecay, amsgrad));
     }
 
     /** AdamW with PyTorch's defaults over named parameters. */
@@ -57,33 +53,7 @@ public final class AdamW extends Optimizer {
     /** AdamW with every setting, over named parameters (state keyed by name). */
     public AdamW(Map<String, ? extends Tensor> namedParams, double lr, double beta1, double beta2, double eps,
             double weightDecay, boolean amsgrad) {
-        super(namedParams, lr);
-        settings = new AdamUpdate.Settings(beta1, beta2, eps, weightDecay, amsgrad);
-    }
-
-    /** The decay rate of the first moment estimate. */
-    public double getBeta1() {
-        return settings.beta1();
-    }
-
-    /** The decay rate of the second moment estimate. */
-    public double getBeta2() {
-        return settings.beta2();
-    }
-
-    /** The term added to the denominator. */
-    public double getEps() {
-        return settings.eps();
-    }
-
-    /** The decoupled weight decay factor (the step shrinks parameters by lr times this). */
-    public double getWeightDecay() {
-        return settings.weightDecay();
-    }
-
-    /** Whether the AMSGrad variant (running maximum of the second moment) is used. */
-    public boolean isAmsgrad() {
-        return settings.amsgrad();
+        super(namedParams, lr, new AdamUpdate.Settings(beta1, beta2, eps, weightDecay, amsgrad));
     }
 
     @Override
@@ -94,20 +64,5 @@ public final class AdamW extends Optimizer {
             param.mul_(1 - getLr() * settings.weightDecay());
         }
         AdamUpdate.apply(param, grad, false, state, step, getLr(), settings);
-    }
-
-    @Override
-    protected Map<String, Double> hyperParameters() {
-        return settings.toMap();
-    }
-
-    @Override
-    protected Set<String> stateKeys(Map<String, Double> hyper) {
-        return AdamUpdate.stateKeys(flag("amsgrad", hyper.get("amsgrad")));
-    }
-
-    @Override
-    protected void setHyperParameters(Map<String, Double> hyper) {
-        settings = AdamUpdate.Settings.of(hyper);
     }
 }
