@@ -1,0 +1,370 @@
+package org.sparkgrad.gpu;
+
+import java.lang.ref.Cleaner;
+import java.util.ArrayList;
+import java.util.List;
+import jcuda.NativePointerObject;
+import jcuda.Pointer;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.JCudaDriver;
+import org.sparkgrad.engine.DType;
+import org.sparkgrad.engine.Device;
+import org.sparkgrad.engine.backend.Backend;
+import org.sparkgrad.engine.backend.BinaryOp;
+import org.sparkgrad.engine.backend.ReduceOp;
+import org.sparkgrad.engine.backend.Storage;
+import org.sparkgrad.engine.backend.Strided;
+import org.sparkgrad.engine.backend.UnaryOp;
+
+/**
+ * The {@link Backend} of one CUDA device: storages from a {@link CachingAllocator}, elementwise and reduction
+ * kernels compiled with NVRTC ({@link KernelCache}), matmul through cuBLAS ({@link RowMajorGemm}). Host and
+ * device exchange data only in {@code fromHost} and {@code toHost*}. Created by {@link CudaBackendProvider}
+ * after a successful {@link CudaProbe}.
+ */
+public final class CudaBackend implements Backend {
+    private static final Cleaner CLEANER = Cleaner.create();
+    private static final int BLOCK = 256;
+    private static final int MAX_GRID = 65535;
+
+    private final CudaContext context;
+    private final Device device;
+    private final CachingAllocator<CUdeviceptr> allocator;
+    private final KernelCache kernels;
+
+    CudaBackend(CudaContext context) {
+        this.context = context;
+        this.device = Device.cuda(context.index());
+        this.allocator = new CachingAllocator<>(device.toString(), new CudaDeviceMemory(context));
+        this.kernels = new KernelCache(context);
+    }
+
+    CudaContext context() {
+        return context;
+    }
+
+    /** The device memory held by tensors and by the cache. */
+    public String memorySummary() {
+        return device + ": " + allocator.usedBytes() + " bytes in use, " + allocator.cachedBytes() + " bytes cached";
+    }
+
+    /** Frees the allocator's cached blocks to the driver. */
+    public void emptyCache() {
+        allocator.emptyCache();
+    }
+
+    @Override
+    public Device device() {
+        return device;
+    }
+
+    // ---------------------------------------------------------------- storage and transfers
+
+    @Override
+    public Storage allocate(DType dtype, int length) {
+        CudaStorage s = newStorage(dtype, length);
+        JCudaDriver.cuMemsetD8(s.pointer, (byte) 0, (long) length * dtype.itemSize());
+        return s;
+    }
+
+    private CudaStorage newStorage(DType dtype, int length) {
+        if (length < 0) {
+            throw new IllegalArgumentException("Expected a length >= 0, got " + length);
+        }
+        context.makeCurrent();
+        CachingAllocator.Block<CUdeviceptr> block = allocator.allocate((long) length * dtype.itemSize());
+        CudaStorage s = new CudaStorage(this, dtype, length, block.pointer());
+        CachingAllocator<CUdeviceptr> a = allocator;
+        CLEANER.register(s, () -> a.release(block));
+        return s;
+    }
+
+    @Override
+    public Storage fromHost(DType dtype, double[] values) {
+        CudaStorage s = newStorage(dtype, values.length);
+        if (values.length > 0) {
+            JCudaDriver.cuMemcpyHtoD(s.pointer, HostArrays.pack(dtype, values), (long) values.length * dtype.itemSize());
+        }
+        return s;
+    }
+
+    @Override
+    public Storage fromHost(float[] values) {
+        CudaStorage s = newStorage(DType.FLOAT32, values.length);
+        if (values.length > 0) {
+            JCudaDriver.cuMemcpyHtoD(s.pointer, Pointer.to(values), (long) values.length * 4);
+        }
+        return s;
+    }
+
+    @Override
+    public double[] toHostDouble(Strided src) {
+        Strided c = contiguous(src);
+        int n = c.numel();
+        DType t = c.storage().dtype();
+        HostArrays.Buffer buf = HostArrays.buffer(t, n);
+        if (n > 0) {
+            JCudaDriver.cuMemcpyDtoH(buf.pointer(), cuda(c).at(c.offset()), (long) n * t.itemSize());
+        }
+        return buf.toDoubles();
+    }
+
+    @Override
+    public float[] toHostFloat(Strided src) {
+        if (src.storage().dtype() == DType.FLOAT32) {
+            Strided c = contiguous(src);
+            float[] out = new float[c.numel()];
+            if (out.length > 0) {
+                JCudaDriver.cuMemcpyDtoH(Pointer.to(out), cuda(c).at(c.offset()), (long) out.length * 4);
+            }
+            return out;
+        }
+        double[] d = toHostDouble(src);
+        float[] out = new float[d.length];
+        for (int i = 0; i < d.length; i++) {
+            out[i] = (float) d[i];
+        }
+        return out;
+    }
+
+    /** The view itself when dense, else a dense copy of it on this device. */
+    Strided contiguous(Strided x) {
+        context.makeCurrent();
+        if (x.isContiguous()) {
+            return x;
+        }
+        Strided dense = Strided.contiguous(newStorage(x.storage().dtype(), x.numel()), x.shape());
+        copy(x, dense);
+        return dense;
+    }
+
+    /** A dense copy of x converted to type t (x itself when it already is dense of type t). */
+    private Strided as(DType t, Strided x) {
+        if (x.storage().dtype() == t) {
+            return x;
+        }
+        Strided dense = Strided.contiguous(newStorage(t, x.numel()), x.shape());
+        copy(x, dense);
+        return dense;
+    }
+
+    // ---------------------------------------------------------------- elementwise
+
+    @Override
+    public void copy(Strided src, Strided dst) {
+        launch(KernelNames.copy(src.storage().dtype(), dst.storage().dtype()), dst.numel(),
+                Geometry.of(dst.shape(), src, dst), ptr(src), ptr(dst));
+    }
+
+    @Override
+    public void fill(Strided dst, double value) {
+        DType t = dst.storage().dtype();
+        HostValue v = new HostValue(switch (t) {
+            case FLOAT32 -> Pointer.to(new float[] {(float) value});
+            case FLOAT64 -> Pointer.to(new double[] {value});
+            case INT64 -> Pointer.to(new long[] {(long) value});
+            case BOOL -> Pointer.to(new byte[] {(byte) (value != 0 ? 1 : 0)});
+        });
+        launch(KernelNames.fill(t), dst.numel(), Geometry.of(dst.shape(), dst), v, ptr(dst));
+    }
+
+    @Override
+    public void unary(UnaryOp op, Strided x, Strided out) {
+        DType t = out.storage().dtype();
+        if (!t.isFloatingPoint() || x.storage().dtype() != t) {
+            Strided tmp = Strided.contiguous(newStorage(DType.FLOAT64, out.numel()), out.shape());
+            unary(op, as(DType.FLOAT64, x), tmp);
+            copy(tmp, out);
+            return;
+        }
+        launch(KernelNames.unary(t), out.numel(), op.ordinal(), Geometry.of(out.shape(), x, out), ptr(x), ptr(out));
+    }
+
+    @Override
+    public void binary(BinaryOp op, Strided a, Strided b, Strided out) {
+        DType ta = a.storage().dtype();
+        DType t = out.storage().dtype();
+        if (t.isFloatingPoint() && ta == t && b.storage().dtype() == t) {
+            launch(KernelNames.binary(t), out.numel(), op.ordinal(), Geometry.of(out.shape(), a, b, out), ptr(a), ptr(b),
+                    ptr(out));
+            return;
+        }
+        // Masks (BOOL out), integer operands or mixed types: compute in the operands' floating type (float64
+        // for integers) and convert into out.
+        DType ct = ta.isFloatingPoint() && b.storage().dtype() == ta ? ta : DType.FLOAT64;
+        Strided tmp = Strided.contiguous(newStorage(ct, out.numel()), out.shape());
+        binary(op, as(ct, a), as(ct, b), tmp);
+        copy(tmp, out);
+    }
+
+    @Override
+    public void axpy(double alpha, Strided x, Strided y) {
+        DType t = y.storage().dtype();
+        HostValue a = new HostValue(t == DType.FLOAT32 ? Pointer.to(new float[] {(float) alpha}) : Pointer.to(new double[] {alpha}));
+        Strided xt = as(t, x);
+        launch(KernelNames.axpy(t), y.numel(), Geometry.of(y.shape(), xt, y), a, ptr(xt), ptr(y));
+    }
+
+    @Override
+    public void where(Strided cond, Strided a, Strided b, Strided out) {
+        DType t = out.storage().dtype();
+        if (!t.isFloatingPoint()) {
+            Strided tmp = Strided.contiguous(newStorage(DType.FLOAT64, out.numel()), out.shape());
+            where(cond, as(DType.FLOAT64, a), as(DType.FLOAT64, b), tmp);
+            copy(tmp, out);
+            return;
+        }
+        DType ct = cond.storage().dtype();
+        Strided c = ct == DType.BOOL || ct == t ? cond : as(DType.BOOL, cond);
+        Strided xa = as(t, a);
+        Strided xb = as(t, b);
+        launch(KernelNames.where(c.storage().dtype(), t), out.numel(), Geometry.of(out.shape(), c, xa, xb, out), ptr(c),
+                ptr(xa), ptr(xb), ptr(out));
+    }
+
+    // ---------------------------------------------------------------- reductions
+
+    @Override
+    public void reduce(ReduceOp op, Strided x, boolean[] reduce, Strided out) {
+        DType t = out.storage().dtype();
+        if (!t.isFloatingPoint() || x.storage().dtype() != t) {
+            Strided tmp = Strided.contiguous(newStorage(DType.FLOAT64, out.numel()), out.shape());
+            reduce(op, as(DType.FLOAT64, x), reduce, tmp);
+            copy(tmp, out);
+            return;
+        }
+        int mask = 0;
+        int inner = 1;
+        for (int d = 0; d < reduce.length; d++) {
+            if (reduce[d]) {
+                mask |= 1 << d;
+                inner *= x.shape()[d];
+            }
+        }
+        int outer = out.numel();
+        if (outer == 0) {
+            return;
+        }
+        context.makeCurrent();
+        kernel(KernelNames.reduce(t), Math.min(outer, MAX_GRID), BLOCK, op.ordinal(), Geometry.of(x.shape(), x), mask,
+                outer, inner, ptr(x), out.offset(), ptr(out));
+    }
+
+    @Override
+    public void argReduce(boolean max, Strided x, int dim, Strided values, Strided indices) {
+        DType t = values.storage().dtype();
+        if (!t.isFloatingPoint() || x.storage().dtype() != t) {
+            Strided tmp = Strided.contiguous(newStorage(DType.FLOAT64, values.numel()), values.shape());
+            argReduce(max, as(DType.FLOAT64, x), dim, tmp, indices);
+            copy(tmp, values);
+            return;
+        }
+        int len = x.shape()[dim];
+        if (len == 0) {
+            throw new IndexOutOfBoundsException("cannot take the " + (max ? "max" : "min") + " over dimension " + dim
+                    + " of size 0");
+        }
+        int outer = x.numel() / len;
+        launch(KernelNames.argReduce(t), outer, max ? 1 : 0, Geometry.of(x.shape(), x), dim, ptr(x), values.offset(),
+                ptr(values), indices.offset(), ptr(indices));
+    }
+
+    @Override
+    public void matmul(Strided a, Strided b, Strided out) {
+        context.makeCurrent();
+        RowMajorGemm.matmul(this, a, b, out);
+    }
+
+    // ---------------------------------------------------------------- indexing
+
+    @Override
+    public void gather(Strided x, int dim, Strided index, Strided out) {
+        int[] xs = x.strides().clone();
+        xs[dim] = 0;
+        int size = x.shape()[dim];
+        int[] g = Geometry.of(index.shape(), new int[] {x.offset(), index.offset(), out.offset()},
+                new int[][] {xs, index.strides(), out.strides()});
+        indexed(KernelNames.gather(out.storage().dtype()), index.numel(), dim, size, g, x.strides()[dim], ptr(x),
+                ptr(index), ptr(out));
+    }
+
+    @Override
+    public void scatterAdd(Strided out, int dim, Strided index, Strided src) {
+        int[] os = out.strides().clone();
+        os[dim] = 0;
+        int size = out.shape()[dim];
+        int[] g = Geometry.of(index.shape(), new int[] {out.offset(), index.offset(), src.offset()},
+                new int[][] {os, index.strides(), src.strides()});
+        indexed(KernelNames.scatterAdd(out.storage().dtype()), index.numel(), dim, size, g, out.strides()[dim], ptr(out),
+                ptr(index), ptr(src));
+    }
+
+    /** Launches a gather/scatter kernel with an error flag and throws like the CPU when an index was out of range. */
+    private void indexed(String name, int n, int dim, int size, int[] g, int step, CUdeviceptr p0, CUdeviceptr p1,
+            CUdeviceptr p2) {
+        if (n == 0) {
+            return;
+        }
+        CudaStorage flag = (CudaStorage) allocate(DType.BOOL, 4);
+        launch(name, n, g, size, step, p0, p1, p2, flag.pointer);
+        int[] error = new int[1];
+        JCudaDriver.cuMemcpyDtoH(Pointer.to(error), flag.pointer, 4);
+        if (error[0] != 0) {
+            throw new IndexOutOfBoundsException("an index is out of bounds for dimension " + dim + " with size " + size);
+        }
+    }
+
+    // ---------------------------------------------------------------- launching
+
+    static CudaStorage cuda(Strided s) {
+        if (s.storage() instanceof CudaStorage c) {
+            return c;
+        }
+        throw new IllegalArgumentException("Expected a tensor on a CUDA device, got storage of "
+                + s.storage().backend().device());
+    }
+
+    private CUdeviceptr ptr(Strided s) {
+        CudaStorage c = cuda(s);
+        if (c.backend() != this) {
+            throw new IllegalArgumentException("Expected a tensor on " + device + ", got one on " + c.backend().device());
+        }
+        return c.pointer;
+    }
+
+    /** A 1-d launch of {@code n} elements (grid-stride kernels). */
+    private void launch(String name, int n, Object... args) {
+        if (n == 0) {
+            return;
+        }
+        context.makeCurrent();
+        kernel(name, Math.max(1, Math.min((n + BLOCK - 1) / BLOCK, MAX_GRID)), BLOCK, args);
+    }
+
+    /**
+     * Launches a kernel; arguments are Integer (int), int[] (an SgGeom struct by value), CUdeviceptr (a device
+     * pointer) or HostValue (a float/double/long/byte scalar).
+     */
+    private void kernel(String name, int grid, int block, Object... args) {
+        List<NativePointerObject> params = new ArrayList<>();
+        for (Object a : args) {
+            if (a instanceof Integer i) {
+                params.add(Pointer.to(new int[] {i}));
+            } else if (a instanceof int[] ints) {
+                params.add(Pointer.to(ints));
+            } else if (a instanceof CUdeviceptr p) {
+                params.add(Pointer.to(p));
+            } else if (a instanceof HostValue v) {
+                params.add(v.pointer());
+            } else {
+                throw new IllegalArgumentException("unsupported kernel argument " + a);
+            }
+        }
+        JCudaDriver.cuLaunchKernel(kernels.function(name), grid, 1, 1, block, 1, 1, 0, null,
+                Pointer.to(params.toArray(new NativePointerObject[0])), null);
+    }
+
+    /** A scalar kernel argument passed by value: a pointer to a one-element host array. */
+    private record HostValue(Pointer pointer) {
+    }
+}

@@ -1,0 +1,124 @@
+package org.sparkgrad.gpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The allocator's rounding, reuse and out-of-memory logic against a fake device. */
+class CachingAllocatorTest {
+    /** A device with a byte budget; pointers are Longs counting up. */
+    static final class FakeMemory implements DeviceMemory<Long> {
+        final long total;
+        long used;
+        long next = 1;
+        final List<Long> allocations = new ArrayList<>();
+        final List<Long> frees = new ArrayList<>();
+        final java.util.Map<Long, Long> sizes = new java.util.HashMap<>();
+
+        FakeMemory(long total) {
+            this.total = total;
+        }
+
+        @Override
+        public Long allocate(long bytes) {
+            if (used + bytes > total) {
+                return null;
+            }
+            used += bytes;
+            allocations.add(bytes);
+            sizes.put(next, bytes);
+            return next++;
+        }
+
+        @Override
+        public void free(Long block) {
+            used -= sizes.remove(block);
+            frees.add(block);
+        }
+
+        @Override
+        public long freeBytes() {
+            return total - used;
+        }
+
+        @Override
+        public long totalBytes() {
+            return total;
+        }
+    }
+
+    @Test
+    void roundsSmallRequestsTo512AndLargeTo2MiB() {
+        assertEquals(512, CachingAllocator.roundedSize(0));
+        assertEquals(512, CachingAllocator.roundedSize(1));
+        assertEquals(512, CachingAllocator.roundedSize(512));
+        assertEquals(1024, CachingAllocator.roundedSize(513));
+        assertEquals(1L << 20, CachingAllocator.roundedSize((1L << 20) - 1));
+        assertEquals(2L << 20, CachingAllocator.roundedSize(1L << 20));
+        assertEquals(4L << 20, CachingAllocator.roundedSize((2L << 20) + 1));
+        assertThrows(IllegalArgumentException.class, () -> CachingAllocator.roundedSize(-1));
+    }
+
+    @Test
+    void reusesAFreedBlockOfTheSameRoundedSize() {
+        FakeMemory mem = new FakeMemory(1L << 30);
+        CachingAllocator<Long> a = new CachingAllocator<>("cuda:0", mem);
+        CachingAllocator.Block<Long> b1 = a.allocate(1000);
+        assertEquals(1024, b1.bytes());
+        a.release(b1);
+        assertEquals(1024, a.cachedBytes());
+        assertEquals(0, a.usedBytes());
+        CachingAllocator.Block<Long> b2 = a.allocate(600); // rounds to 1024 too
+        assertSame(b1.pointer(), b2.pointer());
+        assertEquals(List.of(1024L), mem.allocations, "the second request is served from the cache");
+        assertEquals(0, a.cachedBytes());
+        assertEquals(1024, a.usedBytes());
+    }
+
+    @Test
+    void doesNotReuseABlockOfAnotherSize() {
+        FakeMemory mem = new FakeMemory(1L << 30);
+        CachingAllocator<Long> a = new CachingAllocator<>("cuda:0", mem);
+        CachingAllocator.Block<Long> b1 = a.allocate(100);
+        a.release(b1);
+        CachingAllocator.Block<Long> b2 = a.allocate(3000);
+        assertNotSame(b1.pointer(), b2.pointer());
+        assertEquals(List.of(512L, 3072L), mem.allocations);
+        assertEquals(512, a.cachedBytes());
+    }
+
+    @Test
+    void freesTheCacheAndRetriesWhenTheDeviceIsFull() {
+        FakeMemory mem = new FakeMemory(4096);
+        CachingAllocator<Long> a = new CachingAllocator<>("cuda:0", mem);
+        a.release(a.allocate(2048));
+        a.release(a.allocate(1024));
+        assertEquals(3072, a.cachedBytes());
+        CachingAllocator.Block<Long> big = a.allocate(4000); // 4096: fits only once the cache is freed
+        assertEquals(4096, big.bytes());
+        assertEquals(2, mem.frees.size());
+        assertEquals(0, a.cachedBytes());
+        assertEquals(4096, a.usedBytes());
+    }
+
+    @Test
+    void outOfMemoryNamesRequestedAndFreeBytes() {
+        FakeMemory mem = new FakeMemory(8192);
+        CachingAllocator<Long> a = new CachingAllocator<>("cuda:0", mem);
+        a.allocate(5000); // 5120 in use, 3072 free
+        a.release(a.allocate(1024));
+        DeviceOutOfMemoryError e = assertThrows(DeviceOutOfMemoryError.class, () -> a.allocate(6000));
+        String m = e.getMessage();
+        assertTrue(m.contains("cuda:0"), m);
+        assertTrue(m.contains("tried to allocate 6000 bytes"), m);
+        assertTrue(m.contains("3072 bytes (0.00 MiB) free of 8192 bytes"), m);
+        assertTrue(m.contains("after releasing 1024 cached bytes"), m);
+        assertEquals(0, a.cachedBytes());
+    }
+}
