@@ -44,7 +44,19 @@ public final class SparkgradKryoRegistrator implements KryoRegistrator {
         kryo.register(Object[].class);
         kryo.register(Integer.class);
         kryo.register(Long.class);
+        // MLlib's own aggregations (e.g. MultilayerPerceptronClassifier) ship breeze vectors through Kryo; with
+        // registrationRequired they fail unless registered. Registered only when MLlib is on the class path.
+        for (String name : MLLIB_CLASSES) {
+            try {
+                kryo.register(Class.forName(name, false, Thread.currentThread().getContextClassLoader()));
+            } catch (ClassNotFoundException e) {
+                return; // no MLlib (breeze) here: nothing of it crosses the wire
+            }
+        }
     }
+
+    private static final String[] MLLIB_CLASSES = {"breeze.linalg.DenseVector", "breeze.linalg.DenseVector$mcD$sp",
+        "breeze.linalg.DenseMatrix", "breeze.linalg.DenseMatrix$mcD$sp"};
 
     /** Writes a block as its header and two raw float arrays. */
     static final class DataBlockSerializer extends Serializer<DataBlock> {

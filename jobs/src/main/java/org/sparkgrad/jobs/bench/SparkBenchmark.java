@@ -7,14 +7,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import com.esotericsoftware.kryo.Kryo;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.classification.MultilayerPerceptronClassifier;
 import org.apache.spark.ml.linalg.VectorUDT;
 import org.apache.spark.ml.linalg.Vectors;
-import org.apache.spark.serializer.KryoRegistrator;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -140,8 +138,7 @@ public final class SparkBenchmark {
     static SparkSession session(String master) {
         SparkConf conf = new SparkConf().setMaster(master).setAppName("sparkgrad-spark-benchmark")
                 .set("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-                .set("spark.kryo.registrator", "org.sparkgrad.spark.SparkgradKryoRegistrator,"
-                        + MllibKryoRegistrator.class.getName())
+                .set("spark.kryo.registrator", "org.sparkgrad.spark.SparkgradKryoRegistrator")
                 .set("spark.kryo.registrationRequired", "true")
                 .set("spark.kryoserializer.buffer.max", "512m")
                 .set("spark.ui.enabled", "false")
@@ -152,28 +149,6 @@ public final class SparkBenchmark {
         SparkSession s = SparkSession.builder().config(conf).getOrCreate();
         s.sparkContext().setLogLevel("WARN");
         return s;
-    }
-
-    /**
-     * Registers the classes MLlib's MultilayerPerceptronClassifier sends through Kryo (breeze vectors in its
-     * treeAggregate), which registrationRequired=true otherwise rejects.
-     */
-    public static final class MllibKryoRegistrator implements KryoRegistrator {
-        /** Creates the registrator (Spark instantiates it by name). */
-        public MllibKryoRegistrator() {
-        }
-
-        @Override
-        public void registerClasses(Kryo kryo) {
-            for (String name : new String[] {"breeze.linalg.DenseVector", "breeze.linalg.DenseVector$mcD$sp",
-                "breeze.linalg.DenseMatrix", "breeze.linalg.DenseMatrix$mcD$sp"}) {
-                try {
-                    kryo.register(Class.forName(name));
-                } catch (ClassNotFoundException e) {
-                    throw new IllegalStateException("MLlib's class " + name + " is not on the class path", e);
-                }
-            }
-        }
     }
 
     /** Records when every step ends. */
