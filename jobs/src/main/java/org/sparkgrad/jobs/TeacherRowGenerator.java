@@ -12,7 +12,7 @@ import org.sparkgrad.spark.RowGenerator;
  * its one output as the regression label, or, when classifying, the arg-max of its {@code classes} outputs
  * as the class index. Row i depends on (seed, i) only, so the data is the same for any partitioning.
  */
-final class TeacherRowGenerator implements RowGenerator {
+public final class TeacherRowGenerator implements RowGenerator {
     private static final long serialVersionUID = 1L;
 
     private final int features;
@@ -28,7 +28,7 @@ final class TeacherRowGenerator implements RowGenerator {
      *
      * @throws IllegalArgumentException when a size is not positive, or classify with fewer than 2 classes
      */
-    TeacherRowGenerator(int features, int[] hidden, int classes, boolean classify, long teacherSeed) {
+    public TeacherRowGenerator(int features, int[] hidden, int classes, boolean classify, long teacherSeed) {
         if (features <= 0 || Arrays.stream(hidden).anyMatch(h -> h <= 0)) {
             throw new IllegalArgumentException("--features and --hidden sizes must be positive, got features=" + features
                     + ", hidden=" + Arrays.toString(hidden));

@@ -29,6 +29,7 @@ import org.sparkgrad.engine.nn.Reduction;
 import org.sparkgrad.engine.nn.Sequential;
 import org.sparkgrad.engine.nn.Sigmoid;
 import org.sparkgrad.engine.optim.SGD;
+import org.sparkgrad.jobs.TeacherRowGenerator;
 import org.sparkgrad.spark.DataParallelTrainer;
 import org.sparkgrad.spark.LinearRowGenerator;
 import org.sparkgrad.spark.TrainingData;
@@ -43,7 +44,7 @@ import org.sparkgrad.spark.TrainingData;
  *       ({@code Linear(32, H) -> Linear(H, 1)}) with 1 row per partition and step, 2 partitions, local[2];
  *       next to it, an empty Spark job of 2 tasks (the scheduling floor).</li>
  *   <li>{@code throughput}: samples/s of a synthetic MLP classifier, 32 -> 64 -> 64 -> 10 (sigmoid hidden
- *       layers, cross entropy, SGD), global batch 256, rows made on the executors by {@link SparkTeacherRows},
+ *       layers, cross entropy, SGD), global batch 256, rows made on the executors by synthetic-mlp's {@link TeacherRowGenerator},
  *       2 partitions, with local[1] and local[2].</li>
  *   <li>{@code mllib}: the same model and rows (a cached DataFrame with a vector features column and a
  *       double label column) trained by MLlib's {@code MultilayerPerceptronClassifier} (solver gd, blockSize
@@ -195,7 +196,7 @@ public final class SparkBenchmark {
     private void throughput(SparkSession spark, String master) {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         int warmup = 10;
-        try (TrainingData data = TrainingData.synthetic(sc, new SparkTeacherRows(FEATURES, CLASSES), rows, partitions,
+        try (TrainingData data = TrainingData.synthetic(sc, teacherRows(), rows, partitions,
                 DATA_SEED)) {
             data.rows();
             StepClock clock = new StepClock();
@@ -309,9 +310,14 @@ public final class SparkBenchmark {
         return (System.nanoTime() - t) / 1e6;
     }
 
-    /** The rows of SparkTeacherRows as a DataFrame (features: ML vector, label: double), made on the executors. */
+    /** synthetic-mlp's classification rows: a fixed teacher MLP of the student's shape labels them by arg-max. */
+    private static TeacherRowGenerator teacherRows() {
+        return new TeacherRowGenerator(FEATURES, new int[] {HIDDEN, HIDDEN}, CLASSES, true, DATA_SEED + 1000);
+    }
+
+    /** The teacher rows as a DataFrame (features: ML vector, label: double), made on the executors. */
     private Dataset<Row> teacherFrame(SparkSession spark, JavaSparkContext sc) {
-        SparkTeacherRows gen = new SparkTeacherRows(FEATURES, CLASSES);
+        TeacherRowGenerator gen = teacherRows();
         List<Integer> ids = new ArrayList<>();
         for (int p = 0; p < partitions; p++) {
             ids.add(p);
