@@ -24,14 +24,38 @@ public final class Devices {
             return CpuBackend.INSTANCE;
         }
         return BACKENDS.computeIfAbsent(device, d -> find(d).orElseThrow(() -> new IllegalStateException(
-                "No backend for device " + d + ": no " + BackendProvider.class.getSimpleName() + " for '" + d.type()
-                        + "' on the class path could open it (for CUDA, add the gpu-worker module and check the log "
-                        + "for why the GPU was not usable)")));
+                "No backend for device " + d + ": " + unavailableReason(d))));
+    }
+
+    /**
+     * Why a device cannot be used, as its provider reports it (e.g. no CUDA driver), or that no provider for
+     * its type is on the class path. Meant for error messages and logs once {@link #backend} or
+     * {@link #cudaAvailable()} said no.
+     */
+    public static String unavailableReason(Device device) {
+        boolean provided = false;
+        for (BackendProvider p : ServiceLoader.load(BackendProvider.class)) {
+            if (p.deviceType().equals(device.type())) {
+                provided = true;
+                Optional<String> why = p.unavailableReason(device.index());
+                if (why.isPresent()) {
+                    return why.get();
+                }
+            }
+        }
+        return provided ? "the " + BackendProvider.class.getSimpleName() + " for '" + device.type() + "' could not open it"
+                : "no " + BackendProvider.class.getSimpleName() + " for '" + device.type() + "' is on the class path"
+                        + ("cuda".equals(device.type()) ? " (add the gpu-worker module)" : "");
+    }
+
+    /** Whether a device's backend can be used in this JVM (opening it on first use). */
+    public static boolean available(Device device) {
+        return device.equals(Device.CPU) || find(device).isPresent();
     }
 
     /** Whether a CUDA device can be used in this JVM. */
     public static boolean cudaAvailable() {
-        return find(Device.cuda(0)).isPresent();
+        return available(Device.cuda(0));
     }
 
     /** A CUDA device when one is usable, else the CPU. */

@@ -30,13 +30,14 @@ public class Tensor {
         int value;
     }
 
-    private final Storage storage;
-    private final int offset;
-    private final int[] shape;
-    private final int[] strides;
+    // Not final only for setData (a module moving its parameters to another device).
+    private Storage storage;
+    private int offset;
+    private int[] shape;
+    private int[] strides;
     private final Version version;
     /** The tensor whose storage this one views, or null when it owns it. */
-    private final Tensor base;
+    private Tensor base;
     private boolean wrappedNumber;
     private double wrappedValue;
 
@@ -626,6 +627,36 @@ public class Tensor {
         gradFn = null;
         requiresGrad = false;
         return this;
+    }
+
+    /**
+     * Makes this leaf use {@code data}'s values (shared, no copy), like PyTorch's {@code x.data = data}: the
+     * tensor keeps its identity, requires_grad flag and hooks, so optimizers and modules holding it see the
+     * new values, which may have another shape, type or device ({@code nn.Module.to(Device)} moves parameters
+     * this way). The gradient is kept only when it still fits (same shape, type and device).
+     *
+     * @throws IllegalStateException when this tensor is not a leaf (it has a grad_fn)
+     * @throws IllegalArgumentException when data requires grad but this tensor cannot (an integer type)
+     */
+    public void setData(Tensor data) {
+        if (gradFn != null) {
+            throw new IllegalStateException("setData is for leaf tensors (e.g. parameters); this tensor was made by "
+                    + gradFn.name() + ". Use detach() to get a leaf first");
+        }
+        if (requiresGrad && !data.dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException("a tensor that requires grad can't take data of type "
+                    + data.dtype().pyName() + ": only floating point types can require gradients");
+        }
+        storage = data.storage;
+        offset = data.offset;
+        shape = data.shape;
+        strides = data.strides;
+        base = data.base;
+        if (grad != null && !(grad.dtype() == data.dtype() && grad.device().equals(data.device())
+                && java.util.Arrays.equals(grad.shape, data.shape))) {
+            grad = null;
+        }
+        bumpVersion();
     }
 
     /**

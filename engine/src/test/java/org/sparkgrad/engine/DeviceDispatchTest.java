@@ -8,6 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+import org.sparkgrad.engine.nn.Linear;
+import org.sparkgrad.engine.nn.Parameter;
+import org.sparkgrad.engine.nn.ReLU;
+import org.sparkgrad.engine.nn.Sequential;
+import org.sparkgrad.engine.optim.SGD;
 
 /**
  * Ops dispatch to the backend of their tensors' device (a second "sim" device from the test class path,
@@ -74,9 +79,62 @@ class DeviceDispatchTest {
     }
 
     @Test
+    void moduleToMovesParametersInPlaceSoAnEarlierOptimizerStillUpdatesThem() {
+        float[][] result = new float[2][];
+        for (int run = 0; run < 2; run++) {
+            Sequential net = new Sequential(new Linear(3, 4, true, new Generator(5)), new ReLU(),
+                    new Linear(4, 1, true, new Generator(6)));
+            Parameter w = net.parameters().get(0);
+            SGD opt = new SGD(net.parameters(), 0.1);
+            Device d = run == 0 ? Device.CPU : SIM;
+            assertSame(net, net.to(d));
+            assertSame(w, net.parameters().get(0), "the same parameter object, now on " + d);
+            assertEquals(d, w.device());
+            assertTrue(w.requiresGrad() && w.isLeaf());
+            Tensor x = Tensor.randn(new Generator(7), 6, 3).to(d);
+            net.forward(x).pow(2).mean().backward();
+            assertEquals(d, w.grad().device());
+            opt.step();
+            result[run] = w.toFloatArray();
+        }
+        assertArrayEquals(result[0], result[1], 0);
+    }
+
+    @Test
+    void moduleToMovesGradients() {
+        Linear l = new Linear(2, 2, true, new Generator(1));
+        l.forward(Tensor.ones(1, 2)).sum().backward();
+        float[] g = l.parameters().get(0).grad().toFloatArray();
+        l.to(SIM);
+        assertEquals(SIM, l.parameters().get(0).grad().device());
+        assertArrayEquals(g, l.parameters().get(0).grad().toFloatArray(), 0);
+        l.to(Device.CPU);
+        assertEquals(Device.CPU, l.parameters().get(1).device());
+    }
+
+    @Test
+    void setDataSwapsValuesOfALeafAndRefusesNonLeaves() {
+        Tensor p = Tensor.of(1, 2, 3).requiresGrad_();
+        p.mul(2).sum().backward();
+        p.setData(Tensor.of(5, 6, 7));
+        assertArrayEquals(new float[] {5, 6, 7}, p.toFloatArray(), 0);
+        assertTrue(p.requiresGrad());
+        assertArrayEquals(new float[] {2, 2, 2}, p.grad().toFloatArray(), 0, "a gradient that still fits stays");
+        p.setData(Tensor.of(1, 2));
+        assertEquals(null, p.grad(), "a gradient of the old shape goes");
+        assertArrayEquals(new int[] {2}, p.shape());
+        Tensor y = p.mul(2);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> y.setData(Tensor.of(1, 2)));
+        assertEquals("setData is for leaf tensors (e.g. parameters); this tensor was made by MulBackward0. "
+                + "Use detach() to get a leaf first", e.getMessage());
+        IllegalArgumentException t = assertThrows(IllegalArgumentException.class, () -> p.setData(Tensor.ofLongs(1, 2)));
+        assertTrue(t.getMessage().contains("can't take data of type int64"), t.getMessage());
+    }
+
+    @Test
     void anUnknownDeviceTypeSaysWhy() {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> Tensor.of(1).to(Device.of("tpu", 0)));
-        assertTrue(e.getMessage().startsWith("No backend for device tpu:0"), e.getMessage());
+        assertEquals("No backend for device tpu:0: no BackendProvider for 'tpu' is on the class path", e.getMessage());
         assertFalse(Devices.cudaAvailable(), "no CUDA provider on the engine's test class path");
         assertEquals(Device.CPU, Devices.auto());
     }

@@ -17,12 +17,16 @@ import org.sparkgrad.engine.backend.BackendProvider;
 public final class CudaBackendProvider implements BackendProvider {
     private static final System.Logger LOG = System.getLogger(CudaBackendProvider.class.getName());
     private static final AtomicBoolean LOGGED = new AtomicBoolean();
-    private static final Map<Integer, Optional<Backend>> BACKENDS = new ConcurrentHashMap<>();
+    private static final Map<Integer, Opened> BACKENDS = new ConcurrentHashMap<>();
+
+    /** What opening a device gave: a backend, or the reason there is none. */
+    record Opened(Backend backend, String reason) {
+    }
 
     private final IntFunction<CudaProbe.Result> probe;
     private final Consumer<String> log;
     private final AtomicBoolean logged;
-    private final Map<Integer, Optional<Backend>> backends;
+    private final Map<Integer, Opened> backends;
 
     /** The provider ServiceLoader creates: probes real devices, logs through System.Logger. */
     public CudaBackendProvider() {
@@ -30,7 +34,7 @@ public final class CudaBackendProvider implements BackendProvider {
     }
 
     CudaBackendProvider(IntFunction<CudaProbe.Result> probe, Consumer<String> log, AtomicBoolean logged,
-            Map<Integer, Optional<Backend>> backends) {
+            Map<Integer, Opened> backends) {
         this.probe = probe;
         this.log = log;
         this.logged = logged;
@@ -44,10 +48,16 @@ public final class CudaBackendProvider implements BackendProvider {
 
     @Override
     public Optional<Backend> backend(int index) {
-        return backends.computeIfAbsent(index, this::open);
+        return Optional.ofNullable(backends.computeIfAbsent(index, this::open).backend());
     }
 
-    private Optional<Backend> open(int index) {
+    @Override
+    public Optional<String> unavailableReason(int index) {
+        Opened o = backends.get(index);
+        return o == null ? Optional.empty() : Optional.ofNullable(o.reason());
+    }
+
+    private Opened open(int index) {
         CudaProbe.Result r;
         try {
             r = probe.apply(index);
@@ -56,7 +66,7 @@ public final class CudaBackendProvider implements BackendProvider {
         }
         if (r.available()) {
             try {
-                return Optional.of(new CudaBackend(r.context()));
+                return new Opened(new CudaBackend(r.context()), null);
             } catch (Throwable t) {
                 r = new CudaProbe.Result(null, CudaProbe.describe("starting the CUDA backend", t));
             }
@@ -64,7 +74,7 @@ public final class CudaBackendProvider implements BackendProvider {
         if (logged.compareAndSet(false, true)) {
             log.accept(message(index, r.reason()));
         }
-        return Optional.empty();
+        return new Opened(null, r.reason());
     }
 
     /** The one log line for an unusable device. */

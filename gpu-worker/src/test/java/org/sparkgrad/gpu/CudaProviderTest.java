@@ -44,9 +44,12 @@ class CudaProviderTest {
             probes.incrementAndGet();
             return new CudaProbe.Result(null, "cuInit (the CUDA driver) failed: CudaException: CUDA_ERROR_NO_DEVICE");
         }, log::add, new AtomicBoolean(), new ConcurrentHashMap<>());
+        assertEquals(Optional.empty(), p.unavailableReason(0), "not asked yet");
         assertEquals(Optional.empty(), p.backend(0));
         assertEquals(Optional.empty(), p.backend(0));
         assertEquals(Optional.empty(), p.backend(1));
+        assertEquals(Optional.of("cuInit (the CUDA driver) failed: CudaException: CUDA_ERROR_NO_DEVICE"),
+                p.unavailableReason(1));
         assertEquals(1, log.size(), log.toString());
         assertEquals(2, probes.get());
         String line = log.get(0);

@@ -30,6 +30,9 @@ class FallbackSelectionTest {
         Tensor x = Tensor.of(1, 2, 3);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> x.to(Device.cuda(0)));
         assertTrue(e.getMessage().contains("No backend for device cuda:0"), e.getMessage());
+        // the engine's error carries the provider's reason, the same one the probe gives
+        assertTrue(e.getMessage().endsWith(CudaProbe.probe(0).reason()), e.getMessage());
+        assertEquals(CudaProbe.probe(0).reason(), Devices.unavailableReason(Device.cuda(0)));
         assertEquals(Device.CPU, x.device());
     }
 }

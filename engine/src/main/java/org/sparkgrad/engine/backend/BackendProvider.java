@@ -15,4 +15,12 @@ public interface BackendProvider {
      * (missing driver, natives or hardware).
      */
     Optional<Backend> backend(int index);
+
+    /**
+     * Why {@link #backend(int)} gave nothing for a device (e.g. "cuInit failed: no CUDA driver"), once it was
+     * asked; empty when the device is usable or was not tried.
+     */
+    default Optional<String> unavailableReason(int index) {
+        return Optional.empty();
+    }
 }

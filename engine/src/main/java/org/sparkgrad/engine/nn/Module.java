@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.sparkgrad.engine.Device;
 import org.sparkgrad.engine.GradMode;
 import org.sparkgrad.engine.Tensor;
 
@@ -109,6 +110,29 @@ public abstract class Module {
         for (Parameter p : parameters()) {
             p.setGrad(null);
         }
+    }
+
+    /**
+     * Moves every parameter, gradient and buffer of this module and its descendants to a device, in place,
+     * like {@code model.to(device)}: the parameter objects stay the same (only their data moves), so an
+     * optimizer made before the move still updates them. Returns this module.
+     */
+    public Module to(Device device) {
+        try (GradMode.Scope s = GradMode.noGrad()) {
+            for (Parameter p : parameters()) {
+                Tensor grad = p.grad();
+                p.setData(p.detach().to(device));
+                if (grad != null) {
+                    p.setGrad(grad.to(device));
+                }
+            }
+            for (Tensor b : namedBuffers().values()) {
+                if (b.isLeaf()) {
+                    b.setData(b.detach().to(device));
+                }
+            }
+        }
+        return this;
     }
 
     /** Switches this module and its descendants to training mode. */
