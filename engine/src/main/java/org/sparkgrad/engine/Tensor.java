@@ -1394,10 +1394,12 @@ public class Tensor {
         }
     }
 
-    /** Copies src (broadcast to this shape, converted to this type) into this tensor. */
+    /** Copies src (broadcast to this shape, converted to this type, moved from its device) into this tensor. */
     public Tensor copy_(Tensor src) {
         InPlace.checkOverwrite(this, "copy_");
-        Kernels.sameDevice(this, src);
+        if (!src.device().equals(device())) {
+            src = src.detach().to(device()); // like PyTorch, copy_ also copies between devices
+        }
         if (!Shapes.broadcastsTo(src.shape, shape)) {
             throw new IllegalArgumentException("The size of tensor a (" + Shapes.str(shape) + ") must match the size "
                     + "of tensor b (" + Shapes.str(src.shape) + ") for copy_");

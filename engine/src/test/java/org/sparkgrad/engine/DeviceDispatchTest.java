@@ -44,6 +44,11 @@ class DeviceDispatchTest {
                 e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> sim.mm(Tensor.ones(2, 2)).sum());
         assertThrows(IllegalArgumentException.class, () -> Tensor.cat(0, cpu, sim));
+        // copy_ is the exception, as in PyTorch: it copies between devices
+        Tensor target = Tensor.zeros(2).to(SIM);
+        target.copy_(Tensor.of(7, 8));
+        assertEquals(SIM, target.device());
+        assertArrayEquals(new float[] {7, 8}, target.toFloatArray(), 0);
         // Java scalars follow the tensor's device.
         assertEquals(SIM, sim.mul(3).device());
     }

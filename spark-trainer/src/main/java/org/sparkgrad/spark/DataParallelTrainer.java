@@ -61,6 +61,7 @@ public final class DataParallelTrainer {
     int logEvery = 10;
     boolean classLabels;
     StepListener listener;
+    DeviceChoice device = DeviceChoice.AUTO;
     long failStep = -1;
     int failPartition = -1;
 
@@ -194,6 +195,19 @@ public final class DataParallelTrainer {
      */
     public DataParallelTrainer classLabels(boolean c) {
         this.classLabels = c;
+        return this;
+    }
+
+    /**
+     * Where executor tasks run forward/backward: {@code "auto"} (the default) uses the GPU Spark assigned to
+     * the task ({@code spark.task.resource.gpu.amount}), else {@code cuda:0}, when CUDA is usable in the
+     * executor (the gpu-worker module on the class path, a CUDA 12 driver, libcublas.so.12), and the CPU
+     * otherwise; {@code "cpu"} always uses the CPU; {@code "cuda"} requires the GPU and fails the task with
+     * the reason when it cannot be used; {@code "cuda:N"} uses that device. The driver's optimizer step
+     * stays on the CPU. {@link TrainingResult#devices()} says what the tasks used.
+     */
+    public DataParallelTrainer device(String device) {
+        this.device = DeviceChoice.parse(device);
         return this;
     }
 

@@ -8,12 +8,13 @@ import java.util.function.Supplier;
 
 /**
  * What an executor JVM keeps between the tasks of a training run: block schedules (one epoch per block)
- * and model replicas (one per concurrently running task, built once by the model factory). Both maps are
+ * and model replicas (one per concurrently running task and device, built once by the model factory). Both maps are
  * bounded, so the entries of finished runs age out.
  */
 final class ExecutorCache {
     private static final int MAX_SCHEDULES = 4096;
-    private static final int MAX_RUNS = 4;
+    /** Replica pools kept: one per (run, device), so a few runs on an executor with several GPUs. */
+    private static final int MAX_REPLICA_POOLS = 16;
 
     private record ScheduleEntry(long seed, long epoch, BlockSchedule schedule) {
     }
@@ -28,7 +29,7 @@ final class ExecutorCache {
     private static final Map<String, Deque<ModelReplica>> REPLICAS = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Deque<ModelReplica>> eldest) {
-            return size() > MAX_RUNS;
+            return size() > MAX_REPLICA_POOLS;
         }
     };
 
@@ -51,10 +52,10 @@ final class ExecutorCache {
         return s;
     }
 
-    /** A replica of the run's model that no other task is using, built by create when none is free. */
-    static ModelReplica borrow(String runId, Supplier<ModelReplica> create) {
+    /** A replica from a pool (one per run and device) that no other task is using, built by create when none is free. */
+    static ModelReplica borrow(String pool, Supplier<ModelReplica> create) {
         synchronized (REPLICAS) {
-            Deque<ModelReplica> free = REPLICAS.get(runId);
+            Deque<ModelReplica> free = REPLICAS.get(pool);
             if (free != null && !free.isEmpty()) {
                 return free.pop();
             }
@@ -62,10 +63,10 @@ final class ExecutorCache {
         return create.get();
     }
 
-    /** Gives a replica back for the run's next task. */
-    static void release(String runId, ModelReplica replica) {
+    /** Gives a replica back to its pool for the next task. */
+    static void release(String pool, ModelReplica replica) {
         synchronized (REPLICAS) {
-            REPLICAS.computeIfAbsent(runId, k -> new ArrayDeque<>()).push(replica);
+            REPLICAS.computeIfAbsent(pool, k -> new ArrayDeque<>()).push(replica);
         }
     }
 }

@@ -4,7 +4,7 @@ import java.io.Serializable;
 
 /**
  * What partitions send back for one step and treeAggregate adds up: the sum of per-sample gradients
- * (flat, in the model's namedParameters() order), the sum of per-sample losses and the number of samples.
+ * (flat, in the model's namedParameters() order), the sum of per-sample losses, the number of samples and the devices that computed them.
  * The gradient array is allocated on first use, so the zero value Spark serializes into every task is a
  * few bytes.
  */
@@ -15,6 +15,37 @@ final class GradientSum implements Serializable {
     float[] grad;
     double loss;
     long count;
+    /** The distinct device descriptions of the tasks that added rows, sorted, one per line ("" for none). */
+    String devices = "";
+
+    /** Notes that a task computed on a device (see {@link DeviceChoice.TaskDevice#description()}). */
+    void addDevice(String description) {
+        devices = unionOfLines(devices, description);
+    }
+
+    /** The device descriptions as a sorted set. */
+    java.util.SortedSet<String> deviceSet() {
+        java.util.TreeSet<String> set = new java.util.TreeSet<>();
+        for (String line : devices.split("\n")) {
+            if (!line.isEmpty()) {
+                set.add(line);
+            }
+        }
+        return set;
+    }
+
+    private static String unionOfLines(String a, String b) {
+        if (b.isEmpty() || a.equals(b)) {
+            return a;
+        }
+        java.util.TreeSet<String> set = new java.util.TreeSet<>();
+        for (String s : (a + "\n" + b).split("\n")) {
+            if (!s.isEmpty()) {
+                set.add(s);
+            }
+        }
+        return String.join("\n", set);
+    }
 
     /** Allocates the flat gradient (zeros) of size total unless there is one. */
     void ensureGradient(int total) {
@@ -40,6 +71,7 @@ final class GradientSum implements Serializable {
         }
         loss += other.loss;
         count += other.count;
+        devices = unionOfLines(devices, other.devices);
         if (other.grad != null) {
             if (grad == null) {
                 grad = other.grad;

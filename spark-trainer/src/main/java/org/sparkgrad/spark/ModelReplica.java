@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.sparkgrad.engine.DType;
+import org.sparkgrad.engine.Device;
 import org.sparkgrad.engine.Tensor;
 import org.sparkgrad.engine.nn.Loss;
 import org.sparkgrad.engine.nn.Module;
@@ -11,7 +12,7 @@ import org.sparkgrad.engine.nn.Parameter;
 import org.sparkgrad.engine.nn.Reduction;
 
 /**
- * A model and its loss on one executor thread (or the driver model, for gradient verification): loads
+ * A model and its loss on one executor thread and device (or the driver model, for gradient verification): loads
  * the flat parameter vector and adds the per-sample gradient sum, loss sum and sample count of chosen
  * rows to a {@link GradientSum}, running forward/backward in micro-batches.
  */
@@ -20,30 +21,36 @@ final class ModelReplica {
     private final Loss loss;
     private final List<Parameter> params;
     private final ParameterLayout layout;
+    private final Device device;
     private long loadedBroadcast = -1;
 
-    private ModelReplica(Module model, Loss loss, ParameterLayout layout) {
+    private ModelReplica(Module model, Loss loss, ParameterLayout layout, Device device) {
         this.model = model;
+        this.device = device;
         this.loss = loss;
         this.params = new ArrayList<>(model.namedParameters().values());
         this.layout = layout;
         requireSum(loss);
     }
 
-    /** Builds a replica with the factories, checking that its parameters have the driver's layout. */
+    /**
+     * Builds a replica with the factories on a device, checking that its parameters have the driver's layout.
+     * Only the parameters (in) and the gradient sums (out) cross between host and device.
+     */
     static ModelReplica build(SerializableSupplier<Module> modelFactory, SerializableSupplier<Loss> lossFactory,
-            ParameterLayout driver) {
+            ParameterLayout driver, Device device) {
         Module m = modelFactory.get();
         String mismatch = driver.mismatch(ParameterLayout.of(m.namedParameters()));
         if (mismatch != null) {
             throw new TrainingException(mismatch);
         }
-        return new ModelReplica(m, lossFactory.get(), driver);
+        m.to(device);
+        return new ModelReplica(m, lossFactory.get(), driver, device);
     }
 
     /** Wraps a model that already holds the parameters (the driver's). */
     static ModelReplica wrap(Module model, Loss loss, ParameterLayout layout) {
-        return new ModelReplica(model, loss, layout);
+        return new ModelReplica(model, loss, layout, Device.CPU);
     }
 
     /** Fails unless the loss sums over samples. */
@@ -88,8 +95,9 @@ final class ModelReplica {
                 System.arraycopy(labels, r * labelDim, y, i * labelDim, labelDim);
             }
             try {
-                Tensor out = model.forward(Tensor.tensor(x, m, featureDim));
-                Tensor l = loss.forward(out, classLabels ? classIndices(y, labelDim) : Tensor.tensor(y, m, labelDim));
+                Tensor out = model.forward(Tensor.tensor(x, m, featureDim).to(device));
+                Tensor target = classLabels ? classIndices(y, labelDim) : Tensor.tensor(y, m, labelDim);
+                Tensor l = loss.forward(out, target.to(device));
                 if (l.numel() != 1) {
                     throw new TrainingException("the loss must reduce to one number (Reduction.SUM), got shape "
                             + Arrays.toString(l.shape()));

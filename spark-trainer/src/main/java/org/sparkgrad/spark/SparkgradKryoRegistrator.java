@@ -92,6 +92,7 @@ public final class SparkgradKryoRegistrator implements KryoRegistrator {
         public void write(Kryo kryo, Output out, GradientSum s) {
             out.writeDouble(s.loss);
             out.writeLong(s.count);
+            out.writeString(s.devices);
             out.writeInt(s.grad == null ? -1 : s.grad.length);
             if (s.grad != null) {
                 out.writeFloats(s.grad);
@@ -103,6 +104,7 @@ public final class SparkgradKryoRegistrator implements KryoRegistrator {
             GradientSum s = new GradientSum();
             s.loss = in.readDouble();
             s.count = in.readLong();
+            s.devices = in.readString();
             int n = in.readInt();
             if (n >= 0) {
                 s.grad = in.readFloats(n);

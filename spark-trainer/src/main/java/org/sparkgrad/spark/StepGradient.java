@@ -54,16 +54,29 @@ final class StepGradient implements Function2<GradientSum, DataBlock, GradientSu
             return sum;
         }
         ModelReplica replica;
+        String cacheKey;
         try {
-            replica = ExecutorCache.borrow(spec.runId,
-                    () -> ModelReplica.build(spec.modelFactory, spec.lossFactory, spec.layout));
+            DeviceChoice.TaskDevice device = spec.device.select(gpuAddresses(TaskContext.get()));
+            cacheKey = spec.runId + "@" + device.device();
+            replica = ExecutorCache.borrow(cacheKey,
+                    () -> ModelReplica.build(spec.modelFactory, spec.lossFactory, spec.layout, device.device()));
             replica.load(parameters.id(), parameters.value());
             replica.accumulate(block.features, block.labels, block.featureDim, block.labelDim, schedule.rows(), lo, hi,
                     spec.microBatch, spec.classLabels, sum);
+            sum.addDevice(device.description());
         } catch (TrainingException e) {
             throw new TrainingException("partition " + block.partition + ": " + e.getMessage(), e);
         }
-        ExecutorCache.release(spec.runId, replica);
+        ExecutorCache.release(cacheKey, replica);
         return sum;
+    }
+
+    /** The GPU addresses Spark assigned to the running task (none outside a task or without GPU scheduling). */
+    static String[] gpuAddresses(TaskContext tc) {
+        if (tc == null) {
+            return new String[0];
+        }
+        scala.Option<org.apache.spark.resource.ResourceInformation> gpu = tc.resources().get("gpu");
+        return gpu.isDefined() ? gpu.get().addresses() : new String[0];
     }
 }

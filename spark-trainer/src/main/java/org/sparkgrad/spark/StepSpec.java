@@ -7,7 +7,7 @@ import org.sparkgrad.engine.nn.Module;
 
 /**
  * What every task of a run needs to find its rows of a global step (shipped in the task closure; small):
- * the data's identity and offsets, the permutation key, the model and loss factories and the layout.
+ * the data's identity and offsets, the permutation key, the model and loss factories, the layout and the device choice.
  */
 final class StepSpec implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -22,9 +22,11 @@ final class StepSpec implements Serializable {
     final ParameterLayout layout;
     final int microBatch;
     final boolean classLabels;
+    final DeviceChoice device;
 
     StepSpec(String runId, TrainingData.Packed data, long seed, SerializableSupplier<Module> modelFactory,
-            SerializableSupplier<Loss> lossFactory, ParameterLayout layout, int microBatch, boolean classLabels) {
+            SerializableSupplier<Loss> lossFactory, ParameterLayout layout, int microBatch, boolean classLabels,
+            DeviceChoice device) {
         this.runId = runId;
         this.dataId = data.id();
         this.offsets = data.offsets();
@@ -35,6 +37,7 @@ final class StepSpec implements Serializable {
         this.layout = layout;
         this.microBatch = microBatch;
         this.classLabels = classLabels;
+        this.device = device;
     }
 
     /** The block's schedule for an epoch (cached in the executor JVM). */

@@ -18,13 +18,17 @@ import org.sparkgrad.engine.nn.Module;
  * @param droppedRows malformed rows dropped while packing
  * @param resumedFromStep the checkpoint step the run continued from (0 when it started fresh)
  * @param seconds wall time of this fit call
+ * @param devices what the executor tasks computed on in this call, e.g. {@code cuda:1 (Spark GPU address 1)},
+ *     or {@code cpu, because cuda:0 is not usable: <reason>} (sorted)
  */
 public record TrainingResult(Module model, Map<String, Tensor> parameters, List<Double> lossHistory, long steps,
-        long stepsPerEpoch, long rows, long droppedRows, long resumedFromStep, double seconds) {
+        long stepsPerEpoch, long rows, long droppedRows, long resumedFromStep, double seconds,
+        java.util.SortedSet<String> devices) {
     /** Makes the collections unmodifiable. */
     public TrainingResult {
         parameters = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(parameters));
         lossHistory = List.copyOf(lossHistory);
+        devices = java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(devices));
     }
 
     /** The final value of one parameter, e.g. {@code "0.weight"}. */

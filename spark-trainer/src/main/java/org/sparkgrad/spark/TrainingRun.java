@@ -36,6 +36,7 @@ final class TrainingRun {
     private final CheckpointStore store;
     private final StepSpec spec;
     private final List<Double> history = new ArrayList<>();
+    private final java.util.TreeSet<String> devices = new java.util.TreeSet<>();
     private long lastCheckpoint = -1;
 
     TrainingRun(DataParallelTrainer cfg, TrainingData data) {
@@ -54,7 +55,7 @@ final class TrainingRun {
         this.totalSteps = cfg.steps > 0 ? cfg.steps : cfg.epochs * plan.stepsPerEpoch();
         this.store = cfg.checkpointDir == null ? null : new CheckpointStore(cfg.checkpointDir, sc.hadoopConfiguration());
         this.spec = new StepSpec(UUID.randomUUID().toString(), packed, cfg.seed, cfg.modelFactory, cfg.lossFactory, layout,
-                cfg.microBatchSize, cfg.classLabels);
+                cfg.microBatchSize, cfg.classLabels, cfg.device);
     }
 
     TrainingResult run() {
@@ -90,7 +91,7 @@ final class TrainingRun {
         Map<String, Tensor> finalParams = new LinkedHashMap<>();
         model.namedParameters().forEach((k, v) -> finalParams.put(k, v.detach().clone()));
         return new TrainingResult(model, finalParams, history, totalSteps, plan.stepsPerEpoch(), packed.rows(),
-                packed.dropped(), first, (System.nanoTime() - start) / 1e9);
+                packed.dropped(), first, (System.nanoTime() - start) / 1e9, devices);
     }
 
     /** Runs global step s (0-based); returns its mean loss. */
@@ -111,6 +112,10 @@ final class TrainingRun {
         if (sum.count != to - from || sum.grad == null) {
             throw new TrainingException(name + " gathered " + sum.count + " samples, expected " + (to - from)
                     + " (positions " + from + " to " + to + " of epoch " + (epoch + 1) + "): the cached data changed");
+        }
+        if (!devices.containsAll(sum.deviceSet())) {
+            devices.addAll(sum.deviceSet());
+            LOG.info(name + ": executor tasks computed on " + String.join("; ", sum.deviceSet()));
         }
         double loss = sum.loss / sum.count;
         if (!Double.isFinite(loss)) {

@@ -181,6 +181,39 @@ class DataParallelTrainerTest {
     }
 
     @Test
+    void executorsComputeOnTheChosenDeviceWithTheSameResultAsTheCpu() {
+        float[][] rows = regressionRows(40, 8);
+        List<List<Map<String, float[]>>> runs = new ArrayList<>();
+        List<TrainingResult> results = new ArrayList<>();
+        for (String device : new String[] {"cpu", "sim", "auto"}) {
+            List<Map<String, float[]>> seen = new ArrayList<>();
+            try (TrainingData data = TrainingData.fromRdd(sc.parallelize(Arrays.asList(rows), 2), 3, 1)) {
+                results.add(mlpTrainer(8, seen).epochs(2).device(device).fit(data));
+            }
+            runs.add(seen);
+        }
+        // sim computes with the CPU kernels behind its own storages: the same steps as the CPU
+        assertSameSteps(runs.get(0), runs.get(1), "sim device");
+        assertSameSteps(runs.get(0), runs.get(2), "auto without CUDA");
+        assertEquals(List.of("cpu"), List.copyOf(results.get(0).devices()));
+        assertEquals(List.of("sim:0"), List.copyOf(results.get(1).devices()));
+        assertEquals(List.of("cpu, because cuda:0 is not usable: no BackendProvider for 'cuda' is on the class path "
+                + "(add the gpu-worker module)"), List.copyOf(results.get(2).devices()));
+    }
+
+    @Test
+    void aRequiredGpuThatExecutorsCannotUseFailsTheFirstStepWithTheReason() {
+        float[][] rows = regressionRows(20, 9);
+        try (TrainingData data = TrainingData.fromRdd(sc.parallelize(Arrays.asList(rows), 2), 3, 1)) {
+            TrainingException e = assertThrows(TrainingException.class,
+                    () -> mlpTrainer(10, new ArrayList<>()).epochs(1).device("cuda").fit(data));
+            assertTrue(e.getMessage().startsWith("step 1/2 (epoch 1): partition "), e.getMessage());
+            assertTrue(e.getMessage().contains("device 'cuda' was asked for, but cuda:0 is not usable: no BackendProvider"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
     void nonFiniteLossStopsNamingTheStep() {
         float[][] rows = regressionRows(40, 3);
         SerializableSupplier<Module> linear = () -> new Sequential(new Linear(3, 1, true, new Generator(1)));
@@ -280,11 +313,15 @@ class DataParallelTrainerTest {
         sum.addGradient(3, 0, new float[] {1.5f, -2, 3});
         sum.loss = 2.5;
         sum.count = 4;
+        sum.addDevice("sim:1 (Spark GPU address 1)");
+        sum.addDevice("cpu");
+        sum.addDevice("cpu");
         GradientSum s2 = kryo.deserialize(kryo.serialize(sum, ClassTag$.MODULE$.apply(GradientSum.class)),
                 ClassTag$.MODULE$.apply(GradientSum.class));
         assertArrayEquals(new float[] {1.5f, -2, 3}, s2.grad);
         assertEquals(2.5, s2.loss);
         assertEquals(4, s2.count);
+        assertEquals(new java.util.TreeSet<>(List.of("cpu", "sim:1 (Spark GPU address 1)")), s2.deviceSet());
 
         // Serialized cache (blocks through Kryo) and 8 partitions (treeAggregate shuffles partial sums at depth 2).
         float[][] rows = regressionRows(48, 6);
