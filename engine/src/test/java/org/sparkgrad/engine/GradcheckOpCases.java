@@ -196,6 +196,18 @@ final class GradcheckOpCases {
         return Tensor.tensor(d, DType.INT64, shape);
     }
 
+    /**
+     * A constant a case's function uses (an index, a mask, data) moved to the device of one of the case's
+     * inputs, and converted to that input's dtype when both are floating point. Cases call it on their captured
+     * constants so that {@link BackendConformance} can run them on any device and in float32; on the CPU in
+     * float64, where {@link GradcheckTest} runs them, it returns the constant itself.
+     */
+    static Tensor follow(Tensor constant, Tensor input) {
+        Tensor c = constant.dtype().isFloatingPoint() && input.dtype().isFloatingPoint()
+                ? constant.to(input.dtype()) : constant;
+        return c.to(input.device());
+    }
+
     static Tensor bools(int[] shape, int... values) {
         double[] d = new double[values.length];
         for (int i = 0; i < d.length; i++) {
@@ -460,35 +472,35 @@ final class GradcheckOpCases {
     private static void indexing(Builder b) {
         Tensor g1 = longs(s(3, 2), 0, 2, 1, 1, 3, 0);
         Tensor g0 = longs(s(2, 4), 2, 0, 1, 2, 2, 0, 1, 2);
-        b.linear("gather dim 1 (repeated index)", "GatherBackward0", x -> x[0].gather(1, g1), n(3, 4));
-        b.linear("gather dim 0 (repeated index)", "GatherBackward0", x -> x[0].gather(0, g0), n(3, 4));
-        b.linear("gather dim -1 3d", "GatherBackward0", x -> x[0].gather(-1, longs(s(2, 2, 1), 1, 0, 0, 1)), n(2, 2, 3));
+        b.linear("gather dim 1 (repeated index)", "GatherBackward0", x -> x[0].gather(1, follow(g1, x[0])), n(3, 4));
+        b.linear("gather dim 0 (repeated index)", "GatherBackward0", x -> x[0].gather(0, follow(g0, x[0])), n(3, 4));
+        b.linear("gather dim -1 3d", "GatherBackward0", x -> x[0].gather(-1, follow(longs(s(2, 2, 1), 1, 0, 0, 1), x[0])), n(2, 2, 3));
         Tensor rep = Tensor.ofLongs(2, 0, 2);
-        b.linear("indexSelect dim 0 (repeated)", "IndexSelectBackward0", x -> x[0].indexSelect(0, rep), n(3, 4));
+        b.linear("indexSelect dim 0 (repeated)", "IndexSelectBackward0", x -> x[0].indexSelect(0, follow(rep, x[0])), n(3, 4));
         b.linear("indexSelect dim 1 (repeated)", "IndexSelectBackward0",
-                x -> x[0].indexSelect(1, Tensor.ofLongs(3, 1, 3, 0)), n(3, 4));
-        b.linear("indexSelect 1d", "IndexSelectBackward0", x -> x[0].indexSelect(0, Tensor.ofLongs(4, 4, 1)), n(5));
-        b.linear("index rows (repeated)", "IndexBackward0", x -> x[0].index(Tensor.ofLongs(0, 2, 0)), n(3, 4));
+                x -> x[0].indexSelect(1, follow(Tensor.ofLongs(3, 1, 3, 0), x[0])), n(3, 4));
+        b.linear("indexSelect 1d", "IndexSelectBackward0", x -> x[0].indexSelect(0, follow(Tensor.ofLongs(4, 4, 1), x[0])), n(5));
+        b.linear("index rows (repeated)", "IndexBackward0", x -> x[0].index(follow(Tensor.ofLongs(0, 2, 0), x[0])), n(3, 4));
         b.linear("index rows,cols (repeated pair)", "IndexBackward0",
-                x -> x[0].index(Tensor.ofLongs(0, 2, 0, 1), Tensor.ofLongs(1, 3, 1, 1)), n(3, 4));
+                x -> x[0].index(follow(Tensor.ofLongs(0, 2, 0, 1), x[0]), follow(Tensor.ofLongs(1, 3, 1, 1), x[0])), n(3, 4));
         b.linear("index broadcast (2,1),(3)", "IndexBackward0",
-                x -> x[0].index(longs(s(2, 1), 2, 0), Tensor.ofLongs(1, 1, 3)), n(3, 4));
-        b.linear("index negative and 2-d", "IndexBackward0", x -> x[0].index(longs(s(2, 2), -1, 0, 0, -1)), n(3, 2));
+                x -> x[0].index(follow(longs(s(2, 1), 2, 0), x[0]), follow(Tensor.ofLongs(1, 1, 3), x[0])), n(3, 4));
+        b.linear("index negative and 2-d", "IndexBackward0", x -> x[0].index(follow(longs(s(2, 2), -1, 0, 0, -1), x[0])), n(3, 2));
         b.linear("index 3d by two (rest kept)", "IndexBackward0",
-                x -> x[0].index(Tensor.ofLongs(1, 0, 1), Tensor.ofLongs(2, 2, 0)), n(2, 3, 2));
+                x -> x[0].index(follow(Tensor.ofLongs(1, 0, 1), x[0]), follow(Tensor.ofLongs(2, 2, 0), x[0])), n(2, 3, 2));
         b.linear("index bool mask", "IndexBackward0",
-                x -> x[0].index(bools(s(3, 4), 1, 0, 0, 1, 0, 1, 1, 0, 0, 0, 0, 1)), n(3, 4));
+                x -> x[0].index(follow(bools(s(3, 4), 1, 0, 0, 1, 0, 1, 1, 0, 0, 0, 0, 1), x[0])), n(3, 4));
         Tensor cond = bools(s(2, 3), 1, 0, 1, 0, 0, 1);
-        b.linear("where (2,3),(2,3)", "WhereBackward0", x -> Tensor.where(cond, x[0], x[1]), n(2, 3), n(2, 3));
-        b.linear("where broadcast (2,3),(3),(1)", "WhereBackward0", x -> Tensor.where(cond, x[0], x[1]), n(3), n(1));
-        b.linear("where broadcast 0-d", "WhereBackward0", x -> Tensor.where(cond, x[0], x[1]), n(), n(2, 3));
-        b.linear("where with scalar", "WhereBackward0", x -> Tensor.where(cond, x[0], 0.5), n(2, 3));
-        b.linear("where with constant other", "WhereBackward0", x -> Tensor.where(cond, x[1], x[0]), n(2, 3),
+        b.linear("where (2,3),(2,3)", "WhereBackward0", x -> Tensor.where(follow(cond, x[0]), x[0], x[1]), n(2, 3), n(2, 3));
+        b.linear("where broadcast (2,3),(3),(1)", "WhereBackward0", x -> Tensor.where(follow(cond, x[0]), x[0], x[1]), n(3), n(1));
+        b.linear("where broadcast 0-d", "WhereBackward0", x -> Tensor.where(follow(cond, x[0]), x[0], x[1]), n(), n(2, 3));
+        b.linear("where with scalar", "WhereBackward0", x -> Tensor.where(follow(cond, x[0]), x[0], 0.5), n(2, 3));
+        b.linear("where with constant other", "WhereBackward0", x -> Tensor.where(follow(cond, x[0]), x[1], x[0]), n(2, 3),
                 constant(NORMAL, 2, 3));
-        b.twice("where of nonlinear branches", "WhereBackward0", x -> Tensor.where(cond, x[0].exp(), x[0].mul(x[1])),
+        b.twice("where of nonlinear branches", "WhereBackward0", x -> Tensor.where(follow(cond, x[0]), x[0].exp(), x[0].mul(x[1])),
                 n(2, 3), n(3));
-        b.linear("maskedFill", "MaskedFillBackward0", x -> x[0].maskedFill(cond, -1.0), n(2, 3));
-        b.linear("maskedFill broadcast mask", "MaskedFillBackward0", x -> x[0].maskedFill(bools(s(3), 0, 1, 0), 7.0),
+        b.linear("maskedFill", "MaskedFillBackward0", x -> x[0].maskedFill(follow(cond, x[0]), -1.0), n(2, 3));
+        b.linear("maskedFill broadcast mask", "MaskedFillBackward0", x -> x[0].maskedFill(follow(bools(s(3), 0, 1, 0), x[0]), 7.0),
                 n(2, 3));
     }
 
@@ -531,18 +543,18 @@ final class GradcheckOpCases {
         // Line fit: mean((x * w + b - y)^2) for scalar parameters w, b.
         Tensor xs = Tensor.tensor(new double[] {-1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2}, DType.FLOAT64, 8);
         Tensor ys = Tensor.tensor(new double[] {-2.1, -0.9, 0.2, 0.8, 2.1, 3.0, 4.2, 4.9}, DType.FLOAT64, 8);
-        b.twice("line-fit loss", "MeanBackward0", x -> xs.mul(x[0]).add(x[1]).sub(ys).pow(2).mean(), n(), n());
+        b.twice("line-fit loss", "MeanBackward0", x -> follow(xs, x[0]).mul(x[0]).add(x[1]).sub(follow(ys, x[0])).pow(2).mean(), n(), n());
         // A 2-layer MLP with relu and a softmax cross-entropy from logSoftmax + gather.
         Tensor data = Tensor.tensor(new double[] {0.5, -1.2, 0.3, 1.1, 0.4, -0.7, -0.9, 0.8, 1.5, 0.2, -0.3, -1.4},
                 DType.FLOAT64, 4, 3);
         Tensor targets = longs(s(4, 1), 1, 0, 2, 1);
         b.twice("2-layer MLP cross-entropy", "MeanBackward0", x -> {
-            Tensor h = data.matmul(x[0]).add(x[1]).relu();
+            Tensor h = follow(data, x[0]).matmul(x[0]).add(x[1]).relu();
             Tensor logits = h.matmul(x[2]).add(x[3]);
-            return logits.logSoftmax(1).gather(1, targets).neg().mean();
+            return logits.logSoftmax(1).gather(1, follow(targets, x[0])).neg().mean();
         }, n(3, 5), n(5), n(5, 3), n(3));
         b.twice("softmax cross-entropy", "MeanBackward0",
-                x -> x[0].logSoftmax(-1).gather(1, targets).neg().mean(), n(4, 3));
+                x -> x[0].logSoftmax(-1).gather(1, follow(targets, x[0])).neg().mean(), n(4, 3));
         b.twice("attention", "UnsafeViewBackward0",
                 x -> x[0].matmul(x[1].transpose(-1, -2)).div(2.0).softmax(-1).matmul(x[2]), n(2, 3, 2), n(2, 4, 2),
                 n(2, 4, 2));
