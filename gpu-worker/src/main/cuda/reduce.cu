@@ -147,7 +147,8 @@ __device__ __forceinline__ double sg_log_d(double a) { return log(a); }
 /**
  * Row softmax (logOutput == 0) or logSoftmax (logOutput != 0) of a [rows, cols] matrix whose rows
  * start rowStride elements apart (columns are dense); y has the same layout. x and y may be the same
- * memory. Max-shifted, so large values do not overflow. One block per row.
+ * memory. Max-shifted, so large values do not overflow; a row whose max is +-inf or NaN is shifted by 0
+ * (so -inf entries give 0, an all -inf row NaN), as Backend.softmax specifies. One block per row.
  */
 #define SG_SOFTMAX(NAME, T) \
 extern "C" __global__ void NAME(int logOutput, int rows, int cols, const T* x, int xOffset, int xRowStride, \
@@ -164,6 +165,9 @@ extern "C" __global__ void NAME(int logOutput, int rows, int cols, const T* x, i
         sg_block_fold(SG_MAX, buf); \
         m = buf[0]; \
         __syncthreads(); \
+        if (m != m || m == 1.0 / 0.0 || m == -1.0 / 0.0) { \
+            m = 0.0; /* a row whose max is not finite is shifted by 0, as on the CPU backend */ \
+        } \
         double s = 0.0; \
         for (int c = threadIdx.x; c < cols; c += blockDim.x) { \
             s += sg_exp_d((double) xr[c] - m); \

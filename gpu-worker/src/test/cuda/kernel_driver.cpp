@@ -45,6 +45,8 @@ void reduce_f64(int, SgGeom, unsigned int, int, int, const double*, int, double*
 void argreduce_f32(int, SgGeom, int, const float*, int, float*, int, long long*);
 void softmax_rows_f32(int, int, int, const float*, int, int, float*, int, int);
 void softmax_backward_rows_f32(int, int, int, const float*, int, const float*, int, float*, int);
+void softmax_rows_f64(int, int, int, const double*, int, int, double*, int, int);
+void softmax_backward_rows_f64(int, int, int, const double*, int, const double*, int, double*, int);
 }
 
 struct Arg {
@@ -146,6 +148,9 @@ int main() {
     else if (k == "softmax_rows_f32") run([] { softmax_rows_f32(I(0), I(1), I(2), F(3), I(4), I(5), F(6), I(7), I(8)); });
     else if (k == "softmax_backward_rows_f32")
         run([] { softmax_backward_rows_f32(I(0), I(1), I(2), F(3), I(4), F(5), I(6), F(7), I(8)); });
+    else if (k == "softmax_rows_f64") run([] { softmax_rows_f64(I(0), I(1), I(2), D(3), I(4), I(5), D(6), I(7), I(8)); });
+    else if (k == "softmax_backward_rows_f64")
+        run([] { softmax_backward_rows_f64(I(0), I(1), I(2), D(3), I(4), D(5), I(6), D(7), I(8)); });
     else {
         fprintf(stderr, "unknown kernel %s\n", name);
         return 2;

@@ -207,6 +207,22 @@ final class Kernels {
         return new Tensor[] {values.viewRaw(shape), indices.viewRaw(shape)};
     }
 
+    /** softmax or log-softmax of x along dim (already wrapped), in x's floating type. */
+    static Tensor softmax(boolean log, Tensor x, int dim) {
+        Tensor in = as(x, floating(x.dtype()));
+        Tensor out = empty(x.device(), in.dtype(), x.shapeRef());
+        x.backend().softmax(log, in.strided(), dim, out.strided());
+        return out;
+    }
+
+    /** The softmax VJP from the forward output y and its gradient gy (converted to y's type). */
+    static Tensor softmaxBackward(boolean log, Tensor y, Tensor gy, int dim) {
+        sameDevice(y, gy);
+        Tensor gx = empty(y.device(), y.dtype(), y.shapeRef());
+        y.backend().softmaxBackward(log, y.strided(), as(gy, y.dtype()).broadcastView(y.shapeRef()), dim, gx.strided());
+        return gx;
+    }
+
     /** [B, M, K] @ [B, K, N] (batch dimensions may be broadcast by stride 0). */
     static Tensor bmm(Tensor a, Tensor b) {
         sameDevice(a, b);

@@ -1,36 +1,17 @@
 package org.sparkgrad.engine;
 
-import org.sparkgrad.engine.backend.BinaryOp;
-import org.sparkgrad.engine.backend.ReduceOp;
-import org.sparkgrad.engine.backend.UnaryOp;
-
-/** softmax and log_softmax along one dimension, computed stably: forward and VJP side by side. */
+/**
+ * softmax and log_softmax along one dimension: forward and VJP side by side. Both directions are fused
+ * backend primitives; while a double-backward graph is being recorded (create_graph) the VJP is composed
+ * from differentiable ops instead, so it can itself be differentiated.
+ */
 final class SoftmaxOps {
     private SoftmaxOps() {
     }
 
-    private static boolean[] one(Tensor x, int d) {
-        boolean[] m = new boolean[x.dim()];
-        if (x.dim() > 0) {
-            m[d] = true;
-        }
-        return m;
-    }
-
-    /** x - max(x, dim) in x's floating type: the shift that keeps exp from overflowing. */
-    private static Tensor shifted(Tensor x, boolean[] m) {
-        Tensor xf = Kernels.as(x, Kernels.floating(x.dtype()));
-        Tensor max = Kernels.reduce(ReduceOp.MAX, xf, m, true);
-        // Rows whose max is infinite would give NaN; shift them by 0 as PyTorch does.
-        Tensor safe = Kernels.where(Kernels.unary(UnaryOp.NONFINITE, max).ne(0.0), Tensor.zerosLike(max), max);
-        return Kernels.binary(BinaryOp.SUB, xf, safe);
-    }
-
     static Tensor softmax(Tensor x, int dim) {
         int d = Shapes.wrapDim(dim, x.dim());
-        boolean[] m = one(x, d);
-        Tensor e = Kernels.unary(UnaryOp.EXP, shifted(x, m));
-        Tensor out = Kernels.binary(BinaryOp.DIV, e, Kernels.reduce(ReduceOp.SUM, e, m, true));
+        Tensor out = Kernels.softmax(false, x, d);
         OpNode n = OpNode.record("SoftmaxBackward0", x);
         if (n == null) {
             return out;
@@ -38,6 +19,10 @@ final class SoftmaxOps {
         SavedTensor y = n.saveOutput(out);
         return n.finish(out, g -> {
             Tensor s = y.unpack();
+            if (!GradMode.isEnabled()) {
+                return new Tensor[] {Kernels.softmaxBackward(false, s, g[0], d)};
+            }
+            // gx = y * (g - sum(g * y)), written as g*y - y*sum so the values equal the fused kernel's.
             Tensor gy = g[0].mul(s);
             Tensor sum = x.dim() == 0 ? gy : gy.sum(d, true);
             return new Tensor[] {gy.sub(s.mul(sum))};
@@ -46,16 +31,17 @@ final class SoftmaxOps {
 
     static Tensor logSoftmax(Tensor x, int dim) {
         int d = Shapes.wrapDim(dim, x.dim());
-        boolean[] m = one(x, d);
-        Tensor z = shifted(x, m);
-        Tensor lse = Kernels.unary(UnaryOp.LOG, Kernels.reduce(ReduceOp.SUM, Kernels.unary(UnaryOp.EXP, z), m, true));
-        Tensor out = Kernels.binary(BinaryOp.SUB, z, lse);
+        Tensor out = Kernels.softmax(true, x, d);
         OpNode n = OpNode.record("LogSoftmaxBackward0", x);
         if (n == null) {
             return out;
         }
         SavedTensor y = n.saveOutput(out);
         return n.finish(out, g -> {
+            if (!GradMode.isEnabled()) {
+                return new Tensor[] {Kernels.softmaxBackward(true, y.unpack(), g[0], d)};
+            }
+            // gx = g - exp(y) * sum(g)
             Tensor sum = x.dim() == 0 ? g[0] : g[0].sum(d, true);
             return new Tensor[] {g[0].sub(y.unpack().exp().mul(sum))};
         });

@@ -269,6 +269,84 @@ public final class CudaBackend implements Backend {
                 ptr(values), indices.offset(), ptr(indices));
     }
 
+    // ---------------------------------------------------------------- softmax
+
+    /*
+     * The row kernels of reduce.cu take a [rows, cols] matrix with dense columns, one block of BLOCK threads
+     * per row. A softmax along a dimension other than the last, or of a view that is not dense, runs on a
+     * dense copy with dim moved last, and its result is copied back through the same permutation.
+     */
+
+    @Override
+    public void softmax(boolean log, Strided x, int dim, Strided out) {
+        DType t = softmaxType("softmax", x, out);
+        int n = out.numel();
+        if (n == 0) {
+            return;
+        }
+        int cols = x.shape().length == 0 ? 1 : x.shape()[dim];
+        int rows = n / cols;
+        Strided in = contiguous(dimLast(x, dim));
+        Strided o = dimLast(out, dim);
+        Strided y = o.isContiguous() ? o : Strided.contiguous(newStorage(t, n), o.shape());
+        context.makeCurrent();
+        kernel(KernelNames.softmax(t), Math.min(rows, MAX_GRID), BLOCK, log ? 1 : 0, rows, cols, ptr(in), in.offset(),
+                cols, ptr(y), y.offset(), cols);
+        if (y != o) {
+            copy(y, o);
+        }
+    }
+
+    @Override
+    public void softmaxBackward(boolean log, Strided y, Strided gy, int dim, Strided gx) {
+        DType t = softmaxType("softmaxBackward", y, gx);
+        softmaxType("softmaxBackward", gy, gx);
+        int n = gx.numel();
+        if (n == 0) {
+            return;
+        }
+        int cols = y.shape().length == 0 ? 1 : y.shape()[dim];
+        int rows = n / cols;
+        Strided yd = contiguous(dimLast(y, dim));
+        Strided gd = contiguous(dimLast(gy, dim));
+        Strided o = dimLast(gx, dim);
+        Strided g = o.isContiguous() ? o : Strided.contiguous(newStorage(t, n), o.shape());
+        context.makeCurrent();
+        kernel(KernelNames.softmaxBackward(t), Math.min(rows, MAX_GRID), BLOCK, log ? 1 : 0, rows, cols, ptr(yd),
+                yd.offset(), ptr(gd), gd.offset(), ptr(g), g.offset());
+        if (g != o) {
+            copy(g, o);
+        }
+    }
+
+    private static DType softmaxType(String op, Strided in, Strided out) {
+        DType t = out.storage().dtype();
+        if (!t.isFloatingPoint() || in.storage().dtype() != t) {
+            throw new IllegalArgumentException(op + " expected float32 or float64 operands of one type, got "
+                    + in.storage().dtype().pyName() + " and " + t.pyName());
+        }
+        return t;
+    }
+
+    /** The view v with dimension dim moved last (no copy); a 0-dim view as it is. */
+    static Strided dimLast(Strided v, int dim) {
+        int nd = v.shape().length;
+        if (nd == 0 || dim == nd - 1) {
+            return v;
+        }
+        int[] shape = new int[nd];
+        int[] strides = new int[nd];
+        for (int d = 0, k = 0; d < nd; d++) {
+            if (d != dim) {
+                shape[k] = v.shape()[d];
+                strides[k++] = v.strides()[d];
+            }
+        }
+        shape[nd - 1] = v.shape()[dim];
+        strides[nd - 1] = v.strides()[dim];
+        return new Strided(v.storage(), v.offset(), shape, strides);
+    }
+
     @Override
     public void matmul(Strided a, Strided b, Strided out) {
         context.makeCurrent();

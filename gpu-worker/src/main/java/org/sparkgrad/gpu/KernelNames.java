@@ -56,6 +56,16 @@ final class KernelNames {
         return "argreduce_" + floating(t);
     }
 
+    /** softmax_rows_f32 / _f64: row softmax or logSoftmax of a [rows, cols] matrix with dense columns. */
+    static String softmax(DType t) {
+        return "softmax_rows_" + floating(t);
+    }
+
+    /** softmax_backward_rows_f32 / _f64: the row VJP of softmax or logSoftmax on dense [rows, cols]. */
+    static String softmaxBackward(DType t) {
+        return "softmax_backward_rows_" + floating(t);
+    }
+
     static String gather(DType t) {
         return "gather_" + floating(t);
     }

@@ -72,4 +72,25 @@ class CudaBackendTest {
         Tensor idx = Tensor.ofLongs(0, 2, 1, 0, 2).reshape(1, 5);
         assertClose(x.gather(0, idx), g.gather(0, idx.to(GPU)));
     }
+
+    @Test
+    void softmaxAndLogSoftmaxForwardAndBackwardAlongEveryDim() {
+        Tensor x = randn(10, 4, 3, 5).transpose(0, 2); // [5, 3, 4], not dense
+        Tensor g = randn(11, 5, 3, 4);
+        for (int dim : new int[] {0, 1, 2, -1}) {
+            for (boolean log : new boolean[] {false, true}) {
+                Tensor xc = x.detach().requiresGrad_();
+                Tensor xg = x.to(GPU).detach().requiresGrad_();
+                Tensor yc = log ? xc.logSoftmax(dim) : xc.softmax(dim);
+                Tensor yg = log ? xg.logSoftmax(dim) : xg.softmax(dim);
+                assertClose(yc, yg);
+                yc.backward(g);
+                yg.backward(g.to(GPU));
+                assertClose(xc.grad(), xg.grad());
+            }
+        }
+        Tensor inf = Tensor.tensor(new float[] {1, Float.NEGATIVE_INFINITY, 2, Float.NEGATIVE_INFINITY,
+            Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY}, 2, 3);
+        assertClose(inf.softmax(1), inf.to(GPU).softmax(1));
+    }
 }

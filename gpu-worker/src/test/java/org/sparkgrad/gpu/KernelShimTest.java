@@ -301,6 +301,98 @@ class KernelShimTest {
         }
     }
 
+    /** Rows: large values, a -inf entry, all -inf, a +inf entry, a NaN: the CPU primitive's shift-by-0 rule. */
+    private static final double[] AWKWARD_ROWS = {
+        1000, 1001, 999.5, 1002,
+        1, Double.NEGATIVE_INFINITY, 0.5, 2,
+        Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY,
+        Double.POSITIVE_INFINITY, 1, -2, 0,
+        Double.NaN, 1, 2, 3,
+    };
+
+    @Test
+    void softmaxRowsMatchTheCpuPrimitiveOnInfiniteAndNaNRowsInBothTypes() throws Exception {
+        int rows = 5;
+        int cols = 4;
+        int stride = 6;
+        int offset = 1;
+        double[] padded = new double[offset + rows * stride];
+        Arrays.fill(padded, 12345); // the padding must never be read
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(AWKWARD_ROWS, r * cols, padded, offset + r * stride, cols);
+        }
+        int[] shape = {rows, cols};
+        for (DType t : List.of(DType.FLOAT32, DType.FLOAT64)) {
+            Strided x = new Shape(offset, stride, 1).view(CPU.fromHost(t, padded), shape);
+            for (int log = 0; log < 2; log++) {
+                Storage so = CPU.allocate(t, rows * cols);
+                CPU.softmax(log == 1, x, 1, Strided.contiguous(so, shape));
+                for (int block : new int[] {1, 3}) {
+                    Launch launch = new Launch(KernelNames.softmax(t), 2, block).i(log).i(rows).i(cols);
+                    launch = t == DType.FLOAT32 ? launch.f(toFloat(padded)) : launch.d(padded);
+                    launch.i(offset).i(stride);
+                    launch = t == DType.FLOAT32 ? launch.f(new float[rows * cols]) : launch.d(new double[rows * cols]);
+                    Result r = launch.i(0).i(cols).run();
+                    assertClose(all(so), r.buffers.get(1), KernelNames.softmax(t) + " log=" + log + " block=" + block);
+                }
+            }
+        }
+    }
+
+    @Test
+    void softmaxBackwardRowsMatchTheCpuPrimitiveInBothTypes() throws Exception {
+        int rows = 4;
+        int cols = 5;
+        int[] shape = {rows, cols};
+        double[] xv = seeded(rows * cols, 21, -3, 3);
+        xv[7] = Double.NEGATIVE_INFINITY; // y = 0 (log: -inf) there
+        double[] gv = seeded(rows * cols, 22, -2, 2);
+        for (DType t : List.of(DType.FLOAT32, DType.FLOAT64)) {
+            for (int log = 0; log < 2; log++) {
+                Storage sy = CPU.allocate(t, rows * cols);
+                CPU.softmax(log == 1, Strided.contiguous(CPU.fromHost(t, xv), shape), 1, Strided.contiguous(sy, shape));
+                Storage sg = CPU.fromHost(t, gv);
+                Storage sx = CPU.allocate(t, rows * cols);
+                CPU.softmaxBackward(log == 1, Strided.contiguous(sy, shape), Strided.contiguous(sg, shape), 1,
+                        Strided.contiguous(sx, shape));
+                double[] y = all(sy);
+                double[] g = all(sg);
+                Launch launch = new Launch(KernelNames.softmaxBackward(t), 3, 4).i(log).i(rows).i(cols);
+                launch = t == DType.FLOAT32 ? launch.f(toFloat(y)).i(0).f(toFloat(g)) : launch.d(y).i(0).d(g);
+                launch.i(0);
+                launch = t == DType.FLOAT32 ? launch.f(new float[rows * cols]) : launch.d(new double[rows * cols]);
+                Result r = launch.i(0).run();
+                assertClose(all(sx), r.buffers.get(2), KernelNames.softmaxBackward(t) + " log=" + log);
+            }
+        }
+    }
+
+    /**
+     * CudaBackend.softmax's layout step for any dim of a permuted view: the dense copy of the view with dim moved
+     * last goes through the row kernel, and the rows are copied back through out viewed with dim moved last.
+     */
+    @Test
+    void softmaxAlongAnyDimOfAPermutedViewThroughTheDimLastLayout() throws Exception {
+        int[] shape = {2, 3, 4};
+        double[] xv = seeded(24, 31, -4, 4);
+        Strided x = new Shape(0, 1, 2, 6).view(CPU.fromHost(DType.FLOAT32, xv), shape); // a permuted [4,3,2] storage
+        for (int dim = 0; dim < 3; dim++) {
+            for (int log = 0; log < 2; log++) {
+                Storage expected = CPU.allocate(DType.FLOAT32, 24);
+                CPU.softmax(log == 1, x, dim, Strided.contiguous(expected, shape));
+                Strided xl = CudaBackend.dimLast(x, dim);
+                int cols = shape[dim];
+                int rows = 24 / cols;
+                Result r = new Launch("softmax_rows_f32", 2, 3).i(log).i(rows).i(cols).f(CPU.toHostFloat(xl)).i(0).i(cols)
+                        .f(new float[24]).i(0).i(cols).run();
+                Storage out = CPU.allocate(DType.FLOAT32, 24);
+                Strided ol = CudaBackend.dimLast(Strided.contiguous(out, shape), dim);
+                CPU.copy(Strided.contiguous(CPU.fromHost(DType.FLOAT32, r.buffers.get(1)), ol.shape()), ol);
+                assertClose(all(expected), all(out), "softmax_rows_f32 via dimLast, dim=" + dim + " log=" + log);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ indexing
 
     @Test

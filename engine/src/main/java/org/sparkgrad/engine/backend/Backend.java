@@ -61,6 +61,26 @@ public interface Backend {
      */
     void argReduce(boolean max, Strided x, int dim, Strided values, Strided indices);
 
+    /**
+     * Softmax ({@code log} false) or log-softmax ({@code log} true) of x along {@code dim}. x may be any
+     * strided view (stride 0 included); out is contiguous with x's shape and x's element type, which is
+     * FLOAT32 or FLOAT64. A 0-dim x is one row of one element ({@code dim} is then ignored). Each row is
+     * shifted by its max before exp; a row whose max is not finite (+-inf or NaN) is shifted by 0, so -inf
+     * entries get probability 0, a row of only -inf gives NaN, a NaN gives a NaN row, and a +inf entry gives
+     * NaN at itself and 0 at finite entries (as the engine's former composed softmax did). Sums accumulate in
+     * double; the CPU rounds each step to the element type, other backends may differ in the last bit.
+     */
+    void softmax(boolean log, Strided x, int dim, Strided out);
+
+    /**
+     * The vector-Jacobian product of {@link #softmax} given its output y and the output gradient gy (both
+     * of y's shape, any strides): for softmax gx = y * (gy - sum(gy * y)), for log-softmax
+     * gx = gy - exp(y) * sum(gy), sums along {@code dim}. gx is contiguous with y's shape; all three have
+     * the same element type, FLOAT32 or FLOAT64. Not differentiable itself: the engine composes the VJP
+     * from other primitives when a double-backward graph is being recorded.
+     */
+    void softmaxBackward(boolean log, Strided y, Strided gy, int dim, Strided gx);
+
     /** out[b] = a[b] @ b[b]: shapes [B, M, K], [B, K, N], contiguous out [B, M, N]. */
     void matmul(Strided a, Strided b, Strided out);
 

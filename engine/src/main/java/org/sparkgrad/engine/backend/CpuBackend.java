@@ -466,6 +466,88 @@ public final class CpuBackend implements Backend {
         });
     }
 
+    // ---------------------------------------------------------------- softmax
+
+    @Override
+    public void softmax(boolean log, Strided x, int dim, Strided out) {
+        CpuStorage s = cpu(x);
+        CpuStorage d = cpu(out);
+        checkSoftmaxTypes("softmax", s, d);
+        int len = rowLength(x, dim);
+        int sx = rowStep(x, dim);
+        int so = rowStep(out, dim);
+        // One loop element per row: the views with size 1 on dim.
+        Strided rx = rowStarts(x, dim);
+        StridedLoop rows = StridedLoop.of(rx.shape(), rx, rowStarts(out, dim));
+        if (s.isFloat()) {
+            rows.run((n, off, st) -> {
+                for (int r = 0, ix = off[0], io = off[1]; r < n; r++, ix += st[0], io += st[1]) {
+                    SoftmaxKernels.forward(log, s.f, ix, sx, d.f, io, so, len);
+                }
+            }, len);
+        } else {
+            rows.run((n, off, st) -> {
+                for (int r = 0, ix = off[0], io = off[1]; r < n; r++, ix += st[0], io += st[1]) {
+                    SoftmaxKernels.forward(log, s.d, ix, sx, d.d, io, so, len);
+                }
+            }, len);
+        }
+    }
+
+    @Override
+    public void softmaxBackward(boolean log, Strided y, Strided gy, int dim, Strided gx) {
+        CpuStorage sy = cpu(y);
+        CpuStorage sg = cpu(gy);
+        CpuStorage d = cpu(gx);
+        checkSoftmaxTypes("softmaxBackward", sy, d);
+        checkSoftmaxTypes("softmaxBackward", sg, d);
+        int len = rowLength(y, dim);
+        int ty = rowStep(y, dim);
+        int tg = rowStep(gy, dim);
+        int to = rowStep(gx, dim);
+        Strided ry = rowStarts(y, dim);
+        StridedLoop rows = StridedLoop.of(ry.shape(), ry, rowStarts(gy, dim), rowStarts(gx, dim));
+        if (d.isFloat()) {
+            rows.run((n, off, st) -> {
+                for (int r = 0, a = off[0], b = off[1], c = off[2]; r < n; r++, a += st[0], b += st[1], c += st[2]) {
+                    SoftmaxKernels.backward(log, sy.f, a, ty, sg.f, b, tg, d.f, c, to, len);
+                }
+            }, len);
+        } else {
+            rows.run((n, off, st) -> {
+                for (int r = 0, a = off[0], b = off[1], c = off[2]; r < n; r++, a += st[0], b += st[1], c += st[2]) {
+                    SoftmaxKernels.backward(log, sy.d, a, ty, sg.d, b, tg, d.d, c, to, len);
+                }
+            }, len);
+        }
+    }
+
+    private static void checkSoftmaxTypes(String op, CpuStorage in, CpuStorage out) {
+        if (!out.dtype.isFloatingPoint() || in.dtype != out.dtype) {
+            throw new IllegalArgumentException(op + " expected float32 or float64 operands of one type, got "
+                    + in.dtype.pyName() + " and " + out.dtype.pyName());
+        }
+    }
+
+    /** The length of the rows along dim (a 0-dim view is one row of one element). */
+    private static int rowLength(Strided v, int dim) {
+        return v.shape().length == 0 ? 1 : v.shape()[dim];
+    }
+
+    private static int rowStep(Strided v, int dim) {
+        return v.shape().length == 0 ? 0 : v.strides()[dim];
+    }
+
+    /** v with size 1 on dim: one element per row, at the row's first element. */
+    private static Strided rowStarts(Strided v, int dim) {
+        if (v.shape().length == 0) {
+            return v;
+        }
+        int[] shape = v.shape().clone();
+        shape[dim] = 1;
+        return new Strided(v.storage(), v.offset(), shape, v.strides());
+    }
+
     // ---------------------------------------------------------------- matrix products
 
     @Override

@@ -74,15 +74,23 @@ final class StridedLoop {
 
     /** Runs the kernel over every element, in parallel when the loop is large. */
     void run(Inner inner) {
-        run(inner, true);
+        run(inner, 1);
+    }
+
+    /**
+     * Runs the kernel, in parallel when the loop is large counting each element as {@code cost} (a kernel
+     * whose element is a whole row of work passes the row length).
+     */
+    void run(Inner inner, int cost) {
+        run(inner, true, Math.max(1, cost));
     }
 
     /** Runs the kernel over every element in order on the calling thread (for kernels with state). */
     void runSerial(Inner inner) {
-        run(inner, false);
+        run(inner, false, 1);
     }
 
-    private void run(Inner inner, boolean mayParallelize) {
+    private void run(Inner inner, boolean mayParallelize, int cost) {
         int k = offsets.length;
         int nd = shape.length;
         if (nd == 0) {
@@ -102,7 +110,7 @@ final class StridedLoop {
         for (int j = 0; j < k; j++) {
             rowStrides[j] = strides[j][nd - 1];
         }
-        int threads = mayParallelize && total >= PARALLEL_THRESHOLD ? THREADS : 1;
+        int threads = mayParallelize && total * cost >= PARALLEL_THRESHOLD ? THREADS : 1;
         if (threads <= 1) {
             runRows(inner, 0, rows, rowStrides);
         } else if (rows == 1) {

@@ -132,6 +132,16 @@ public final class SimBackend implements Backend {
     }
 
     @Override
+    public void softmax(boolean log, Strided x, int dim, Strided out) {
+        cpu.softmax(log, in(x), dim, in(out));
+    }
+
+    @Override
+    public void softmaxBackward(boolean log, Strided y, Strided gy, int dim, Strided gx) {
+        cpu.softmaxBackward(log, in(y), in(gy), dim, in(gx));
+    }
+
+    @Override
     public void argReduce(boolean max, Strided x, int dim, Strided values, Strided indices) {
         cpu.argReduce(max, in(x), dim, in(values), in(indices));
     }
