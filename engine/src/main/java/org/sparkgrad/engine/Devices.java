@@ -48,6 +48,11 @@ public final class Devices {
                         + ("cuda".equals(device.type()) ? " (add the gpu-worker module)" : "");
     }
 
+    /** Waits for the work queued on a device to finish (see {@link Backend#synchronize()}). */
+    public static void synchronize(Device device) {
+        backend(device).synchronize();
+    }
+
     /** Whether a device's backend can be used in this JVM (opening it on first use). */
     public static boolean available(Device device) {
         return device.equals(Device.CPU) || find(device).isPresent();

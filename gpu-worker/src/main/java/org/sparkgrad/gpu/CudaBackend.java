@@ -58,6 +58,12 @@ public final class CudaBackend implements Backend {
         return device;
     }
 
+    @Override
+    public void synchronize() {
+        context.makeCurrent();
+        JCudaDriver.cuCtxSynchronize();
+    }
+
     // ---------------------------------------------------------------- storage and transfers
 
     @Override

@@ -89,4 +89,12 @@ public interface Backend {
 
     /** out[index[i][j][k]][j][k] += src[i][j][k] along dim; index is INT64 of src's shape. */
     void scatterAdd(Strided out, int dim, Strided index, Strided src);
+
+    /**
+     * Waits until the work queued on this device is done, like {@code torch.cuda.synchronize()}: for timing,
+     * since a device may run kernels asynchronously. Reads to the host synchronize by themselves. The CPU
+     * computes synchronously, so by default this does nothing.
+     */
+    default void synchronize() {
+    }
 }
