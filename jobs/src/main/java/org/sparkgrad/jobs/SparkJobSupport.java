@@ -71,6 +71,11 @@ final class SparkJobSupport {
         return new Session(spark, JavaSparkContext.fromSparkContext(spark.sparkContext()), true);
     }
 
+    /** Prints what the executor tasks computed on (a GPU, or the CPU and why). */
+    static void printDevices(TrainingResult r) {
+        System.out.println("executor tasks computed on: " + String.join("; ", r.devices()));
+    }
+
     /** The three files a training job writes into one folder. */
     record Outputs(Path model, Path lossCsv, Path lossPng) {
         /** Prints where the files are. */

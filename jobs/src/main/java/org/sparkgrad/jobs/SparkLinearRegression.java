@@ -37,12 +37,13 @@ final class SparkLinearRegression {
 
     /** Settings, with the seed's values as defaults; master {@code auto} keeps spark-submit's or uses local[*]. */
     record Settings(long samples, int batch, int epochs, double lr, double noise, long seed, int partitions,
-            String master, String checkpointDir, int checkpointEvery, boolean resume, boolean verifyGradients, Path out) {
+            String master, String device, String checkpointDir, int checkpointEvery, boolean resume,
+            boolean verifyGradients, Path out) {
         static Settings parse(String[] args) {
             SparkJobSupport.Flag resume = SparkJobSupport.flag(args, "resume");
             SparkJobSupport.Flag verify = SparkJobSupport.flag(resume.rest(), "verify-gradients");
             Options o = Options.parse(verify.rest(), "samples", "1000", "batch", "10", "epochs", "3", "lr", "0.03",
-                    "noise", "0.01", "seed", "0", "partitions", "4", "master", "auto", "checkpoint-dir", "",
+                    "noise", "0.01", "seed", "0", "partitions", "4", "master", "auto", "device", "auto", "checkpoint-dir", "",
                     "checkpoint-every", "100", "out", "out/linear-regression");
             String ckpt = o.get("checkpoint-dir");
             if (resume.present() && ckpt.isEmpty()) {
@@ -50,7 +51,7 @@ final class SparkLinearRegression {
             }
             return new Settings(Long.parseLong(o.get("samples")), o.getInt("batch"), o.getInt("epochs"),
                     o.getDouble("lr"), o.getDouble("noise"), (long) o.getDouble("seed"), o.getInt("partitions"),
-                    o.get("master"), ckpt.isEmpty() ? null : ckpt, o.getInt("checkpoint-every"), resume.present(),
+                    o.get("master"), o.get("device"), ckpt.isEmpty() ? null : ckpt, o.getInt("checkpoint-every"), resume.present(),
                     verify.present(), Path.of(o.get("out")));
         }
     }
@@ -81,7 +82,7 @@ final class SparkLinearRegression {
             double lr = s.lr();
             DataParallelTrainer trainer = new DataParallelTrainer(model(s.seed()), () -> new MSELoss(Reduction.SUM),
                     p -> new SGD(p, lr))
-                    .batchSize(s.batch()).epochs(s.epochs()).seed(s.seed()).logEvery(print ? 100 : 0)
+                    .batchSize(s.batch()).epochs(s.epochs()).seed(s.seed()).device(s.device()).logEvery(print ? 100 : 0)
                     .listener((step, epoch, loss, m) -> {
                         sum[0] += loss;
                         if (step % stepsPerEpoch == 0) {
@@ -112,7 +113,7 @@ final class SparkLinearRegression {
 
     /**
      * Options: --samples 1000 --batch 10 --epochs 3 --lr 0.03 --noise 0.01 --seed 0 --partitions 4
-     * --master (spark-submit's, else local[*]) --checkpoint-dir URI --checkpoint-every 100 --resume
+     * --master (spark-submit's, else local[*]) --device auto|cpu|cuda --checkpoint-dir URI --checkpoint-every 100 --resume
      * --verify-gradients --out out/linear-regression.
      */
     static void main(String[] args) {
@@ -121,6 +122,7 @@ final class SparkLinearRegression {
         LinearRegression.printLearned(r.w(), r.b());
         System.out.printf(Locale.ROOT, "%d steps on %d rows in %.1f s%n", r.training().steps(), r.training().rows(),
                 r.training().seconds());
+        SparkJobSupport.printDevices(r.training());
         r.files().print();
     }
 }

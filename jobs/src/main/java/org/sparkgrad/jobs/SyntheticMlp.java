@@ -42,19 +42,20 @@ final class SyntheticMlp {
 
     /** Settings; lr {@code <= 0} means the optimizer's default (adam 0.003, sgd 0.05 with momentum 0.9). */
     record Settings(long rows, int features, int[] hidden, int classes, boolean classify, int partitions, int batch,
-            long steps, double lr, String optimizer, long seed, int heldout, int logEvery, String master, Path out) {
+            long steps, double lr, String optimizer, long seed, int heldout, int logEvery, String master, String device,
+            Path out) {
         static Settings parse(String[] args) {
             SparkJobSupport.Flag classify = SparkJobSupport.flag(args, "classify");
             Options o = Options.parse(classify.rest(), "rows", "100000", "features", "32", "hidden", "64,64",
                     "classes", "10", "partitions", "4", "batch", "256", "steps", "200", "lr", "auto", "optimizer",
-                    "adam", "seed", "0", "heldout", "2000", "log-every", "20", "master", "auto",
+                    "adam", "seed", "0", "heldout", "2000", "log-every", "20", "master", "auto", "device", "auto",
                     "out", "out/synthetic-mlp");
             String opt = o.get("optimizer");
             double lr = o.get("lr").equals("auto") ? defaultLr(opt) : o.getDouble("lr");
             return new Settings(Long.parseLong(o.get("rows")), o.getInt("features"), hiddenSizes(o.get("hidden")),
                     o.getInt("classes"), classify.present(), o.getInt("partitions"), o.getInt("batch"),
                     Long.parseLong(o.get("steps")), lr, opt, (long) o.getDouble("seed"), o.getInt("heldout"),
-                    o.getInt("log-every"), o.get("master"), Path.of(o.get("out")));
+                    o.getInt("log-every"), o.get("master"), o.get("device"), Path.of(o.get("out")));
         }
     }
 
@@ -127,7 +128,7 @@ final class SyntheticMlp {
             long total = s.steps();
             DataParallelTrainer trainer = new DataParallelTrainer(student(s.features(), s.hidden(), outputs, s.seed()),
                     loss, optimizer).batchSize(s.batch()).steps(s.steps()).seed(s.seed()).classLabels(classify)
-                    .logEvery(0).listener((step, epoch, l, m) -> {
+                    .device(s.device()).logEvery(0).listener((step, epoch, l, m) -> {
                         if (print && every > 0 && (step == 1 || step % every == 0 || step == total)) {
                             System.out.printf(Locale.ROOT, "step %d/%d, epoch %d, loss %.6f%n", step, total, epoch + 1, l);
                         }
@@ -140,6 +141,7 @@ final class SyntheticMlp {
             if (print) {
                 System.out.printf(Locale.ROOT, "%d steps in %.1f s (%.0f samples/s)%n", r.steps(), r.seconds(),
                         r.steps() * (double) s.batch() / r.seconds());
+                SparkJobSupport.printDevices(r);
                 List<Double> h = r.lossHistory();
                 System.out.printf(Locale.ROOT, "final training loss %.6f (first step %.6f)%n", h.get(h.size() - 1), h.get(0));
                 if (classify) {
@@ -196,7 +198,7 @@ final class SyntheticMlp {
     /**
      * Options: --rows 100000 --features 32 --hidden 64,64 --classes 10 --classify --partitions 4 --batch 256
      * --steps 200 --lr (adam 0.003, sgd 0.05) --optimizer adam|sgd --seed 0 --heldout 2000 --log-every 20
-     * --master (spark-submit's, else local[*]) --out out/synthetic-mlp.
+     * --master (spark-submit's, else local[*]) --device auto|cpu|cuda --out out/synthetic-mlp.
      */
     static void main(String[] args) {
         run(Settings.parse(args), true);

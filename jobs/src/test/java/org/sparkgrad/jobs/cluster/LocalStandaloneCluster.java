@@ -29,8 +29,12 @@ final class LocalStandaloneCluster implements AutoCloseable {
     private final Path sparkHome;
     private final String masterUrl;
 
-    LocalStandaloneCluster(List<String> sparkClassPath, List<String> jvmOptions, Path workDir, int cores)
-            throws IOException, InterruptedException, TimeoutException {
+    /**
+     * Starts a Master and a Worker with {@code cores} cores; {@code workerOptions} are extra JVM options of the
+     * Worker only, e.g. {@code -Dspark.worker.resource.gpu.amount=2} and its discovery script.
+     */
+    LocalStandaloneCluster(List<String> sparkClassPath, List<String> jvmOptions, Path workDir, int cores,
+            List<String> workerOptions) throws IOException, InterruptedException, TimeoutException {
         this.sparkClassPath = sparkClassPath;
         this.jvmOptions = jvmOptions;
         this.sparkHome = workDir.resolve("spark-home");
@@ -41,10 +45,11 @@ final class LocalStandaloneCluster implements AutoCloseable {
         }
         int port = freePort();
         masterUrl = "spark://127.0.0.1:" + port;
-        Process master = start(workDir.resolve("master.log"), "org.apache.spark.deploy.master.Master",
+        Process master = start(workDir.resolve("master.log"), List.of(), "org.apache.spark.deploy.master.Master",
                 "--host", "127.0.0.1", "--port", Integer.toString(port), "--webui-port", Integer.toString(freePort()));
         awaitLine(master, line -> line.contains("I have been elected leader"), 120);
-        Process worker = start(workDir.resolve("worker.log"), "org.apache.spark.deploy.worker.Worker", masterUrl,
+        Process worker = start(workDir.resolve("worker.log"), workerOptions, "org.apache.spark.deploy.worker.Worker",
+                masterUrl,
                 "--host", "127.0.0.1", "--cores", Integer.toString(cores), "--memory", "2g",
                 "--webui-port", Integer.toString(freePort()), "--work-dir", workDir.resolve("work").toString());
         awaitLine(worker, line -> line.contains("Successfully registered with master"), 120);
@@ -58,10 +63,11 @@ final class LocalStandaloneCluster implements AutoCloseable {
         return sparkHome;
     }
 
-    private Process start(Path log, String mainClass, String... args) throws IOException {
+    private Process start(Path log, List<String> extraJvmOptions, String mainClass, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmOptions);
+        cmd.addAll(extraJvmOptions);
         cmd.add("-Xmx1g");
         cmd.add("-cp");
         cmd.add(String.join(java.io.File.pathSeparator, sparkClassPath));
@@ -104,7 +110,10 @@ final class LocalStandaloneCluster implements AutoCloseable {
                         }
                     }
                 } catch (IOException e) {
-                    throw new UncheckedIOException(e);
+                    if (process.isAlive()) {
+                        throw new UncheckedIOException(e);
+                    }
+                    // the stream closes when close() stops the process: the log simply ends
                 } finally {
                     for (CompletableFuture<String> f : waiters) {
                         f.completeExceptionally(new IllegalStateException("process exited before the expected line"));

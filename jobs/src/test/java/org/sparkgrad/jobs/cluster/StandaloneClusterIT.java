@@ -8,65 +8,118 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The d2l linear regression sent with spark-submit (client mode) to a real standalone cluster — a Master
- * and a Worker on 127.0.0.1 started from the Maven artifacts — learns w and b. Runs in the integration-test
- * phase, after the shaded jar is built.
+ * and a Worker on 127.0.0.1 started from the Maven artifacts — learns w and b. The Worker offers two GPUs
+ * through a discovery script that lists addresses 0 and 1 (there is no GPU here), so a job that asks for a
+ * GPU per executor and per task goes through Spark's real GPU scheduling: each task is handed a GPU address,
+ * tries that CUDA device, and falls back to the CPU saying why. Runs in the integration-test phase, after
+ * the shaded jar is built.
  */
 class StandaloneClusterIT {
     private static final Path CONF = Path.of("..", "conf", "spark-defaults.conf");
 
-    @Test
-    void linearRegressionThroughSparkSubmitOnAStandaloneCluster(@TempDir Path dir) throws Exception {
-        List<String> sparkCp = Arrays.asList(Files.readString(Path.of("target", "spark-classpath.txt")).trim()
-                .split(File.pathSeparator));
-        Path appJar = Path.of("target", "sparkgrad-jobs.jar").toAbsolutePath();
-        assertTrue(Files.isRegularFile(appJar), "the shaded jar is built before the integration tests: " + appJar);
-        List<String> jvm = jvmOptions();
-        try (LocalStandaloneCluster cluster = new LocalStandaloneCluster(sparkCp, jvm, dir, 2)) {
-            List<String> cmd = new ArrayList<>();
-            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            cmd.addAll(jvm);
-            cmd.add("-cp");
-            cmd.add(String.join(File.pathSeparator, sparkCp));
-            cmd.addAll(List.of("org.apache.spark.deploy.SparkSubmit",
-                    "--master", cluster.masterUrl(), "--deploy-mode", "client",
-                    "--properties-file", CONF.toAbsolutePath().toString(),
-                    "--conf", "spark.driver.host=127.0.0.1",
-                    "--conf", "spark.executor.memory=1g",
-                    "--class", "org.sparkgrad.jobs.Main", appJar.toString(),
-                    "linear-regression", "--partitions", "2", "--out", dir.resolve("out").toString()));
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("submit.log").toFile());
-            pb.environment().put("SPARK_HOME", cluster.sparkHome().toString());
-            pb.environment().put("SPARK_SCALA_VERSION", "2.13");
-            pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-            Process submit = pb.start();
-            boolean done = submit.waitFor(10, TimeUnit.MINUTES);
-            String log = Files.readString(dir.resolve("submit.log"), StandardCharsets.UTF_8);
-            if (!done) {
-                submit.descendants().forEach(ProcessHandle::destroyForcibly);
-                submit.destroyForcibly();
-            }
-            assertTrue(done, "spark-submit did not finish in 10 minutes:\n" + log);
-            assertEquals(0, submit.exitValue(), "spark-submit failed:\n" + log);
-            Matcher w = Pattern.compile("w = \\[([-0-9.]+), ([-0-9.]+)\\]").matcher(log);
-            Matcher b = Pattern.compile("b = ([-0-9.]+)").matcher(log);
-            assertTrue(w.find() && b.find(), "no learned parameters in the output:\n" + log);
-            assertEquals(2.0, Double.parseDouble(w.group(1)), 0.01, log);
-            assertEquals(-3.4, Double.parseDouble(w.group(2)), 0.01, log);
-            assertEquals(4.2, Double.parseDouble(b.group(1)), 0.01, log);
-            assertTrue(Files.isRegularFile(dir.resolve("out").resolve("model.safetensors")), "model written");
+    @TempDir
+    static Path dir;
+    private static LocalStandaloneCluster cluster;
+    private static List<String> sparkCp;
+    private static List<String> jvm;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        sparkCp = Arrays.asList(Files.readString(Path.of("target", "spark-classpath.txt")).trim().split(File.pathSeparator));
+        jvm = jvmOptions();
+        Path discovery = dir.resolve("two-gpus.sh");
+        Files.writeString(discovery, "#!/usr/bin/env bash\necho '{\"name\": \"gpu\", \"addresses\": [\"0\", \"1\"]}'\n");
+        Files.setPosixFilePermissions(discovery, PosixFilePermissions.fromString("rwxr-xr-x"));
+        cluster = new LocalStandaloneCluster(sparkCp, jvm, dir.resolve("cluster"), 2, List.of(
+                "-Dspark.worker.resource.gpu.amount=2", "-Dspark.worker.resource.gpu.discoveryScript=" + discovery));
+    }
+
+    @AfterAll
+    static void stopCluster() throws InterruptedException {
+        if (cluster != null) {
+            cluster.close();
         }
+    }
+
+    @Test
+    void linearRegressionThroughSparkSubmitOnAStandaloneCluster() throws Exception {
+        String log = submit("plain", List.of("--conf", "spark.executor.memory=1g"), List.of());
+        assertLearned(log);
+        assertTrue(log.contains("executor tasks computed on: cpu"), log);
+    }
+
+    @Test
+    void aGpuPerExecutorAndTaskFallsBackToTheCpuSayingWhyWhereCudaIsMissing() throws Exception {
+        String log = submit("gpu", List.of("--conf", "spark.executor.memory=1g", "--conf", "spark.executor.cores=1",
+                "--conf", "spark.executor.resource.gpu.amount=1", "--conf", "spark.task.resource.gpu.amount=1"),
+                List.of("--device", "auto"));
+        assertLearned(log);
+        Matcher devices = Pattern.compile("executor tasks computed on: (.*)").matcher(log);
+        assertTrue(devices.find(), log);
+        String line = devices.group(1);
+        System.out.println("GPU-scheduled run: executor tasks computed on: " + line);
+        // every task was handed one of the Worker's GPU addresses, and says why it could not use that device
+        assertTrue(line.matches("cpu, because cuda:[01] \\(Spark GPU address [01]\\) is not usable: .+"), line);
+        for (String part : line.split("; ")) {
+            assertTrue(part.matches("cpu, because cuda:([01]) \\(Spark GPU address \\1\\) is not usable: .*(JCuda|CUDA|cuInit).*"),
+                    part);
+        }
+    }
+
+    private static void assertLearned(String log) {
+        Matcher w = Pattern.compile("w = \\[([-0-9.]+), ([-0-9.]+)\\]").matcher(log);
+        Matcher b = Pattern.compile("b = ([-0-9.]+)").matcher(log);
+        assertTrue(w.find() && b.find(), "no learned parameters in the output:\n" + log);
+        assertEquals(2.0, Double.parseDouble(w.group(1)), 0.01, log);
+        assertEquals(-3.4, Double.parseDouble(w.group(2)), 0.01, log);
+        assertEquals(4.2, Double.parseDouble(b.group(1)), 0.01, log);
+    }
+
+    /** Runs linear-regression through spark-submit with extra submit options and job options; returns its output. */
+    private static String submit(String name, List<String> conf, List<String> jobArgs) throws Exception {
+        Path out = dir.resolve(name);
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvm);
+        cmd.add("-cp");
+        cmd.add(String.join(File.pathSeparator, sparkCp));
+        cmd.addAll(List.of("org.apache.spark.deploy.SparkSubmit", "--master", cluster.masterUrl(), "--deploy-mode", "client",
+                "--properties-file", CONF.toAbsolutePath().toString(), "--conf", "spark.driver.host=127.0.0.1"));
+        cmd.addAll(conf);
+        cmd.addAll(List.of("--class", "org.sparkgrad.jobs.Main",
+                Path.of("target", "sparkgrad-jobs.jar").toAbsolutePath().toString(),
+                "linear-regression", "--partitions", "2", "--out", out.toString()));
+        cmd.addAll(jobArgs);
+        Path logFile = dir.resolve(name + "-submit.log");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logFile.toFile());
+        pb.environment().put("SPARK_HOME", cluster.sparkHome().toString());
+        pb.environment().put("SPARK_SCALA_VERSION", "2.13");
+        pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+        Process submit = pb.start();
+        boolean done = submit.waitFor(10, TimeUnit.MINUTES);
+        String log = Files.readString(logFile, StandardCharsets.UTF_8);
+        if (!done) {
+            submit.descendants().forEach(ProcessHandle::destroyForcibly);
+            submit.destroyForcibly();
+        }
+        assertTrue(done, "spark-submit did not finish in 10 minutes:\n" + log);
+        assertEquals(0, submit.exitValue(), "spark-submit failed:\n" + log);
+        assertTrue(Files.isRegularFile(out.resolve("model.safetensors")), "model written");
+        return log;
     }
 
     /** The JVM options every Spark process needs on Java 17, from conf/spark-defaults.conf (their one home). */
