@@ -48,7 +48,7 @@ final class GeneratedBlocks implements Function2<Integer, Iterator<Integer>, Ite
                 features = new float[n * fd];
                 labels = new float[n * ld];
             } catch (OutOfMemoryError e) {
-                throw new TrainingException("executor out of memory generating partition " + partition + " (" + count
+                throw TrainingException.outOfMemory("executor out of memory generating partition " + partition + " (" + count
                         + " rows of " + fd + " features): use more partitions or raise spark.executor.memory", e);
             }
             generator.generate(seed, partition, first + done, n, features, labels);

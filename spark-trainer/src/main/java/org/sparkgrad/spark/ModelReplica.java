@@ -121,7 +121,7 @@ final class ModelReplica {
     }
 
     private TrainingException outOfMemory(int m, int featureDim, OutOfMemoryError e) {
-        return new TrainingException("out of memory in a micro-batch of " + m + " rows x " + featureDim
+        return TrainingException.outOfMemory("out of memory in a micro-batch of " + m + " rows x " + featureDim
                 + " features (model of " + layout.total + " parameters): lower the trainer's microBatchSize (now " + m
                 + " or less) or raise spark.executor.memory", e);
     }

@@ -56,7 +56,7 @@ abstract class RowPacker<T> implements Function2<Integer, Iterator<T>, Iterator<
             }
             return builder.finish().iterator();
         } catch (OutOfMemoryError e) {
-            throw new TrainingException("executor out of memory packing partition " + partition + " after " + builder.rows()
+            throw TrainingException.outOfMemory("executor out of memory packing partition " + partition + " after " + builder.rows()
                     + " rows (" + builder.bytes() / (1 << 20) + " MiB of floats): use more partitions (repartition the input)"
                     + " or raise spark.executor.memory", e);
         }

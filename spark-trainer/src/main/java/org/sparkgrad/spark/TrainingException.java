@@ -13,6 +13,15 @@ public class TrainingException extends RuntimeException {
         super(message);
     }
 
+    /**
+     * An error for an OutOfMemoryError caught in a task, which the task then fails with. The error is named in
+     * the message but not kept as the cause: Spark searches a failed task's cause chain for fatal errors
+     * ({@code spark.executor.killOnFatalError.depth}) and would stop the executor (in local mode, the driver).
+     */
+    static TrainingException outOfMemory(String message, OutOfMemoryError e) {
+        return new TrainingException(message + " (" + e + ")");
+    }
+
     /** An error with a message and its cause. */
     public TrainingException(String message, Throwable cause) {
         super(message, cause);

@@ -397,6 +397,42 @@ class DataParallelTrainerTest {
         }
     }
 
+    /** Passes its input through, but runs out of memory on executors for micro-batches above a size. */
+    static final class OutOfMemoryAbove extends Module {
+        private final int rows;
+
+        OutOfMemoryAbove(int rows) {
+            this.rows = rows;
+        }
+
+        @Override
+        public Tensor forward(Tensor input) {
+            if (TaskContext.get() != null && input.size(0) > rows) {
+                throw new OutOfMemoryError("Java heap space");
+            }
+            return input;
+        }
+    }
+
+    @Test
+    void anExecutorOutOfMemoryInAMicroBatchFailsTheStepNamingItAndTheRemedy() {
+        float[][] rows = regressionRows(40, 12);
+        SerializableSupplier<Module> hungry = () -> new Sequential(new Linear(3, 1, true, new Generator(2)),
+                new OutOfMemoryAbove(4));
+        try (TrainingData data = TrainingData.fromRdd(sc.parallelize(Arrays.asList(rows), 2), 3, 1)) {
+            // the error stays in the task (an OutOfMemoryError escaping a task would stop the executor JVM)
+            TrainingException e = assertThrows(TrainingException.class, () -> new DataParallelTrainer(hungry, SUM_MSE,
+                    SGD_MOMENTUM).batchSize(20).microBatchSize(8).logEvery(0).fit(data));
+            assertTrue(e.getMessage().matches("step 1/2 \\(epoch 1\\): partition [01]: out of memory in a micro-batch of 8 rows"
+                    + " x 3 features \\(model of 4 parameters\\): lower the trainer's microBatchSize \\(now 8 or less\\) or"
+                    + " raise spark.executor.memory \\(java.lang.OutOfMemoryError: Java heap space\\)"), e.getMessage());
+            // the remedy works: micro-batches of 4 rows train, and the same Spark context keeps running
+            TrainingResult r = new DataParallelTrainer(hungry, SUM_MSE, SGD_MOMENTUM).batchSize(20).microBatchSize(4)
+                    .logEvery(0).fit(data);
+            assertEquals(2, r.steps());
+        }
+    }
+
     @Test
     void verifyGradientsFailsWhenExecutorsComputeAnotherGradient() {
         float[][] rows = regressionRows(20, 7);
