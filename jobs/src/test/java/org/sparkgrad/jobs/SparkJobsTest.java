@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +15,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkgrad.engine.Device;
+import org.sparkgrad.engine.Devices;
 import org.sparkgrad.engine.Tensor;
 import org.sparkgrad.engine.io.SafeTensors;
 
@@ -34,6 +38,35 @@ class SparkJobsTest {
         if (session != null) {
             session.spark().stop();
         }
+    }
+
+    /** linear-regression's w and b (and the devices its tasks used) with a --device setting. */
+    private static SparkLinearRegression.Result linearRegressionOn(String device, Path out) {
+        return SparkLinearRegression.run(SparkLinearRegression.Settings.parse(new String[] {"--partitions", "2",
+            "--epochs", "1", "--device", device, "--out", out.toString()}), false);
+    }
+
+    @Test
+    void linearRegressionOnCudaExecutorsLearnsWhatTheCpuLearns(@TempDir Path dir) {
+        Device cuda = Device.cuda(0);
+        assumeTrue(Devices.cudaAvailable(), () -> "no usable CUDA device: " + Devices.unavailableReason(cuda));
+        SparkLinearRegression.Result cpu = linearRegressionOn("cpu", dir.resolve("cpu"));
+        SparkLinearRegression.Result gpu = linearRegressionOn("cuda", dir.resolve("cuda"));
+        assertEquals(List.of("cpu"), List.copyOf(cpu.training().devices()));
+        assertEquals(List.of("cuda:0"), List.copyOf(gpu.training().devices()));
+        assertArrayEquals(cpu.w(), gpu.w(), 1e-4);
+        assertEquals(cpu.b(), gpu.b(), 1e-4);
+    }
+
+    @Test
+    void withoutAUsableGpuAutoRunsOnTheCpuAndSaysWhy(@TempDir Path dir) {
+        assumeFalse(Devices.cudaAvailable(), "a CUDA device is usable here");
+        SparkLinearRegression.Result r = linearRegressionOn("auto", dir);
+        String only = r.training().devices().first();
+        assertEquals(1, r.training().devices().size(), r.training().devices().toString());
+        assertTrue(only.startsWith("cpu, because cuda:0 is not usable: ") && only.endsWith(Devices.unavailableReason(
+                Device.cuda(0))), only);
+        assertEquals(2.0, r.w()[0], 0.01);
     }
 
     @Test
