@@ -11,9 +11,9 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 PYTHON=${PYTHON:-/usr/bin/python3}
-JAVA=${JAVA:-java}
-MAIN=org.sparkgrad.jobs.bench.EngineBenchmark
 ALL_CASES="seed_mlp,large_mlp,sgemm,autograd_overhead,d2l_step,seed_mlp_nn"
 
 threads=1
@@ -44,72 +44,16 @@ if ! [[ $threads =~ ^[1-9][0-9]*$ ]]; then
 fi
 
 # --- Refuse to compare against the reference BLAS ---------------------------------------------------
-# Both sides use the system libblas.so.3 (the engine through netlib's NativeBLAS, Debian's torch through
-# its generic BLAS build). The reference BLAS is some 50x slower than OpenBLAS, which would make every
-# matrix-product number meaningless.
-install_hint="Install OpenBLAS and make it the system BLAS:
-    apt-get install -y libopenblas0-pthread
-    (it registers itself as the libblas.so.3 alternative; check with
-     update-alternatives --display libblas.so.3-$(uname -m)-linux-gnu)"
-ALTERNATIVES_DIR=${ALTERNATIVES_DIR:-/etc/alternatives}  # overridable only to test this check
-shopt -s nullglob
-blas_links=("$ALTERNATIVES_DIR"/libblas.so.3*)
-shopt -u nullglob
-if [[ ${#blas_links[@]} -eq 0 ]]; then
-    echo "error: no $ALTERNATIVES_DIR/libblas.so.3* found: there is no system BLAS to compare on." >&2
-    echo "$install_hint" >&2
+if ! bench_check_system_blas; then
+    echo "error: $blas_problem" >&2
+    echo "Refusing to compare: both the engine and torch would run their matrix products on it." >&2
+    echo "$BENCH_BLAS_HINT" >&2
     exit 3
 fi
-system_blas=""
-for link in "${blas_links[@]}"; do
-    target=$(readlink -f "$link" || readlink -m "$link")
-    case "${target,,}" in
-        *openblas*|*mkl*|*blis*|*atlas*) system_blas+="${system_blas:+ }$target" ;;
-        *)
-            echo "error: $link points to $target, which is the reference BLAS (not optimized)." >&2
-            echo "Refusing to compare: both the engine and torch would run their matrix products on it." >&2
-            echo "$install_hint" >&2
-            exit 3 ;;
-    esac
-done
 
-# --- Build if needed -----------------------------------------------------------------------------------
-JAR=$ROOT/jobs/target/sparkgrad-jobs.jar
-needs_build() {
-    [[ $build == always ]] && return 0
-    [[ $build == never ]] && return 1
-    [[ -f $JAR ]] || return 0
-    # Anything in the engine or jobs sources (or a pom) newer than the jar.
-    [[ -n $(find "$ROOT/pom.xml" "$ROOT/engine" "$ROOT/jobs" \( -path '*/target' -prune \) -o \
-        \( -name '*.java' -o -name 'pom.xml' -o -path '*/src/main/resources/*' \) -type f -newer "$JAR" -print -quit) ]]
-}
-if needs_build; then
-    echo "building: mvn -B -q -o -DskipTests package -pl jobs -am" >&2
-    (cd "$ROOT" && mvn -B -q -o -DskipTests package -pl jobs -am >&2)
-fi
-jar_has_main() {
-    { unzip -l "$JAR" 2>/dev/null || jar tf "$JAR" 2>/dev/null; } | grep -q "${MAIN//.//}.class"
-}
-if [[ -f $JAR ]] && jar_has_main; then
-    CP=$JAR
-else
-    echo "note: $JAR missing (or without $MAIN); using the module classpath instead" >&2
-    cpfile=$(mktemp)
-    # In the same reactor run as compile, so that the engine module resolves to its freshly built classes.
-    (cd "$ROOT" && mvn -B -q -o -DskipTests compile dependency:build-classpath -pl jobs -am \
-        -Dmdep.outputFile="$cpfile" >&2)
-    CP=$ROOT/jobs/target/classes:$(cat "$cpfile")
-    rm -f "$cpfile"
-fi
-
-# --- Run -------------------------------------------------------------------------------------------------
-export OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads MKL_NUM_THREADS=$threads
-# -XX:ActiveProcessorCount sets what availableProcessors() returns, which sizes the common fork-join
-# pool; -Dsparkgrad.threads bounds the engine's parallel elementwise loops. G1 is named so that 1 thread
-# does not silently switch the JVM to SerialGC.
-JVM=("$JAVA" --add-modules=jdk.incubator.vector -XX:ActiveProcessorCount="$threads" -Dsparkgrad.threads="$threads"
-     -XX:+UseG1GC ${JAVA_OPTS:-}
-     -cp "$CP" "$MAIN")
+# --- Build if needed, then run -------------------------------------------------------------------------
+bench_classpath "$build"
+bench_jvm "$threads"
 TORCH=("$PYTHON" "$ROOT/bench/torch_engine_bench.py")
 
 logdir=$(mktemp -d)
@@ -124,13 +68,6 @@ run_side() {
         cat "$err" >&2
         return 1
     fi
-}
-
-kv() { # kv LINE KEY -> value of KEY=value in LINE
-    local line=" $1 "
-    local rest=${line#* $2=}
-    [[ $rest == "$line" ]] && { echo "-"; return; }
-    echo "${rest%% *}"
 }
 
 declare -A java_line torch_line

@@ -12,7 +12,13 @@ same key=value lines with impl=torch.
   seed_mlp_nn        Sequential(Linear(1000, 100), ReLU, Linear(100, 10)) on a fixed batch of 64,
                      MSELoss(reduction="sum"), zero_grad, backward, SGD(lr 1e-5) step
 
-Usage: torch_engine_bench.py [--case NAME|all] [--warmup N] [--iters N] [--threads N]
+On --device cuda (or cuda:N), seed_mlp, large_mlp, sgemm and seed_mlp_nn make their data and parameters
+on the CPU exactly as there (same seeds) and move them with .to(device); each timed step and each phase ends
+with torch.cuda.synchronize() so that queued kernels are counted; --case all means those four there.
+autograd_overhead and d2l_step measure CPU overhead and refuse another device. Without a usable CUDA
+device the only output is "unavailable device=cuda reason=..." and the exit status is 2.
+
+Usage: torch_engine_bench.py [--case NAME|all] [--warmup N] [--iters N] [--threads N] [--device cpu|cuda|cuda:N]
 """
 import argparse
 import math
@@ -25,6 +31,8 @@ import time
 import torch
 
 CASES = ["seed_mlp", "large_mlp", "sgemm", "autograd_overhead", "d2l_step", "seed_mlp_nn"]
+DEVICE_CASES = ["seed_mlp", "large_mlp", "sgemm", "seed_mlp_nn"]  # the others time CPU overhead
+UNAVAILABLE = 2  # exit status when the device cannot be used
 DEFAULT_WARMUP = {"seed_mlp": 500, "large_mlp": 2, "sgemm": 3, "autograd_overhead": 30, "d2l_step": 2000,
                   "seed_mlp_nn": 500}
 DEFAULT_ITERS = {"seed_mlp": 1000, "large_mlp": 5, "sgemm": 20, "autograd_overhead": 30, "d2l_step": 5000,
@@ -40,10 +48,19 @@ def large_mlp_flops():
     return 6.0 * LARGE_BATCH * sum(LARGE_DIMS[i] * LARGE_DIMS[i + 1] for i in range(len(LARGE_DIMS) - 1))
 
 
-class Phases:
-    """Median times of the parts of a step (forward, backward, update), reported as NAME_ms=..."""
+def synchronizer(device):
+    """A function that waits for the work queued on the device (nothing to wait for on the CPU)."""
+    if device.type == "cuda":
+        return lambda: torch.cuda.synchronize(device)
+    return lambda: None
 
-    def __init__(self, *names):
+
+class Phases:
+    """Median times of the parts of a step (forward, backward, update), reported as NAME_ms=...; each phase
+    ends by waiting for its device, so that it is charged with its own kernels."""
+
+    def __init__(self, device, *names):
+        self.sync = synchronizer(device)
         self.names = names
         self.ms = [[] for _ in names]
         self.last = 0
@@ -52,6 +69,7 @@ class Phases:
         self.last = time.perf_counter_ns()
 
     def mark(self, k):
+        self.sync()
         now = time.perf_counter_ns()
         self.ms[k].append((now - self.last) / 1e6)
         self.last = now
@@ -76,19 +94,20 @@ def sgd(params, lr):
             p.grad.zero_()
 
 
-def seed_mlp():
+def seed_mlp(device):
     g = torch.Generator().manual_seed(0)
     n, d_in, h, d_out = 64, 1000, 100, 10
-    x = torch.randn(n, d_in, generator=g)
-    y = torch.randn(n, d_out, generator=g)
-    w1 = torch.randn(d_in, h, generator=g).requires_grad_()
-    b1 = torch.randn(1, h, generator=g).requires_grad_()
-    w2 = torch.randn(h, d_out, generator=g).requires_grad_()
-    b2 = torch.randn(1, d_out, generator=g).requires_grad_()
+    # Drawn on the CPU, in the same order, on every device; moved first so that the parameters are leaves.
+    x = torch.randn(n, d_in, generator=g).to(device)
+    y = torch.randn(n, d_out, generator=g).to(device)
+    w1 = torch.randn(d_in, h, generator=g).to(device).requires_grad_()
+    b1 = torch.randn(1, h, generator=g).to(device).requires_grad_()
+    w2 = torch.randn(h, d_out, generator=g).to(device).requires_grad_()
+    b2 = torch.randn(1, d_out, generator=g).to(device).requires_grad_()
     params = [w1, b1, w2, b2]
     lr = 1e-6
     state = {}
-    ph = Phases("fwd", "bwd", "sgd")
+    ph = Phases(device, "fwd", "bwd", "sgd")
 
     def step():
         ph.start()
@@ -104,19 +123,19 @@ def seed_mlp():
     return with_phases(step, ph), lambda: "%.6g" % state["loss"].item()
 
 
-def large_mlp():
+def large_mlp(device):
     g = torch.Generator().manual_seed(1)
-    x = torch.randn(LARGE_BATCH, LARGE_DIMS[0], generator=g)
-    y = torch.randn(LARGE_BATCH, LARGE_DIMS[-1], generator=g)
+    x = torch.randn(LARGE_BATCH, LARGE_DIMS[0], generator=g).to(device)
+    y = torch.randn(LARGE_BATCH, LARGE_DIMS[-1], generator=g).to(device)
     ws, bs = [], []
     for i in range(len(LARGE_DIMS) - 1):
         scale = 1.0 / math.sqrt(LARGE_DIMS[i])
-        ws.append(torch.randn(LARGE_DIMS[i], LARGE_DIMS[i + 1], generator=g).mul_(scale).requires_grad_())
-        bs.append(torch.zeros(1, LARGE_DIMS[i + 1]).requires_grad_())
+        ws.append(torch.randn(LARGE_DIMS[i], LARGE_DIMS[i + 1], generator=g).mul_(scale).to(device).requires_grad_())
+        bs.append(torch.zeros(1, LARGE_DIMS[i + 1]).to(device).requires_grad_())
     params = ws + bs
     lr = 1e-3
     state = {}
-    ph = Phases("fwd", "bwd", "sgd")
+    ph = Phases(device, "fwd", "bwd", "sgd")
 
     def step():
         ph.start()
@@ -136,10 +155,10 @@ def large_mlp():
     return with_phases(step, ph), lambda: "%.6g" % state["loss"].item()
 
 
-def sgemm():
+def sgemm(device):
     g = torch.Generator().manual_seed(2)
-    a = torch.randn(SGEMM_N, SGEMM_N, generator=g)
-    b = torch.randn(SGEMM_N, SGEMM_N, generator=g)
+    a = torch.randn(SGEMM_N, SGEMM_N, generator=g).to(device)
+    b = torch.randn(SGEMM_N, SGEMM_N, generator=g).to(device)
     state = {}
 
     def step():
@@ -149,7 +168,8 @@ def sgemm():
     return step, lambda: "%.6g" % state["c"][7, 13].item()
 
 
-def autograd_overhead():
+def autograd_overhead(device):
+    assert device.type == "cpu", "main() checked that this case runs on the cpu"
     x0 = torch.tensor(1.0, requires_grad=True)
     fwd_ms, bwd_ms = [], []
 
@@ -177,7 +197,8 @@ def autograd_overhead():
     return step, lambda: "%.6g" % x0.grad.item()
 
 
-def d2l_step():
+def d2l_step(device):
+    assert device.type == "cpu", "main() checked that this case runs on the cpu"
     from torch import nn
     from torch.utils import data
     g = torch.Generator().manual_seed(3)
@@ -193,7 +214,7 @@ def d2l_step():
     loss = nn.MSELoss()
     trainer = torch.optim.SGD(net.parameters(), lr=0.03)
     state = {"it": iter(loader)}
-    ph = Phases("data", "fwd", "bwd", "sgd")
+    ph = Phases(device, "data", "fwd", "bwd", "sgd")
 
     def step():
         ph.start()
@@ -218,17 +239,17 @@ def d2l_step():
     return with_phases(step, ph), check
 
 
-def seed_mlp_nn():
+def seed_mlp_nn(device):
     from torch import nn
     g = torch.Generator().manual_seed(0)
-    x = torch.randn(64, 1000, generator=g)
-    y = torch.randn(64, 10, generator=g)
+    x = torch.randn(64, 1000, generator=g).to(device)
+    y = torch.randn(64, 10, generator=g).to(device)
     torch.manual_seed(0)  # nn.Linear draws its initial weights from the default generator
-    net = nn.Sequential(nn.Linear(1000, 100), nn.ReLU(), nn.Linear(100, 10))
+    net = nn.Sequential(nn.Linear(1000, 100), nn.ReLU(), nn.Linear(100, 10)).to(device)
     loss_fn = nn.MSELoss(reduction="sum")
     opt = torch.optim.SGD(net.parameters(), lr=1e-5)
     state = {}
-    ph = Phases("fwd", "bwd", "sgd")
+    ph = Phases(device, "fwd", "bwd", "sgd")
 
     def step():
         ph.start()
@@ -273,8 +294,33 @@ def main():
     ap.add_argument("--warmup", type=int)
     ap.add_argument("--iters", type=int)
     ap.add_argument("--threads", type=int)
+    ap.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
     ap.add_argument("--show-config", action="store_true", help="also print torch.__config__.show()")
     args = ap.parse_args()
+
+    try:
+        device = torch.device(args.device)
+    except RuntimeError as e:
+        ap.error("--device: expected cpu, cuda or cuda:N, got %r (%s)" % (args.device, e))
+    if device.type not in ("cpu", "cuda"):
+        ap.error("--device: expected cpu, cuda or cuda:N, got %r" % args.device)
+    cases = (CASES if device.type == "cpu" else DEVICE_CASES) if args.case == "all" else args.case.split(",")
+    for name in cases:
+        if name not in BUILDERS:
+            sys.exit("unknown case %s; one of %s" % (name, CASES))
+        if device.type != "cpu" and name not in DEVICE_CASES:
+            sys.exit("case %s measures CPU overhead and runs on the cpu only, got --device %s; on %s run one of %s"
+                     % (name, device, device, DEVICE_CASES))
+    if device.type == "cuda":
+        reason = None
+        if not torch.cuda.is_available():
+            reason = "torch.cuda.is_available() is False"
+        elif (device.index or 0) >= torch.cuda.device_count():
+            reason = "torch.cuda.device_count() is %d" % torch.cuda.device_count()
+        if reason:
+            print("unavailable device=%s reason=%s" % (device, reason), flush=True)
+            sys.exit(UNAVAILABLE)
+    sync = synchronizer(device)
 
     if args.threads is not None:
         torch.set_num_threads(args.threads)
@@ -287,31 +333,34 @@ def main():
             build = m.group(1)
     except Exception:  # noqa: BLE001 - informational only
         pass
-    print("info impl=torch threads=%d torch=%s blas_build=%s blas=%s omp=%s openblas_threads=%s"
-          % (torch.get_num_threads(), torch.__version__, build, blas,
-             os.environ.get("OMP_NUM_THREADS", "unset"), os.environ.get("OPENBLAS_NUM_THREADS", "unset")))
+    gpu = ""
+    if device.type == "cuda":
+        gpu = " gpu=%s cuda=%s tf32_matmul=%s" % (torch.cuda.get_device_name(device).replace(" ", "_"),
+                                                  torch.version.cuda, torch.backends.cuda.matmul.allow_tf32)
+    print("info impl=torch threads=%d device=%s torch=%s blas_build=%s blas=%s omp=%s openblas_threads=%s%s"
+          % (torch.get_num_threads(), device, torch.__version__, build, blas,
+             os.environ.get("OMP_NUM_THREADS", "unset"), os.environ.get("OPENBLAS_NUM_THREADS", "unset"), gpu))
     if args.show_config:
         print(torch.__config__.show(), file=sys.stderr)
 
-    cases = CASES if args.case == "all" else args.case.split(",")
     for name in cases:
-        if name not in BUILDERS:
-            sys.exit("unknown case %s; one of %s" % (name, CASES))
-        step, check = BUILDERS[name]()
+        step, check = BUILDERS[name](device)
         warmup = args.warmup if args.warmup is not None else DEFAULT_WARMUP[name]
         iters = args.iters if args.iters is not None else DEFAULT_ITERS[name]
         for _ in range(warmup):
             step()
+            sync()
         getattr(step, "reset", lambda: None)()
         ms = []
         for _ in range(iters):
             t0 = time.perf_counter_ns()
             step()
+            sync()
             ms.append((time.perf_counter_ns() - t0) / 1e6)
         median = statistics.median(ms)
         mean = statistics.fmean(ms)
-        line = ("case=%s impl=torch threads=%d warmup=%d iters=%d ms_per_step=%.4f median_ms=%.4f mean_ms=%.4f min_ms=%.4f"
-                % (name, torch.get_num_threads(), warmup, iters, median, median, mean, min(ms)))
+        line = ("case=%s impl=torch threads=%d device=%s warmup=%d iters=%d ms_per_step=%.4f median_ms=%.4f mean_ms=%.4f"
+                " min_ms=%.4f" % (name, torch.get_num_threads(), device, warmup, iters, median, median, mean, min(ms)))
         if name == "large_mlp":
             line += " gflops=%.2f" % (large_mlp_flops() / (median * 1e6))
         elif name == "sgemm":

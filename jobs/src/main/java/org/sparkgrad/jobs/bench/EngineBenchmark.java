@@ -1,11 +1,14 @@
 package org.sparkgrad.jobs.bench;
 
+import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import org.sparkgrad.engine.Device;
+import org.sparkgrad.engine.Devices;
 import org.sparkgrad.engine.Generator;
 import org.sparkgrad.engine.GradMode;
 import org.sparkgrad.engine.Tensor;
@@ -45,21 +48,39 @@ import org.sparkgrad.engine.optim.SGD;
  * Arguments: {@code --case NAME|all} (default all), {@code --warmup N}, {@code --iters N} (defaults per
  * case), {@code --threads N} (checked, not set: the thread counts must be fixed when the JVM starts, with
  * {@code -XX:ActiveProcessorCount=N -Dsparkgrad.threads=N} and {@code OPENBLAS_NUM_THREADS=N}; see
- * bench/run-engine-bench.sh). Run with {@code --add-modules=jdk.incubator.vector}.
+ * bench/run-engine-bench.sh), {@code --device cpu|cuda|cuda:N} (default cpu). Run with
+ * {@code --add-modules=jdk.incubator.vector}.
+ *
+ * <p>On another device than the CPU, the cases in {@link #DEVICE_CASES} make their data and parameters on the
+ * CPU exactly as there (same seeds) and move them with {@code to(device)}; each timed step and each phase
+ * ends with {@link Devices#synchronize} so that queued kernels are counted (a no-op on the CPU). Those cases
+ * are also what {@code --case all} means there. autograd_overhead and d2l_step measure the CPU and the JVM
+ * (scalar ops, a host DataLoader) and refuse another device. When the device cannot be used, the only output
+ * is {@code unavailable device=cuda:0 reason=...} and the exit status is {@value #UNAVAILABLE}, so that
+ * scripts can say what they could not measure (bench/run-gpu-bench.sh).
  */
 public final class EngineBenchmark {
     static final String[] CASES = {"seed_mlp", "large_mlp", "sgemm", "autograd_overhead", "d2l_step", "seed_mlp_nn"};
+    /** The cases that run on any device; the others time CPU and JVM overhead. */
+    static final List<String> DEVICE_CASES = List.of("seed_mlp", "large_mlp", "sgemm", "seed_mlp_nn");
+    /** Exit status when the requested device cannot be used. */
+    static final int UNAVAILABLE = 2;
 
     private EngineBenchmark() {
     }
 
-    /** Median times of the parts of a step (forward, backward, update), reported as {@code NAME_ms=...}. */
+    /**
+     * Median times of the parts of a step (forward, backward, update), reported as {@code NAME_ms=...}. Each
+     * phase ends by waiting for its device, so that a phase is charged with its own kernels.
+     */
     static final class Phases {
+        private final Device device;
         private final String[] names;
         private final List<List<Double>> ms = new ArrayList<>();
         private long last;
 
-        Phases(String... names) {
+        Phases(Device device, String... names) {
+            this.device = device;
             this.names = names;
             for (String n : names) {
                 ms.add(new ArrayList<>());
@@ -73,6 +94,7 @@ public final class EngineBenchmark {
 
         /** Ends phase k (in order) and starts the next. */
         void mark(int k) {
+            Devices.synchronize(device);
             long now = System.nanoTime();
             ms.get(k).add((now - last) / 1e6);
             last = now;
@@ -109,10 +131,22 @@ public final class EngineBenchmark {
     }
 
     public static void main(String[] args) {
+        int status = run(args, System.out);
+        if (status != 0) {
+            System.exit(status);
+        }
+    }
+
+    /**
+     * Runs the benchmark with command-line arguments, printing its lines to {@code out}; returns the exit
+     * status: 0, or {@value #UNAVAILABLE} when the device cannot be used. Bad arguments throw.
+     */
+    static int run(String[] args, PrintStream out) {
         String which = "all";
         Integer warmup = null;
         Integer iters = null;
         Integer threads = null;
+        Device device = Device.CPU;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String v = i + 1 < args.length ? args[i + 1] : null;
@@ -121,14 +155,30 @@ public final class EngineBenchmark {
                 case "--warmup" -> warmup = Integer.parseInt(need(a, v));
                 case "--iters" -> iters = Integer.parseInt(need(a, v));
                 case "--threads" -> threads = Integer.parseInt(need(a, v));
+                case "--device" -> device = Device.parse(need(a, v));
                 case "-h", "--help" -> {
-                    System.out.println("usage: EngineBenchmark [--case " + String.join("|", CASES)
-                            + "|all] [--warmup N] [--iters N] [--threads N]");
-                    return;
+                    out.println("usage: EngineBenchmark [--case " + String.join("|", CASES)
+                            + "|all] [--warmup N] [--iters N] [--threads N] [--device cpu|cuda|cuda:N]");
+                    return 0;
                 }
                 default -> throw new IllegalArgumentException("unknown argument " + a);
             }
             i++;
+        }
+        boolean onCpu = device.equals(Device.CPU);
+        List<String> cases = !which.equals("all") ? List.of(which.split(","))
+                : onCpu ? Arrays.asList(CASES) : DEVICE_CASES;
+        for (String name : cases) {
+            defaultIters(name); // an unknown name fails here, before anything runs
+            if (!onCpu && !DEVICE_CASES.contains(name)) {
+                throw new IllegalArgumentException("case " + name + " measures CPU and JVM overhead and runs on the cpu"
+                        + " only, got --device " + device + "; on " + device + " run one of " + DEVICE_CASES);
+            }
+        }
+        if (!Devices.available(device)) {
+            out.println("unavailable device=" + device + " reason="
+                    + Devices.unavailableReason(device).replaceAll("\\s+", " ").strip());
+            return UNAVAILABLE;
         }
         int cpus = Runtime.getRuntime().availableProcessors();
         String blasThreads = System.getenv("OPENBLAS_NUM_THREADS");
@@ -145,19 +195,19 @@ public final class EngineBenchmark {
             }
         }
         String blas = Blas.implementation();
-        System.out.println("info impl=java threads=" + cpus + " sparkgrad_threads="
+        out.println("info impl=java threads=" + cpus + " device=" + device + " sparkgrad_threads="
                 + System.getProperty("sparkgrad.threads", "unset") + " openblas_threads=" + (blasThreads == null ? "unset" : blasThreads)
                 + " java=" + System.getProperty("java.version") + " blas=" + blas.replace(' ', '_'));
 
-        List<String> cases = which.equals("all") ? Arrays.asList(CASES) : List.of(which.split(","));
         for (String name : cases) {
-            Case c = build(name);
+            Case c = build(name, device);
             int w = warmup != null ? warmup : defaultWarmup(name);
             int n = iters != null ? iters : defaultIters(name);
-            double[] timed = time(c, w, n);
+            double[] timed = time(c, device, w, n);
             double[] ms = Arrays.copyOf(timed, n);
-            report(name, cpus, w, ms, c.extra() + fmt(" alloc_kib_per_step=%.1f", timed[n]), c.check());
+            out.println(report(name, cpus, device, w, ms, c.extra() + fmt(" alloc_kib_per_step=%.1f", timed[n]), c.check()));
         }
+        return 0;
     }
 
     private static String need(String flag, String v) {
@@ -200,10 +250,14 @@ public final class EngineBenchmark {
         return -1;
     }
 
-    /** Per-step times in ms; the last element of the result is the mean heap allocation per step in KiB. */
-    private static double[] time(Case c, int warmup, int iters) {
+    /**
+     * Per-step times in ms, each step ending when its device is done; the last element of the result is the
+     * mean heap allocation per step in KiB.
+     */
+    private static double[] time(Case c, Device device, int warmup, int iters) {
         for (int i = 0; i < warmup; i++) {
             c.step();
+            Devices.synchronize(device);
         }
         c.resetStats();
         double[] ms = new double[iters];
@@ -211,6 +265,7 @@ public final class EngineBenchmark {
         for (int i = 0; i < iters; i++) {
             long t0 = System.nanoTime();
             c.step();
+            Devices.synchronize(device);
             ms[i] = (System.nanoTime() - t0) / 1e6;
         }
         long after = allocatedBytes();
@@ -219,14 +274,16 @@ public final class EngineBenchmark {
         return out;
     }
 
-    private static void report(String name, int threads, int warmup, double[] ms, String extra, String check) {
+    /** The case's output line. */
+    private static String report(String name, int threads, Device device, int warmup, double[] ms, String extra,
+            String check) {
         double[] sorted = ms.clone();
         Arrays.sort(sorted);
         int n = sorted.length;
         double median = median(ms);
         double mean = Arrays.stream(ms).average().orElse(Double.NaN);
         StringBuilder sb = new StringBuilder();
-        sb.append("case=").append(name).append(" impl=java threads=").append(threads)
+        sb.append("case=").append(name).append(" impl=java threads=").append(threads).append(" device=").append(device)
                 .append(" warmup=").append(warmup).append(" iters=").append(n)
                 .append(fmt(" ms_per_step=%.4f", median)).append(fmt(" median_ms=%.4f", median))
                 .append(fmt(" mean_ms=%.4f", mean)).append(fmt(" min_ms=%.4f", sorted[0]));
@@ -237,7 +294,7 @@ public final class EngineBenchmark {
             default -> { }
         }
         sb.append(extra).append(" check=").append(check);
-        System.out.println(sb);
+        return sb.toString();
     }
 
     static double median(double[] values) {
@@ -251,14 +308,15 @@ public final class EngineBenchmark {
         return String.format(Locale.ROOT, f, v);
     }
 
-    private static Case build(String name) {
+    /** A case with its data on a device (autograd_overhead and d2l_step: the CPU, which run() checked). */
+    private static Case build(String name, Device device) {
         return switch (name) {
-            case "seed_mlp" -> seedMlp();
-            case "large_mlp" -> largeMlp();
-            case "sgemm" -> sgemm();
+            case "seed_mlp" -> seedMlp(device);
+            case "large_mlp" -> largeMlp(device);
+            case "sgemm" -> sgemm(device);
             case "autograd_overhead" -> autogradOverhead();
             case "d2l_step" -> d2lStep();
-            case "seed_mlp_nn" -> seedMlpNn();
+            case "seed_mlp_nn" -> seedMlpNn(device);
             default -> throw new IllegalArgumentException("unknown case " + name + "; one of " + Arrays.toString(CASES));
         };
     }
@@ -266,21 +324,22 @@ public final class EngineBenchmark {
     // ---------------------------------------------------------------------------------------------------
     // a. The seed tutorial's step.
 
-    private static Case seedMlp() {
+    private static Case seedMlp(Device device) {
         Generator g = new Generator(0);
         int n = 64;
         int dIn = 1000;
         int h = 100;
         int dOut = 10;
-        Tensor x = Tensor.randn(g, n, dIn);
-        Tensor y = Tensor.randn(g, n, dOut);
-        Tensor w1 = Tensor.randn(g, dIn, h).requiresGrad_();
-        Tensor b1 = Tensor.randn(g, 1, h).requiresGrad_();
-        Tensor w2 = Tensor.randn(g, h, dOut).requiresGrad_();
-        Tensor b2 = Tensor.randn(g, 1, dOut).requiresGrad_();
+        // Drawn on the CPU, in the same order, on every device; moved first so that the parameters are leaves.
+        Tensor x = Tensor.randn(g, n, dIn).to(device);
+        Tensor y = Tensor.randn(g, n, dOut).to(device);
+        Tensor w1 = Tensor.randn(g, dIn, h).to(device).requiresGrad_();
+        Tensor b1 = Tensor.randn(g, 1, h).to(device).requiresGrad_();
+        Tensor w2 = Tensor.randn(g, h, dOut).to(device).requiresGrad_();
+        Tensor b2 = Tensor.randn(g, 1, dOut).to(device).requiresGrad_();
         Tensor[] params = {w1, b1, w2, b2};
         double lr = 1e-6;
-        Phases phases = new Phases("fwd", "bwd", "sgd");
+        Phases phases = new Phases(device, "fwd", "bwd", "sgd");
         return new Case() {
             Tensor loss;
 
@@ -337,22 +396,22 @@ public final class EngineBenchmark {
         return 6.0 * LARGE_BATCH * sum;
     }
 
-    private static Case largeMlp() {
+    private static Case largeMlp(Device device) {
         Generator g = new Generator(1);
-        Tensor x = Tensor.randn(g, LARGE_BATCH, LARGE_DIMS[0]);
-        Tensor y = Tensor.randn(g, LARGE_BATCH, LARGE_DIMS[LARGE_DIMS.length - 1]);
+        Tensor x = Tensor.randn(g, LARGE_BATCH, LARGE_DIMS[0]).to(device);
+        Tensor y = Tensor.randn(g, LARGE_BATCH, LARGE_DIMS[LARGE_DIMS.length - 1]).to(device);
         List<Tensor> ws = new ArrayList<>();
         List<Tensor> bs = new ArrayList<>();
         for (int i = 0; i + 1 < LARGE_DIMS.length; i++) {
             double scale = 1.0 / Math.sqrt(LARGE_DIMS[i]);
-            ws.add(Tensor.normal(0, scale, g, LARGE_DIMS[i], LARGE_DIMS[i + 1]).requiresGrad_());
-            bs.add(Tensor.zeros(1, LARGE_DIMS[i + 1]).requiresGrad_());
+            ws.add(Tensor.normal(0, scale, g, LARGE_DIMS[i], LARGE_DIMS[i + 1]).to(device).requiresGrad_());
+            bs.add(Tensor.zeros(1, LARGE_DIMS[i + 1]).to(device).requiresGrad_());
         }
         List<Tensor> all = new ArrayList<>(ws);
         all.addAll(bs);
         Tensor[] params = all.toArray(new Tensor[0]);
         double lr = 1e-3;
-        Phases phases = new Phases("fwd", "bwd", "sgd");
+        Phases phases = new Phases(device, "fwd", "bwd", "sgd");
         return new Case() {
             Tensor loss;
 
@@ -396,10 +455,10 @@ public final class EngineBenchmark {
 
     static final int SGEMM_N = 1024;
 
-    private static Case sgemm() {
+    private static Case sgemm(Device device) {
         Generator g = new Generator(2);
-        Tensor a = Tensor.randn(g, SGEMM_N, SGEMM_N);
-        Tensor b = Tensor.randn(g, SGEMM_N, SGEMM_N);
+        Tensor a = Tensor.randn(g, SGEMM_N, SGEMM_N).to(device);
+        Tensor b = Tensor.randn(g, SGEMM_N, SGEMM_N).to(device);
         return new Case() {
             Tensor c;
 
@@ -479,7 +538,7 @@ public final class EngineBenchmark {
         Sequential net = new Sequential(fc);
         MSELoss lossFn = new MSELoss();
         SGD opt = new SGD(net.parameters(), 0.03);
-        Phases phases = new Phases("data", "fwd", "bwd", "sgd");
+        Phases phases = new Phases(Device.CPU, "data", "fwd", "bwd", "sgd");
         return new Case() {
             Iterator<Tensor[]> batches = loader.iterator();
 
@@ -523,14 +582,15 @@ public final class EngineBenchmark {
     // ---------------------------------------------------------------------------------------------------
     // f. seed_mlp with nn modules and optim.
 
-    private static Case seedMlpNn() {
+    private static Case seedMlpNn(Device device) {
         Generator g = new Generator(0);
-        Tensor x = Tensor.randn(g, 64, 1000);
-        Tensor y = Tensor.randn(g, 64, 10);
+        Tensor x = Tensor.randn(g, 64, 1000).to(device);
+        Tensor y = Tensor.randn(g, 64, 10).to(device);
         Sequential net = new Sequential(new Linear(1000, 100, true, g), new ReLU(), new Linear(100, 10, true, g));
+        net.to(device);
         MSELoss lossFn = new MSELoss(Reduction.SUM);
         SGD opt = new SGD(net.parameters(), 1e-5);
-        Phases phases = new Phases("fwd", "bwd", "sgd");
+        Phases phases = new Phases(device, "fwd", "bwd", "sgd");
         return new Case() {
             Tensor loss;
 
