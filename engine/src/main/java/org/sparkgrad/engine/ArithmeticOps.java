@@ -20,9 +20,9 @@ final class ArithmeticOps {
         return n == null ? out : n.finish(out, g -> new Tensor[] {g[0], n.needsInputGrad(1) ? g[0].neg() : null});
     }
 
-    /** value - a. */
-    static Tensor rsub(Tensor a, double value) {
-        Tensor out = Kernels.binary(BinaryOp.SUB, a.scalarLike(value), a);
+    /** value - a, value a wrapped number. */
+    static Tensor rsub(Tensor a, Tensor value) {
+        Tensor out = Kernels.binary(BinaryOp.SUB, value, a);
         OpNode n = OpNode.record("RsubBackward1", a);
         return n == null ? out : n.finish(out, g -> new Tensor[] {g[0].neg()});
     }
@@ -57,9 +57,21 @@ final class ArithmeticOps {
         });
     }
 
-    static Tensor pow(Tensor a, double p) {
+    /** value / a, value a wrapped number: a.reciprocal() * value, recorded as PyTorch does (MulBackward0). */
+    static Tensor rdiv(Tensor a, Tensor value) {
+        return mul(powScalar(a, a.scalarLike(-1.0)), value);
+    }
+
+    /** a ** exponent, exponent a wrapped number (a Java double or long). */
+    static Tensor powScalar(Tensor a, Tensor exponent) {
+        double p = exponent.wrappedValue();
+        DType t = Kernels.promote(a, exponent);
+        if (!t.isFloatingPoint() && p < 0) {
+            throw new IllegalArgumentException("Integers to negative integer powers are not allowed.");
+        }
         // x*x is exact and far cheaper than pow; PyTorch special-cases the square the same way.
-        Tensor out = p == 2 ? Kernels.binary(BinaryOp.MUL, a, a) : Kernels.binary(BinaryOp.POW, a, a.scalarLike(p));
+        Tensor out = p == 2 ? Kernels.binary(BinaryOp.MUL, Kernels.as(a, t), Kernels.as(a, t))
+                : Kernels.binary(BinaryOp.POW, a, exponent);
         OpNode n = OpNode.record("PowBackward0", a);
         if (n == null) {
             return out;

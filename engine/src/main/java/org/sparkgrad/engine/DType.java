@@ -33,6 +33,11 @@ public enum DType {
         return legacyName;
     }
 
+    /** PyTorch's ScalarType name used in type errors, e.g. {@code Float} (from {@code torch.FloatTensor}). */
+    public String scalarName() {
+        return legacyName.substring("torch.".length(), legacyName.length() - "Tensor".length());
+    }
+
     /** Whether values of this type can carry gradients. */
     public boolean isFloatingPoint() {
         return floating;

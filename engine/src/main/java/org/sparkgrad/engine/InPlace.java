@@ -57,7 +57,8 @@ final class InPlace {
         return self;
     }
 
-    static Tensor clamp(Tensor self, Double min, Double max) {
+    /** Clamps self in place; min and max are wrapped numbers or null (open). */
+    static Tensor clamp(Tensor self, Tensor min, Tensor max) {
         checkLeaf(self);
         if (GradMode.isEnabled() && self.requiresGrad()) {
             if (self.isView()) {
@@ -69,6 +70,7 @@ final class InPlace {
         }
         try (GradMode.Scope s = GradMode.noGrad()) {
             Tensor r = MathOps.clamp(self, min, max);
+            Kernels.checkCastable(r.dtype(), self.dtype());
             self.backend().copy(r.strided(), self.strided());
         }
         self.bumpVersion();

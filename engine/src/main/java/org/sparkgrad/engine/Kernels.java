@@ -47,14 +47,20 @@ final class Kernels {
         return t.isWrappedNumber() ? 0 : t.dim() == 0 ? 1 : 2;
     }
 
-    /** PyTorch's result_type: dimensioned tensors outrank 0-d tensors, which outrank Java scalars. */
+    /**
+     * PyTorch's result_type: dimensioned tensors outrank 0-d tensors, which outrank Java scalars, except that
+     * an operand of a higher category (bool &lt; integral &lt; floating) always lifts the result into its
+     * category. A Java scalar (a wrapped number: int64 for a long, float64 for a double) that does so gives
+     * that category's default type: bool + 1 is int64, int64 + 1.5 is float32, while int64 + 1 stays int64
+     * and float32 + 1 stays float32.
+     */
     static DType promote(Tensor a, Tensor b) {
         int ca = category(a.dtype());
         int cb = category(b.dtype());
         if (ca != cb) {
             Tensor hi = ca > cb ? a : b;
             if (hi.isWrappedNumber()) {
-                return ca == 2 || cb == 2 ? DType.FLOAT32 : DType.INT64;
+                return hi.dtype().isFloatingPoint() ? DType.FLOAT32 : DType.INT64;
             }
             return hi.dtype();
         }
@@ -98,13 +104,27 @@ final class Kernels {
         return out;
     }
 
+    /** The type a binary op computes in (comparisons then write a BOOL mask). */
+    static DType computeType(BinaryOp op, Tensor a, Tensor b) {
+        DType t = promote(a, b);
+        return op == BinaryOp.DIV ? floating(t) : t; // true division, as Python's /
+    }
+
+    /**
+     * PyTorch's canCast for an in-place result: a floating result may not go into an integer or bool tensor,
+     * nor an integer result into a bool tensor.
+     */
+    static void checkCastable(DType result, DType out) {
+        if (category(result) > category(out)) {
+            throw new IllegalArgumentException("result type " + result.scalarName() + " can't be cast to the desired "
+                    + "output type " + out.scalarName());
+        }
+    }
+
     static Tensor binary(BinaryOp op, Tensor a, Tensor b) {
         sameDevice(a, b);
         int[] shape = Shapes.broadcast(a.shapeRef(), b.shapeRef());
-        DType t = promote(a, b);
-        if (op == BinaryOp.DIV) {
-            t = floating(t); // true division, as Python's /
-        }
+        DType t = computeType(op, a, b);
         Device device = a.isWrappedNumber() ? b.device() : a.device();
         Tensor out = empty(device, op.isComparison() ? DType.BOOL : t, shape);
         Devices.backend(device).binary(op, as(a, t).broadcastView(shape), as(b, t).broadcastView(shape), out.strided());
@@ -130,11 +150,7 @@ final class Kernels {
             throw new IllegalArgumentException("output with shape " + Shapes.str(dst.shapeRef())
                     + " doesn't match the broadcast shape " + Shapes.str(shape));
         }
-        DType t = promote(dst, src);
-        if (t.isFloatingPoint() && !dst.dtype().isFloatingPoint()) {
-            throw new IllegalArgumentException("result type " + t.pyName() + " can't be cast to the desired output type "
-                    + dst.dtype().pyName());
-        }
+        checkCastable(computeType(op, dst, src), dst.dtype());
         dst.backend().binary(op, dst.strided(), as(src, dst.dtype()).broadcastView(shape), dst.strided());
     }
 

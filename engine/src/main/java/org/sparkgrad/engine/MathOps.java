@@ -105,22 +105,25 @@ final class MathOps {
         return n.finish(out, g -> new Tensor[] {g[0].mul(Kernels.unary(UnaryOp.STEP, y.unpack()))});
     }
 
-    /** Clamps into [min, max] (null bounds are open); the gradient passes where min &lt;= x &lt;= max. */
-    static Tensor clamp(Tensor x, Double min, Double max) {
+    /**
+     * Clamps into [min, max], bounds being wrapped numbers (null bounds are open); the gradient passes where
+     * min &lt;= x &lt;= max. The bounds take part in type promotion: an integer x with floating bounds gives float32.
+     */
+    static Tensor clamp(Tensor x, Tensor min, Tensor max) {
         return clamp(x, min, max, "ClampBackward1");
     }
 
     /** clamp recorded under a given node name: clamp_min / clamp_max have their own in PyTorch. */
-    static Tensor clamp(Tensor x, Double min, Double max, String name) {
+    static Tensor clamp(Tensor x, Tensor min, Tensor max, String name) {
         if (min == null && max == null) {
             throw new IllegalArgumentException("torch.clamp: At least one of 'min' or 'max' must not be None");
         }
         Tensor out = x;
         if (min != null) {
-            out = Kernels.binary(BinaryOp.MAXIMUM, out, x.scalarLike(min));
+            out = Kernels.binary(BinaryOp.MAXIMUM, out, min);
         }
         if (max != null) {
-            out = Kernels.binary(BinaryOp.MINIMUM, out, x.scalarLike(max));
+            out = Kernels.binary(BinaryOp.MINIMUM, out, max);
         }
         OpNode n = OpNode.record(name, x);
         if (n == null) {
@@ -131,13 +134,13 @@ final class MathOps {
     }
 
     /** 1 where min &lt;= x &lt;= max, else 0, in x's type (a constant for autograd). */
-    static Tensor passMask(Tensor x, Double min, Double max) {
+    static Tensor passMask(Tensor x, Tensor min, Tensor max) {
         Tensor m = null;
         if (min != null) {
-            m = Kernels.mask(BinaryOp.GE, x, x.scalarLike(min));
+            m = Kernels.mask(BinaryOp.GE, x, min);
         }
         if (max != null) {
-            Tensor le = Kernels.mask(BinaryOp.LE, x, x.scalarLike(max));
+            Tensor le = Kernels.mask(BinaryOp.LE, x, max);
             m = m == null ? le : Kernels.binary(BinaryOp.MUL, m, le);
         }
         return m;

@@ -677,7 +677,12 @@ public class Tensor {
 
     /** this + value. */
     public Tensor add(double value) {
-        return ArithmeticOps.add(this, scalarLike(value));
+        return add(scalarLike(value));
+    }
+
+    /** this + value, with value an integral scalar (see {@link #scalarLike(long)}). */
+    public Tensor add(long value) {
+        return add(scalarLike(value));
     }
 
     /** this - other, broadcasting. */
@@ -687,12 +692,22 @@ public class Tensor {
 
     /** this - value. */
     public Tensor sub(double value) {
-        return ArithmeticOps.sub(this, scalarLike(value));
+        return sub(scalarLike(value));
+    }
+
+    /** this - value, with value an integral scalar (see {@link #scalarLike(long)}). */
+    public Tensor sub(long value) {
+        return sub(scalarLike(value));
     }
 
     /** value - this, like Python's {@code value - x}. */
     public Tensor rsub(double value) {
-        return ArithmeticOps.rsub(this, value);
+        return ArithmeticOps.rsub(this, scalarLike(value));
+    }
+
+    /** value - this with an integral value. */
+    public Tensor rsub(long value) {
+        return ArithmeticOps.rsub(this, scalarLike(value));
     }
 
     /** this * other, broadcasting. */
@@ -702,7 +717,12 @@ public class Tensor {
 
     /** this * value. */
     public Tensor mul(double value) {
-        return ArithmeticOps.mul(this, scalarLike(value));
+        return mul(scalarLike(value));
+    }
+
+    /** this * value, with value an integral scalar (see {@link #scalarLike(long)}). */
+    public Tensor mul(long value) {
+        return mul(scalarLike(value));
     }
 
     /** this / other (true division), broadcasting. */
@@ -712,17 +732,32 @@ public class Tensor {
 
     /** this / value. */
     public Tensor div(double value) {
-        return ArithmeticOps.div(this, scalarLike(value));
+        return div(scalarLike(value));
     }
 
-    /** value / this, like Python's {@code value / x}. */
+    /** this / value, with value an integral scalar (see {@link #scalarLike(long)}). */
+    public Tensor div(long value) {
+        return div(scalarLike(value));
+    }
+
+    /** value / this, like Python's {@code value / x} (true division: integer tensors give float32). */
     public Tensor rdiv(double value) {
-        return ArithmeticOps.mul(ArithmeticOps.pow(this, -1), scalarLike(value));
+        return ArithmeticOps.rdiv(this, scalarLike(value));
+    }
+
+    /** value / this with an integral value. */
+    public Tensor rdiv(long value) {
+        return ArithmeticOps.rdiv(this, scalarLike(value));
     }
 
     /** this ** exponent. */
     public Tensor pow(double exponent) {
-        return ArithmeticOps.pow(this, exponent);
+        return ArithmeticOps.powScalar(this, scalarLike(exponent));
+    }
+
+    /** this ** exponent with an integral exponent: an integer tensor stays integer (a negative exponent is an error). */
+    public Tensor pow(long exponent) {
+        return ArithmeticOps.powScalar(this, scalarLike(exponent));
     }
 
     /** this ** exponent elementwise, broadcasting. */
@@ -735,8 +770,21 @@ public class Tensor {
         return ArithmeticOps.neg(this);
     }
 
+    /**
+     * A Java double as a binary op's operand, the way PyTorch wraps a Python float: a floating wrapped number,
+     * which makes an integer or bool tensor's result float32 but never widens a floating tensor.
+     */
     Tensor scalarLike(double value) {
         return wrappedScalar(value, DType.FLOAT64, device());
+    }
+
+    /**
+     * A Java int or long as a binary op's operand, the way PyTorch wraps a Python int: an integral wrapped
+     * number, which keeps every tensor's type except bool's (bool + 1 is int64). Values beyond 2^53 lose
+     * precision, as int64 storage holds doubles on the CPU.
+     */
+    Tensor scalarLike(long value) {
+        return wrappedScalar(value, DType.INT64, device());
     }
 
     // =====================================================================================================
@@ -789,22 +837,42 @@ public class Tensor {
 
     /** Clamps into [min, max]; a null bound is open. */
     public Tensor clamp(Double min, Double max) {
-        return MathOps.clamp(this, min, max);
+        return MathOps.clamp(this, boundLike(min), boundLike(max));
     }
 
     /** Clamps into [min, max]. */
     public Tensor clamp(double min, double max) {
-        return MathOps.clamp(this, min, max);
+        return MathOps.clamp(this, scalarLike(min), scalarLike(max));
+    }
+
+    /** Clamps into [min, max] with integral bounds: an integer tensor stays integer. */
+    public Tensor clamp(long min, long max) {
+        return MathOps.clamp(this, scalarLike(min), scalarLike(max));
     }
 
     /** max(x, min), like {@code torch.clamp_min} (grad_fn ClampMinBackward0; {@code clamp(min, null)} gives ClampBackward1). */
     public Tensor clampMin(double min) {
-        return MathOps.clamp(this, min, null, "ClampMinBackward0");
+        return MathOps.clamp(this, scalarLike(min), null, "ClampMinBackward0");
+    }
+
+    /** max(x, min) with an integral bound. */
+    public Tensor clampMin(long min) {
+        return MathOps.clamp(this, scalarLike(min), null, "ClampMinBackward0");
     }
 
     /** min(x, max), like {@code torch.clamp_max}. */
     public Tensor clampMax(double max) {
-        return MathOps.clamp(this, null, max, "ClampMaxBackward0");
+        return MathOps.clamp(this, null, scalarLike(max), "ClampMaxBackward0");
+    }
+
+    /** min(x, max) with an integral bound. */
+    public Tensor clampMax(long max) {
+        return MathOps.clamp(this, null, scalarLike(max), "ClampMaxBackward0");
+    }
+
+    /** A clamp bound as a floating wrapped number, or null for an open bound. */
+    private Tensor boundLike(Double bound) {
+        return bound == null ? null : scalarLike(bound.doubleValue());
     }
 
     // =====================================================================================================
@@ -817,7 +885,12 @@ public class Tensor {
 
     /** this == value as a bool mask. */
     public Tensor eq(double value) {
-        return Kernels.binary(BinaryOp.EQ, this, scalarLike(value));
+        return eq(scalarLike(value));
+    }
+
+    /** this == value as a bool mask, compared in this tensor's type when it is integral. */
+    public Tensor eq(long value) {
+        return eq(scalarLike(value));
     }
 
     /** this != other as a bool mask. */
@@ -827,7 +900,12 @@ public class Tensor {
 
     /** this != value as a bool mask. */
     public Tensor ne(double value) {
-        return Kernels.binary(BinaryOp.NE, this, scalarLike(value));
+        return ne(scalarLike(value));
+    }
+
+    /** this != value as a bool mask, compared in this tensor's type when it is integral. */
+    public Tensor ne(long value) {
+        return ne(scalarLike(value));
     }
 
     /** this &lt; other as a bool mask. */
@@ -837,7 +915,12 @@ public class Tensor {
 
     /** this &lt; value as a bool mask. */
     public Tensor lt(double value) {
-        return Kernels.binary(BinaryOp.LT, this, scalarLike(value));
+        return lt(scalarLike(value));
+    }
+
+    /** this &lt; value as a bool mask, compared in this tensor's type when it is integral. */
+    public Tensor lt(long value) {
+        return lt(scalarLike(value));
     }
 
     /** this &lt;= other as a bool mask. */
@@ -847,7 +930,12 @@ public class Tensor {
 
     /** this &lt;= value as a bool mask. */
     public Tensor le(double value) {
-        return Kernels.binary(BinaryOp.LE, this, scalarLike(value));
+        return le(scalarLike(value));
+    }
+
+    /** this &lt;= value as a bool mask, compared in this tensor's type when it is integral. */
+    public Tensor le(long value) {
+        return le(scalarLike(value));
     }
 
     /** this &gt; other as a bool mask. */
@@ -857,7 +945,12 @@ public class Tensor {
 
     /** this &gt; value as a bool mask. */
     public Tensor gt(double value) {
-        return Kernels.binary(BinaryOp.GT, this, scalarLike(value));
+        return gt(scalarLike(value));
+    }
+
+    /** this &gt; value as a bool mask, compared in this tensor's type when it is integral. */
+    public Tensor gt(long value) {
+        return gt(scalarLike(value));
     }
 
     /** this &gt;= other as a bool mask. */
@@ -867,7 +960,12 @@ public class Tensor {
 
     /** this &gt;= value as a bool mask. */
     public Tensor ge(double value) {
-        return Kernels.binary(BinaryOp.GE, this, scalarLike(value));
+        return ge(scalarLike(value));
+    }
+
+    /** this &gt;= value as a bool mask, compared in this tensor's type when it is integral. */
+    public Tensor ge(long value) {
+        return ge(scalarLike(value));
     }
 
     /** Whether every element is non-zero (true). */
@@ -897,6 +995,11 @@ public class Tensor {
 
     /** cond ? a : value. */
     public static Tensor where(Tensor cond, Tensor a, double value) {
+        return IndexingOps.where(cond, a, a.scalarLike(value));
+    }
+
+    /** cond ? a : value with an integral value (an integer a stays integer). */
+    public static Tensor where(Tensor cond, Tensor a, long value) {
         return IndexingOps.where(cond, a, a.scalarLike(value));
     }
 
@@ -1302,7 +1405,12 @@ public class Tensor {
 
     /** this += value. */
     public Tensor add_(double value) {
-        return InPlace.binary(this, BinaryOp.ADD, scalarLike(value));
+        return add_(scalarLike(value));
+    }
+
+    /** this += value with an integral value. */
+    public Tensor add_(long value) {
+        return add_(scalarLike(value));
     }
 
     /**
@@ -1331,7 +1439,12 @@ public class Tensor {
 
     /** this -= value. */
     public Tensor sub_(double value) {
-        return InPlace.binary(this, BinaryOp.SUB, scalarLike(value));
+        return sub_(scalarLike(value));
+    }
+
+    /** this -= value with an integral value. */
+    public Tensor sub_(long value) {
+        return sub_(scalarLike(value));
     }
 
     /** this *= other. */
@@ -1341,7 +1454,12 @@ public class Tensor {
 
     /** this *= value. */
     public Tensor mul_(double value) {
-        return InPlace.binary(this, BinaryOp.MUL, scalarLike(value));
+        return mul_(scalarLike(value));
+    }
+
+    /** this *= value with an integral value. */
+    public Tensor mul_(long value) {
+        return mul_(scalarLike(value));
     }
 
     /** this /= other. */
@@ -1351,7 +1469,12 @@ public class Tensor {
 
     /** this /= value. */
     public Tensor div_(double value) {
-        return InPlace.binary(this, BinaryOp.DIV, scalarLike(value));
+        return div_(scalarLike(value));
+    }
+
+    /** this /= value with an integral value. */
+    public Tensor div_(long value) {
+        return div_(scalarLike(value));
     }
 
     /** Sets every element to 0. */
@@ -1411,12 +1534,17 @@ public class Tensor {
 
     /** Clamps in place into [min, max]; a null bound is open. */
     public Tensor clamp_(Double min, Double max) {
-        return InPlace.clamp(this, min, max);
+        return InPlace.clamp(this, boundLike(min), boundLike(max));
     }
 
     /** Clamps in place into [min, max]. */
     public Tensor clamp_(double min, double max) {
-        return InPlace.clamp(this, min, max);
+        return InPlace.clamp(this, scalarLike(min), scalarLike(max));
+    }
+
+    /** Clamps in place into [min, max] with integral bounds. */
+    public Tensor clamp_(long min, long max) {
+        return InPlace.clamp(this, scalarLike(min), scalarLike(max));
     }
 
     /** Unary op applied in place (no autograd), for optimizers and initialisers. */

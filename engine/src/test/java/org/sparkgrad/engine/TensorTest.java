@@ -504,6 +504,156 @@ class TensorTest {
         }
     }
 
+    /**
+     * Java scalars as PyTorch's wrapped numbers: an int or long acts like a Python int (integral, never changes
+     * a tensor's category), a double like a Python float. Expected dtypes and values recorded from torch 1.13.
+     */
+    @Nested
+    class JavaScalarPromotion {
+        private final Tensor ints = Tensor.ofLongs(1, 2);
+        private final Tensor bools = Tensor.of(1, 0).gt(0);
+
+        @Test
+        void integralScalarsKeepIntegerTensorsInteger() {
+            Tensor r = ints.add(1);
+            assertEquals(DType.INT64, r.dtype());
+            assertEquals("tensor([2, 3])", r.toString());
+            assertEquals("tensor([0, 1])", ints.sub(1).toString());
+            assertEquals("tensor([2, 4])", ints.mul(2).toString());
+            assertEquals("tensor([ 0, -1])", ints.rsub(1).toString());
+            assertEquals("tensor(4)", Tensor.scalar(3, DType.INT64).add(1).toString());
+            assertEquals("tensor([2, 3])", ints.add(1L).toString());
+        }
+
+        @Test
+        void floatingScalarsMakeIntegerTensorsFloat32() {
+            Tensor r = ints.add(1.5);
+            assertEquals(DType.FLOAT32, r.dtype());
+            assertValues(r, 2.5, 3.5);
+            assertEquals(DType.FLOAT32, ints.rsub(1.5).dtype());
+            assertValues(ints.rsub(1.5), 0.5, -0.5);
+            assertEquals("tensor(4.5000)", Tensor.scalar(3, DType.INT64).add(1.5).toString());
+        }
+
+        @Test
+        void boolTensorsTakeTheScalarsCategory() {
+            Tensor r = bools.add(1);
+            assertEquals(DType.INT64, r.dtype());
+            assertEquals("tensor([2, 1])", r.toString());
+            assertEquals(DType.FLOAT32, bools.add(1.5).dtype());
+            assertValues(bools.add(1.5), 2.5, 1.5);
+            // bool + True: a bool operand of lower priority keeps bool (addition saturates)
+            Tensor t = bools.add(Tensor.scalar(1, DType.BOOL));
+            assertEquals("tensor([True, True])", t.toString());
+            assertEquals("tensor([1, 0])", bools.pow(2).toString());
+            assertEquals("tensor([ True, False])", bools.eq(1).toString());
+        }
+
+        @Test
+        void floatingTensorsKeepTheirType() {
+            Tensor f32 = Tensor.of(1, 2);
+            assertEquals(DType.FLOAT32, f32.mul(2).dtype());
+            assertEquals("tensor([2., 4.])", f32.mul(2).toString());
+            Tensor f64 = Tensor.tensor(new double[] {1, 2}, DType.FLOAT64, 2);
+            assertEquals(DType.FLOAT64, f64.add(1).dtype());
+            assertEquals("tensor([2., 3.], dtype=torch.float64)", f64.add(1).toString());
+            assertEquals(DType.FLOAT64, f64.mul(2.5).dtype());
+        }
+
+        @Test
+        void trueDivisionOfIntegersGivesFloat32() {
+            Tensor q = ints.div(2);
+            assertEquals(DType.FLOAT32, q.dtype());
+            assertEquals("tensor([0.5000, 1.0000])", q.toString());
+            assertEquals(DType.FLOAT32, ints.rdiv(2).dtype());
+            assertValues(ints.rdiv(2), 2, 1);
+        }
+
+        @Test
+        void powWithIntegralExponentsStaysInteger() {
+            assertEquals("tensor([1, 4])", ints.pow(2).toString());
+            assertEquals("tensor([1, 8])", ints.pow(3).toString());
+            assertEquals("tensor([1, 1])", ints.pow(0).toString());
+            Tensor root = ints.pow(0.5);
+            assertEquals(DType.FLOAT32, root.dtype());
+            assertValues(root, 1, Math.sqrt(2));
+            // a floating exponent gives float even for the square
+            assertEquals("tensor([1., 4.])", ints.pow(2.0).toString());
+            assertMessage("Integers to negative integer powers are not allowed.", () -> ints.pow(-1));
+            assertValues(Tensor.of(2, 4).pow(-1), 0.5, 0.25);
+        }
+
+        @Test
+        void comparisonsWithIntegralScalarsCompareInTheTensorsType() {
+            Tensor r = ints.eq(1);
+            assertEquals(DType.BOOL, r.dtype());
+            assertEquals("tensor([ True, False])", r.toString());
+            assertEquals("tensor([ True, False])", ints.lt(1.5).toString());
+            assertEquals("tensor([False,  True])", ints.ge(2).toString());
+            // float32 cannot tell 2^24 + 1 from 2^24; int64 can, as in PyTorch
+            assertEquals("tensor([False])", Tensor.ofLongs(16777217).eq(16777216).toString());
+        }
+
+        @Test
+        void inPlaceOpsKeepTheTensorsTypeOrRefuse() {
+            Tensor x = Tensor.ofLongs(1, 2);
+            x.add_(1);
+            assertEquals("tensor([2, 3])", x.toString());
+            x.mul_(2).sub_(1);
+            assertEquals("tensor([3, 5])", x.toString());
+            assertEquals(DType.INT64, x.dtype());
+            assertMessage("result type Float can't be cast to the desired output type Long", () -> x.add_(1.5));
+            assertMessage("result type Float can't be cast to the desired output type Long", () -> x.div_(2));
+            assertMessage("result type Long can't be cast to the desired output type Bool", () -> bools.add_(1));
+            assertEquals("tensor([3, 5])", x.toString());
+            Tensor f = Tensor.of(1, 2);
+            f.add_(1).div_(2);
+            assertValues(f, 1, 1.5);
+        }
+
+        @Test
+        void clampAndWhereWithIntegralScalars() {
+            assertEquals("tensor([2, 2])", ints.clampMin(2).toString());
+            assertEquals("tensor([1, 1])", ints.clamp(0, 1).toString());
+            assertEquals("tensor([1, 1])", ints.clampMax(1).toString());
+            assertEquals(DType.FLOAT32, ints.clampMin(1.5).dtype());
+            assertValues(ints.clampMin(1.5), 1.5, 2);
+            assertEquals("tensor([1, 0])", bools.clampMin(0).toString());
+            Tensor x = Tensor.ofLongs(1, 5);
+            x.clamp_(2, 3);
+            assertEquals("tensor([2, 3])", x.toString());
+            assertMessage("result type Float can't be cast to the desired output type Long", () -> x.clamp_(1.5, 2.5));
+            assertEquals("tensor([1, 0])", Tensor.where(bools, ints, 0).toString());
+            assertEquals(DType.FLOAT32, Tensor.where(bools, ints, 0.5).dtype());
+            assertValues(Tensor.where(bools, ints, 0.5), 1, 0.5);
+            assertEquals(DType.FLOAT32, Tensor.where(bools, Tensor.of(1, 2), 0).dtype());
+        }
+
+        @Test
+        void autogradThroughIntegralScalarsIsUnchanged() {
+            Tensor x = Tensor.of(1, 2).requiresGrad_();
+            Tensor y = x.mul(2);
+            assertEquals(DType.FLOAT32, y.dtype());
+            assertEquals("MulBackward0", y.gradFn().name());
+            y.sum().backward();
+            assertValues(x.grad(), 2, 2);
+
+            Tensor z = Tensor.of(1, 2).requiresGrad_();
+            Tensor p = z.pow(2);
+            assertEquals("PowBackward0", p.gradFn().name());
+            p.sum().backward();
+            assertValues(z.grad(), 2, 4);
+
+            Tensor w = Tensor.of(1, 2).requiresGrad_();
+            assertEquals("RsubBackward1", w.rsub(1).gradFn().name());
+            assertEquals("ClampMinBackward0", w.clampMin(2).gradFn().name());
+            Tensor r = w.rdiv(2);
+            assertEquals("MulBackward0", r.gradFn().name());
+            r.sum().backward();
+            assertValues(w.grad(), -2, -0.5);
+        }
+    }
+
     // =====================================================================================================
 
     @Nested

@@ -227,7 +227,7 @@ public final class F {
         if (targets.dtype() != DType.INT64) {
             throw new IllegalArgumentException(op + ": expected targets of dtype int64 (class indices), but found "
                     + targets.dtype().pyName() + " (PyTorch: expected scalar type Long but found "
-                    + legacyScalarName(targets.dtype()) + "); build them with Tensor.ofLongs or .to(DType.INT64)");
+                    + targets.dtype().scalarName() + "); build them with Tensor.ofLongs or .to(DType.INT64)");
         }
         if (input.dim() == 0) {
             throw new IllegalArgumentException(op + ": expected input of shape [N, C] or [C] (class scores), got a 0-d tensor");
@@ -247,15 +247,6 @@ public final class F {
                     + shape(targets) + " (" + op + " input of shape " + shape(input) + " has its classes in dimension "
                     + classDim(input) + "; targets hold one class index per remaining position)");
         }
-    }
-
-    private static String legacyScalarName(DType t) {
-        return switch (t) {
-            case FLOAT32 -> "Float";
-            case FLOAT64 -> "Double";
-            case INT64 -> "Long";
-            case BOOL -> "Bool";
-        };
     }
 
     private static void checkSameShapeForRegression(String op, Tensor input, Tensor target) {
