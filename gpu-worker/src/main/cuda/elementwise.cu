@@ -268,6 +268,22 @@ extern "C" __global__ void NAME(SgGeom g, int size, int step, const T* x, const 
 SG_GATHER(gather_f32, float)
 SG_GATHER(gather_f64, double)
 
+/** atomicAdd for float, and for double on every device: CC < 6.0 has no native double atomicAdd, so a CAS loop. */
+__device__ __forceinline__ void sg_atomic_add(float* address, float value) { atomicAdd(address, value); }
+__device__ __forceinline__ void sg_atomic_add(double* address, double value) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 600
+    unsigned long long* bits = (unsigned long long*) address;
+    unsigned long long seen = *bits;
+    unsigned long long assumed;
+    do {
+        assumed = seen;
+        seen = atomicCAS(bits, assumed, __double_as_longlong(__longlong_as_double((long long) assumed) + value));
+    } while (assumed != seen);
+#else
+    atomicAdd(address, value);
+#endif
+}
+
 /**
  * out[index] += src along dim, with atomics (repeated indices add up). g covers index's shape; operand
  * 0 = out with its stride on dim set to 0, 1 = index (INT64), 2 = src. Out-of-range indices are skipped
@@ -282,7 +298,7 @@ extern "C" __global__ void NAME(SgGeom g, int size, int step, T* out, const long
         if (at < 0) { \
             if (error) { *error = 1; } \
         } else { \
-            atomicAdd(out + off[0] + at * step, src[off[2]]); \
+            sg_atomic_add(out + off[0] + at * step, src[off[2]]); \
         } \
     } \
 }

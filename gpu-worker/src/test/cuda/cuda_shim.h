@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <condition_variable>
+#include <cstring>
 #include <mutex>
 
 #define __global__
@@ -59,6 +60,32 @@ inline T atomicAdd(T* address, T value) {
     *address = old + value;
     return old;
 }
+
+/** atomicCAS on 64-bit words (the double atomicAdd fallback of CC < 6.0 devices uses it). */
+inline unsigned long long atomicCAS(unsigned long long* address, unsigned long long compare, unsigned long long value) {
+    std::lock_guard<std::mutex> lock(sgShimAtomic);
+    unsigned long long old = *address;
+    if (old == compare) {
+        *address = value;
+    }
+    return old;
+}
+
+inline long long __double_as_longlong(double x) {
+    long long bits;
+    std::memcpy(&bits, &x, sizeof bits);
+    return bits;
+}
+
+inline double __longlong_as_double(long long bits) {
+    double x;
+    std::memcpy(&x, &bits, sizeof x);
+    return x;
+}
+
+// The shim plays a CC 5.0 device, so the kernels' fallbacks for old devices (the CAS loop of sg_atomic_add on
+// double) run in KernelShimTest; KernelPtxTest's nvcc -arch=sm_75 compiles the native paths.
+#define __CUDA_ARCH__ 500
 
 using std::exp;
 using std::log;

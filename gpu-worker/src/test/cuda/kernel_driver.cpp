@@ -40,6 +40,7 @@ void copy_f32_u8(SgGeom, const float*, unsigned char*);
 void axpy_f32(SgGeom, float, const float*, float*);
 void gather_f32(SgGeom, int, int, const float*, const long long*, float*, int*);
 void scatter_add_f32(SgGeom, int, int, float*, const long long*, const float*, int*);
+void scatter_add_f64(SgGeom, int, int, double*, const long long*, const double*, int*);
 void reduce_f32(int, SgGeom, unsigned int, int, int, const float*, int, float*);
 void reduce_f64(int, SgGeom, unsigned int, int, int, const double*, int, double*);
 void argreduce_f32(int, SgGeom, int, const float*, int, float*, int, long long*);
@@ -142,6 +143,7 @@ int main() {
     else if (k == "axpy_f32") run([] { axpy_f32(G(0), (float) Dv(1), F(2), F(3)); });
     else if (k == "gather_f32") run([] { gather_f32(G(0), I(1), I(2), F(3), L(4), F(5), E(6)); });
     else if (k == "scatter_add_f32") run([] { scatter_add_f32(G(0), I(1), I(2), F(3), L(4), F(5), E(6)); });
+    else if (k == "scatter_add_f64") run([] { scatter_add_f64(G(0), I(1), I(2), D(3), L(4), D(5), E(6)); });
     else if (k == "reduce_f32") run([] { reduce_f32(I(0), G(1), (unsigned) I(2), I(3), I(4), F(5), I(6), F(7)); });
     else if (k == "reduce_f64") run([] { reduce_f64(I(0), G(1), (unsigned) I(2), I(3), I(4), D(5), I(6), D(7)); });
     else if (k == "argreduce_f32") run([] { argreduce_f32(I(0), G(1), I(2), F(3), I(4), F(5), I(6), L(7)); });

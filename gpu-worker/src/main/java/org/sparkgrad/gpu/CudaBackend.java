@@ -1,6 +1,7 @@
 package org.sparkgrad.gpu;
 
 import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.List;
 import jcuda.NativePointerObject;
@@ -36,7 +37,9 @@ public final class CudaBackend implements Backend {
         this.context = context;
         this.device = Device.cuda(context.index());
         this.allocator = new CachingAllocator<>(device.toString(), new CudaDeviceMemory(context));
-        this.kernels = new KernelCache(context);
+        // Compiled and loaded now, so a device whose kernels fail (no libnvrtc-builtins, an arch NVRTC does not
+        // know, a driver that rejects the image) makes CudaBackendProvider fall back to the CPU, not a job fail.
+        this.kernels = KernelCache.load(context);
     }
 
     CudaContext context() {
@@ -68,7 +71,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Storage allocate(DType dtype, int length) {
-        CudaStorage s = newStorage(dtype, length);
+        CudaStorage s = newStorage(dtype, length); // stays reachable: returned below
         JCudaDriver.cuMemsetD8(s.pointer, (byte) 0, (long) length * dtype.itemSize());
         return s;
     }
@@ -110,7 +113,9 @@ public final class CudaBackend implements Backend {
         DType t = c.storage().dtype();
         HostArrays.Buffer buf = HostArrays.buffer(t, n);
         if (n > 0) {
-            JCudaDriver.cuMemcpyDtoH(buf.pointer(), cuda(c).at(c.offset()), (long) n * t.itemSize());
+            CudaStorage s = ptr(c);
+            JCudaDriver.cuMemcpyDtoH(buf.pointer(), s.at(c.offset()), (long) n * t.itemSize());
+            Reference.reachabilityFence(s); // a dense copy's block must not be reused before the copy ran
         }
         return buf.toDoubles();
     }
@@ -121,7 +126,9 @@ public final class CudaBackend implements Backend {
             Strided c = contiguous(src);
             float[] out = new float[c.numel()];
             if (out.length > 0) {
-                JCudaDriver.cuMemcpyDtoH(Pointer.to(out), cuda(c).at(c.offset()), (long) out.length * 4);
+                CudaStorage s = ptr(c);
+                JCudaDriver.cuMemcpyDtoH(Pointer.to(out), s.at(c.offset()), (long) out.length * 4);
+                Reference.reachabilityFence(s);
             }
             return out;
         }
@@ -206,6 +213,14 @@ public final class CudaBackend implements Backend {
     @Override
     public void axpy(double alpha, Strided x, Strided y) {
         DType t = y.storage().dtype();
+        if (!t.isFloatingPoint()) {
+            // INT64 / BOOL y: add in float64 and convert back (truncating / != 0), as the CPU's set() does.
+            Strided tmp = Strided.contiguous(newStorage(DType.FLOAT64, y.numel()), y.shape());
+            copy(y, tmp);
+            axpy(alpha, as(DType.FLOAT64, x), tmp);
+            copy(tmp, y);
+            return;
+        }
         HostValue a = new HostValue(t == DType.FLOAT32 ? Pointer.to(new float[] {(float) alpha}) : Pointer.to(new double[] {alpha}));
         Strided xt = as(t, x);
         launch(KernelNames.axpy(t), y.numel(), Geometry.of(y.shape(), xt, y), a, ptr(xt), ptr(y));
@@ -363,36 +378,60 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void gather(Strided x, int dim, Strided index, Strided out) {
+        DType t = out.storage().dtype();
+        if (!t.isFloatingPoint()) {
+            // INT64 / BOOL (labels, masks): gather in float64, exact for integers up to 2^53 like the CPU's
+            // double-backed INT64 storage, and convert into out.
+            Strided tmp = Strided.contiguous(newStorage(DType.FLOAT64, out.numel()), out.shape());
+            gather(as(DType.FLOAT64, x), dim, index, tmp);
+            copy(tmp, out);
+            return;
+        }
+        x = as(t, x);
+        index = as(DType.INT64, index);
         int[] xs = x.strides().clone();
         xs[dim] = 0;
         int size = x.shape()[dim];
         int[] g = Geometry.of(index.shape(), new int[] {x.offset(), index.offset(), out.offset()},
                 new int[][] {xs, index.strides(), out.strides()});
-        indexed(KernelNames.gather(out.storage().dtype()), index.numel(), dim, size, g, x.strides()[dim], ptr(x),
+        indexed(KernelNames.gather(t), index.numel(), dim, size, g, x.strides()[dim], ptr(x),
                 ptr(index), ptr(out));
     }
 
     @Override
     public void scatterAdd(Strided out, int dim, Strided index, Strided src) {
+        DType t = out.storage().dtype();
+        if (!t.isFloatingPoint()) {
+            // INT64 / BOOL out: add in float64 and convert back once at the end (the CPU converts after every
+            // add; the same for integer or boolean sources).
+            Strided tmp = Strided.contiguous(newStorage(DType.FLOAT64, out.numel()), out.shape());
+            copy(out, tmp);
+            scatterAdd(tmp, dim, index, as(DType.FLOAT64, src));
+            copy(tmp, out);
+            return;
+        }
+        src = as(t, src);
+        index = as(DType.INT64, index);
         int[] os = out.strides().clone();
         os[dim] = 0;
         int size = out.shape()[dim];
         int[] g = Geometry.of(index.shape(), new int[] {out.offset(), index.offset(), src.offset()},
                 new int[][] {os, index.strides(), src.strides()});
-        indexed(KernelNames.scatterAdd(out.storage().dtype()), index.numel(), dim, size, g, out.strides()[dim], ptr(out),
+        indexed(KernelNames.scatterAdd(t), index.numel(), dim, size, g, out.strides()[dim], ptr(out),
                 ptr(index), ptr(src));
     }
 
     /** Launches a gather/scatter kernel with an error flag and throws like the CPU when an index was out of range. */
-    private void indexed(String name, int n, int dim, int size, int[] g, int step, CUdeviceptr p0, CUdeviceptr p1,
-            CUdeviceptr p2) {
+    private void indexed(String name, int n, int dim, int size, int[] g, int step, CudaStorage p0, CudaStorage p1,
+            CudaStorage p2) {
         if (n == 0) {
             return;
         }
         CudaStorage flag = (CudaStorage) allocate(DType.BOOL, 4);
-        launch(name, n, g, size, step, p0, p1, p2, flag.pointer);
+        launch(name, n, g, size, step, p0, p1, p2, flag);
         int[] error = new int[1];
         JCudaDriver.cuMemcpyDtoH(Pointer.to(error), flag.pointer, 4);
+        Reference.reachabilityFence(flag); // its block must not be reused before this read
         if (error[0] != 0) {
             throw new IndexOutOfBoundsException("an index is out of bounds for dimension " + dim + " with size " + size);
         }
@@ -408,12 +447,17 @@ public final class CudaBackend implements Backend {
                 + s.storage().backend().device());
     }
 
-    private CUdeviceptr ptr(Strided s) {
+    /**
+     * The storage of a view on this device. Launches take storages, not raw pointers, and keep them reachable
+     * until the launch is enqueued: a storage's block goes back to the allocator once its CudaStorage is
+     * collected, and another thread could otherwise reuse it before this launch reads or writes it.
+     */
+    CudaStorage ptr(Strided s) {
         CudaStorage c = cuda(s);
         if (c.backend() != this) {
             throw new IllegalArgumentException("Expected a tensor on " + device + ", got one on " + c.backend().device());
         }
-        return c.pointer;
+        return c;
     }
 
     /** A 1-d launch of {@code n} elements (grid-stride kernels). */
@@ -422,12 +466,13 @@ public final class CudaBackend implements Backend {
             return;
         }
         context.makeCurrent();
-        kernel(name, Math.max(1, Math.min((n + BLOCK - 1) / BLOCK, MAX_GRID)), BLOCK, args);
+        kernel(name, (int) Math.min(((long) n + BLOCK - 1) / BLOCK, MAX_GRID), BLOCK, args);
     }
 
     /**
-     * Launches a kernel; arguments are Integer (int), int[] (an SgGeom struct by value), CUdeviceptr (a device
-     * pointer) or HostValue (a float/double/long/byte scalar).
+     * Launches a kernel; arguments are Integer (int), int[] (an SgGeom struct by value), CudaStorage (its device
+     * pointer) or HostValue (a float/double/long/byte scalar). The storages stay reachable until the launch
+     * is enqueued.
      */
     private void kernel(String name, int grid, int block, Object... args) {
         List<NativePointerObject> params = new ArrayList<>();
@@ -436,16 +481,20 @@ public final class CudaBackend implements Backend {
                 params.add(Pointer.to(new int[] {i}));
             } else if (a instanceof int[] ints) {
                 params.add(Pointer.to(ints));
-            } else if (a instanceof CUdeviceptr p) {
-                params.add(Pointer.to(p));
+            } else if (a instanceof CudaStorage c) {
+                params.add(Pointer.to(c.pointer));
             } else if (a instanceof HostValue v) {
                 params.add(v.pointer());
             } else {
                 throw new IllegalArgumentException("unsupported kernel argument " + a);
             }
         }
-        JCudaDriver.cuLaunchKernel(kernels.function(name), grid, 1, 1, block, 1, 1, 0, null,
-                Pointer.to(params.toArray(new NativePointerObject[0])), null);
+        try {
+            JCudaDriver.cuLaunchKernel(kernels.function(name), grid, 1, 1, block, 1, 1, 0, null,
+                    Pointer.to(params.toArray(new NativePointerObject[0])), null);
+        } finally {
+            Reference.reachabilityFence(args);
+        }
     }
 
     /** A scalar kernel argument passed by value: a pointer to a one-element host array. */

@@ -68,6 +68,8 @@ public final class CudaBackendProvider implements BackendProvider {
             try {
                 return new Opened(new CudaBackend(r.context()), null);
             } catch (Throwable t) {
+                // e.g. the kernels do not compile or load for this device/driver: give the device back
+                r.context().close();
                 r = new CudaProbe.Result(null, CudaProbe.describe("starting the CUDA backend", t));
             }
         }

@@ -3,6 +3,7 @@ package org.sparkgrad.gpu;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
 import jcuda.driver.JCudaDriver;
+import jcuda.jcublas.JCublas2;
 import jcuda.jcublas.cublasHandle;
 
 /**
@@ -44,8 +45,37 @@ public final class CudaContext {
         return cublas;
     }
 
-    /** The NVRTC architecture option for this device, e.g. {@code compute_80}. */
-    String computeArch() {
-        return "compute_" + major + minor;
+    /** The compute capability's major version (8 for an sm_86 device). */
+    int major() {
+        return major;
+    }
+
+    /** The compute capability's minor version (6 for an sm_86 device). */
+    int minor() {
+        return minor;
+    }
+
+    /**
+     * Gives the device back when no backend will use it: destroys the cuBLAS handle and releases the primary
+     * context (its memory reservation goes once no one else holds it). Never throws: it runs on failure paths.
+     */
+    void close() {
+        release(device, cublas);
+    }
+
+    /** Destroys handle (when not null) and releases device's primary context, ignoring errors. */
+    static void release(CUdevice device, cublasHandle handle) {
+        if (handle != null) {
+            try {
+                JCublas2.cublasDestroy(handle);
+            } catch (Throwable ignored) {
+                // a failure path already has its reason
+            }
+        }
+        try {
+            JCudaDriver.cuDevicePrimaryCtxRelease(device);
+        } catch (Throwable ignored) {
+            // as above
+        }
     }
 }

@@ -46,6 +46,8 @@ public final class CudaProbe {
             return unavailable(failed);
         }
         String step = "loading JCuda (jcuda classes and the libJCudaDriver native library, which needs libcuda.so.1)";
+        CUdevice device = null; // set once its primary context is retained: failures after that release it
+        cublasHandle handle = null;
         try {
             JCudaDriver.setExceptionsEnabled(true);
             step = "cuInit (the CUDA driver)";
@@ -58,32 +60,38 @@ public final class CudaProbe {
                         + " CUDA device(s)");
             }
             step = "opening device " + index;
-            CUdevice device = new CUdevice();
-            JCudaDriver.cuDeviceGet(device, index);
+            CUdevice d = new CUdevice();
+            JCudaDriver.cuDeviceGet(d, index);
             CUcontext ctx = new CUcontext();
-            JCudaDriver.cuDevicePrimaryCtxRetain(ctx, device);
+            JCudaDriver.cuDevicePrimaryCtxRetain(ctx, d);
+            device = d;
             JCudaDriver.cuCtxSetCurrent(ctx);
             int[] major = new int[1];
             int[] minor = new int[1];
-            JCudaDriver.cuDeviceGetAttribute(major, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device);
-            JCudaDriver.cuDeviceGetAttribute(minor, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device);
+            JCudaDriver.cuDeviceGetAttribute(major, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, d);
+            JCudaDriver.cuDeviceGetAttribute(minor, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, d);
             step = "cuMemGetInfo";
             long[] free = new long[1];
             long[] total = new long[1];
             JCudaDriver.cuMemGetInfo(free, total);
             if (free[0] < MIN_FREE_BYTES) {
+                CudaContext.release(device, null);
                 return unavailable("out of memory at start: device " + index + " has " + free[0] + " bytes free of "
                         + total[0] + " (need at least " + MIN_FREE_BYTES + ")");
             }
             step = "loading cuBLAS (libJCublas2, which needs libcublas.so.12)";
             JCublas2.setExceptionsEnabled(true);
-            cublasHandle handle = new cublasHandle();
-            JCublas2.cublasCreate(handle);
+            cublasHandle h = new cublasHandle();
+            JCublas2.cublasCreate(h);
+            handle = h;
             step = "loading NVRTC (libJNvrtc, which needs libnvrtc.so.12)";
             JNvrtc.setExceptionsEnabled(true);
             JNvrtc.nvrtcVersion(new int[1], new int[1]);
-            return new Result(new CudaContext(index, device, ctx, handle, major[0], minor[0]), null);
+            return new Result(new CudaContext(index, d, ctx, h, major[0], minor[0]), null);
         } catch (Throwable t) {
+            if (device != null) {
+                CudaContext.release(device, handle);
+            }
             String reason = describe(step, t);
             if (step.startsWith("loading JCuda")) {
                 loadFailure = reason;

@@ -1,7 +1,9 @@
 package org.sparkgrad.gpu;
 
+import java.lang.ref.Reference;
 import jcuda.Pointer;
 import jcuda.jcublas.JCublas2;
+import jcuda.jcublas.cublasHandle;
 import jcuda.jcublas.cublasOperation;
 import org.sparkgrad.engine.DType;
 import org.sparkgrad.engine.backend.Strided;
@@ -63,9 +65,9 @@ final class RowMajorGemm {
         }
         Layout la = layoutOrCopy(backend, a);
         Layout lb = layoutOrCopy(backend, b);
-        CudaStorage sa = CudaBackend.cuda(la.view());
-        CudaStorage sb = CudaBackend.cuda(lb.view());
-        CudaStorage so = CudaBackend.cuda(out);
+        CudaStorage sa = backend.ptr(la.view()); // ptr: operands on another device are rejected, not read
+        CudaStorage sb = backend.ptr(lb.view());
+        CudaStorage so = backend.ptr(out);
         Pointer pa = sa.at(la.view().offset());
         Pointer pb = sb.at(lb.view().offset());
         Pointer pc = so.at(out.offset());
@@ -73,6 +75,18 @@ final class RowMajorGemm {
         long strideB = batch == 1 ? 0 : lb.view().strides()[0];
         long strideC = (long) m * n;
         var h = backend.context().cublas();
+        try {
+            gemm(h, t, la, lb, pa, pb, pc, m, n, k, batch, strideA, strideB, strideC);
+        } finally {
+            // Copies made above (and their blocks) must not be collected and reused before cuBLAS enqueued.
+            Reference.reachabilityFence(sa);
+            Reference.reachabilityFence(sb);
+            Reference.reachabilityFence(so);
+        }
+    }
+
+    private static void gemm(cublasHandle h, DType t, Layout la, Layout lb, Pointer pa, Pointer pb, Pointer pc, int m,
+            int n, int k, int batch, long strideA, long strideB, long strideC) {
         if (t == DType.FLOAT32) {
             Pointer one = Pointer.to(new float[] {1f});
             Pointer zero = Pointer.to(new float[] {0f});

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** The allocator's rounding, reuse and out-of-memory logic against a fake device. */
@@ -108,17 +110,76 @@ class CachingAllocatorTest {
     }
 
     @Test
-    void outOfMemoryNamesRequestedAndFreeBytes() {
+    void outOfMemoryNamesRequestedAndFreeBytesAfterGcRoundsFreeNothing() {
         FakeMemory mem = new FakeMemory(8192);
-        CachingAllocator<Long> a = new CachingAllocator<>("cuda:0", mem);
+        AtomicInteger gcs = new AtomicInteger();
+        CachingAllocator<Long> a = new CachingAllocator<>("cuda:0", mem, gcs::incrementAndGet);
         a.allocate(5000); // 5120 in use, 3072 free
         a.release(a.allocate(1024));
+        assertEquals(0, gcs.get(), "an allocation that fits asks for no garbage collection");
         DeviceOutOfMemoryError e = assertThrows(DeviceOutOfMemoryError.class, () -> a.allocate(6000));
         String m = e.getMessage();
         assertTrue(m.contains("cuda:0"), m);
         assertTrue(m.contains("tried to allocate 6000 bytes"), m);
         assertTrue(m.contains("3072 bytes (0.00 MiB) free of 8192 bytes"), m);
         assertTrue(m.contains("after releasing 1024 cached bytes"), m);
+        assertEquals(CachingAllocator.GC_ROUNDS, gcs.get(), "one garbage collection per round before giving up");
         assertEquals(0, a.cachedBytes());
+        assertEquals(5120, a.usedBytes());
+    }
+
+    @Test
+    void reusesABlockTheCleanerReturnsAfterAGarbageCollection() throws Exception {
+        FakeMemory mem = new FakeMemory(8192);
+        List<Thread> cleaners = new ArrayList<>();
+        AtomicReference<CachingAllocator.Block<Long>> dead = new AtomicReference<>();
+        AtomicReference<CachingAllocator<Long>> allocator = new AtomicReference<>();
+        // Like System.gc() and the Cleaner: the dead storage's block comes back later, on another thread, and
+        // only if the allocation does not hold the allocator's lock while it waits.
+        Runnable gc = () -> {
+            Thread t = new Thread(() -> allocator.get().release(dead.getAndSet(null)));
+            cleaners.add(t);
+            t.start();
+        };
+        CachingAllocator<Long> a = new CachingAllocator<>("cuda:0", mem, gc);
+        allocator.set(a);
+        CachingAllocator.Block<Long> live = a.allocate(4000); // 4096
+        dead.set(a.allocate(4000));                            // 4096: the device is full
+        CachingAllocator.Block<Long> b = a.allocate(3700);     // rounds to 4096 too
+        assertEquals(1, cleaners.size(), "one garbage collection was enough");
+        for (Thread t : cleaners) {
+            t.join();
+        }
+        assertEquals(2L, b.pointer(), "the block the Cleaner returned is reused");
+        assertNotSame(live.pointer(), b.pointer());
+        assertEquals(List.of(4096L, 4096L), mem.allocations);
+        assertEquals(8192, a.usedBytes());
+        assertEquals(0, a.cachedBytes());
+    }
+
+    @Test
+    void aReturnedBlockOfAnotherSizeIsFreedToMakeRoom() throws Exception {
+        FakeMemory mem = new FakeMemory(4096);
+        List<Thread> cleaners = new ArrayList<>();
+        AtomicReference<CachingAllocator.Block<Long>> dead = new AtomicReference<>();
+        AtomicReference<CachingAllocator<Long>> allocator = new AtomicReference<>();
+        Runnable gc = () -> {
+            CachingAllocator.Block<Long> block = dead.getAndSet(null);
+            if (block != null) {
+                Thread t = new Thread(() -> allocator.get().release(block));
+                cleaners.add(t);
+                t.start();
+            }
+        };
+        CachingAllocator<Long> a = new CachingAllocator<>("cuda:0", mem, gc);
+        allocator.set(a);
+        dead.set(a.allocate(4000));                        // 4096: the device is full
+        CachingAllocator.Block<Long> b = a.allocate(1000); // 1024: fits once the returned block is freed
+        for (Thread t : cleaners) {
+            t.join();
+        }
+        assertEquals(1024, b.bytes());
+        assertEquals(List.of(1L), mem.frees, "the returned 4096-byte block went back to the driver");
+        assertEquals(1024, a.usedBytes());
     }
 }

@@ -2,6 +2,8 @@ package org.sparkgrad.gpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import org.junit.jupiter.api.BeforeEach;
@@ -10,6 +12,9 @@ import org.sparkgrad.engine.DType;
 import org.sparkgrad.engine.Device;
 import org.sparkgrad.engine.Generator;
 import org.sparkgrad.engine.Tensor;
+import org.sparkgrad.engine.backend.Backend;
+import org.sparkgrad.engine.backend.CpuBackend;
+import org.sparkgrad.engine.backend.Strided;
 
 /** CudaBackend against the CPU backend; skipped (not passed) where no CUDA device is usable. */
 class CudaBackendTest {
@@ -71,6 +76,59 @@ class CudaBackendTest {
         assertClose(x.argmax(1), g.argmax(1));
         Tensor idx = Tensor.ofLongs(0, 2, 1, 0, 2).reshape(1, 5);
         assertClose(x.gather(0, idx), g.gather(0, idx.to(GPU)));
+    }
+
+    @Test
+    void int64AndBoolIndexSelectGatherAndAddInPlaceMatchTheCpu() {
+        Tensor labels = Tensor.ofLongs(3, -2, 7, 9, 0, 1L << 40);
+        Tensor perm = Tensor.ofLongs(5, 0, 2, 2, -1);
+        Tensor gl = labels.to(GPU).indexSelect(0, perm.to(GPU));
+        assertEquals(DType.INT64, gl.dtype());
+        assertClose(labels.indexSelect(0, perm), gl);
+        Tensor mask = labels.gt(1);
+        Tensor gm = mask.to(GPU).indexSelect(0, perm.to(GPU));
+        assertEquals(mask.dtype(), gm.dtype());
+        assertClose(mask.indexSelect(0, perm), gm);
+        Tensor m = Tensor.tensor(new double[] {1, 2, 3, 4, 5, 6}, DType.INT64, 2, 3);
+        Tensor idx = Tensor.ofLongs(2, 0, 1, 1, 2, 0).reshape(2, 3);
+        assertClose(m.gather(1, idx), m.to(GPU).gather(1, idx.to(GPU)));
+        Tensor acc = Tensor.ofLongs(1, 2, -3);
+        Tensor gacc = acc.to(GPU);
+        Tensor step = Tensor.ofLongs(10, 20, 30);
+        acc.add_(step, 2);
+        gacc.add_(step.to(GPU), 2);
+        assertEquals(DType.INT64, gacc.dtype());
+        assertClose(acc, gacc);
+        acc.add_(step);
+        gacc.add_(step.to(GPU));
+        assertClose(acc, gacc);
+    }
+
+    @Test
+    void scatterAddIntoInt64AndAnIndexOutOfRangeMatchTheCpu() {
+        Backend cuda = new CudaBackendProvider().backend(0).orElseThrow();
+        Backend cpu = CpuBackend.INSTANCE;
+        double[] start = {1, 2, 3};
+        double[] index = {2, 0, 2, -1};
+        double[] src = {5, 6, 7, 8};
+        double[] expected = new double[3];
+        for (Backend b : new Backend[] {cpu, cuda}) {
+            Strided out = Strided.contiguous(b.fromHost(DType.INT64, start), new int[] {3});
+            b.scatterAdd(out, 0, Strided.contiguous(b.fromHost(DType.INT64, index), new int[] {4}),
+                    Strided.contiguous(b.fromHost(DType.INT64, src), new int[] {4}));
+            double[] got = b.toHostDouble(out);
+            if (b == cpu) {
+                System.arraycopy(got, 0, expected, 0, 3);
+            } else {
+                assertArrayEquals(expected, got, 0);
+            }
+        }
+        assertArrayEquals(new double[] {7, 2, 23}, expected, 0);
+        Strided x = Strided.contiguous(cuda.fromHost(DType.INT64, start), new int[] {3});
+        IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> cuda.gather(x, 0,
+                Strided.contiguous(cuda.fromHost(DType.INT64, new double[] {3}), new int[] {1}),
+                Strided.contiguous(cuda.allocate(DType.INT64, 1), new int[] {1})));
+        assertTrue(e.getMessage().contains("size 3"), e.getMessage());
     }
 
     @Test

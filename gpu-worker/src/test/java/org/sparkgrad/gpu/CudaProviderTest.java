@@ -71,6 +71,22 @@ class CudaProviderTest {
     }
 
     @Test
+    void aBackendThatCannotStartFallsBackWithOneLine() {
+        assumeFalse(CudaProbe.probe(0).available(), "a CUDA device is usable here");
+        List<String> log = new ArrayList<>();
+        // A probe that passed, then a backend whose kernels cannot load (here: no driver at all): the provider
+        // gives the context back and falls back to the CPU instead of throwing.
+        CudaBackendProvider p = new CudaBackendProvider(i -> new CudaProbe.Result(
+                new CudaContext(i, new jcuda.driver.CUdevice(), new jcuda.driver.CUcontext(), null, 8, 6), null),
+                log::add, new AtomicBoolean(), new ConcurrentHashMap<>());
+        assertEquals(Optional.empty(), p.backend(0));
+        assertEquals(1, log.size(), log.toString());
+        assertTrue(log.get(0).contains("starting the CUDA backend failed"), log.get(0));
+        assertTrue(log.get(0).contains("runs on the CPU"), log.get(0));
+        assertTrue(p.unavailableReason(0).orElseThrow().startsWith("starting the CUDA backend failed"));
+    }
+
+    @Test
     void describeNamesTheUsualCauses() {
         assertTrue(CudaProbe.describe("s", new UnsatisfiedLinkError("libcuda.so.1: cannot open shared object file"))
                 .contains("no CUDA driver: libcuda.so.1 is not installed"));

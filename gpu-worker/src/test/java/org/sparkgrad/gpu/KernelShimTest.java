@@ -442,6 +442,29 @@ class KernelShimTest {
         assertClose(new double[6], bad.buffers.get(0), "an out-of-range scatter must not write");
     }
 
+    @Test
+    void scatterAddF64SumsRepeatedIndicesThroughTheCasFallback() throws Exception {
+        // The shim plays a CC 5.0 device, so the double atomicAdd is the atomicCAS loop; 3 blocks of 64 threads
+        // add 192 values onto 2 elements.
+        int n = 192;
+        long[] index = new long[n];
+        double[] src = new double[n];
+        for (int i = 0; i < n; i++) {
+            index[i] = i % 3 == 0 ? 1 : 0;
+            src[i] = 0.25 + i;
+        }
+        double[] start = {1.5, -2};
+        Storage so = CPU.fromHost(DType.FLOAT64, start);
+        Shape dense = new Shape(0, 1);
+        int[] shape = {n};
+        CPU.scatterAdd(Strided.contiguous(so, new int[] {2}), 0, dense.view(CPU.fromHost(DType.INT64, toDouble(index)),
+                shape), dense.view(CPU.fromHost(DType.FLOAT64, src), shape));
+        Result r = new Launch("scatter_add_f64", 3, 64).g(shape, new Shape(0, 0), dense, dense).i(2).i(1).d(start)
+                .l(index).d(src).e().run();
+        assertClose(all(so), r.buffers.get(0), "scatter_add_f64");
+        assertEquals(0, r.error, "scatter_add_f64 error flag");
+    }
+
     // ------------------------------------------------------------------ helpers
 
     /** An operand's offset and strides. */
