@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.sparkgrad.engine.backend.DeviceOutOfMemoryError;
 
 /**
  * A caching allocator for one device: freed blocks are kept and handed out again for requests of the same

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.sparkgrad.engine.backend.DeviceOutOfMemoryError;
 
 /** The allocator's rounding, reuse and out-of-memory logic against a fake device. */
 class CachingAllocatorTest {
@@ -121,7 +122,10 @@ class CachingAllocatorTest {
         String m = e.getMessage();
         assertTrue(m.contains("cuda:0"), m);
         assertTrue(m.contains("tried to allocate 6000 bytes"), m);
-        assertTrue(m.contains("3072 bytes (0.00 MiB) free of 8192 bytes"), m);
+        assertTrue(m.startsWith("CUDA out of memory on cuda:0: "), m);
+        assertTrue(m.contains("the device reports 3072 bytes (0.00 MiB) free of 8192 bytes"), m);
+        assertEquals(6000, e.requested());
+        assertEquals(3072, e.free());
         assertTrue(m.contains("after releasing 1024 cached bytes"), m);
         assertEquals(CachingAllocator.GC_ROUNDS, gcs.get(), "one garbage collection per round before giving up");
         assertEquals(0, a.cachedBytes());

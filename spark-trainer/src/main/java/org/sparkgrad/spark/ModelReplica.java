@@ -6,6 +6,7 @@ import java.util.List;
 import org.sparkgrad.engine.DType;
 import org.sparkgrad.engine.Device;
 import org.sparkgrad.engine.Tensor;
+import org.sparkgrad.engine.backend.DeviceOutOfMemoryError;
 import org.sparkgrad.engine.nn.Loss;
 import org.sparkgrad.engine.nn.Module;
 import org.sparkgrad.engine.nn.Parameter;
@@ -106,6 +107,11 @@ final class ModelReplica {
                 l.backward();
             } catch (OutOfMemoryError e) {
                 throw outOfMemory(m, featureDim, e);
+            } catch (DeviceOutOfMemoryError e) {
+                model.zeroGrad(); // gives the gradients' device memory back for the next task
+                throw new TrainingException("out of " + device + " memory in a micro-batch of " + m + " rows x "
+                        + featureDim + " features (model of " + layout.total + " parameters): lower the trainer's"
+                        + " microBatchSize (now " + m + " or less). " + e.getMessage(), e);
             }
         }
         sum.loss += lossSum;

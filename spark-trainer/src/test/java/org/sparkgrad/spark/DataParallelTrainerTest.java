@@ -31,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sparkgrad.engine.Generator;
 import org.sparkgrad.engine.GradMode;
 import org.sparkgrad.engine.Tensor;
+import org.sparkgrad.engine.backend.DeviceOutOfMemoryError;
 import org.sparkgrad.engine.nn.CrossEntropyLoss;
 import org.sparkgrad.engine.nn.Linear;
 import org.sparkgrad.engine.nn.Loss;
@@ -430,6 +431,40 @@ class DataParallelTrainerTest {
             TrainingResult r = new DataParallelTrainer(hungry, SUM_MSE, SGD_MOMENTUM).batchSize(20).microBatchSize(4)
                     .logEvery(0).fit(data);
             assertEquals(2, r.steps());
+        }
+    }
+
+    /** Passes its input through, but its device runs out of memory for micro-batches above a size. */
+    static final class DeviceOutOfMemoryAbove extends Module {
+        private final int rows;
+
+        DeviceOutOfMemoryAbove(int rows) {
+            this.rows = rows;
+        }
+
+        @Override
+        public Tensor forward(Tensor input) {
+            if (input.size(0) > rows) {
+                throw new DeviceOutOfMemoryError(input.device().toString(), 1L << 30, 1L << 20, 16L << 30, 0);
+            }
+            return input;
+        }
+    }
+
+    @Test
+    void aDeviceOutOfMemoryInAMicroBatchFailsTheStepNamingTheDeviceAndTheRemedy() {
+        float[][] rows = regressionRows(40, 13);
+        SerializableSupplier<Module> hungry = () -> new Sequential(new Linear(3, 1, true, new Generator(2)),
+                new DeviceOutOfMemoryAbove(4));
+        try (TrainingData data = TrainingData.fromRdd(sc.parallelize(Arrays.asList(rows), 2), 3, 1)) {
+            TrainingException e = assertThrows(TrainingException.class, () -> new DataParallelTrainer(hungry, SUM_MSE,
+                    SGD_MOMENTUM).batchSize(20).microBatchSize(8).device("sim").logEvery(0).fit(data));
+            assertTrue(e.getMessage().startsWith("step 1/2 (epoch 1): partition "), e.getMessage());
+            assertTrue(e.getMessage().contains(": out of sim:0 memory in a micro-batch of 8 rows x 3 features (model of 4"
+                    + " parameters): lower the trainer's microBatchSize (now 8 or less). sim:0 out of memory on sim:0: tried"
+                    + " to allocate 1073741824 bytes (1024.00 MiB); the device reports 1048576 bytes (1.00 MiB) free of"), e.getMessage());
+            assertEquals(2, new DataParallelTrainer(hungry, SUM_MSE, SGD_MOMENTUM).batchSize(20).microBatchSize(4)
+                    .device("sim").logEvery(0).fit(data).steps());
         }
     }
 
