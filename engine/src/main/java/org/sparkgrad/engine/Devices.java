@@ -1,5 +1,7 @@
 package org.sparkgrad.engine;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
@@ -14,6 +16,12 @@ import org.sparkgrad.engine.backend.CpuBackend;
  */
 public final class Devices {
     private static final Map<Device, Backend> BACKENDS = new ConcurrentHashMap<>();
+    /**
+     * The providers each class loader sees, loaded once: ServiceLoader scans every jar of the class path, and
+     * Spark tasks ask for their device every step. Keyed by loader because an executor loads the job's jars in
+     * its own loader (the tasks' context class loader).
+     */
+    private static final Map<ClassLoader, List<BackendProvider>> PROVIDERS = new ConcurrentHashMap<>();
 
     private Devices() {
     }
@@ -23,8 +31,8 @@ public final class Devices {
         if (device.equals(Device.CPU)) {
             return CpuBackend.INSTANCE;
         }
-        return BACKENDS.computeIfAbsent(device, d -> find(d).orElseThrow(() -> new IllegalStateException(
-                "No backend for device " + d + ": " + unavailableReason(d))));
+        return find(device).orElseThrow(() -> new IllegalStateException(
+                "No backend for device " + device + ": " + unavailableReason(device)));
     }
 
     /**
@@ -34,7 +42,7 @@ public final class Devices {
      */
     public static String unavailableReason(Device device) {
         boolean provided = false;
-        for (BackendProvider p : ServiceLoader.load(BackendProvider.class)) {
+        for (BackendProvider p : providers()) {
             if (p.deviceType().equals(device.type())) {
                 provided = true;
                 Optional<String> why = p.unavailableReason(device.index());
@@ -73,14 +81,25 @@ public final class Devices {
         if (known != null) {
             return Optional.of(known);
         }
-        for (BackendProvider p : ServiceLoader.load(BackendProvider.class)) {
+        for (BackendProvider p : providers()) {
             if (p.deviceType().equals(device.type())) {
                 Optional<Backend> b = p.backend(device.index());
                 if (b.isPresent()) {
-                    return b;
+                    BACKENDS.putIfAbsent(device, b.get());
+                    return Optional.of(BACKENDS.get(device));
                 }
             }
         }
         return Optional.empty();
+    }
+
+    private static List<BackendProvider> providers() {
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        ClassLoader key = loader != null ? loader : Devices.class.getClassLoader();
+        return PROVIDERS.computeIfAbsent(key, l -> {
+            List<BackendProvider> found = new ArrayList<>();
+            ServiceLoader.load(BackendProvider.class, l).forEach(found::add);
+            return List.copyOf(found);
+        });
     }
 }
