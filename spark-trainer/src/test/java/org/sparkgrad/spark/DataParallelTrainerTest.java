@@ -398,17 +398,25 @@ class DataParallelTrainerTest {
         }
     }
 
-    /** Passes its input through, but runs out of memory on executors for micro-batches above a size. */
+    /**
+     * Passes its input through, but runs out of memory on executors for micro-batches above a size: of the
+     * Java heap, or (deviceMemory) of the device it computes on.
+     */
     static final class OutOfMemoryAbove extends Module {
         private final int rows;
+        private final boolean deviceMemory;
 
-        OutOfMemoryAbove(int rows) {
+        OutOfMemoryAbove(int rows, boolean deviceMemory) {
             this.rows = rows;
+            this.deviceMemory = deviceMemory;
         }
 
         @Override
         public Tensor forward(Tensor input) {
             if (TaskContext.get() != null && input.size(0) > rows) {
+                if (deviceMemory) {
+                    throw new DeviceOutOfMemoryError(input.device().toString(), 1L << 30, 1L << 20, 16L << 30, 0);
+                }
                 throw new OutOfMemoryError("Java heap space");
             }
             return input;
@@ -419,7 +427,7 @@ class DataParallelTrainerTest {
     void anExecutorOutOfMemoryInAMicroBatchFailsTheStepNamingItAndTheRemedy() {
         float[][] rows = regressionRows(40, 12);
         SerializableSupplier<Module> hungry = () -> new Sequential(new Linear(3, 1, true, new Generator(2)),
-                new OutOfMemoryAbove(4));
+                new OutOfMemoryAbove(4, false));
         try (TrainingData data = TrainingData.fromRdd(sc.parallelize(Arrays.asList(rows), 2), 3, 1)) {
             // the error stays in the task (an OutOfMemoryError escaping a task would stop the executor JVM)
             TrainingException e = assertThrows(TrainingException.class, () -> new DataParallelTrainer(hungry, SUM_MSE,
@@ -434,28 +442,11 @@ class DataParallelTrainerTest {
         }
     }
 
-    /** Passes its input through, but its device runs out of memory for micro-batches above a size. */
-    static final class DeviceOutOfMemoryAbove extends Module {
-        private final int rows;
-
-        DeviceOutOfMemoryAbove(int rows) {
-            this.rows = rows;
-        }
-
-        @Override
-        public Tensor forward(Tensor input) {
-            if (input.size(0) > rows) {
-                throw new DeviceOutOfMemoryError(input.device().toString(), 1L << 30, 1L << 20, 16L << 30, 0);
-            }
-            return input;
-        }
-    }
-
     @Test
     void aDeviceOutOfMemoryInAMicroBatchFailsTheStepNamingTheDeviceAndTheRemedy() {
         float[][] rows = regressionRows(40, 13);
         SerializableSupplier<Module> hungry = () -> new Sequential(new Linear(3, 1, true, new Generator(2)),
-                new DeviceOutOfMemoryAbove(4));
+                new OutOfMemoryAbove(4, true));
         try (TrainingData data = TrainingData.fromRdd(sc.parallelize(Arrays.asList(rows), 2), 3, 1)) {
             TrainingException e = assertThrows(TrainingException.class, () -> new DataParallelTrainer(hungry, SUM_MSE,
                     SGD_MOMENTUM).batchSize(20).microBatchSize(8).device("sim").logEvery(0).fit(data));
