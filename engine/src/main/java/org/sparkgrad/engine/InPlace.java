@@ -3,27 +3,102 @@ package org.sparkgrad.engine;
 import org.sparkgrad.engine.backend.BinaryOp;
 
 /**
- * In-place ops and their autograd rules: a leaf that requires grad may not be changed while grad mode is
- * on; a non-leaf takes the new value and the history of the equivalent out-of-place op; every change bumps
- * the version counter that saved tensors check.
+ * In-place ops and their autograd rules: a leaf that requires grad (or a view of one) may not be changed
+ * while grad mode is on; a non-leaf takes the new value and the history of the equivalent out-of-place op;
+ * a view passes the new value to its base through a CopySlices node; every change bumps the version
+ * counter that saved tensors check.
  */
 final class InPlace {
     private InPlace() {
     }
 
     static void checkLeaf(Tensor t) {
-        if (GradMode.isEnabled() && t.requiresGrad() && t.isLeaf()) {
+        if (!GradMode.isEnabled()) {
+            return;
+        }
+        if (t.requiresGrad() && t.isLeaf()) {
             throw new IllegalStateException("a leaf Variable that requires grad is being used in an in-place operation.");
+        }
+        Tensor base = t.viewBase();
+        if (base != null && base.requiresGrad()) {
+            if (t.viewMadeWithoutGrad()) {
+                throw madeWithoutGrad();
+            }
+            if (base.isLeaf()) {
+                throw new IllegalStateException("a view of a leaf Variable that requires grad is being used in an "
+                        + "in-place operation.");
+            }
         }
     }
 
-    /** For ops whose new value does not depend on the old one (fill_, copy_, normal_). */
-    static void checkOverwrite(Tensor t, String op) {
-        checkLeaf(t);
-        if (GradMode.isEnabled() && t.requiresGrad()) {
-            throw new UnsupportedOperationException(op + " on a tensor that is part of the autograd graph ("
-                    + t.gradFn().name() + ") is not supported; use an out-of-place op or detach() it first");
+    /** Before recording an in-place op on t (grad mode on, something requires grad). */
+    private static void checkRecordable(Tensor t) {
+        if (t.viewBase() != null && t.viewMadeWithoutGrad()) {
+            throw madeWithoutGrad();
         }
+    }
+
+    private static IllegalStateException madeWithoutGrad() {
+        return new IllegalStateException("A view was created in no_grad mode and is being modified inplace with grad mode "
+                + "enabled. Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your "
+                + "code by moving both the view and the inplace either both inside the no_grad block (if you don't want "
+                + "the inplace to be tracked) or both outside (if you want the inplace to be tracked).");
+    }
+
+    /** Gives self the value {@code result} (computed out of place, with history) and that history. */
+    private static Tensor commit(Tensor self, Tensor result) {
+        Tensor base = self.viewBase();
+        if (base != null) {
+            CopySlices.write(base, self, result);
+        } else {
+            self.rebase(result);
+        }
+        return self;
+    }
+
+    /**
+     * fill_ and zero_: the old value gets a zero gradient ({@code name} is PyTorch's node, FillBackward2 or
+     * ZeroBackward0).
+     */
+    static Tensor fill(Tensor self, double value, String name) {
+        checkLeaf(self);
+        if (!(GradMode.isEnabled() && self.requiresGrad())) {
+            self.backend().fill(self.strided(), value);
+            self.bumpVersion();
+            return self;
+        }
+        checkRecordable(self);
+        Tensor constant = Tensor.scalar(value, self.dtype()).to(self.device());
+        if (self.viewBase() != null) {
+            return commit(self, constant);
+        }
+        OpNode n = OpNode.record(name, self);
+        self.backend().copy(constant.broadcastView(self.shapeRef()), self.strided());
+        self.bumpVersion();
+        n.finish(self, g -> new Tensor[] {Ops.zeros(g[0])});
+        return self;
+    }
+
+    /**
+     * copy_: src (broadcast to self's shape, converted to its type, already on its device) replaces the value;
+     * the old value gets a zero gradient and src the incoming one (PyTorch's CopyBackwards).
+     */
+    static Tensor copy(Tensor self, Tensor src) {
+        checkLeaf(self);
+        if (!(GradMode.isEnabled() && (self.requiresGrad() || src.requiresGrad()))) {
+            self.backend().copy(src.broadcastView(self.shapeRef()), self.strided());
+            self.bumpVersion();
+            return self;
+        }
+        checkRecordable(self);
+        if (self.viewBase() != null) {
+            return commit(self, src);
+        }
+        OpNode n = OpNode.record("CopyBackwards", self, src);
+        self.backend().copy(src.broadcastView(self.shapeRef()), self.strided());
+        self.bumpVersion();
+        n.finish(self, g -> new Tensor[] {n.needsInputGrad(0) ? Ops.zeros(g[0]) : null, g[0]});
+        return self;
     }
 
     static Tensor binary(Tensor self, BinaryOp op, Tensor other) {
@@ -34,10 +109,7 @@ final class InPlace {
             self.bumpVersion();
             return self;
         }
-        if (self.isView()) {
-            throw new UnsupportedOperationException("in-place " + op.name().toLowerCase(java.util.Locale.ROOT)
-                    + "_ on a view while recording autograd is not supported; use the out-of-place op");
-        }
+        checkRecordable(self);
         int[] shape = Shapes.broadcast(self.shapeRef(), other.shapeRef());
         if (!java.util.Arrays.equals(shape, self.shapeRef())) {
             throw new IllegalArgumentException("output with shape " + Shapes.str(self.shapeRef())
@@ -53,20 +125,16 @@ final class InPlace {
             case DIV -> ArithmeticOps.div(old, other);
             default -> throw new IllegalArgumentException("no in-place form of " + op);
         };
-        self.rebase(result);
-        return self;
+        return commit(self, result);
     }
 
     /** Clamps self in place; min and max are wrapped numbers or null (open). */
     static Tensor clamp(Tensor self, Tensor min, Tensor max) {
         checkLeaf(self);
         if (GradMode.isEnabled() && self.requiresGrad()) {
-            if (self.isView()) {
-                throw new UnsupportedOperationException("in-place clamp_ on a view while recording autograd is not supported");
-            }
+            checkRecordable(self);
             // clamp saves its input, which is about to be overwritten: give it a recorded copy.
-            self.rebase(MathOps.clamp(ViewOps.cloneTensor(self), min, max));
-            return self;
+            return commit(self, MathOps.clamp(ViewOps.cloneTensor(self), min, max));
         }
         try (GradMode.Scope s = GradMode.noGrad()) {
             Tensor r = MathOps.clamp(self, min, max);

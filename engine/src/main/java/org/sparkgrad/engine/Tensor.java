@@ -40,6 +40,15 @@ public class Tensor {
     private Tensor base;
     private boolean wrappedNumber;
     private double wrappedValue;
+    /**
+     * For a view made by a view op: the tensor at the root of its chain of views (PyTorch's {@code _base}),
+     * whose history in-place ops on this view rewrite (CopySlices); null otherwise.
+     */
+    private Tensor viewBase;
+    /** Whether this view was made with grad mode off (then in-place ops on it may not be recorded). */
+    private boolean viewMadeWithoutGrad;
+    /** The version at which this view's history was last in step with its base's. */
+    private int viewVersion;
 
     private boolean requiresGrad;
     private Tensor grad;
@@ -435,11 +444,46 @@ public class Tensor {
         return base != null;
     }
 
+    /** Makes this fresh output of a view op a view of {@code of}, for in-place autograd (CopySlices). */
+    void markViewOf(Tensor of) {
+        viewBase = of.viewBase != null ? of.viewBase : of;
+        viewMadeWithoutGrad = !GradMode.isEnabled() || of.viewMadeWithoutGrad;
+        viewVersion = version.value;
+    }
+
+    /** The root of this view's chain of views, or null when this tensor is not the output of a view op. */
+    Tensor viewBase() {
+        return viewBase;
+    }
+
+    boolean viewMadeWithoutGrad() {
+        return viewMadeWithoutGrad;
+    }
+
+    /**
+     * After an in-place change anywhere in the storage (the shared version moved on), a view's history is
+     * regenerated as a view of its base's current history, as PyTorch does lazily: the base may have taken
+     * a CopySlices node, and gradients for this view must flow through it.
+     */
+    private void syncViewHistory() {
+        if (viewBase == null || viewMadeWithoutGrad || viewVersion == version.value) {
+            return;
+        }
+        viewVersion = version.value;
+        if (viewBase.requiresGrad()) {
+            Node n = CopySlices.viewNode(viewBase, this);
+            gradFn = n;
+            outputNr = 0;
+            requiresGrad = true;
+        }
+    }
+
     // =====================================================================================================
     // Autograd
 
     /** Whether gradients flow to or through this tensor. */
     public boolean requiresGrad() {
+        syncViewHistory();
         return requiresGrad;
     }
 
@@ -450,6 +494,7 @@ public class Tensor {
 
     /** Sets whether this leaf tracks operations. */
     public Tensor requiresGrad_(boolean flag) {
+        syncViewHistory();
         if (gradFn != null && !flag) {
             throw new IllegalStateException("you can only change requires_grad flags of leaf variables. If you want to use "
                     + "a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().");
@@ -464,11 +509,13 @@ public class Tensor {
 
     /** Whether this tensor was made by the user rather than by a recorded op. */
     public boolean isLeaf() {
+        syncViewHistory();
         return gradFn == null;
     }
 
     /** The node that made this tensor, or null for leaves (PyTorch's {@code grad_fn}). */
     public Node gradFn() {
+        syncViewHistory();
         return gradFn;
     }
 
@@ -488,6 +535,7 @@ public class Tensor {
 
     /** Which output of its {@link #gradFn()} this tensor is. */
     int outputNr() {
+        syncViewHistory();
         return outputNr;
     }
 
@@ -499,6 +547,7 @@ public class Tensor {
 
     /** Where a gradient for this tensor enters the graph. */
     Edge gradientEdge() {
+        syncViewHistory();
         if (gradFn != null) {
             return new Edge(gradFn, outputNr);
         }
@@ -510,6 +559,7 @@ public class Tensor {
 
     /** What a node keeps of this tensor: the leaf itself, or an alias holding today's history. */
     Tensor savedAlias() {
+        syncViewHistory();
         if (gradFn == null) {
             return this;
         }
@@ -522,6 +572,7 @@ public class Tensor {
 
     /** Keeps this non-leaf's gradient in {@link #grad()} during backward. */
     public Tensor retainGrad() {
+        syncViewHistory();
         if (!requiresGrad) {
             throw new IllegalStateException("can't retain_grad on Tensor that has requires_grad=False");
         }
@@ -552,6 +603,7 @@ public class Tensor {
      * the gradient, like {@code Tensor.register_hook}.
      */
     public HookHandle registerHook(UnaryOperator<Tensor> hook) {
+        syncViewHistory();
         if (!requiresGrad) {
             throw new IllegalStateException("cannot register a hook on a tensor that doesn't require gradient");
         }
@@ -621,7 +673,7 @@ public class Tensor {
 
     /** Cuts this tensor from the graph in place, making it a leaf that does not require grad. */
     public Tensor detach_() {
-        if (isView() && requiresGrad) {
+        if (isView() && requiresGrad()) {
             throw new IllegalStateException("Can't detach views in-place. Use detach() instead.");
         }
         gradFn = null;
@@ -639,7 +691,7 @@ public class Tensor {
      * @throws IllegalArgumentException when data requires grad but this tensor cannot (an integer type)
      */
     public void setData(Tensor data) {
-        if (gradFn != null) {
+        if (gradFn() != null) {
             throw new IllegalStateException("setData is for leaf tensors (e.g. parameters); this tensor was made by "
                     + gradFn.name() + ". Use detach() to get a leaf first");
         }
@@ -1397,6 +1449,11 @@ public class Tensor {
 
     // =====================================================================================================
     // In-place ops
+    //
+    // Under autograd, like PyTorch: a leaf that requires grad, or a view of one, may only be changed under
+    // GradMode.noGrad(); a non-leaf takes the history of the out-of-place op; a view (select, slice, t, ...)
+    // passes the new value to its base, whose grad_fn becomes CopySlices, while the view's own history
+    // becomes AsStridedBackward0 of the base.
 
     /** this += other. */
     public Tensor add_(Tensor other) {
@@ -1479,15 +1536,12 @@ public class Tensor {
 
     /** Sets every element to 0. */
     public Tensor zero_() {
-        return fill_(0);
+        return InPlace.fill(this, 0, "ZeroBackward0");
     }
 
     /** Sets every element to value. */
     public Tensor fill_(double value) {
-        InPlace.checkOverwrite(this, "fill_");
-        backend().fill(strided(), value);
-        bumpVersion();
-        return this;
+        return InPlace.fill(this, value, "FillBackward2");
     }
 
     /** Refills with Normal(mean, std) values from the default generator. */
@@ -1517,19 +1571,21 @@ public class Tensor {
         }
     }
 
-    /** Copies src (broadcast to this shape, converted to this type, moved from its device) into this tensor. */
+    /**
+     * Copies src (broadcast to this shape, converted to this type, moved from its device) into this tensor.
+     * Recorded by autograd when src or this tensor requires grad: on a view it is Java's form of PyTorch's
+     * indexed assignment, e.g. {@code out.select(0, t).copy_(h)} for {@code out[t] = h} (the view's base then
+     * has grad_fn CopySlices); on a non-leaf the old value gets a zero gradient (CopyBackwards).
+     */
     public Tensor copy_(Tensor src) {
-        InPlace.checkOverwrite(this, "copy_");
-        if (!src.device().equals(device())) {
-            src = src.detach().to(device()); // like PyTorch, copy_ also copies between devices
-        }
         if (!Shapes.broadcastsTo(src.shape, shape)) {
             throw new IllegalArgumentException("The size of tensor a (" + Shapes.str(shape) + ") must match the size "
                     + "of tensor b (" + Shapes.str(src.shape) + ") for copy_");
         }
-        backend().copy(src.broadcastView(shape), strided());
-        bumpVersion();
-        return this;
+        if (!src.device().equals(device())) {
+            src = src.to(device()); // like PyTorch, copy_ also copies between devices
+        }
+        return InPlace.copy(this, src);
     }
 
     /** Clamps in place into [min, max]; a null bound is open. */

@@ -11,8 +11,17 @@ final class ViewOps {
     private ViewOps() {
     }
 
-    /** Records a view node whose gradient is computed by {@code vjp}. */
+    /**
+     * Records the node of a view op whose gradient is computed by {@code vjp}, and marks {@code out} as a view
+     * of {@code x} (in-place ops on it then rewrite its base's history).
+     */
     private static Tensor viewNode(String name, Tensor x, Tensor out, UnaryOperator<Tensor> vjp) {
+        out.markViewOf(x);
+        return copyNode(name, x, out, vjp);
+    }
+
+    /** Records the node of a one-input op whose output is not a view (clone, type copies). */
+    private static Tensor copyNode(String name, Tensor x, Tensor out, UnaryOperator<Tensor> vjp) {
         OpNode n = OpNode.record(name, x);
         return n == null ? out : n.finish(out, g -> new Tensor[] {vjp.apply(g[0])});
     }
@@ -90,7 +99,7 @@ final class ViewOps {
         }
         Tensor copy = cloneTensor(x);
         Tensor out = copy.viewRaw(shape, org.sparkgrad.engine.backend.Strided.contiguousStrides(shape), 0);
-        return viewNode("UnsafeViewBackward0", copy, out, g -> g.reshape(in));
+        return copyNode("UnsafeViewBackward0", copy, out, g -> g.reshape(in));
     }
 
     static Tensor flatten(Tensor x, int startDim, int endDim) {
@@ -284,7 +293,7 @@ final class ViewOps {
 
     static Tensor cloneTensor(Tensor x) {
         Tensor out = Kernels.contiguousCopy(x);
-        return viewNode("CloneBackward0", x, out, g -> g);
+        return copyNode("CloneBackward0", x, out, g -> g);
     }
 
     static Tensor toCopy(Tensor x, DType dtype, Device device) {
@@ -300,6 +309,6 @@ final class ViewOps {
         }
         DType from = x.dtype();
         Device at = x.device();
-        return viewNode("ToCopyBackward0", x, out, g -> g.to(from).to(at));
+        return copyNode("ToCopyBackward0", x, out, g -> g.to(from).to(at));
     }
 }

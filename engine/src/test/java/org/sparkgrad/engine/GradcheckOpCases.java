@@ -537,6 +537,32 @@ final class GradcheckOpCases {
         b.twice("div_ of a constant by a grad tensor", "DivBackward0", x -> x[0].clone().div_(x[1]),
                 constant(NORMAL, 2, 3), z(2, 3));
         b.twice("mul_ on a computed value", "MulBackward0", x -> x[0].sin().mul_(x[1]), n(2, 3), n(3));
+        // fill_/zero_ cut the old value off (zero gradient): composed with x so the result depends on an input.
+        b.linear("fill_ on a non-leaf", "AddBackward0", x -> x[0].mul(2).fill_(1.5).add(x[0]), n(2, 3));
+        b.linear("zero_ on a non-leaf", "AddBackward0", x -> x[0].mul(2).zero_().add(x[0]), n(2, 3));
+        b.linear("copy_ on a non-leaf", "CopyBackwards", x -> x[0].mul(2).copy_(x[1]), n(2, 3), n(3));
+        // In-place on views (CopySlices): h[1] = x1 for a constant buffer h; ops on a row, a column, a slice.
+        b.linear("copy_ into a row of a buffer", "CopySlices", x -> {
+            Tensor h = x[0].clone();
+            h.select(0, 1).copy_(x[1]);
+            return h;
+        }, constant(NORMAL, 2, 3), n(3));
+        b.twice("mul_ on a column of a non-leaf", "CopySlices", x -> {
+            Tensor y = x[0].clone();
+            y.select(1, 1).mul_(x[1]);
+            return y;
+        }, n(2, 3), n(2));
+        b.twice("the view after mul_ on it", "AsStridedBackward0", x -> {
+            Tensor v = x[0].clone().slice(1, 0, 2);
+            v.mul_(x[1]);
+            return v;
+        }, n(2, 3), n(2, 1));
+        b.linear("fill_ and zero_ on views of a non-leaf", "CopySlices", x -> {
+            Tensor y = x[0].mul(3);
+            y.select(0, 0).fill_(2);
+            y.slice(1, 1, 3).zero_();
+            return y;
+        }, n(2, 3));
     }
 
     private static void compositions(Builder b) {
