@@ -19,9 +19,10 @@ import org.sparkgrad.engine.optim.Optimizer;
  * <p>The samples of global step t in epoch e are positions {@code [t*B, (t+1)*B)} of a
  * {@link KeyedPermutation} of the N global row indices keyed by (seed, e), so training is the same for
  * any number of partitions, executors or cores: it equals a one-process loop over the same batches (up to
- * float rounding of the sums). With at most two partial sums reaching the driver (two partitions, or a
- * tree that reduces to two) a run is bitwise reproducible, task retries included; with more, the driver
- * adds them in task completion order, so runs agree to float rounding (about 1e-7 relative per step).
+ * float rounding of the sums). When the partition sums reach the driver directly (up to {@code treeDepth}'s
+ * threshold, e.g. 4 partitions at the default depth 2), the driver adds them in partition order, so a run is
+ * bitwise reproducible, task retries included; above it, treeAggregate's intermediate stage adds them in task
+ * completion order, so runs agree to float rounding (about 1e-7 relative per step).
  *
  * <pre>{@code
  * DataParallelTrainer trainer = new DataParallelTrainer(
@@ -115,7 +116,10 @@ public final class DataParallelTrainer {
         return this;
     }
 
-    /** treeAggregate's depth (default 2). */
+    /**
+     * treeAggregate's depth (default 2). When that depth needs no intermediate stage for the data's partitions,
+     * the driver adds the partition sums from one job, in partition order.
+     */
     public DataParallelTrainer treeDepth(int d) {
         this.treeDepth = positive(d, "treeDepth");
         return this;

@@ -21,6 +21,8 @@ import org.sparkgrad.engine.optim.Optimizer;
 final class TrainingRun {
     private static final Logger LOG = Logger.getLogger(DataParallelTrainer.class.getName());
     private static final Function2<GradientSum, GradientSum, GradientSum> MERGE = GradientSum::merge;
+    private static final scala.reflect.ClassTag<GradientSum> PARTIAL_SUMS =
+            scala.reflect.ClassTag$.MODULE$.apply(GradientSum.class);
 
     private final DataParallelTrainer cfg;
     private final TrainingData data;
@@ -105,7 +107,7 @@ final class TrainingRun {
         StepGradient seqOp = new StepGradient(spec, broadcast, s, epoch, from, to, s == cfg.failStep ? cfg.failPartition : -1);
         GradientSum sum;
         try {
-            sum = packed.blocks().treeAggregate(new GradientSum(), seqOp, MERGE, cfg.treeDepth);
+            sum = aggregate(seqOp);
         } catch (Exception e) {
             throw TrainingException.unwrap(e, name + ": ");
         }
@@ -143,6 +145,26 @@ final class TrainingRun {
         }
         history.add(loss);
         return loss;
+    }
+
+    /**
+     * The step's gradient sum over all partitions. When treeAggregate would combine the partition sums on the driver
+     * in one stage (its rule: depth 1, or no more than {@code scale + ceil(n / scale)} partitions for
+     * {@code scale = max(ceil(n^(1/depth)), 2)}), runs that stage directly as one job and adds the sums in partition
+     * order; Spark's treeAggregate would clean its lambdas (reading the RDD class's bytecode) several times per step.
+     */
+    private GradientSum aggregate(StepGradient seqOp) {
+        int n = packed.blocks().getNumPartitions();
+        int scale = Math.max((int) Math.ceil(Math.pow(n, 1.0 / cfg.treeDepth)), 2);
+        if (cfg.treeDepth > 1 && n > scale + (int) Math.ceil((double) n / scale)) {
+            return packed.blocks().treeAggregate(new GradientSum(), seqOp, MERGE, cfg.treeDepth);
+        }
+        Object[] parts = (Object[]) sc.sc().runJob(packed.blocks().rdd(), new PartitionGradient(seqOp), PARTIAL_SUMS);
+        GradientSum sum = new GradientSum();
+        for (Object part : parts) {
+            sum.merge((GradientSum) part);
+        }
+        return sum;
     }
 
     /** The parameter element at flat index i, e.g. {@code 0.weight[3]}. */

@@ -125,6 +125,23 @@ class DataParallelTrainerTest {
         }
     }
 
+    @Test
+    void sameParametersWhetherPartitionSumsAreAddedInOneJobOrByATreeOfStages() {
+        float[][] rows = regressionRows(50, 1);
+        List<Map<String, float[]>> expected = SparkTestSupport.reference(rows, 3, 1, false, MLP, new MSELoss(), SGD_MOMENTUM,
+                8, 14, 11, false);
+        // 9 partitions: depth 1 adds the sums in one job; depths 2 and 3 (scale 3: 9 > 3 + 9 / 3) add a tree level
+        for (int depth = 1; depth <= 3; depth++) {
+            List<Map<String, float[]>> seen = new ArrayList<>();
+            try (TrainingData data = TrainingData.fromRdd(sc.parallelize(Arrays.asList(rows), 9), 3, 1)) {
+                TrainingResult r = mlpTrainer(8, seen).epochs(2).treeDepth(depth).fit(data);
+                assertEquals(14, r.steps());
+                assertEquals(9, data.numPartitions());
+            }
+            assertSameSteps(expected, seen, "9 partitions, treeDepth " + depth);
+        }
+    }
+
     /** An RDD whose partitions hold the given numbers of consecutive rows. */
     private static JavaRDD<float[]> unevenPartitions(float[][] rows, int... sizes) {
         float[][][] parts = new float[sizes.length][][];
