@@ -15,6 +15,7 @@ final class ArithmeticOps {
     }
 
     static Tensor sub(Tensor a, Tensor b) {
+        checkNoBool(a, b);
         Tensor out = Kernels.binary(BinaryOp.SUB, a, b);
         OpNode n = OpNode.record("SubBackward0", a, b);
         return n == null ? out : n.finish(out, g -> new Tensor[] {g[0], n.needsInputGrad(1) ? g[0].neg() : null});
@@ -22,9 +23,24 @@ final class ArithmeticOps {
 
     /** value - a, value a wrapped number. */
     static Tensor rsub(Tensor a, Tensor value) {
+        checkNoBool(a, value);
         Tensor out = Kernels.binary(BinaryOp.SUB, value, a);
         OpNode n = OpNode.record("RsubBackward1", a);
         return n == null ? out : n.finish(out, g -> new Tensor[] {g[0].neg()});
+    }
+
+    /** PyTorch refuses to subtract bool tensors (a mask is inverted with logical_not, not 1 - mask). */
+    private static void checkNoBool(Tensor a, Tensor b) {
+        boolean ab = a.dtype() == DType.BOOL;
+        boolean bb = b.dtype() == DType.BOOL;
+        if (ab && bb) {
+            throw new IllegalArgumentException("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                    + "Use the `^` or `logical_xor()` operator instead.");
+        }
+        if (ab || bb) {
+            throw new IllegalArgumentException("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                    + "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+        }
     }
 
     static Tensor mul(Tensor a, Tensor b) {

@@ -17,7 +17,7 @@ final class CopySlices {
 
     /** Writes {@code result} (broadcast to the view's shape) into {@code view} and records CopySlices on base. */
     static void write(Tensor base, Tensor view, Tensor result) {
-        Region region = Region.of(base, view);
+        Region region = Region.of(base, view, true);
         OpNode n = OpNode.record("CopySlices", base, result);
         view.backend().copy(result.broadcastView(view.shapeRef()), view.strided());
         view.bumpVersion();
@@ -30,7 +30,7 @@ final class CopySlices {
 
     /** The node making {@code view} a view of its base's current history (base requires grad). */
     static Node viewNode(Tensor base, Tensor view) {
-        Region region = Region.of(base, view);
+        Region region = Region.of(base, view, false);
         // Built even when grad mode is off: the view's history is state, not something being recorded now.
         try (GradMode.Scope s = GradMode.enableGrad()) {
             OpNode n = OpNode.record("AsStridedBackward0", base);
@@ -57,7 +57,11 @@ final class CopySlices {
             this.device = device;
         }
 
-        static Region of(Tensor base, Tensor view) {
+        /**
+         * The region of view in base. A region written to must not have two elements on one memory location (nor
+         * may the base); a region only read from (a view's history, e.g. of an expand) may.
+         */
+        static Region of(Tensor base, Tensor view, boolean write) {
             int[] position = positions(view.shapeRef(), view.strides(), view.storageOffset());
             long[] index = new long[position.length];
             if (base.isContiguous()) {
@@ -77,6 +81,9 @@ final class CopySlices {
                 Arrays.fill(where, -1);
                 for (int j = 0; j < basePositions.length; j++) {
                     if (where[basePositions[j] - lo] >= 0) {
+                        if (!write) {
+                            continue; // reading: the first base element on that location stands for it
+                        }
                         throw new UnsupportedOperationException("in-place operation on a view of a tensor whose elements "
                                 + "overlap in memory (shape " + Shapes.str(base.shapeRef()) + ", strides "
                                 + Shapes.str(base.strides()) + ") is not supported; clone() the base first");
@@ -93,7 +100,7 @@ final class CopySlices {
             }
             long[] sorted = index.clone();
             Arrays.sort(sorted);
-            for (int i = 1; i < sorted.length; i++) {
+            for (int i = 1; write && i < sorted.length; i++) {
                 if (sorted[i] == sorted[i - 1]) {
                     throw new UnsupportedOperationException("unsupported operation: more than one element of the "
                             + "written-to tensor refers to a single memory location. Please clone() the tensor before "

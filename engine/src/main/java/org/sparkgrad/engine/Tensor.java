@@ -47,6 +47,8 @@ public class Tensor {
     private Tensor viewBase;
     /** Whether this view was made with grad mode off (then in-place ops on it may not be recorded). */
     private boolean viewMadeWithoutGrad;
+    /** The base's grad_fn when this no-grad view was made: a recorded in-place change of the base replaces it. */
+    private Node viewBaseGradFn;
     /** The version at which this view's history was last in step with its base's. */
     private int viewVersion;
 
@@ -448,6 +450,7 @@ public class Tensor {
     void markViewOf(Tensor of) {
         viewBase = of.viewBase != null ? of.viewBase : of;
         viewMadeWithoutGrad = !GradMode.isEnabled() || of.viewMadeWithoutGrad;
+        viewBaseGradFn = viewBase.gradFn;
         viewVersion = version.value;
     }
 
@@ -466,7 +469,19 @@ public class Tensor {
      * a CopySlices node, and gradients for this view must flow through it.
      */
     private void syncViewHistory() {
-        if (viewBase == null || viewMadeWithoutGrad || viewVersion == version.value) {
+        if (viewBase == null || viewVersion == version.value) {
+            return;
+        }
+        if (viewMadeWithoutGrad) {
+            // Changes made without recording (optimizer steps under no_grad) leave such a view as it is; a recorded
+            // change of its base would leave it silently out of the graph, which PyTorch forbids.
+            if (viewBase.gradFn != viewBaseGradFn) {
+                throw new IllegalStateException("A view was created in no_grad mode and its base or another view of its "
+                        + "base has been modified inplace with grad mode enabled. Given that this use case is ambiguous "
+                        + "and error-prone, it is forbidden. You can clarify your code by moving both the view and the "
+                        + "inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or "
+                        + "both outside (if you want the inplace to be tracked).");
+            }
             return;
         }
         viewVersion = version.value;
@@ -703,7 +718,11 @@ public class Tensor {
         offset = data.offset;
         shape = data.shape;
         strides = data.strides;
-        base = data.base;
+        base = data.base == this ? base : data.base;
+        // the new data is not a view of whatever this tensor was a view of
+        viewBase = null;
+        viewMadeWithoutGrad = false;
+        viewBaseGradFn = null;
         if (grad != null && !(grad.dtype() == data.dtype() && grad.device().equals(data.device())
                 && java.util.Arrays.equals(grad.shape, data.shape))) {
             grad = null;

@@ -106,6 +106,17 @@ class DeviceDispatchTest {
     }
 
     @Test
+    void moduleToItsOwnDeviceChangesNothing() {
+        Linear l = new Linear(2, 2, true, new Generator(1));
+        Tensor w = l.parameters().get(0);
+        float[] before = w.toFloatArray();
+        l.to(Device.CPU);
+        assertTrue(w.isLeaf() && w.requiresGrad());
+        assertSame(w, w.detach_(), "still a plain leaf, not a view of itself");
+        assertArrayEquals(before, w.toFloatArray(), 0);
+    }
+
+    @Test
     void moduleToMovesGradients() {
         Linear l = new Linear(2, 2, true, new Generator(1));
         l.forward(Tensor.ones(1, 2)).sum().backward();

@@ -358,4 +358,72 @@ class InPlaceViewTest {
             Gradcheck.checkGradGrad(in -> cloned(in[0]), x);
         }
     }
+
+    // torch 1.13: p = tensor([1., 2, 3], requires_grad=True); e = p.expand(2, 3)
+    // with torch.no_grad(): p.sub_(1)  ->  e.grad_fn: AsStridedBackward0;
+    // e.sum().backward() -> p.grad = [2, 2, 2].  b = x.clone(); e = b.expand(2, 3); b.mul_(2);
+    // e.sum().backward() -> x.grad = [4, 4, 4]
+    @Test
+    void anExpandedViewStaysUsableAfterItsBaseChangesInPlace() {
+        Tensor p = Tensor.of(1, 2, 3).requiresGrad_();
+        Tensor e = p.expand(2, 3);
+        try (GradMode.Scope s = GradMode.noGrad()) {
+            p.sub_(Tensor.of(1, 1, 1));
+        }
+        assertTrue(e.requiresGrad());
+        e.sum().backward();
+        assertArrayEquals(new double[] {2, 2, 2}, p.grad().toArray(), 0);
+
+        Tensor x = Tensor.of(1, 2, 3).requiresGrad_();
+        Tensor b = x.clone();
+        Tensor e2 = b.expand(2, 3);
+        b.mul_(2);
+        assertEquals("AsStridedBackward0", e2.gradFn().name());
+        e2.sum().backward();
+        assertArrayEquals(new double[] {4, 4, 4}, x.grad().toArray(), 0);
+        // writing through the expanded view is still refused
+        Tensor y = Tensor.of(1, 2, 3).requiresGrad_();
+        Tensor c = y.clone();
+        UnsupportedOperationException u = org.junit.jupiter.api.Assertions.assertThrows(UnsupportedOperationException.class,
+                () -> c.expand(2, 3).mul_(2));
+        assertTrue(u.getMessage().startsWith("unsupported operation: more than one element of the written-to tensor"),
+                u.getMessage());
+    }
+
+    // torch 1.13: x = ones(3, requires_grad=True); h = zeros(2, 3)
+    // with torch.no_grad(): prev = h[1]
+    // h[1] = x * 2; prev * x  -> RuntimeError: A view was created in no_grad mode and its base or another view of
+    // its base has been modified inplace with grad mode enabled...
+    @Test
+    void aNoGradViewOfABaseChangedByARecordedOpIsAnErrorNotAConstant() {
+        Tensor x = Tensor.ones(3).requiresGrad_();
+        Tensor h = Tensor.zeros(2, 3);
+        Tensor prev;
+        try (GradMode.Scope s = GradMode.noGrad()) {
+            prev = h.select(0, 1);
+        }
+        h.select(0, 1).copy_(x.mul(2));
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> prev.mul(x));
+        assertTrue(e.getMessage().startsWith("A view was created in no_grad mode and its base or another view of its base "
+                + "has been modified inplace with grad mode enabled."), e.getMessage());
+        // a change without recording (an optimizer step) leaves such views usable
+        Tensor w = Tensor.ones(3).requiresGrad_();
+        Tensor v;
+        try (GradMode.Scope s = GradMode.noGrad()) {
+            v = w.select(0, 0);
+            w.sub_(Tensor.of(1, 1, 1));
+        }
+        assertEquals(0.0, v.item(), 0);
+    }
+
+    @Test
+    void setDataCutsTheOldViewLink() {
+        Tensor big = Tensor.zeros(2, 3);
+        Tensor p = big.select(0, 1);
+        p.setData(Tensor.zeros(3));
+        p.copy_(Tensor.ones(3).requiresGrad_());
+        assertNull(big.gradFn(), "big's values never changed");
+        assertArrayEquals(new double[6], big.toArray(), 0);
+    }
 }

@@ -514,6 +514,21 @@ class TensorTest {
         private final Tensor bools = Tensor.of(1, 0).gt(0);
 
         @Test
+        void subtractingBoolTensorsIsRefusedAsInPyTorch() {
+            Tensor mask = Tensor.of(1, 0).gt(0.5);
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> mask.sub(1));
+            assertEquals("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert "
+                    + "a mask, use the `~` or `logical_not()` operator instead.", e.getMessage());
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> mask.rsub(1));
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Tensor.ofLongs(1).sub(mask));
+            IllegalArgumentException two = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> mask.sub(mask));
+            assertEquals("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                    + "`logical_xor()` operator instead.", two.getMessage());
+        }
+
+        @Test
         void integralScalarsKeepIntegerTensorsInteger() {
             Tensor r = ints.add(1);
             assertEquals(DType.INT64, r.dtype());

@@ -20,7 +20,7 @@ import org.sparkgrad.engine.optim.Optimizer;
  * {@link KeyedPermutation} of the N global row indices keyed by (seed, e), so training is the same for
  * any number of partitions, executors or cores: it equals a one-process loop over the same batches (up to
  * float rounding of the sums). When the partition sums reach the driver directly (up to {@code treeDepth}'s
- * threshold, e.g. 4 partitions at the default depth 2), the driver adds them in partition order, so a run is
+ * threshold, e.g. up to 5 partitions at the default depth 2), the driver adds them in partition order, so a run is
  * bitwise reproducible, task retries included; above it, treeAggregate's intermediate stage adds them in task
  * completion order, so runs agree to float rounding (about 1e-7 relative per step).
  *

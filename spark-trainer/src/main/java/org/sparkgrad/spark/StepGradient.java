@@ -3,6 +3,7 @@ package org.sparkgrad.spark;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
+import org.sparkgrad.engine.backend.DeviceOutOfMemoryError;
 
 /**
  * treeAggregate's seqOp for one global step: adds a block's share of the step (the block rows whose
@@ -66,6 +67,10 @@ final class StepGradient implements Function2<GradientSum, DataBlock, GradientSu
             sum.addDevice(device.description());
         } catch (TrainingException e) {
             throw new TrainingException("partition " + block.partition + ": " + e.getMessage(), e);
+        } catch (DeviceOutOfMemoryError e) {
+            // outside a micro-batch: moving the model or its parameters to the device, or reading gradients back
+            throw new TrainingException("partition " + block.partition + ": " + e.getMessage()
+                    + "; the model does not fit next to what else uses the device: free it, or use device(\"cpu\")", e);
         }
         ExecutorCache.release(cacheKey, replica);
         return sum;

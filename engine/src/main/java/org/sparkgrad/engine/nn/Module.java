@@ -120,19 +120,36 @@ public abstract class Module {
     public Module to(Device device) {
         try (GradMode.Scope s = GradMode.noGrad()) {
             for (Parameter p : parameters()) {
+                if (p.device().equals(device)) {
+                    continue;
+                }
                 Tensor grad = p.grad();
                 p.setData(p.detach().to(device));
                 if (grad != null) {
                     p.setGrad(grad.to(device));
                 }
             }
-            for (Tensor b : namedBuffers().values()) {
-                if (b.isLeaf()) {
-                    b.setData(b.detach().to(device));
-                }
-            }
+            moveBuffers(device);
         }
         return this;
+    }
+
+    /** Leaf buffers move in place; a buffer with history (written by recorded ops) is replaced by a moved copy. */
+    private void moveBuffers(Device device) {
+        for (Map.Entry<String, Tensor> e : buffers.entrySet()) {
+            Tensor b = e.getValue();
+            if (b == null || b.device().equals(device)) {
+                continue;
+            }
+            if (b.isLeaf()) {
+                b.setData(b.detach().to(device));
+            } else {
+                e.setValue(b.detach().to(device));
+            }
+        }
+        for (Module c : children.values()) {
+            c.moveBuffers(device);
+        }
     }
 
     /** Switches this module and its descendants to training mode. */
