@@ -25,8 +25,12 @@ final class GradientSum implements Serializable {
 
     /** The device descriptions as a sorted set. */
     java.util.SortedSet<String> deviceSet() {
+        return lines(devices);
+    }
+
+    private static java.util.TreeSet<String> lines(String text) {
         java.util.TreeSet<String> set = new java.util.TreeSet<>();
-        for (String line : devices.split("\n")) {
+        for (String line : text.split("\n")) {
             if (!line.isEmpty()) {
                 set.add(line);
             }
@@ -38,13 +42,7 @@ final class GradientSum implements Serializable {
         if (b.isEmpty() || a.equals(b)) {
             return a;
         }
-        java.util.TreeSet<String> set = new java.util.TreeSet<>();
-        for (String s : (a + "\n" + b).split("\n")) {
-            if (!s.isEmpty()) {
-                set.add(s);
-            }
-        }
-        return String.join("\n", set);
+        return String.join("\n", lines(a + "\n" + b));
     }
 
     /** Allocates the flat gradient (zeros) of size total unless there is one. */

@@ -109,9 +109,8 @@ final class ModelReplica {
                 throw outOfMemory(m, featureDim, e);
             } catch (DeviceOutOfMemoryError e) {
                 model.zeroGrad(); // gives the gradients' device memory back for the next task
-                throw new TrainingException("out of " + device + " memory in a micro-batch of " + m + " rows x "
-                        + featureDim + " features (model of " + layout.total + " parameters): lower the trainer's"
-                        + " microBatchSize (now " + m + " or less). " + e.getMessage(), e);
+                throw new TrainingException("out of " + device + " memory " + microBatch(m, featureDim) + ". "
+                        + e.getMessage(), e);
             }
         }
         sum.loss += lossSum;
@@ -127,9 +126,14 @@ final class ModelReplica {
     }
 
     private TrainingException outOfMemory(int m, int featureDim, OutOfMemoryError e) {
-        return TrainingException.outOfMemory("out of memory in a micro-batch of " + m + " rows x " + featureDim
-                + " features (model of " + layout.total + " parameters): lower the trainer's microBatchSize (now " + m
-                + " or less) or raise spark.executor.memory", e);
+        return TrainingException.outOfMemory("out of memory " + microBatch(m, featureDim)
+                + " or raise spark.executor.memory", e);
+    }
+
+    /** The part of an out-of-memory message that names the micro-batch and the first remedy. */
+    private String microBatch(int m, int featureDim) {
+        return "in a micro-batch of " + m + " rows x " + featureDim + " features (model of " + layout.total
+                + " parameters): lower the trainer's microBatchSize (now " + m + " or less)";
     }
 
     private static Tensor classIndices(float[] y, int labelDim) {

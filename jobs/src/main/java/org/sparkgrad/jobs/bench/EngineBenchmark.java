@@ -130,6 +130,25 @@ public final class EngineBenchmark {
         }
     }
 
+    /** A case whose steps record phase times: the warmup's are forgotten, the timed ones reported. */
+    private abstract static class PhasedCase implements Case {
+        private final Phases phases;
+
+        PhasedCase(Phases phases) {
+            this.phases = phases;
+        }
+
+        @Override
+        public void resetStats() {
+            phases.reset();
+        }
+
+        @Override
+        public String extra() {
+            return phases.extra();
+        }
+    }
+
     public static void main(String[] args) {
         int status = run(args, System.out);
         if (status != 0) {
@@ -340,7 +359,7 @@ public final class EngineBenchmark {
         Tensor[] params = {w1, b1, w2, b2};
         double lr = 1e-6;
         Phases phases = new Phases(device, "fwd", "bwd", "sgd");
-        return new Case() {
+        return new PhasedCase(phases) {
             Tensor loss;
 
             @Override
@@ -353,16 +372,6 @@ public final class EngineBenchmark {
                 phases.mark(1);
                 sgd(params, lr);
                 phases.mark(2);
-            }
-
-            @Override
-            public void resetStats() {
-                phases.reset();
-            }
-
-            @Override
-            public String extra() {
-                return phases.extra();
             }
 
             @Override
@@ -412,7 +421,7 @@ public final class EngineBenchmark {
         Tensor[] params = all.toArray(new Tensor[0]);
         double lr = 1e-3;
         Phases phases = new Phases(device, "fwd", "bwd", "sgd");
-        return new Case() {
+        return new PhasedCase(phases) {
             Tensor loss;
 
             @Override
@@ -431,16 +440,6 @@ public final class EngineBenchmark {
                 phases.mark(1);
                 sgd(params, lr);
                 phases.mark(2);
-            }
-
-            @Override
-            public void resetStats() {
-                phases.reset();
-            }
-
-            @Override
-            public String extra() {
-                return phases.extra();
             }
 
             @Override
@@ -539,7 +538,7 @@ public final class EngineBenchmark {
         MSELoss lossFn = new MSELoss();
         SGD opt = new SGD(net.parameters(), 0.03);
         Phases phases = new Phases(Device.CPU, "data", "fwd", "bwd", "sgd");
-        return new Case() {
+        return new PhasedCase(phases) {
             Iterator<Tensor[]> batches = loader.iterator();
 
             @Override
@@ -557,16 +556,6 @@ public final class EngineBenchmark {
                 phases.mark(2);
                 opt.step();
                 phases.mark(3);
-            }
-
-            @Override
-            public void resetStats() {
-                phases.reset();
-            }
-
-            @Override
-            public String extra() {
-                return phases.extra();
             }
 
             /** The loss over all samples after the run (about the noise variance, 1e-4, once trained). */
@@ -591,7 +580,7 @@ public final class EngineBenchmark {
         MSELoss lossFn = new MSELoss(Reduction.SUM);
         SGD opt = new SGD(net.parameters(), 1e-5);
         Phases phases = new Phases(device, "fwd", "bwd", "sgd");
-        return new Case() {
+        return new PhasedCase(phases) {
             Tensor loss;
 
             @Override
@@ -604,16 +593,6 @@ public final class EngineBenchmark {
                 phases.mark(1);
                 opt.step();
                 phases.mark(2);
-            }
-
-            @Override
-            public void resetStats() {
-                phases.reset();
-            }
-
-            @Override
-            public String extra() {
-                return phases.extra();
             }
 
             @Override
