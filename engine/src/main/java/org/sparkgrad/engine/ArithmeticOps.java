@@ -9,14 +9,14 @@ final class ArithmeticOps {
     }
 
     static Tensor add(Tensor a, Tensor b) {
-        Tensor out = Kernels.binary(BinaryOp.ADD, a, b);
+        Tensor out = Dispatch.binary(BinaryOp.ADD, a, b);
         OpNode n = OpNode.record("AddBackward0", a, b);
         return n == null ? out : n.finish(out, g -> new Tensor[] {g[0], g[0]});
     }
 
     static Tensor sub(Tensor a, Tensor b) {
         checkNoBool(a, b);
-        Tensor out = Kernels.binary(BinaryOp.SUB, a, b);
+        Tensor out = Dispatch.binary(BinaryOp.SUB, a, b);
         OpNode n = OpNode.record("SubBackward0", a, b);
         return n == null ? out : n.finish(out, g -> new Tensor[] {g[0], n.needsInputGrad(1) ? g[0].neg() : null});
     }
@@ -24,7 +24,7 @@ final class ArithmeticOps {
     /** value - a, value a wrapped number. */
     static Tensor rsub(Tensor a, Tensor value) {
         checkNoBool(a, value);
-        Tensor out = Kernels.binary(BinaryOp.SUB, value, a);
+        Tensor out = Dispatch.binary(BinaryOp.SUB, value, a);
         OpNode n = OpNode.record("RsubBackward1", a);
         return n == null ? out : n.finish(out, g -> new Tensor[] {g[0].neg()});
     }
@@ -44,7 +44,7 @@ final class ArithmeticOps {
     }
 
     static Tensor mul(Tensor a, Tensor b) {
-        Tensor out = Kernels.binary(BinaryOp.MUL, a, b);
+        Tensor out = Dispatch.binary(BinaryOp.MUL, a, b);
         OpNode n = OpNode.record("MulBackward0", a, b);
         if (n == null) {
             return out;
@@ -58,7 +58,7 @@ final class ArithmeticOps {
     }
 
     static Tensor div(Tensor a, Tensor b) {
-        Tensor out = Kernels.binary(BinaryOp.DIV, a, b);
+        Tensor out = Dispatch.binary(BinaryOp.DIV, a, b);
         OpNode n = OpNode.record("DivBackward0", a, b);
         if (n == null) {
             return out;
@@ -81,13 +81,13 @@ final class ArithmeticOps {
     /** a ** exponent, exponent a wrapped number (a Java double or long). */
     static Tensor powScalar(Tensor a, Tensor exponent) {
         double p = exponent.wrappedValue();
-        DType t = Kernels.promote(a, exponent);
+        DType t = Dispatch.promote(a, exponent);
         if (!t.isFloatingPoint() && p < 0) {
             throw new IllegalArgumentException("Integers to negative integer powers are not allowed.");
         }
         // x*x is exact and far cheaper than pow; PyTorch special-cases the square the same way.
-        Tensor out = p == 2 ? Kernels.binary(BinaryOp.MUL, Kernels.as(a, t), Kernels.as(a, t))
-                : Kernels.binary(BinaryOp.POW, a, exponent);
+        Tensor out = p == 2 ? Dispatch.binary(BinaryOp.MUL, Dispatch.as(a, t), Dispatch.as(a, t))
+                : Dispatch.binary(BinaryOp.POW, a, exponent);
         OpNode n = OpNode.record("PowBackward0", a);
         if (n == null) {
             return out;
@@ -95,7 +95,7 @@ final class ArithmeticOps {
         SavedTensor sa = n.save(a);
         return n.finish(out, g -> {
             if (p == 0) {
-                return new Tensor[] {Ops.zeros(g[0])};
+                return new Tensor[] {Tensor.zerosLike(g[0])};
             }
             Tensor x = sa.unpack();
             Tensor dx = p == 2 ? x.mul(2.0) : p == 1 ? null : x.pow(p - 1).mul(p);
@@ -104,7 +104,7 @@ final class ArithmeticOps {
     }
 
     static Tensor pow(Tensor a, Tensor b) {
-        Tensor out = Kernels.binary(BinaryOp.POW, a, b);
+        Tensor out = Dispatch.binary(BinaryOp.POW, a, b);
         OpNode n = OpNode.record("PowBackward1", a, b);
         if (n == null) {
             return out;
@@ -120,19 +120,19 @@ final class ArithmeticOps {
             if (n.needsInputGrad(0)) {
                 // d/dx x^e = e x^(e-1); PyTorch masks it to 0 where e == 0.
                 Tensor d = e.mul(x.pow(e.sub(1.0)));
-                ga = g[0].mul(Tensor.where(e.eq(0.0), Ops.zeros(d), d));
+                ga = g[0].mul(Tensor.where(e.eq(0.0), Tensor.zerosLike(d), d));
             }
             if (so != null) {
                 // d/de x^e = x^e log x; 0 where x == 0 and e >= 0, as PyTorch.
                 Tensor d = so.unpack().mul(x.log());
-                gb = g[0].mul(Tensor.where(x.eq(0.0).mul(e.ge(0.0)).gt(0.0), Ops.zeros(d), d));
+                gb = g[0].mul(Tensor.where(x.eq(0.0).mul(e.ge(0.0)).gt(0.0), Tensor.zerosLike(d), d));
             }
             return new Tensor[] {ga, gb};
         });
     }
 
     static Tensor neg(Tensor a) {
-        Tensor out = Kernels.unary(UnaryOp.NEG, a);
+        Tensor out = Dispatch.unary(UnaryOp.NEG, a);
         OpNode n = OpNode.record("NegBackward0", a);
         return n == null ? out : n.finish(out, g -> new Tensor[] {g[0].neg()});
     }

@@ -46,7 +46,7 @@ public final class Autograd {
      * @param createGraph record the backward pass itself, for higher-order derivatives
      */
     public static void backward(Tensor output, Tensor gradOutput, boolean retainGraph, boolean createGraph) {
-        Engine.run(new Tensor[] {output}, new Tensor[] {gradOutput}, retainGraph || createGraph, createGraph, null, false);
+        BackwardEngine.run(new Tensor[] {output}, new Tensor[] {gradOutput}, retainGraph || createGraph, createGraph, null, false);
     }
 
     /**
@@ -67,7 +67,7 @@ public final class Autograd {
             throw new IllegalArgumentException("grad requires one grad_output per output: got " + gradOutputs.length
                     + " for " + outputs.length + " outputs");
         }
-        return Engine.run(outputs, gradOutputs, retainGraph || createGraph, createGraph, inputs, allowUnused);
+        return BackwardEngine.run(outputs, gradOutputs, retainGraph || createGraph, createGraph, inputs, allowUnused);
     }
 
     /** {@link #grad(Tensor[], Tensor[], Tensor[], boolean, boolean, boolean)} without unused inputs. */

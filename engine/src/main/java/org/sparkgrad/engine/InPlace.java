@@ -75,7 +75,7 @@ final class InPlace {
         OpNode n = OpNode.record(name, self);
         self.backend().copy(constant.broadcastView(self.shapeRef()), self.strided());
         self.bumpVersion();
-        n.finish(self, g -> new Tensor[] {Ops.zeros(g[0])});
+        n.finish(self, g -> new Tensor[] {Tensor.zerosLike(g[0])});
         return self;
     }
 
@@ -97,7 +97,7 @@ final class InPlace {
         OpNode n = OpNode.record("CopyBackwards", self, src);
         self.backend().copy(src.broadcastView(self.shapeRef()), self.strided());
         self.bumpVersion();
-        n.finish(self, g -> new Tensor[] {n.needsInputGrad(0) ? Ops.zeros(g[0]) : null, g[0]});
+        n.finish(self, g -> new Tensor[] {n.needsInputGrad(0) ? Tensor.zerosLike(g[0]) : null, g[0]});
         return self;
     }
 
@@ -105,7 +105,7 @@ final class InPlace {
         checkLeaf(self);
         boolean record = GradMode.isEnabled() && (self.requiresGrad() || other.requiresGrad());
         if (!record) {
-            Kernels.binaryInPlace(op, self, other);
+            Dispatch.binaryInPlace(op, self, other);
             self.bumpVersion();
             return self;
         }
@@ -138,7 +138,7 @@ final class InPlace {
         }
         try (GradMode.Scope s = GradMode.noGrad()) {
             Tensor r = MathOps.clamp(self, min, max);
-            Kernels.checkCastable(r.dtype(), self.dtype());
+            Dispatch.checkCastable(r.dtype(), self.dtype());
             self.backend().copy(r.strided(), self.strided());
         }
         self.bumpVersion();

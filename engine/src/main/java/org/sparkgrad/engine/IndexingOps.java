@@ -10,7 +10,7 @@ final class IndexingOps {
     }
 
     static Tensor gather(Tensor x, int dim, Tensor index) {
-        Kernels.checkIndexTensor(index, "gather");
+        Dispatch.checkIndexTensor(index, "gather");
         int d = Shapes.wrapDim(dim, x.dim());
         if (index.dim() != x.dim()) {
             throw new IllegalArgumentException("Index tensor must have the same number of dimensions as input tensor ("
@@ -23,7 +23,7 @@ final class IndexingOps {
                         + " apart from dimension " + d);
             }
         }
-        Tensor out = Kernels.gather(x, d, index);
+        Tensor out = Dispatch.gather(x, d, index);
         OpNode n = OpNode.record("GatherBackward0", x);
         if (n == null) {
             return out;
@@ -34,13 +34,13 @@ final class IndexingOps {
 
     /** zeros(shape) with src added at index along dim; differentiable in src. */
     static Tensor scatterAddInto(int[] shape, int dim, Tensor index, Tensor src) {
-        Tensor out = Kernels.scatterAddInto(shape, src.dtype(), dim, index, src);
+        Tensor out = Dispatch.scatterAddInto(shape, src.dtype(), dim, index, src);
         OpNode n = OpNode.record("ScatterAddBackward0", src);
         return n == null ? out : n.finish(out, g -> new Tensor[] {g[0].gather(dim, index)});
     }
 
     static Tensor indexSelect(Tensor x, int dim, Tensor index) {
-        Kernels.checkIndexTensor(index, "index_select");
+        Dispatch.checkIndexTensor(index, "index_select");
         if (index.dim() > 1) {
             throw new IllegalArgumentException("index_select(): Index is supposed to be a vector, got " + index.dim() + "-d");
         }
@@ -57,7 +57,7 @@ final class IndexingOps {
             strides[d] = index.dim() == 0 ? 0 : index.strides()[0];
         }
         Tensor expanded = index.viewRaw(shape, strides, index.storageOffset());
-        Tensor out = Kernels.gather(x, d, expanded);
+        Tensor out = Dispatch.gather(x, d, expanded);
         OpNode n = OpNode.record("IndexSelectBackward0", x);
         if (n == null) {
             return out;
@@ -77,8 +77,8 @@ final class IndexingOps {
         }
         int[] ishape = new int[0];
         for (Tensor t : indices) {
-            Kernels.checkIndexTensor(t, "index");
-            Kernels.sameDevice(x, t);
+            Dispatch.checkIndexTensor(t, "index");
+            Dispatch.sameDevice(x, t);
             ishape = Shapes.broadcast(ishape, t.shapeRef());
         }
         int count = Shapes.numel(ishape);
@@ -113,7 +113,7 @@ final class IndexingOps {
             flat = x.reshape(flatShape);
             picked = flat.indexSelect(0, lin).reshape(outShape);
         }
-        Tensor out = Kernels.contiguousCopy(picked);
+        Tensor out = Dispatch.contiguousCopy(picked);
         OpNode n = OpNode.record("IndexBackward0", x);
         if (n == null) {
             return out;
@@ -185,7 +185,7 @@ final class IndexingOps {
         int total = 0;
         for (int i = 0; i < tensors.size(); i++) {
             Tensor x = tensors.get(i);
-            Kernels.sameDevice(first, x);
+            Dispatch.sameDevice(first, x);
             if (x.dim() != first.dim()) {
                 throw new IllegalArgumentException("Tensors must have same number of dimensions: got " + first.dim()
                         + " and " + x.dim());
@@ -197,12 +197,12 @@ final class IndexingOps {
                             + i + " in the list.");
                 }
             }
-            t = Kernels.promote(Kernels.as(first, t), x);
+            t = Dispatch.promote(Dispatch.as(first, t), x);
             total += x.size(d);
         }
         int[] shape = first.shape();
         shape[d] = total;
-        Tensor out = Kernels.empty(first.device(), t, shape);
+        Tensor out = Dispatch.empty(first.device(), t, shape);
         int[] offsets = new int[tensors.size()];
         int at = 0;
         for (int i = 0; i < tensors.size(); i++) {
@@ -260,7 +260,7 @@ final class IndexingOps {
     }
 
     static Tensor where(Tensor cond, Tensor a, Tensor b) {
-        Tensor out = Kernels.where(cond, a, b);
+        Tensor out = Dispatch.where(cond, a, b);
         OpNode n = OpNode.record("WhereBackward0", a, b);
         if (n == null) {
             return out;
@@ -268,7 +268,7 @@ final class IndexingOps {
         SavedTensor sc = n.save(cond);
         return n.finish(out, g -> {
             Tensor c = sc.unpack();
-            Tensor zero = Ops.zeros(g[0]);
+            Tensor zero = Tensor.zerosLike(g[0]);
             return new Tensor[] {
                 n.needsInputGrad(0) ? Tensor.where(c, g[0], zero) : null,
                 n.needsInputGrad(1) ? Tensor.where(c, zero, g[0]) : null};
@@ -284,12 +284,12 @@ final class IndexingOps {
             throw new IllegalArgumentException("The size of the mask " + Shapes.str(mask.shapeRef())
                     + " must be broadcastable to the size of the tensor " + Shapes.str(x.shapeRef()));
         }
-        Tensor out = Kernels.where(mask, Tensor.wrappedScalar(value, x.dtype(), x.device()), x);
+        Tensor out = Dispatch.where(mask, Tensor.wrappedScalar(value, x.dtype(), x.device()), x);
         OpNode n = OpNode.record("MaskedFillBackward0", x);
         if (n == null) {
             return out;
         }
         SavedTensor sm = n.save(mask);
-        return n.finish(out, g -> new Tensor[] {Tensor.where(sm.unpack(), Ops.zeros(g[0]), g[0])});
+        return n.finish(out, g -> new Tensor[] {Tensor.where(sm.unpack(), Tensor.zerosLike(g[0]), g[0])});
     }
 }

@@ -21,7 +21,7 @@ final class LinalgOps {
             throw new IllegalArgumentException("mat1 and mat2 shapes cannot be multiplied (" + Shapes.times(a.shapeRef())
                     + " and " + Shapes.times(b.shapeRef()) + ")");
         }
-        Tensor out = Kernels.bmm(as3d(a), as3d(b)).viewRaw(new int[] {a.size(0), b.size(1)});
+        Tensor out = Dispatch.bmm(as3d(a), as3d(b)).viewRaw(new int[] {a.size(0), b.size(1)});
         OpNode n = OpNode.record("MmBackward0", a, b);
         if (n == null) {
             return out;
@@ -42,7 +42,7 @@ final class LinalgOps {
                     + "), vec (" + v.size(0) + ")");
         }
         Tensor col = v.viewRaw(new int[] {1, v.size(0), 1}, new int[] {0, v.strides()[0], 1}, v.storageOffset());
-        Tensor out = Kernels.bmm(as3d(a), col).viewRaw(new int[] {a.size(0)});
+        Tensor out = Dispatch.bmm(as3d(a), col).viewRaw(new int[] {a.size(0)});
         OpNode n = OpNode.record("MvBackward0", a, v);
         if (n == null) {
             return out;
@@ -65,7 +65,7 @@ final class LinalgOps {
         }
         Tensor row = u.viewRaw(new int[] {1, 1, u.size(0)}, new int[] {0, 1, u.strides()[0]}, u.storageOffset());
         Tensor col = v.viewRaw(new int[] {1, v.size(0), 1}, new int[] {0, v.strides()[0], 1}, v.storageOffset());
-        Tensor out = Kernels.bmm(row, col).viewRaw(new int[0]);
+        Tensor out = Dispatch.bmm(row, col).viewRaw(new int[0]);
         OpNode n = OpNode.record("DotBackward0", u, v);
         if (n == null) {
             return out;
@@ -85,7 +85,7 @@ final class LinalgOps {
             throw new IllegalArgumentException("Expected size for first two dimensions of batch2 tensor to be: ["
                     + a.size(0) + ", " + a.size(2) + "] but got: [" + b.size(0) + ", " + b.size(1) + "].");
         }
-        Tensor out = Kernels.bmm(a, b);
+        Tensor out = Dispatch.bmm(a, b);
         OpNode n = OpNode.record("BmmBackward0", a, b);
         if (n == null) {
             return out;

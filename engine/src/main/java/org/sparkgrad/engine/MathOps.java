@@ -9,7 +9,7 @@ final class MathOps {
     }
 
     static Tensor exp(Tensor x) {
-        Tensor out = Kernels.unary(UnaryOp.EXP, x);
+        Tensor out = Dispatch.unary(UnaryOp.EXP, x);
         OpNode n = OpNode.record("ExpBackward0", x);
         if (n == null) {
             return out;
@@ -19,7 +19,7 @@ final class MathOps {
     }
 
     static Tensor log(Tensor x) {
-        Tensor out = Kernels.unary(UnaryOp.LOG, x);
+        Tensor out = Dispatch.unary(UnaryOp.LOG, x);
         OpNode n = OpNode.record("LogBackward0", x);
         if (n == null) {
             return out;
@@ -29,7 +29,7 @@ final class MathOps {
     }
 
     static Tensor sqrt(Tensor x) {
-        Tensor out = Kernels.unary(UnaryOp.SQRT, x);
+        Tensor out = Dispatch.unary(UnaryOp.SQRT, x);
         OpNode n = OpNode.record("SqrtBackward0", x);
         if (n == null) {
             return out;
@@ -39,17 +39,17 @@ final class MathOps {
     }
 
     static Tensor abs(Tensor x) {
-        Tensor out = Kernels.unary(UnaryOp.ABS, x);
+        Tensor out = Dispatch.unary(UnaryOp.ABS, x);
         OpNode n = OpNode.record("AbsBackward0", x);
         if (n == null) {
             return out;
         }
         SavedTensor sx = n.save(x);
-        return n.finish(out, g -> new Tensor[] {g[0].mul(Kernels.unary(UnaryOp.SIGN, sx.unpack()))});
+        return n.finish(out, g -> new Tensor[] {g[0].mul(Dispatch.unary(UnaryOp.SIGN, sx.unpack()))});
     }
 
     static Tensor sin(Tensor x) {
-        Tensor out = Kernels.unary(UnaryOp.SIN, x);
+        Tensor out = Dispatch.unary(UnaryOp.SIN, x);
         OpNode n = OpNode.record("SinBackward0", x);
         if (n == null) {
             return out;
@@ -59,7 +59,7 @@ final class MathOps {
     }
 
     static Tensor cos(Tensor x) {
-        Tensor out = Kernels.unary(UnaryOp.COS, x);
+        Tensor out = Dispatch.unary(UnaryOp.COS, x);
         OpNode n = OpNode.record("CosBackward0", x);
         if (n == null) {
             return out;
@@ -69,7 +69,7 @@ final class MathOps {
     }
 
     static Tensor tanh(Tensor x) {
-        Tensor out = Kernels.unary(UnaryOp.TANH, x);
+        Tensor out = Dispatch.unary(UnaryOp.TANH, x);
         OpNode n = OpNode.record("TanhBackward0", x);
         if (n == null) {
             return out;
@@ -82,7 +82,7 @@ final class MathOps {
     }
 
     static Tensor sigmoid(Tensor x) {
-        Tensor out = Kernels.unary(UnaryOp.SIGMOID, x);
+        Tensor out = Dispatch.unary(UnaryOp.SIGMOID, x);
         OpNode n = OpNode.record("SigmoidBackward0", x);
         if (n == null) {
             return out;
@@ -95,14 +95,14 @@ final class MathOps {
     }
 
     static Tensor relu(Tensor x) {
-        Tensor out = Kernels.unary(UnaryOp.RELU, x);
+        Tensor out = Dispatch.unary(UnaryOp.RELU, x);
         OpNode n = OpNode.record("ReluBackward0", x);
         if (n == null) {
             return out;
         }
         SavedTensor y = n.saveOutput(out);
         // The mask is a constant: relu's second derivative is 0 almost everywhere.
-        return n.finish(out, g -> new Tensor[] {g[0].mul(Kernels.unary(UnaryOp.STEP, y.unpack()))});
+        return n.finish(out, g -> new Tensor[] {g[0].mul(Dispatch.unary(UnaryOp.STEP, y.unpack()))});
     }
 
     /**
@@ -120,10 +120,10 @@ final class MathOps {
         }
         Tensor out = x;
         if (min != null) {
-            out = Kernels.binary(BinaryOp.MAXIMUM, out, min);
+            out = Dispatch.binary(BinaryOp.MAXIMUM, out, min);
         }
         if (max != null) {
-            out = Kernels.binary(BinaryOp.MINIMUM, out, max);
+            out = Dispatch.binary(BinaryOp.MINIMUM, out, max);
         }
         OpNode n = OpNode.record(name, x);
         if (n == null) {
@@ -137,11 +137,11 @@ final class MathOps {
     static Tensor passMask(Tensor x, Tensor min, Tensor max) {
         Tensor m = null;
         if (min != null) {
-            m = Kernels.mask(BinaryOp.GE, x, min);
+            m = Dispatch.mask(BinaryOp.GE, x, min);
         }
         if (max != null) {
-            Tensor le = Kernels.mask(BinaryOp.LE, x, max);
-            m = m == null ? le : Kernels.binary(BinaryOp.MUL, m, le);
+            Tensor le = Dispatch.mask(BinaryOp.LE, x, max);
+            m = m == null ? le : Dispatch.binary(BinaryOp.MUL, m, le);
         }
         return m;
     }

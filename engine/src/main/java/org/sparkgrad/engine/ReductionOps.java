@@ -1,5 +1,6 @@
 package org.sparkgrad.engine;
 
+import java.util.Arrays;
 import org.sparkgrad.engine.backend.BinaryOp;
 import org.sparkgrad.engine.backend.ReduceOp;
 
@@ -32,7 +33,7 @@ final class ReductionOps {
 
     static Tensor sum(Tensor x, int[] dims, boolean keepdim) {
         boolean[] m = mask(x, dims);
-        Tensor out = Kernels.reduce(ReduceOp.SUM, x, m, keepdim);
+        Tensor out = Dispatch.reduce(ReduceOp.SUM, x, m, keepdim);
         OpNode n = OpNode.record(dims == null ? "SumBackward0" : "SumBackward1", x);
         if (n == null) {
             return out;
@@ -53,7 +54,7 @@ final class ReductionOps {
         }
         Tensor out;
         try (GradMode.Scope s = GradMode.noGrad()) {
-            out = Kernels.binary(BinaryOp.DIV, Kernels.reduce(ReduceOp.SUM, x, m, keepdim), x.scalarLike(count));
+            out = Dispatch.binary(BinaryOp.DIV, Dispatch.reduce(ReduceOp.SUM, x, m, keepdim), x.scalarLike(count));
         }
         OpNode n = OpNode.record(dims == null ? "MeanBackward0" : "MeanBackward1", x);
         if (n == null) {
@@ -66,7 +67,7 @@ final class ReductionOps {
 
     static Tensor prod(Tensor x, Integer dim, boolean keepdim) {
         boolean[] m = mask(x, dim == null ? null : new int[] {dim});
-        Tensor out = Kernels.reduce(ReduceOp.PROD, x, m, keepdim);
+        Tensor out = Dispatch.reduce(ReduceOp.PROD, x, m, keepdim);
         OpNode n = OpNode.record(dim == null ? "ProdBackward0" : "ProdBackward1", x);
         if (n == null) {
             return out;
@@ -82,7 +83,7 @@ final class ReductionOps {
             // of the non-zero ones at that zero; with two or more zeros, 0.
             Tensor isZero = xv.eq(0.0);
             int[] dims = dim == null ? null : new int[] {dim};
-            Tensor zeros = Kernels.reduce(ReduceOp.SUM, Kernels.cast(isZero, xv.dtype()), m, true);
+            Tensor zeros = Dispatch.reduce(ReduceOp.SUM, Dispatch.cast(isZero, xv.dtype()), m, true);
             Tensor safeX = Tensor.where(isZero, Tensor.onesLike(xv), xv);
             Tensor prodNonZero = dims == null ? safeX.prod().reshape(p.shapeRef()) : safeX.prod(dim, true);
             Tensor others = Tensor.where(isZero, Tensor.where(zeros.eq(1.0), prodNonZero, 0.0), p.div(safeX));
@@ -97,7 +98,7 @@ final class ReductionOps {
                     + "input.numel() == 0. Specify the reduction dim with the 'dim' argument.");
         }
         boolean[] m = mask(x, null);
-        Tensor out = Kernels.reduce(max ? ReduceOp.MAX : ReduceOp.MIN, x, m, false);
+        Tensor out = Dispatch.reduce(max ? ReduceOp.MAX : ReduceOp.MIN, x, m, false);
         OpNode n = OpNode.record(max ? "MaxBackward1" : "MinBackward1", x);
         if (n == null) {
             return out;
@@ -105,7 +106,7 @@ final class ReductionOps {
         SavedTensor sx = n.save(x);
         SavedTensor so = n.saveOutput(out);
         return n.finish(out, g -> {
-            Tensor hit = Kernels.cast(sx.unpack().eq(so.unpack()), x.dtype());
+            Tensor hit = Dispatch.cast(sx.unpack().eq(so.unpack()), x.dtype());
             Tensor share = hit.div(hit.sum());
             return new Tensor[] {share.mul(g[0])};
         });
@@ -114,7 +115,7 @@ final class ReductionOps {
     /** Max or min along dim with indices; the gradient goes to the index that was chosen. */
     static Tensor.ValuesIndices extreme(Tensor x, int dim, boolean keepdim, boolean max) {
         int d = Shapes.wrapDim(dim, x.dim());
-        Tensor[] vi = Kernels.argReduce(max, x, d, keepdim);
+        Tensor[] vi = Dispatch.argReduce(max, x, d, keepdim);
         OpNode n = OpNode.record(max ? "MaxBackward0" : "MinBackward0", x);
         if (n == null || x.dim() == 0) {
             return new Tensor.ValuesIndices(n == null ? vi[0] : x.clone(), vi[1]);
@@ -136,13 +137,13 @@ final class ReductionOps {
         try (GradMode.Scope s = GradMode.noGrad()) {
             Tensor a = x.abs();
             if (p == 2) {
-                out = Kernels.reduce(ReduceOp.SUM, a.mul(a), m, keepdim).sqrt();
+                out = Dispatch.reduce(ReduceOp.SUM, a.mul(a), m, keepdim).sqrt();
             } else if (p == 1) {
-                out = Kernels.reduce(ReduceOp.SUM, a, m, keepdim);
+                out = Dispatch.reduce(ReduceOp.SUM, a, m, keepdim);
             } else if (Double.isInfinite(p)) {
-                out = Kernels.reduce(p > 0 ? ReduceOp.MAX : ReduceOp.MIN, a, m, keepdim);
+                out = Dispatch.reduce(p > 0 ? ReduceOp.MAX : ReduceOp.MIN, a, m, keepdim);
             } else {
-                out = Kernels.reduce(ReduceOp.SUM, a.pow(p), m, keepdim).pow(1 / p);
+                out = Dispatch.reduce(ReduceOp.SUM, a.pow(p), m, keepdim).pow(1 / p);
             }
         }
         OpNode n = OpNode.record("NormBackward1", x);
@@ -161,15 +162,33 @@ final class ReductionOps {
             Tensor gg = unsqueezeReduced(g[0], m, keepdim, shape);
             Tensor d;
             if (p == 1) {
-                d = Kernels.unary(org.sparkgrad.engine.backend.UnaryOp.SIGN, xv);
+                d = Dispatch.unary(org.sparkgrad.engine.backend.UnaryOp.SIGN, xv);
             } else if (p == 2) {
                 d = xv.div(nv);
             } else {
                 d = xv.mul(xv.abs().pow(p - 2)).div(nv.pow(p - 1));
             }
             // A zero norm has a zero subgradient, as in PyTorch.
-            d = Tensor.where(nv.eq(0.0), Ops.zeros(d), d);
+            d = Tensor.where(nv.eq(0.0), Tensor.zerosLike(d), d);
             return new Tensor[] {gg.mul(d)};
         });
+    }
+
+    /** Sums a broadcast gradient back down to {@code shape} (differentiably). */
+    static Tensor sumToShape(Tensor g, int[] shape) {
+        int[] gs = g.shapeRef();
+        if (Arrays.equals(gs, shape)) {
+            return g;
+        }
+        int lead = gs.length - shape.length;
+        int count = 0;
+        int[] dims = new int[gs.length];
+        for (int d = 0; d < gs.length; d++) {
+            if (d < lead || (shape[d - lead] == 1 && gs[d] != 1)) {
+                dims[count++] = d;
+            }
+        }
+        Tensor s = count == 0 ? g : g.sum(Arrays.copyOf(dims, count), true);
+        return Arrays.equals(s.shapeRef(), shape) ? s : s.reshape(shape);
     }
 }

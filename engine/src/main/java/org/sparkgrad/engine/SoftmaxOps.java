@@ -11,7 +11,7 @@ final class SoftmaxOps {
 
     static Tensor softmax(Tensor x, int dim) {
         int d = Shapes.wrapDim(dim, x.dim());
-        Tensor out = Kernels.softmax(false, x, d);
+        Tensor out = Dispatch.softmax(false, x, d);
         OpNode n = OpNode.record("SoftmaxBackward0", x);
         if (n == null) {
             return out;
@@ -20,7 +20,7 @@ final class SoftmaxOps {
         return n.finish(out, g -> {
             Tensor s = y.unpack();
             if (!GradMode.isEnabled()) {
-                return new Tensor[] {Kernels.softmaxBackward(false, s, g[0], d)};
+                return new Tensor[] {Dispatch.softmaxBackward(false, s, g[0], d)};
             }
             // gx = y * (g - sum(g * y)), written as g*y - y*sum so the values equal the fused kernel's.
             Tensor gy = g[0].mul(s);
@@ -31,7 +31,7 @@ final class SoftmaxOps {
 
     static Tensor logSoftmax(Tensor x, int dim) {
         int d = Shapes.wrapDim(dim, x.dim());
-        Tensor out = Kernels.softmax(true, x, d);
+        Tensor out = Dispatch.softmax(true, x, d);
         OpNode n = OpNode.record("LogSoftmaxBackward0", x);
         if (n == null) {
             return out;
@@ -39,7 +39,7 @@ final class SoftmaxOps {
         SavedTensor y = n.saveOutput(out);
         return n.finish(out, g -> {
             if (!GradMode.isEnabled()) {
-                return new Tensor[] {Kernels.softmaxBackward(true, y.unpack(), g[0], d)};
+                return new Tensor[] {Dispatch.softmaxBackward(true, y.unpack(), g[0], d)};
             }
             // gx = g - exp(y) * sum(g)
             Tensor sum = x.dim() == 0 ? g[0] : g[0].sum(d, true);

@@ -98,7 +98,7 @@ public class Tensor {
     Tensor viewRaw(int[] newShape) {
         int[] st = Shapes.viewStrides(shape, strides, newShape);
         if (st == null) {
-            return Kernels.contiguousCopy(this).viewRaw(newShape);
+            return Dispatch.contiguousCopy(this).viewRaw(newShape);
         }
         return viewRaw(newShape, st, offset);
     }
@@ -204,7 +204,7 @@ public class Tensor {
 
     /** A tensor of zeros of the given type. */
     public static Tensor zeros(DType dtype, int... shape) {
-        return Kernels.empty(Device.CPU, dtype, shape);
+        return Dispatch.empty(Device.CPU, dtype, shape);
     }
 
     /** A float32 tensor of ones. */
@@ -233,7 +233,7 @@ public class Tensor {
 
     /** Zeros with another tensor's shape, type and device. */
     public static Tensor zerosLike(Tensor t) {
-        return Kernels.empty(t.device(), t.dtype(), t.shape);
+        return Dispatch.empty(t.device(), t.dtype(), t.shape);
     }
 
     /** Ones with another tensor's shape, type and device. */
@@ -652,11 +652,11 @@ public class Tensor {
     /** grad += g, keeping the graph of g only when it is being recorded (create_graph). */
     void accumulateGrad(Tensor g, boolean keepGraph) {
         if (grad == null) {
-            grad = keepGraph ? g : Kernels.contiguousCopy(g);
+            grad = keepGraph ? g : Dispatch.contiguousCopy(g);
         } else if (keepGraph || grad.requiresGrad()) {
             grad = grad.add(g);
         } else {
-            Kernels.binaryInPlace(BinaryOp.ADD, grad, g);
+            Dispatch.binaryInPlace(BinaryOp.ADD, grad, g);
             grad.bumpVersion();
         }
     }
@@ -951,7 +951,7 @@ public class Tensor {
 
     /** this == other as a bool mask. */
     public Tensor eq(Tensor other) {
-        return Kernels.binary(BinaryOp.EQ, this, other);
+        return Dispatch.binary(BinaryOp.EQ, this, other);
     }
 
     /** this == value as a bool mask. */
@@ -966,7 +966,7 @@ public class Tensor {
 
     /** this != other as a bool mask. */
     public Tensor ne(Tensor other) {
-        return Kernels.binary(BinaryOp.NE, this, other);
+        return Dispatch.binary(BinaryOp.NE, this, other);
     }
 
     /** this != value as a bool mask. */
@@ -981,7 +981,7 @@ public class Tensor {
 
     /** this &lt; other as a bool mask. */
     public Tensor lt(Tensor other) {
-        return Kernels.binary(BinaryOp.LT, this, other);
+        return Dispatch.binary(BinaryOp.LT, this, other);
     }
 
     /** this &lt; value as a bool mask. */
@@ -996,7 +996,7 @@ public class Tensor {
 
     /** this &lt;= other as a bool mask. */
     public Tensor le(Tensor other) {
-        return Kernels.binary(BinaryOp.LE, this, other);
+        return Dispatch.binary(BinaryOp.LE, this, other);
     }
 
     /** this &lt;= value as a bool mask. */
@@ -1011,7 +1011,7 @@ public class Tensor {
 
     /** this &gt; other as a bool mask. */
     public Tensor gt(Tensor other) {
-        return Kernels.binary(BinaryOp.GT, this, other);
+        return Dispatch.binary(BinaryOp.GT, this, other);
     }
 
     /** this &gt; value as a bool mask. */
@@ -1026,7 +1026,7 @@ public class Tensor {
 
     /** this &gt;= other as a bool mask. */
     public Tensor ge(Tensor other) {
-        return Kernels.binary(BinaryOp.GE, this, other);
+        return Dispatch.binary(BinaryOp.GE, this, other);
     }
 
     /** this &gt;= value as a bool mask. */
@@ -1498,12 +1498,12 @@ public class Tensor {
             return InPlace.binary(this, BinaryOp.ADD, other.mul(alpha));
         }
         InPlace.checkLeaf(this);
-        Kernels.sameDevice(this, other);
+        Dispatch.sameDevice(this, other);
         if (!Shapes.broadcastsTo(other.shape, shape)) {
             throw new IllegalArgumentException("output with shape " + Shapes.str(shape)
                     + " doesn't match the broadcast shape " + Shapes.str(Shapes.broadcast(shape, other.shape)));
         }
-        backend().axpy(alpha, Kernels.as(other, dtype()).broadcastView(shape), strided());
+        backend().axpy(alpha, Dispatch.as(other, dtype()).broadcastView(shape), strided());
         bumpVersion();
         return this;
     }

@@ -224,7 +224,7 @@ final class ViewOps {
         }
         Tensor out = x.viewRaw(shape, strides, x.storageOffset());
         int[] in = x.shapeRef();
-        return viewNode("ExpandBackward0", x, out, g -> Ops.sumToShape(g, in));
+        return viewNode("ExpandBackward0", x, out, g -> ReductionOps.sumToShape(g, in));
     }
 
     static Tensor select(Tensor x, int dim, int index) {
@@ -281,7 +281,7 @@ final class ViewOps {
 
     /** zeros(shape) with g written into the part that {@code place} views; differentiable in g. */
     static Tensor embed(Tensor g, int[] shape, UnaryOperator<Tensor> place, String name) {
-        Tensor out = Kernels.empty(g.device(), g.dtype(), shape);
+        Tensor out = Dispatch.empty(g.device(), g.dtype(), shape);
         Tensor target;
         try (GradMode.Scope s = GradMode.noGrad()) {
             target = place.apply(out);
@@ -292,16 +292,16 @@ final class ViewOps {
     }
 
     static Tensor cloneTensor(Tensor x) {
-        Tensor out = Kernels.contiguousCopy(x);
+        Tensor out = Dispatch.contiguousCopy(x);
         return copyNode("CloneBackward0", x, out, g -> g);
     }
 
     static Tensor toCopy(Tensor x, DType dtype, Device device) {
         Tensor out;
         if (device.equals(x.device())) {
-            out = Kernels.cast(x, dtype);
+            out = Dispatch.cast(x, dtype);
         } else {
-            Tensor host = Kernels.cast(x, dtype);
+            Tensor host = Dispatch.cast(x, dtype);
             out = Tensor.wrap(Devices.backend(device).fromHost(dtype, host.toArray()), x.shape());
         }
         if (!dtype.isFloatingPoint()) {

@@ -42,19 +42,19 @@ class SoftmaxOpsTest {
     }
 
     private static Tensor shifted(Tensor x, boolean[] m) {
-        Tensor xf = Kernels.as(x, Kernels.floating(x.dtype()));
-        Tensor max = Kernels.reduce(ReduceOp.MAX, xf, m, true);
-        Tensor safe = Kernels.where(Kernels.unary(UnaryOp.NONFINITE, max).ne(0.0), Tensor.zerosLike(max), max);
-        return Kernels.binary(BinaryOp.SUB, xf, safe);
+        Tensor xf = Dispatch.as(x, Dispatch.floating(x.dtype()));
+        Tensor max = Dispatch.reduce(ReduceOp.MAX, xf, m, true);
+        Tensor safe = Dispatch.where(Dispatch.unary(UnaryOp.NONFINITE, max).ne(0.0), Tensor.zerosLike(max), max);
+        return Dispatch.binary(BinaryOp.SUB, xf, safe);
     }
 
     private static Tensor composed(boolean log, Tensor x, int dim) {
         int d = Shapes.wrapDim(dim, x.dim());
         boolean[] m = one(x, d);
         Tensor z = shifted(x, m);
-        Tensor e = Kernels.unary(UnaryOp.EXP, z);
-        Tensor sum = Kernels.reduce(ReduceOp.SUM, e, m, true);
-        return log ? Kernels.binary(BinaryOp.SUB, z, Kernels.unary(UnaryOp.LOG, sum)) : Kernels.binary(BinaryOp.DIV, e, sum);
+        Tensor e = Dispatch.unary(UnaryOp.EXP, z);
+        Tensor sum = Dispatch.reduce(ReduceOp.SUM, e, m, true);
+        return log ? Dispatch.binary(BinaryOp.SUB, z, Dispatch.unary(UnaryOp.LOG, sum)) : Dispatch.binary(BinaryOp.DIV, e, sum);
     }
 
     private static Tensor fused(boolean log, Tensor x, int dim) {

@@ -14,8 +14,8 @@ import java.util.PriorityQueue;
  * the Java stack), runs each node once all gradients for it have arrived, latest-created first, sums
  * gradients that arrive on several edges, and frees saved tensors unless the graph is retained.
  */
-final class Engine {
-    private Engine() {
+final class BackwardEngine {
+    private BackwardEngine() {
     }
 
     /**
@@ -140,7 +140,7 @@ final class Engine {
         for (int i = 0; i < grads.length; i++) {
             Tensor g = grads[i];
             if (g != null && g.dtype().isFloatingPoint()
-                    && Kernels.unary(org.sparkgrad.engine.backend.UnaryOp.NONFINITE, g).sum().item() > 0) {
+                    && Dispatch.unary(org.sparkgrad.engine.backend.UnaryOp.NONFINITE, g).sum().item() > 0) {
                 boolean nan = false;
                 for (double v : g.toArray()) {
                     nan |= Double.isNaN(v);
@@ -176,7 +176,7 @@ final class Engine {
                 throw new IllegalStateException("Function " + node.name() + " returned an invalid gradient at index " + i
                         + " - got " + Shapes.str(g.shapeRef()) + " but expected shape compatible with " + Shapes.str(expected));
             }
-            g = Ops.sumToShape(g, expected);
+            g = ReductionOps.sumToShape(g, expected);
         }
         if (!g.device().equals(node.inputDevices[i])) {
             throw new IllegalStateException("Function " + node.name() + " returned an invalid gradient at index " + i

@@ -10,8 +10,8 @@ import org.sparkgrad.engine.backend.UnaryOp;
  * Raw computation without autograd: allocates outputs, applies broadcasting and type promotion, checks
  * devices, and calls the backend. Differentiable ops are built on these.
  */
-final class Kernels {
-    private Kernels() {
+final class Dispatch {
+    private Dispatch() {
     }
 
     static Tensor empty(Device device, DType dtype, int[] shape) {
