@@ -28,9 +28,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * {@link Json} against Jackson (the JSON library Spark brings: jackson-databind 2.20.1, test scope here, so the
- * engine stays free of it) on ordinary and hostile texts. Jackson is
- * configured as strictly as it goes (duplicate keys rejected, nothing after the root value); where the two
- * still differ, {@link #deliberateDifferences} pins both answers and says which RFC 8259 allows.
+ * engine stays free of it) on ordinary and hostile texts. Jackson is configured as strictly as it goes
+ * (duplicate keys rejected, nothing after the root value); where the two still differ, the tests named
+ * deliberateDifferences and utf8ThatOnlyJacksonLetsThrough pin both answers and say what RFC 8259 allows.
  */
 class JsonJacksonCrossTest {
     private static final JsonFactory STRICT = JsonFactory.builder()
