@@ -12,7 +12,7 @@
  *       {@code MathOps}, {@code LinalgOps}, {@code ReductionOps}, {@code IndexingOps}, {@code ViewOps},
  *       {@code SoftmaxOps}, and {@code InPlace} (the rules for in-place ops and views). Each op computes its
  *       forward through Dispatch, records an {@code OpNode} named as PyTorch names the grad_fn
- *       ({@code "ExpBackward0"}), saves what its backward needs, and gives its vector-Jacobian product right
+ *       (ExpBackward0), saves what its backward needs, and gives its vector-Jacobian product right
  *       there as a lambda of differentiable tensor ops (so create_graph yields higher derivatives). One place
  *       per derivative, like PyTorch's derivatives.yaml.</li>
  *   <li><b>Dispatch</b> ({@code Dispatch}, package-private): computation without autograd. It applies type
@@ -38,10 +38,10 @@
  * <ol>
  *   <li>Forward: a static method in the op class of its kind ({@code MathOps.erf}) that computes through
  *       {@code Dispatch}, and the facade method {@code Tensor.erf()} that calls it, with Javadoc.</li>
- *   <li>Derivative next to it: {@code OpNode n = OpNode.record("ErfBackward0", x)} (null when nothing needs a
- *       gradient: return the forward result), save what the backward needs ({@code n.save(x)} or
- *       {@code n.saveOutput(out)}), and {@code return n.finish(out, g -> ...)} with the vector-Jacobian
- *       product written in tensor ops.</li>
+ *   <li>Derivative next to it: {@code OpNode n = OpNode.record(name, x)} with PyTorch's grad_fn name,
+ *       ErfBackward0 (n is null when nothing needs a gradient: return the forward result), save what the
+ *       backward needs ({@code n.save(x)} or {@code n.saveOutput(out)}), and
+ *       {@code return n.finish(out, g -> ...)} with the vector-Jacobian product written in tensor ops.</li>
  *   <li>Backend primitive, only when no composition of existing ops does (or one was measured too slow): an
  *       enum constant ({@code UnaryOp.ERF}) or a {@link org.sparkgrad.engine.backend.Backend} method,
  *       implemented in {@code CpuBackend}, in the test "sim" backend ({@code SimBackend}) and in
