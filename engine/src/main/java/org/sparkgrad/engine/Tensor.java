@@ -40,25 +40,8 @@ public class Tensor {
     private Tensor base;
     private boolean wrappedNumber;
     private double wrappedValue;
-    /**
-     * For a view made by a view op: the tensor at the root of its chain of views (PyTorch's {@code _base}),
-     * whose history in-place ops on this view rewrite (CopySlices); null otherwise.
-     */
-    private Tensor viewBase;
-    /** Whether this view was made with grad mode off (then in-place ops on it may not be recorded). */
-    private boolean viewMadeWithoutGrad;
-    /** The base's grad_fn when this no-grad view was made: a recorded in-place change of the base replaces it. */
-    private Node viewBaseGradFn;
-    /** The version at which this view's history was last in step with its base's. */
-    private int viewVersion;
-
-    private boolean requiresGrad;
-    private Tensor grad;
-    private Node gradFn;
-    private int outputNr;
-    private AccumulateGrad accumulator;
-    private boolean retainsGrad;
-    private List<UnaryOperator<Tensor>> leafHooks;
+    /** requires_grad, grad, grad_fn, hooks and view history; null until autograd first needs them. */
+    private AutogradMeta meta;
 
     Tensor(Storage storage, int offset, int[] shape, int[] strides, Version version, Tensor base) {
         this.storage = storage;
@@ -446,21 +429,37 @@ public class Tensor {
         return base != null;
     }
 
+    /** This tensor's autograd state, made on first need. */
+    private AutogradMeta meta() {
+        AutogradMeta m = meta;
+        if (m == null) {
+            m = new AutogradMeta();
+            meta = m;
+        }
+        return m;
+    }
+
+    /** grad_fn as it stands, without bringing a view's history up to date first. */
+    private Node currentGradFn() {
+        return meta == null ? null : meta.gradFn;
+    }
+
     /** Makes this fresh output of a view op a view of {@code of}, for in-place autograd (CopySlices). */
     void markViewOf(Tensor of) {
-        viewBase = of.viewBase != null ? of.viewBase : of;
-        viewMadeWithoutGrad = !GradMode.isEnabled() || of.viewMadeWithoutGrad;
-        viewBaseGradFn = viewBase.gradFn;
-        viewVersion = version.value;
+        AutogradMeta m = meta();
+        m.viewBase = of.viewBase() != null ? of.viewBase() : of;
+        m.viewMadeWithoutGrad = !GradMode.isEnabled() || of.viewMadeWithoutGrad();
+        m.viewBaseGradFn = m.viewBase.currentGradFn();
+        m.viewVersion = version.value;
     }
 
     /** The root of this view's chain of views, or null when this tensor is not the output of a view op. */
     Tensor viewBase() {
-        return viewBase;
+        return meta == null ? null : meta.viewBase;
     }
 
     boolean viewMadeWithoutGrad() {
-        return viewMadeWithoutGrad;
+        return meta != null && meta.viewMadeWithoutGrad;
     }
 
     /**
@@ -469,13 +468,14 @@ public class Tensor {
      * a CopySlices node, and gradients for this view must flow through it.
      */
     private void syncViewHistory() {
-        if (viewBase == null || viewVersion == version.value) {
+        AutogradMeta m = meta;
+        if (m == null || m.viewBase == null || m.viewVersion == version.value) {
             return;
         }
-        if (viewMadeWithoutGrad) {
+        if (m.viewMadeWithoutGrad) {
             // Changes made without recording (optimizer steps under no_grad) leave such a view as it is; a recorded
             // change of its base would leave it silently out of the graph, which PyTorch forbids.
-            if (viewBase.gradFn != viewBaseGradFn) {
+            if (m.viewBase.currentGradFn() != m.viewBaseGradFn) {
                 throw new IllegalStateException("A view was created in no_grad mode and its base or another view of its "
                         + "base has been modified inplace with grad mode enabled. Given that this use case is ambiguous "
                         + "and error-prone, it is forbidden. You can clarify your code by moving both the view and the "
@@ -484,12 +484,12 @@ public class Tensor {
             }
             return;
         }
-        viewVersion = version.value;
-        if (viewBase.requiresGrad()) {
-            Node n = CopySlices.viewNode(viewBase, this);
-            gradFn = n;
-            outputNr = 0;
-            requiresGrad = true;
+        m.viewVersion = version.value;
+        if (m.viewBase.requiresGrad()) {
+            Node n = CopySlices.viewNode(m.viewBase, this);
+            m.gradFn = n;
+            m.outputNr = 0;
+            m.requiresGrad = true;
         }
     }
 
@@ -499,7 +499,7 @@ public class Tensor {
     /** Whether gradients flow to or through this tensor. */
     public boolean requiresGrad() {
         syncViewHistory();
-        return requiresGrad;
+        return meta != null && meta.requiresGrad;
     }
 
     /** Starts tracking operations on this leaf, like {@code requires_grad_()}. */
@@ -510,7 +510,7 @@ public class Tensor {
     /** Sets whether this leaf tracks operations. */
     public Tensor requiresGrad_(boolean flag) {
         syncViewHistory();
-        if (gradFn != null && !flag) {
+        if (currentGradFn() != null && !flag) {
             throw new IllegalStateException("you can only change requires_grad flags of leaf variables. If you want to use "
                     + "a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().");
         }
@@ -518,25 +518,27 @@ public class Tensor {
             throw new IllegalArgumentException("only Tensors of floating point dtype can require gradients, got "
                     + dtype().pyName());
         }
-        requiresGrad = flag;
+        if (flag || meta != null) {
+            meta().requiresGrad = flag;
+        }
         return this;
     }
 
     /** Whether this tensor was made by the user rather than by a recorded op. */
     public boolean isLeaf() {
         syncViewHistory();
-        return gradFn == null;
+        return currentGradFn() == null;
     }
 
     /** The node that made this tensor, or null for leaves (PyTorch's {@code grad_fn}). */
     public Node gradFn() {
         syncViewHistory();
-        return gradFn;
+        return currentGradFn();
     }
 
     /** The accumulated gradient; null before the first backward, and on non-leaves without {@link #retainGrad()}. */
     public Tensor grad() {
-        return grad;
+        return meta == null ? null : meta.grad;
     }
 
     /** Replaces the gradient (null clears it), like assigning {@code .grad}. */
@@ -545,57 +547,64 @@ public class Tensor {
             throw new IllegalArgumentException("assigned grad has data of a different size: expected "
                     + Shapes.str(shape) + ", got " + Shapes.str(g.shape));
         }
-        this.grad = g;
+        if (g != null || meta != null) {
+            meta().grad = g;
+        }
     }
 
     /** Which output of its {@link #gradFn()} this tensor is. */
     int outputNr() {
         syncViewHistory();
-        return outputNr;
+        return meta == null ? 0 : meta.outputNr;
     }
 
     void setHistory(Node node, int nr) {
-        this.gradFn = node;
-        this.outputNr = nr;
-        this.requiresGrad = true;
+        AutogradMeta m = meta();
+        m.gradFn = node;
+        m.outputNr = nr;
+        m.requiresGrad = true;
     }
 
     /** Where a gradient for this tensor enters the graph. */
     Edge gradientEdge() {
         syncViewHistory();
-        if (gradFn != null) {
-            return new Edge(gradFn, outputNr);
+        AutogradMeta m = meta();
+        if (m.gradFn != null) {
+            return new Edge(m.gradFn, m.outputNr);
         }
-        if (accumulator == null) {
-            accumulator = new AccumulateGrad(this);
+        if (m.accumulator == null) {
+            m.accumulator = new AccumulateGrad(this);
         }
-        return new Edge(accumulator, 0);
+        return new Edge(m.accumulator, 0);
     }
 
     /** What a node keeps of this tensor: the leaf itself, or an alias holding today's history. */
     Tensor savedAlias() {
         syncViewHistory();
-        if (gradFn == null) {
+        AutogradMeta m = meta;
+        if (m == null || m.gradFn == null) {
             return this;
         }
         Tensor t = new Tensor(storage, offset, shape, strides, version, base);
-        t.gradFn = gradFn;
-        t.outputNr = outputNr;
-        t.requiresGrad = requiresGrad;
+        AutogradMeta tm = t.meta();
+        tm.gradFn = m.gradFn;
+        tm.outputNr = m.outputNr;
+        tm.requiresGrad = m.requiresGrad;
         return t;
     }
 
     /** Keeps this non-leaf's gradient in {@link #grad()} during backward. */
     public Tensor retainGrad() {
         syncViewHistory();
-        if (!requiresGrad) {
+        AutogradMeta m = meta;
+        if (m == null || !m.requiresGrad) {
             throw new IllegalStateException("can't retain_grad on Tensor that has requires_grad=False");
         }
-        if (gradFn == null || retainsGrad) {
+        if (m.gradFn == null || m.retainsGrad) {
             return this;
         }
-        retainsGrad = true;
-        gradFn.addPreHook(outputNr, g -> {
+        m.retainsGrad = true;
+        m.gradFn.addPreHook(m.outputNr, g -> {
             accumulateGrad(g, GradMode.isEnabled());
             return null;
         });
@@ -604,7 +613,7 @@ public class Tensor {
 
     /** Whether {@link #retainGrad()} was called on this non-leaf. */
     public boolean retainsGrad() {
-        return retainsGrad;
+        return meta != null && meta.retainsGrad;
     }
 
     /** A registered hook; {@link #remove()} unregisters it. */
@@ -619,27 +628,28 @@ public class Tensor {
      */
     public HookHandle registerHook(UnaryOperator<Tensor> hook) {
         syncViewHistory();
-        if (!requiresGrad) {
+        AutogradMeta m = meta;
+        if (m == null || !m.requiresGrad) {
             throw new IllegalStateException("cannot register a hook on a tensor that doesn't require gradient");
         }
         // Wrapped so that removing one of two equal hooks removes exactly that registration.
         UnaryOperator<Tensor> h = g -> hook.apply(g);
-        if (gradFn == null) {
-            if (leafHooks == null) {
-                leafHooks = new ArrayList<>();
+        if (m.gradFn == null) {
+            if (m.leafHooks == null) {
+                m.leafHooks = new ArrayList<>();
             }
-            leafHooks.add(h);
-            return () -> leafHooks.remove(h);
+            m.leafHooks.add(h);
+            return () -> m.leafHooks.remove(h);
         }
-        Node node = gradFn;
-        int nr = outputNr;
+        Node node = m.gradFn;
+        int nr = m.outputNr;
         node.addPreHook(nr, h);
         return () -> node.preHooks.get(nr).remove(h);
     }
 
     Tensor runLeafHooks(Tensor g) {
-        if (leafHooks != null) {
-            for (UnaryOperator<Tensor> h : leafHooks) {
+        if (meta != null && meta.leafHooks != null) {
+            for (UnaryOperator<Tensor> h : meta.leafHooks) {
                 Tensor r = h.apply(g);
                 if (r != null) {
                     g = r;
@@ -651,13 +661,14 @@ public class Tensor {
 
     /** grad += g, keeping the graph of g only when it is being recorded (create_graph). */
     void accumulateGrad(Tensor g, boolean keepGraph) {
-        if (grad == null) {
-            grad = keepGraph ? g : Dispatch.contiguousCopy(g);
-        } else if (keepGraph || grad.requiresGrad()) {
-            grad = grad.add(g);
+        AutogradMeta m = meta();
+        if (m.grad == null) {
+            m.grad = keepGraph ? g : Dispatch.contiguousCopy(g);
+        } else if (keepGraph || m.grad.requiresGrad()) {
+            m.grad = m.grad.add(g);
         } else {
-            Dispatch.binaryInPlace(BinaryOp.ADD, grad, g);
-            grad.bumpVersion();
+            Dispatch.binaryInPlace(BinaryOp.ADD, m.grad, g);
+            m.grad.bumpVersion();
         }
     }
 
@@ -691,8 +702,10 @@ public class Tensor {
         if (isView() && requiresGrad()) {
             throw new IllegalStateException("Can't detach views in-place. Use detach() instead.");
         }
-        gradFn = null;
-        requiresGrad = false;
+        if (meta != null) {
+            meta.gradFn = null;
+            meta.requiresGrad = false;
+        }
         return this;
     }
 
@@ -708,9 +721,9 @@ public class Tensor {
     public void setData(Tensor data) {
         if (gradFn() != null) {
             throw new IllegalStateException("setData is for leaf tensors (e.g. parameters); this tensor was made by "
-                    + gradFn.name() + ". Use detach() to get a leaf first");
+                    + currentGradFn().name() + ". Use detach() to get a leaf first");
         }
-        if (requiresGrad && !data.dtype().isFloatingPoint()) {
+        if (meta != null && meta.requiresGrad && !data.dtype().isFloatingPoint()) {
             throw new IllegalArgumentException("a tensor that requires grad can't take data of type "
                     + data.dtype().pyName() + ": only floating point types can require gradients");
         }
@@ -719,13 +732,16 @@ public class Tensor {
         shape = data.shape;
         strides = data.strides;
         base = data.base == this ? base : data.base;
-        // the new data is not a view of whatever this tensor was a view of
-        viewBase = null;
-        viewMadeWithoutGrad = false;
-        viewBaseGradFn = null;
-        if (grad != null && !(grad.dtype() == data.dtype() && grad.device().equals(data.device())
-                && java.util.Arrays.equals(grad.shape, data.shape))) {
-            grad = null;
+        AutogradMeta m = meta;
+        if (m != null) {
+            // the new data is not a view of whatever this tensor was a view of
+            m.viewBase = null;
+            m.viewMadeWithoutGrad = false;
+            m.viewBaseGradFn = null;
+            if (m.grad != null && !(m.grad.dtype() == data.dtype() && m.grad.device().equals(data.device())
+                    && java.util.Arrays.equals(m.grad.shape, data.shape))) {
+                m.grad = null;
+            }
         }
         bumpVersion();
     }
@@ -1633,8 +1649,8 @@ public class Tensor {
     void rebase(Tensor result) {
         backend().copy(result.broadcastView(shape), strided());
         bumpVersion();
-        if (result.gradFn != null) {
-            setHistory(result.gradFn, result.outputNr);
+        if (result.currentGradFn() != null) {
+            setHistory(result.currentGradFn(), result.meta.outputNr);
         }
     }
 
