@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** {@code --name value} command-line options with defaults; unknown names are an error that lists the known ones. */
-final class Options {
+public final class Options {
     private final Map<String, String> values;
 
     private Options(Map<String, String> values) {
@@ -12,7 +12,7 @@ final class Options {
     }
 
     /** Parses args against defaults given as name, value pairs. */
-    static Options parse(String[] args, String... defaults) {
+    public static Options parse(String[] args, String... defaults) {
         Map<String, String> v = new LinkedHashMap<>();
         for (int i = 0; i + 1 < defaults.length; i += 2) {
             v.put(defaults[i], defaults[i + 1]);
@@ -41,11 +41,13 @@ final class Options {
         return new Options(v);
     }
 
-    String get(String name) {
+    /** The value of --name (or its default). */
+    public String get(String name) {
         return values.get(name);
     }
 
-    double getDouble(String name) {
+    /** The value of --name as a number; a clear error if it is not one. */
+    public double getDouble(String name) {
         String s = values.get(name);
         try {
             return Double.parseDouble(s);
@@ -54,7 +56,8 @@ final class Options {
         }
     }
 
-    int getInt(String name) {
+    /** The value of --name as an integer; a clear error if it is not one. */
+    public int getInt(String name) {
         String s = values.get(name);
         try {
             return Integer.parseInt(s);
