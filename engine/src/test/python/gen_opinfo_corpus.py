@@ -1,7 +1,8 @@
 """Records PyTorch's own OpInfo test inputs for the ops sparkgrad has (or should have) as a corpus for OpInfoTest.
 
 For each OpInfo named in OPS (torch 1.13's op_db), float64, seeded, at most MAX_SAMPLES sample inputs and
-MAX_ERRORS error inputs per OpInfo, it writes one JSON object per line:
+MAX_ERRORS error inputs per OpInfo (torch must raise on each), plus the hand-made extra_samples() for arguments
+OpInfo does not exercise (label_smoothing, ...), it writes one JSON object per line:
 
   {"kind": "sample", "op": "add", "variant": "", "i": 0,
    "input": <value>, "args": [<value>...], "kwargs": {"alpha": <value>},
@@ -204,6 +205,49 @@ def inputs_of(op):
         return list(op.sample_inputs("cpu", torch.float64, requires_grad=op.supports_autograd))
 
 
+def extra_samples():
+    """Inputs OpInfo 1.13 lacks for arguments we support: (OpInfo name, variant, SampleInput), recorded as
+    samples numbered from EXTRA_INDEX on."""
+    from torch.testing._internal.common_methods_invocations import SampleInput
+    torch.manual_seed(0)
+
+    def t(*shape, grad=True):
+        return torch.randn(*shape, dtype=torch.float64).requires_grad_(grad)
+
+    def probs(*shape):
+        return torch.rand(*shape, dtype=torch.float64).softmax(1).requires_grad_()
+
+    ce = "nn.functional.cross_entropy"
+    targets = torch.tensor([1, 0, 2, 1])
+    weight = torch.tensor([0.5, 2.0, 1.25], dtype=torch.float64)
+    for reduction in ("mean", "sum", "none"):
+        for ls in (0.1, 0.75):
+            yield ce, "", SampleInput(t(4, 3), args=(targets,), kwargs={"label_smoothing": ls, "reduction": reduction})
+            yield ce, "", SampleInput(t(4, 3), args=(targets,),
+                                      kwargs={"weight": weight, "label_smoothing": ls, "reduction": reduction})
+            yield ce, "", SampleInput(t(4, 3), args=(targets,),
+                                      kwargs={"ignore_index": 1, "label_smoothing": ls, "reduction": reduction})
+            yield ce, "", SampleInput(t(4, 3), args=(targets,), kwargs={"weight": weight, "ignore_index": 2,
+                                                                        "label_smoothing": ls, "reduction": reduction})
+            yield ce, "", SampleInput(t(4, 3), args=(probs(4, 3),), kwargs={"label_smoothing": ls, "reduction": reduction})
+            yield ce, "", SampleInput(t(2, 3, 2, 2), args=(torch.tensor([[[0, 2], [1, 1]], [[2, 0], [0, 1]]]),),
+                                      kwargs={"label_smoothing": ls, "reduction": reduction})
+    yield ce, "", SampleInput(t(3), args=(torch.tensor(2),), kwargs={"label_smoothing": 0.3})
+    yield ce, "", SampleInput(t(4, 3), args=(targets,), kwargs={"ignore_index": 1, "reduction": "mean"})
+    yield "nn.functional.nll_loss", "", SampleInput(t(2, 3), args=(torch.tensor([1, 1]),), kwargs={"ignore_index": 1})
+    yield "nn.functional.nll_loss", "", SampleInput(t(2, 3, 4), args=(torch.tensor([[0, 1, 2, 1], [2, 2, 0, 1]]),),
+                                                    kwargs={"reduction": "none", "weight": weight})
+    yield "nn.functional.nll_loss", "", SampleInput(t(2, 3, 1, 2, 2), args=(torch.randint(0, 3, (2, 1, 2, 2)),),
+                                                    kwargs={"reduction": "none"})
+    yield "nn.functional.binary_cross_entropy_with_logits", "", SampleInput(
+        t(3, 4), args=(torch.rand(3, 4, dtype=torch.float64).requires_grad_(),),
+        kwargs={"weight": torch.rand(4, dtype=torch.float64), "pos_weight": torch.rand(3, 1, dtype=torch.float64) + 0.5,
+                "reduction": "sum"})
+
+
+EXTRA_INDEX = 1000
+
+
 def main():
     by_key = {(o.name, o.variant_test_name): o for o in op_db}
     out = sys.stdout
@@ -228,6 +272,9 @@ def main():
                 continue
             out.write(json.dumps(rec, separators=(",", ":")) + "\n")
             kept += 1
+        extra = [si for name, variant, si in extra_samples() if (name, variant) == key]
+        for j, si in enumerate(extra):
+            out.write(json.dumps(record_sample(op, si, EXTRA_INDEX + j), separators=(",", ":")) + "\n")
         if op.error_inputs_func is None:
             continue
         torch.manual_seed(0)

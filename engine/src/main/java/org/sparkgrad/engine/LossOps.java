@@ -99,6 +99,9 @@ public final class LossOps {
         }
         int[] shape = logProbs.shape();
         Tensor result = n.finish(out, g -> {
+            if (total == 0) {
+                return new Tensor[] {Tensor.zerosLike(logProbs)}; // nothing counts: PyTorch's gradient is 0, not 0/0
+            }
             Tensor ge = mean ? g[0].div(total) : g[0].reshape(reduction.equals("none") ? tshape : new int[0]);
             return new Tensor[] {IndexingOps.scatterAddInto(shape, cd, index, ge.mul(coef).unsqueeze(cd))};
         });

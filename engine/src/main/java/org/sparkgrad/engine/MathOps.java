@@ -144,16 +144,7 @@ final class MathOps {
 
     /** clamp recorded under a given node name: clamp_min / clamp_max have their own in PyTorch. */
     static Tensor clamp(Tensor x, Tensor min, Tensor max, String name) {
-        if (min == null && max == null) {
-            throw new IllegalArgumentException("torch.clamp: At least one of 'min' or 'max' must not be None");
-        }
-        Tensor out = x;
-        if (min != null) {
-            out = Dispatch.binary(BinaryOp.MAXIMUM, out, min);
-        }
-        if (max != null) {
-            out = Dispatch.binary(BinaryOp.MINIMUM, out, max);
-        }
+        Tensor out = clampValues(x, min, max);
         OpNode n = OpNode.record(name, x);
         if (n == null) {
             return out;
@@ -168,16 +159,7 @@ final class MathOps {
      * x &lt; min (and min &lt; max when both are given), max's where x &gt; max or max &lt; min.
      */
     static Tensor clampTensor(Tensor x, Tensor min, Tensor max, String name) {
-        if (min == null && max == null) {
-            throw new IllegalArgumentException("torch.clamp: At least one of 'min' or 'max' must not be None");
-        }
-        Tensor out = x;
-        if (min != null) {
-            out = Dispatch.binary(BinaryOp.MAXIMUM, out, min);
-        }
-        if (max != null) {
-            out = Dispatch.binary(BinaryOp.MINIMUM, out, max);
-        }
+        Tensor out = clampValues(x, min, max);
         OpNode n = OpNode.record(name, x, min, max);
         if (n == null) {
             return out;
@@ -238,6 +220,21 @@ final class MathOps {
         Tensor half = Tensor.wrappedScalar(0.5, eq.dtype(), eq.device());
         return Dispatch.binary(BinaryOp.SUB, Dispatch.binary(BinaryOp.SUB, one, Dispatch.binary(BinaryOp.MUL, eq, half)),
                 Dispatch.mask(loses, a, b));
+    }
+
+    /** min(max(x, min), max) without recording; null bounds are open. */
+    private static Tensor clampValues(Tensor x, Tensor min, Tensor max) {
+        if (min == null && max == null) {
+            throw new IllegalArgumentException("torch.clamp: At least one of 'min' or 'max' must not be None");
+        }
+        Tensor out = x;
+        if (min != null) {
+            out = Dispatch.binary(BinaryOp.MAXIMUM, out, min);
+        }
+        if (max != null) {
+            out = Dispatch.binary(BinaryOp.MINIMUM, out, max);
+        }
+        return out;
     }
 
     /** 1 where min &lt;= x &lt;= max, else 0, in x's type (a constant for autograd). */

@@ -80,28 +80,8 @@ final class OpInfoOps {
             }
             return x.clamp(min == null ? null : number(min), max == null ? null : number(max));
         });
-        op("clamp_min", c -> {
-            Tensor x = c.input();
-            Object min = c.arg(0);
-            if (min instanceof Long v) {
-                return x.clampMin(v);
-            }
-            if (min instanceof Double v) {
-                return x.clampMin(v);
-            }
-            return x.clampMin(tensor(min));
-        });
-        op("clamp_max", c -> {
-            Tensor x = c.input();
-            Object max = c.arg(0);
-            if (max instanceof Long v) {
-                return x.clampMax(v);
-            }
-            if (max instanceof Double v) {
-                return x.clampMax(v);
-            }
-            return x.clampMax(tensor(max));
-        });
+        op("clamp_min", c -> binary(c, Tensor::clampMin, Tensor::clampMin, Tensor::clampMin));
+        op("clamp_max", c -> binary(c, Tensor::clampMax, Tensor::clampMax, Tensor::clampMax));
         op("maximum", c -> c.input().maximum(c.tensorArg(0)));
         op("minimum", c -> c.input().minimum(c.tensorArg(0)));
         op("max.binary", c -> c.input().max(c.tensorArg(0)));

@@ -118,6 +118,12 @@ class OpInfoTest {
         String summary = String.format("OpInfo corpus: %d sample inputs + %d error inputs: %d passed, %d failed, "
                 + "%d unsupported%n%s%nunsupported:%n%s%nfailed:%n%s", samples, errors, passed, failed, unsupported, perOp, actual,
                 failures);
+        Map<String, String> known = knownFailures();
+        List<String> nowPassing = results().values().stream().flatMap(List::stream)
+                .filter(r -> known.containsKey(r.entry().toString()) && r.outcome() == Outcome.PASS)
+                .map(r -> r.entry().toString()).collect(Collectors.toList());
+        summary += "\nknown failures (" + KNOWN_FAILURES + "): " + known.size()
+                + (nowPassing.isEmpty() ? "" : "; now passing, remove them from the list: " + nowPassing) + "\n";
         System.out.println(summary);
         Path out = Paths.get("target", "opinfo-summary.txt");
         if (Files.isDirectory(out.getParent())) {
