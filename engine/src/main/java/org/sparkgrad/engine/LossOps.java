@@ -52,9 +52,14 @@ public final class LossOps {
         }
         SavedTensor si = n.save(input);
         SavedTensor st = n.save(target);
-        int numel = input.numel();
+        double scale = reduction.equals("mean") ? 2.0 / input.numel() : 2.0;
         return n.finish(out, g -> {
-            Tensor gi = si.unpack().sub(st.unpack()).mul(2.0).mul(perElement(g[0], reduction, numel));
+            // The forward's difference is reused (one pass over the data), unless the backward is being
+            // recorded (create_graph), which needs it as a function of the inputs. Unpacking checks versions.
+            Tensor xv = si.unpack();
+            Tensor tv = st.unpack();
+            Tensor diff = GradMode.isEnabled() ? xv.sub(tv) : d;
+            Tensor gi = diff.mul(g[0].mul(scale));
             return new Tensor[] {n.needsInputGrad(0) ? gi : null, n.needsInputGrad(1) ? gi.neg() : null};
         });
     }
