@@ -133,8 +133,9 @@ final class ArithmeticOps {
                     + "'floor' but found '" + roundingMode + "'");
         };
         DType t = Dispatch.promote(a, b);
-        if (!t.isFloatingPoint() && b.toArray().length > 0 && java.util.Arrays.stream(b.toArray()).anyMatch(v -> v == 0)) {
-            throw new ArithmeticException("ZeroDivisionError");
+        if (!t.isFloatingPoint() && java.util.Arrays.stream(b.toArray()).anyMatch(v -> v == 0)) {
+            throw new ArithmeticException("ZeroDivisionError: integer division by zero in div(rounding_mode='"
+                    + roundingMode + "')");
         }
         // Integers divide in float64 (exact below 2^53), then round and convert back.
         Tensor q = t.isFloatingPoint() ? Dispatch.binary(BinaryOp.DIV, a, b)

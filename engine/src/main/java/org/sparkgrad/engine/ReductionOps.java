@@ -14,7 +14,7 @@ final class ReductionOps {
      * {@code sum(dim=[])} reduces everything). A 0-d tensor accepts dim 0 and -1, as in PyTorch, and has no
      * dimension to flag.
      */
-    static boolean[] mask(Tensor x, int[] dims) {
+    private static boolean[] mask(Tensor x, int[] dims) {
         if (x.dim() > 64) {
             throw new IllegalArgumentException("only tensors with up to 64 dims are supported, got " + x.dim());
         }
@@ -149,12 +149,13 @@ final class ReductionOps {
      */
     static Tensor amax(Tensor x, int[] dims, boolean keepdim, boolean max) {
         boolean[] m = mask(x, dims);
-        Tensor out;
-        try {
-            out = Dispatch.reduce(max ? ReduceOp.MAX : ReduceOp.MIN, x, m, keepdim);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException((max ? "amax" : "amin") + e.getMessage().substring(3), e);
+        for (int d = 0; d < m.length; d++) {
+            if (m[d] && x.size(d) == 0) {
+                throw new IllegalArgumentException((max ? "amax" : "amin") + "(): Expected reduction dim " + d
+                        + " to have non-zero size.");
+            }
         }
+        Tensor out = Dispatch.reduce(max ? ReduceOp.MAX : ReduceOp.MIN, x, m, keepdim);
         OpNode n = OpNode.record(max ? "AmaxBackward0" : "AminBackward0", x);
         if (n == null) {
             return out;
