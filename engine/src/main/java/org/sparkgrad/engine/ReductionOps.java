@@ -110,19 +110,7 @@ final class ReductionOps {
             throw new IllegalArgumentException((max ? "max" : "min") + "(): Expected reduction dim to be specified for "
                     + "input.numel() == 0. Specify the reduction dim with the 'dim' argument.");
         }
-        boolean[] m = mask(x, null);
-        Tensor out = Dispatch.reduce(max ? ReduceOp.MAX : ReduceOp.MIN, x, m, false);
-        OpNode n = OpNode.record(max ? "MaxBackward1" : "MinBackward1", x);
-        if (n == null) {
-            return out;
-        }
-        SavedTensor sx = n.save(x);
-        SavedTensor so = n.saveOutput(out);
-        return n.finish(out, g -> {
-            Tensor hit = Dispatch.cast(sx.unpack().eq(so.unpack()), x.dtype());
-            Tensor share = hit.div(hit.sum());
-            return new Tensor[] {share.mul(g[0])};
-        });
+        return amax(x, null, false, max, max ? "MaxBackward1" : "MinBackward1");
     }
 
     /** Max or min along dim with indices; the gradient goes to the index that was chosen. */
@@ -148,6 +136,11 @@ final class ReductionOps {
      * to the extreme, as PyTorch's AmaxBackward0 / AminBackward0 (unlike max(dim), which picks one).
      */
     static Tensor amax(Tensor x, int[] dims, boolean keepdim, boolean max) {
+        return amax(x, dims, keepdim, max, max ? "AmaxBackward0" : "AminBackward0");
+    }
+
+    /** amax / amin recorded under a given node name (max() and min() of all elements have their own). */
+    private static Tensor amax(Tensor x, int[] dims, boolean keepdim, boolean max, String name) {
         boolean[] m = mask(x, dims);
         for (int d = 0; d < m.length; d++) {
             if (m[d] && x.size(d) == 0) {
@@ -156,7 +149,7 @@ final class ReductionOps {
             }
         }
         Tensor out = Dispatch.reduce(max ? ReduceOp.MAX : ReduceOp.MIN, x, m, keepdim);
-        OpNode n = OpNode.record(max ? "AmaxBackward0" : "AminBackward0", x);
+        OpNode n = OpNode.record(name, x);
         if (n == null) {
             return out;
         }
