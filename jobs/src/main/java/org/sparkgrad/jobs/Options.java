@@ -243,7 +243,7 @@ public final class Options {
                 String left = "  --" + o.name() + (o.metavar() == null ? "" : " " + o.metavar());
                 sb.append(String.format(Locale.ROOT, "%-32s ", left)).append(o.help());
                 List<String> notes = new ArrayList<>();
-                if (o.rule() != null && !o.flag()) {
+                if (o.rule() != null && !o.flag() && !o.rule().equals("one of " + o.metavar())) {
                     notes.add(o.rule());
                 }
                 if (o.defaultText() != null && !o.flag()) {
