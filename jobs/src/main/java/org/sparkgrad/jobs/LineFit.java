@@ -77,7 +77,7 @@ public final class LineFit {
                 .number("beta2", DEFAULTS.train().beta2(), Options.Range.UNIT_OPEN, "Adam's beta2")
                 .integer("seed", DEFAULTS.seed(), Long.MIN_VALUE, "seed of the points' noise")
                 .number("noise", DEFAULTS.noise(), Options.Range.NON_NEGATIVE, "standard deviation of the noise on x and y")
-                .intOption("print-every", DEFAULTS.printEvery(), 0, "print every this many epochs (0: never)")
+                .intOption("print-every", DEFAULTS.printEvery(), 0, "print every this many epochs, 0: never")
                 .intOption("partitions", DEFAULTS.partitions(), 1, "Spark partitions of the points")
                 .text("master", DEFAULTS.master(), "Spark master; auto: spark-submit's, else local[*]")
                 .text("out", DEFAULTS.out().toString(), "folder of the charts (and, on Spark, model and loss CSV)")

@@ -77,7 +77,13 @@ public final class Options {
 
     /** One declared option: how its text becomes a value, the rule it states, and its default. */
     private record Option(String name, String metavar, String help, String rule, String defaultText,
-            Function<String, Object> parser, boolean flag) {
+            Function<String, Object> parser, boolean flag, String shownDefault) {
+        Option(String name, String metavar, String help, String rule, String defaultText,
+                Function<String, Object> parser, boolean flag) {
+            this(name, metavar, help, rule, defaultText, parser, flag,
+                    flag || defaultText == null ? null : defaultText.isEmpty() ? "none" : defaultText);
+        }
+
         Object parse(String text) {
             return parser.apply(text);
         }
@@ -139,8 +145,8 @@ public final class Options {
         /** An int &gt;= min with no default (the program picks one, as defaultText says). */
         public Spec optionalInt(String name, int min, String defaultText, String help) {
             String rule = integerRule(min);
-            return add(new Option(name, "N", help + " (default " + defaultText + ")", rule, null,
-                    t -> parseInteger(name, t, min, Integer.MAX_VALUE, rule), false));
+            return add(new Option(name, "N", help, rule, null, t -> parseInteger(name, t, min, Integer.MAX_VALUE, rule),
+                    false, defaultText));
         }
 
         private Spec integer(String name, String def, long min, long max, String help) {
@@ -163,7 +169,7 @@ public final class Options {
 
         /** Comma-separated integers &gt;= min, e.g. {@code 64,64}; empty for none. */
         public Spec intList(String name, String def, int min, String help) {
-            String rule = "comma-separated integers >= " + min + " (empty: none)";
+            String rule = "comma-separated integers >= " + min + ", empty for none";
             return add(new Option(name, "N,N,...", help, rule, def, t -> {
                 if (t.isBlank()) {
                     return new int[0];
@@ -241,13 +247,13 @@ public final class Options {
             StringBuilder sb = new StringBuilder("usage: " + usage + " [--option value ...]  (flags: bare, or --name=true|false)\n");
             for (Option o : options.values()) {
                 String left = "  --" + o.name() + (o.metavar() == null ? "" : " " + o.metavar());
-                sb.append(String.format(Locale.ROOT, "%-32s ", left)).append(o.help());
+                sb.append(String.format(Locale.ROOT, "%-34s ", left)).append(o.help());
                 List<String> notes = new ArrayList<>();
                 if (o.rule() != null && !o.flag() && !o.rule().equals("one of " + o.metavar())) {
                     notes.add(o.rule());
                 }
-                if (o.defaultText() != null && !o.flag()) {
-                    notes.add("default " + (o.defaultText().isEmpty() ? "none" : o.defaultText()));
+                if (o.shownDefault() != null) {
+                    notes.add("default " + o.shownDefault());
                 }
                 if (!notes.isEmpty()) {
                     sb.append(" (").append(String.join("; ", notes)).append(')');

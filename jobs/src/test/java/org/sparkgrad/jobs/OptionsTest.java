@@ -41,9 +41,9 @@ class OptionsTest {
                 rejected(() -> SparkLinearRegression.Settings.parse("--epochs", "2.5")));
         assertEquals("Option --batch expects an integer <= 2147483647, got '3000000000'",
                 rejected(() -> SparkLinearRegression.Settings.parse("--batch", "3000000000")));
-        assertEquals("Option --hidden expects comma-separated integers >= 1 (empty: none), got '64,x'",
+        assertEquals("Option --hidden expects comma-separated integers >= 1, empty for none, got '64,x'",
                 rejected(() -> SyntheticMlp.Settings.parse("--hidden", "64,x")));
-        assertEquals("Option --hidden expects comma-separated integers >= 1 (empty: none), got '64,0'",
+        assertEquals("Option --hidden expects comma-separated integers >= 1, empty for none, got '64,0'",
                 rejected(() -> SyntheticMlp.Settings.parse("--hidden", "64,0")));
         assertArrayEquals(new int[0], SyntheticMlp.Settings.parse("--hidden", "").hidden());
         assertArrayEquals(new int[] {8, 4}, SyntheticMlp.Settings.parse("--hidden", "8, 4").hidden());
