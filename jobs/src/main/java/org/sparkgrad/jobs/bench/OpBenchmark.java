@@ -43,12 +43,20 @@ import org.sparkgrad.jobs.Options;
  * then is timed for at least {@code --time-ms} and {@code --min-iters} steps (at most {@code --max-iters});
  * the median step is reported.
  *
- * <p>Options: {@code --sizes} element counts (multiples of 64; default 65536,4194304), {@code --batches}
- * MLP batch sizes (default 256,65536), {@code --match} a regular expression a case name must contain,
- * {@code --warmup-ms}, {@code --time-ms}, {@code --min-iters}, {@code --max-iters}. The thread count is
+ * <p>Options: {@link #OPTIONS} ({@code --help} lists them with their defaults). The thread count is
  * fixed when the JVM starts ({@code -Dsparkgrad.threads=N}, see bench/run-op-bench.sh).
  */
 public final class OpBenchmark {
+    /** The benchmark's options. */
+    static final Options.Spec OPTIONS = new Options.Spec("OpBenchmark")
+            .intList("sizes", "65536,4194304", 64, "element counts of the op cases (multiples of 64)")
+            .intList("batches", "256,65536", 1, "batch sizes of the MLP training steps")
+            .text("match", "", "a regular expression: only cases whose name it finds run")
+            .number("warmup-ms", 200, Options.Range.NON_NEGATIVE, "untimed time per case (at least 2 steps)")
+            .number("time-ms", 300, Options.Range.NON_NEGATIVE, "timed time per case")
+            .intOption("min-iters", 5, 1, "timed steps per case, at least")
+            .intOption("max-iters", 2000, 1, "timed steps per case, at most");
+
     /** The seed of the checksum weights. */
     static final int WEIGHT_SEED = 999;
     /** The seed of the upstream gradients. */
@@ -77,16 +85,21 @@ public final class OpBenchmark {
 
     /** Runs the cases the arguments select, printing an info line and one line per case. */
     static void run(String[] args, PrintStream out) {
-        Options o = Options.parse(args, "sizes", "65536,4194304", "batches", "256,65536", "match", "",
-                "warmup-ms", "200", "time-ms", "300", "min-iters", "5", "max-iters", "2000");
-        Pattern match = Pattern.compile(o.get("match"));
-        double warmupMs = o.getDouble("warmup-ms");
-        double timeMs = o.getDouble("time-ms");
-        int minIters = o.getInt("min-iters");
-        int maxIters = o.getInt("max-iters");
+        Options o;
+        try {
+            o = OPTIONS.parse(args);
+        } catch (Options.HelpRequested help) {
+            out.print(help.getMessage());
+            return;
+        }
+        Pattern match = Pattern.compile(o.text("match"));
+        double warmupMs = o.number("warmup-ms");
+        double timeMs = o.number("time-ms");
+        int minIters = o.intValue("min-iters");
+        int maxIters = o.intValue("max-iters");
         out.println("info impl=java threads=" + Runtime.getRuntime().availableProcessors() + " sparkgrad_threads="
                 + System.getProperty("sparkgrad.threads", "unset") + " java=" + System.getProperty("java.version"));
-        for (Supplier<Case> s : cases(ints(o.get("sizes"), "sizes"), ints(o.get("batches"), "batches"), match)) {
+        for (Supplier<Case> s : cases(o.ints("sizes"), o.ints("batches"), match)) {
             Case c = s.get();
             double[] check = c.first();
             double[] ms = time(c, warmupMs, timeMs, minIters, maxIters);
@@ -109,23 +122,6 @@ public final class OpBenchmark {
             ms.add((System.nanoTime() - s) / 1e6);
         }
         return ms.stream().mapToDouble(Double::doubleValue).toArray();
-    }
-
-    private static int[] ints(String csv, String what) {
-        String[] parts = csv.split(",");
-        int[] v = new int[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-            try {
-                v[i] = Integer.parseInt(parts[i].strip());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--" + what + " expects integers separated by commas, got '" + csv
-                        + "'", e);
-            }
-            if (v[i] <= 0) {
-                throw new IllegalArgumentException("--" + what + " must be positive, got " + v[i]);
-            }
-        }
-        return v;
     }
 
     /** 65536 -> 64k, 4194304 -> 4M, other counts as they are. */
