@@ -131,7 +131,11 @@ public final class SafeTensors {
      * Reads a file's tensors and metadata. The header is checked completely (length, UTF-8, JSON syntax,
      * dtypes, shapes, and that the byte ranges tile the data section with no gap or overlap) before any
      * tensor is read, and every value is checked as it is read (booleans must be 0 or 1, int64 values
-     * within ±2^53, which the engine holds exactly).
+     * within ±2^53, which the engine holds exactly). Hostile headers are refused in time linear in their
+     * length and before anything they describe is allocated: at most 100000 tensors of at most 64
+     * dimensions, numbers of at most 1000 characters, every tensor inside the file and no longer than the
+     * longest Java array, and all of them within the maximum heap (-Xmx). A read tensor holds the array
+     * its values were read into (no second copy).
      *
      * @throws IOException naming the file and the problem when the file can't be read or isn't valid
      */
@@ -472,10 +476,12 @@ public final class SafeTensors {
         return n;
     }
 
+    /** n bytes of the stream, read into one array of n (n is checked against the length first). */
     private static byte[] readExactly(InputStream in, int n, long position, Object source) throws IOException {
-        byte[] b = in.readNBytes(n);
-        if (b.length < n) {
-            throw endedEarly(source, position + b.length);
+        byte[] b = new byte[n];
+        int got = in.readNBytes(b, 0, n);
+        if (got < n) {
+            throw endedEarly(source, position + got);
         }
         return b;
     }

@@ -2,10 +2,12 @@ package org.sparkgrad.engine.io;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
@@ -69,8 +71,13 @@ class SafeTensorsHostileTest {
     record Outcome(String result, long cpuMillis, long wallMillis) {
     }
 
-    /** Loads each file in a fresh JVM with the given heap limit, one after another. */
-    private static Map<Path, Outcome> loadForked(String heap, Path... files) throws Exception {
+    /** How the forked loader reads a file: from its path, or from a stream (as checkpoints on Hadoop are). */
+    enum Mode {
+        PATH, STREAM
+    }
+
+    /** Loads each file in a fresh JVM with the given heap limit, one after another, from its path and as a stream. */
+    private static Map<Mode, Map<Path, Outcome>> loadForked(String heap, Path... files) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 heap, "-cp", System.getProperty("java.class.path"), Loader.class.getName()));
         for (Path f : files) {
@@ -80,34 +87,41 @@ class SafeTensorsHostileTest {
         String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), text);
         assertEquals(0, p.exitValue(), text);
-        Map<Path, Outcome> out = new LinkedHashMap<>();
+        Map<Mode, Map<Path, Outcome>> out = new LinkedHashMap<>();
         for (String line : text.split("\n")) {
-            String[] parts = line.split("\t", 4);
-            if (parts.length == 4 && parts[0].startsWith("/")) {
-                out.put(Path.of(parts[0]), new Outcome(parts[3], Long.parseLong(parts[1]), Long.parseLong(parts[2])));
+            String[] parts = line.split("\t", 5);
+            if (parts.length == 5 && (parts[0].equals("PATH") || parts[0].equals("STREAM"))) {
+                out.computeIfAbsent(Mode.valueOf(parts[0]), m -> new LinkedHashMap<>()).put(Path.of(parts[1]),
+                        new Outcome(parts[4], Long.parseLong(parts[2]), Long.parseLong(parts[3])));
             }
         }
-        assertEquals(files.length, out.size(), text);
+        for (Mode m : Mode.values()) {
+            assertEquals(files.length, out.getOrDefault(m, Map.of()).size(), text);
+        }
         return out;
     }
 
-    /** Loads each file given and prints: path, CPU ms, wall ms and "loaded N tensors" or the error. */
+    /** Loads each file given, from its path and as a stream, and prints: mode, path, CPU ms, wall ms, and the outcome. */
     public static final class Loader {
         public static void main(String[] args) {
             var threads = ManagementFactory.getThreadMXBean();
             for (String a : args) {
-                long cpu = threads.getCurrentThreadCpuTime();
-                long wall = System.nanoTime();
-                String result;
-                try {
-                    result = "loaded " + SafeTensors.load(Path.of(a)).size() + " tensors";
-                } catch (Throwable t) {
-                    result = t.getClass().getName() + ": " + t.getMessage();
+                Path f = Path.of(a);
+                for (Mode m : Mode.values()) {
+                    long cpu = threads.getCurrentThreadCpuTime();
+                    long wall = System.nanoTime();
+                    String result;
+                    try (InputStream in = m == Mode.STREAM ? Files.newInputStream(f) : null) {
+                        int n = (m == Mode.PATH ? SafeTensors.read(f) : SafeTensors.read(in, Files.size(f), a)).tensors().size();
+                        result = "loaded " + n + " tensors";
+                    } catch (Throwable t) {
+                        result = t.getClass().getName() + ": " + t.getMessage();
+                    }
+                    long cpuMs = (threads.getCurrentThreadCpuTime() - cpu) / 1_000_000;
+                    long wallMs = (System.nanoTime() - wall) / 1_000_000;
+                    String shortResult = result.length() > 400 ? result.substring(0, 400) + "..." : result;
+                    System.out.println(m + "\t" + a + "\t" + cpuMs + "\t" + wallMs + "\t" + shortResult.replace('\n', ' '));
                 }
-                long cpuMs = (threads.getCurrentThreadCpuTime() - cpu) / 1_000_000;
-                long wallMs = (System.nanoTime() - wall) / 1_000_000;
-                String shortResult = result.length() > 400 ? result.substring(0, 400) + "..." : result;
-                System.out.println(a + "\t" + cpuMs + "\t" + wallMs + "\t" + shortResult.replace('\n', ' '));
             }
         }
     }
@@ -142,8 +156,8 @@ class SafeTensorsHostileTest {
                 "\"x\":{\"dtype\":\"I64\",\"shape\":[20000000],\"data_offsets\":[0,160000000]},"
                         + "\"y\":{\"dtype\":\"I64\",\"shape\":[20000000],\"data_offsets\":[160000000,320000000]}", 320_000_000L);
 
-        Map<Path, Outcome> got = loadForked(SMALL_HEAP, digits, many, bool, huge, pair);
-        long max = maxHeapOf(got);
+        Map<Mode, Map<Path, Outcome>> got = loadForked(SMALL_HEAP, digits, many, bool, huge, pair);
+        long max = maxHeapOf(got.get(Mode.PATH));
         Map<Path, String> expected = new LinkedHashMap<>();
         expected.put(digits, "java.io.IOException: invalid safetensors file " + digits
                 + ": invalid JSON at character 29: number of 2000000 characters, longer than the 1000 allowed");
@@ -156,11 +170,13 @@ class SafeTensorsHostileTest {
                 + " has more than 2147483639 elements, the most a Java array can hold");
         expected.put(pair, "java.io.IOException: safetensors file " + pair + " is too large to load: its 2 tensors take"
                 + " 320000000 bytes in memory together, more than the maximum heap of " + max + " bytes (-Xmx)");
-        for (Map.Entry<Path, String> e : expected.entrySet()) {
-            Outcome o = got.get(e.getKey());
-            assertEquals(e.getValue(), o.result());
-            // CPU time of the loading thread, not wall-clock time: other processes on the machine don't add to it.
-            assertTrue(o.cpuMillis() < 1000, e.getKey().getFileName() + " took " + o + " ms of CPU");
+        for (Mode m : Mode.values()) {
+            for (Map.Entry<Path, String> e : expected.entrySet()) {
+                Outcome o = got.get(m).get(e.getKey());
+                assertEquals(e.getValue(), o.result(), m.toString());
+                // CPU time of the loading thread, not wall-clock time: other processes on the machine don't add to it.
+                assertTrue(o.cpuMillis() < 1000, m + " " + e.getKey().getFileName() + ": " + o);
+            }
         }
     }
 
@@ -183,7 +199,9 @@ class SafeTensorsHostileTest {
         // Before, its values were read into a double[] and copied into the storage (1 GiB for 64 MiB of BOOL).
         Path bool = oneTensor(dir.resolve("bool.safetensors"),
                 "\"mask\":{\"dtype\":\"BOOL\",\"shape\":[8192,8192],\"data_offsets\":[0,67108864]}", 1L << 26);
-        assertEquals("loaded 1 tensors", loadForked("-Xmx1g", bool).get(bool).result());
+        Map<Mode, Map<Path, Outcome>> got = loadForked("-Xmx1g", bool);
+        assertEquals("loaded 1 tensors", got.get(Mode.PATH).get(bool).result());
+        assertEquals("loaded 1 tensors", got.get(Mode.STREAM).get(bool).result());
     }
 
     @Test
@@ -231,7 +249,7 @@ class SafeTensorsHostileTest {
         String dims = "1,".repeat(SafeTensorsHeader.MAX_DIMS) + "1,1";
         Path f = oneTensor(dir.resolve("dims.safetensors"),
                 "\"a\":{\"dtype\":\"F32\",\"shape\":[" + dims + "],\"data_offsets\":[0,4]}", 4);
-        IOException ex = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> SafeTensors.load(f));
+        IOException ex = assertThrows(IOException.class, () -> SafeTensors.load(f));
         assertEquals("invalid safetensors file " + f + ": tensor \"a\": shape [" + "1, ".repeat(SafeTensorsHeader.MAX_DIMS)
                 + "1, ...] has more than 64 dimensions, the most a tensor here may have", ex.getMessage());
     }
