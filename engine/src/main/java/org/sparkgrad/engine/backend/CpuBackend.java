@@ -66,7 +66,7 @@ public final class CpuBackend implements Backend {
         for (int i = 0; i < values.length; i++) {
             double v = values[i];
             if (dtype == DType.BOOL ? v != 0 && v != 1 : dtype == DType.INT64 && v != Math.rint(v)) {
-                throw new IllegalArgumentException("a " + dtype.pyName() + " storage can't hold the value " + v
+                throw new IllegalArgumentException("a tensor of dtype " + dtype.pyName() + " can't hold the value " + v
                         + " (element " + i + ")");
             }
         }

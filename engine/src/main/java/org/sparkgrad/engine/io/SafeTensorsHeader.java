@@ -148,10 +148,10 @@ final class SafeTensorsHeader {
         }
         Json p = Json.reader(json);
         List<Entry> entries = new ArrayList<>();
-        List<Map<String, String>> metadata = new ArrayList<>(1);
+        Map<String, String> metadata = new LinkedHashMap<>();
         p.readObject(0, (name, depth) -> {
             if (name.equals(METADATA_KEY)) {
-                metadata.add(metadata(p, depth));
+                readMetadata(p, depth, metadata);
                 return;
             }
             if (entries.size() == MAX_TENSORS) {
@@ -162,14 +162,13 @@ final class SafeTensorsHeader {
         });
         p.end();
         checkLayout(entries, dataLength);
-        return new Decoded(entries, metadata.isEmpty() ? Collections.emptyMap() : metadata.get(0));
+        return new Decoded(entries, Collections.unmodifiableMap(metadata));
     }
 
-    private static Map<String, String> metadata(Json p, int depth) {
+    private static void readMetadata(Json p, int depth, Map<String, String> out) {
         if (p.peekValue() != '{') {
             throw new IllegalArgumentException(METADATA_KEY + " must be an object of strings, got " + kindAhead(p, depth));
         }
-        Map<String, String> out = new LinkedHashMap<>();
         p.readObject(depth, (key, d) -> {
             Object v = scalar(p, d);
             if (!(v instanceof String s)) {
@@ -178,7 +177,6 @@ final class SafeTensorsHeader {
             }
             out.put(key, s);
         });
-        return Collections.unmodifiableMap(out);
     }
 
     private static Entry entry(Json p, int depth, String name, long dataLength) {
