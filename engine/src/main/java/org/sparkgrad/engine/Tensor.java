@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 import org.sparkgrad.engine.backend.Backend;
 import org.sparkgrad.engine.backend.BinaryOp;
+import org.sparkgrad.engine.backend.CpuBackend;
 import org.sparkgrad.engine.backend.Storage;
 import org.sparkgrad.engine.backend.Strided;
 import org.sparkgrad.engine.backend.UnaryOp;
@@ -128,6 +129,31 @@ public class Tensor {
     public static Tensor tensor(double[] values, DType dtype, int... shape) {
         checkCount(values.length, shape);
         return wrap(Devices.backend(Device.CPU).fromHost(dtype, values), shape.clone());
+    }
+
+    /**
+     * A float32 CPU tensor whose storage is values itself, without a copy, as {@code torch.from_numpy}
+     * shares a NumPy array's memory: later writes to the array show in the tensor and back. For loaders
+     * that fill a large array once and hand it over.
+     */
+    public static Tensor fromArray(float[] values, int... shape) {
+        checkCount(values.length, shape);
+        return wrap(CpuBackend.INSTANCE.share(values), shape.clone());
+    }
+
+    /**
+     * A CPU tensor of a type other than float32 whose storage is values itself, without a copy (see
+     * {@link #fromArray(float[], int...)}). The values must already be of the type: 0 or 1 for
+     * {@link DType#BOOL}, integers for {@link DType#INT64}.
+     *
+     * @throws IllegalArgumentException for {@link DType#FLOAT32} (use the float[] form) or a value the type can't hold
+     */
+    public static Tensor fromArray(double[] values, DType dtype, int... shape) {
+        if (dtype == DType.FLOAT32) {
+            throw new IllegalArgumentException("a float32 tensor shares a float[], not a double[]");
+        }
+        checkCount(values.length, shape);
+        return wrap(CpuBackend.INSTANCE.share(dtype, values), shape.clone());
     }
 
     /** A float32 matrix from rows of equal length. */
