@@ -261,8 +261,8 @@ def hooks():
     torch.manual_seed(0)
     lin = torch.nn.Linear(3, 2).double()
     with torch.no_grad():
-        lin.weight.copy_(torch.tensor([[0.1, -0.2, 0.3], [0.4, 0.5, -0.6]]))
-        lin.bias.copy_(torch.tensor([0.01, -0.02]))
+        lin.weight.copy_(torch.tensor([[0.1, -0.2, 0.3], [0.4, 0.5, -0.6]], dtype=torch.float64))
+        lin.bias.copy_(torch.tensor([0.01, -0.02], dtype=torch.float64))
     seen = {}
 
     def bw(m, gin, gout):
