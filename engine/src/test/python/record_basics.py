@@ -86,25 +86,19 @@ cases['sgd_add_param_group'] = add_group_later()
 
 def scheduled_groups():
     """StepLR and LambdaLR (one lambda per group) over two groups: lr of each group after each epoch."""
+    makers = {'steplr': lambda o: optim.lr_scheduler.StepLR(o, step_size=2, gamma=0.5),
+              'lambdalr': lambda o: optim.lr_scheduler.LambdaLR(o, [lambda e: 0.9 ** e, lambda e: 1.0 / (e + 1)])}
     out = {}
-    w, b, u, loss = problem(torch.float64)
-    opt = optim.SGD([{'params': [w]}, {'params': [b], 'lr': 0.5}], lr=0.1)
-    sched = optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
-    lrs = []
-    for _ in range(6):
-        lrs.append([g['lr'] for g in opt.param_groups])
-        train(opt, loss, 1)
-        sched.step()
-    out['steplr'] = {'lrs': lrs, 'values': values(w, b)}
-    w, b, u, loss = problem(torch.float64)
-    opt = optim.SGD([{'params': [w]}, {'params': [b], 'lr': 0.5}], lr=0.1)
-    sched = optim.lr_scheduler.LambdaLR(opt, [lambda e: 0.9 ** e, lambda e: 1.0 / (e + 1)])
-    lrs = []
-    for _ in range(6):
-        lrs.append([g['lr'] for g in opt.param_groups])
-        train(opt, loss, 1)
-        sched.step()
-    out['lambdalr'] = {'lrs': lrs, 'values': values(w, b)}
+    for name, make in makers.items():
+        w, b, u, loss = problem(torch.float64)
+        opt = optim.SGD([{'params': [w]}, {'params': [b], 'lr': 0.5}], lr=0.1)
+        sched = make(opt)
+        lrs = []
+        for _ in range(6):
+            lrs.append([g['lr'] for g in opt.param_groups])
+            train(opt, loss, 1)
+            sched.step()
+        out[name] = {'lrs': lrs, 'values': values(w, b)}
     return out
 
 

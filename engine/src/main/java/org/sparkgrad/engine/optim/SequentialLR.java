@@ -18,14 +18,11 @@ import java.util.Map;
  * Building it undoes the construction steps of the given schedulers and restores every group's
  * {@code initial_lr}, then performs the first scheduler's initial step, as PyTorch does.
  */
-public final class SequentialLR extends LRScheduler {
-    private final List<LRScheduler> schedulers;
-    private final List<Integer> milestones;
+public final class SequentialLR extends CompositeScheduler {    private final List<Integer> milestones;
 
     /** The schedulers (of this optimizer), and one milestone fewer than schedulers, in increasing order. */
     public SequentialLR(Optimizer optimizer, List<LRScheduler> schedulers, List<Integer> milestones) {
-        super(checked(optimizer, schedulers, milestones));
-        this.schedulers = List.copyOf(schedulers);
+        super(checked(optimizer, schedulers, milestones), schedulers);
         this.milestones = List.copyOf(milestones);
         for (ParamGroup g : optimizer.paramGroups()) {
             g.setLr(g.initialLr());
@@ -42,9 +39,7 @@ public final class SequentialLR extends LRScheduler {
     }
 
     private static Optimizer checked(Optimizer optimizer, List<LRScheduler> schedulers, List<Integer> milestones) {
-        if (schedulers == null || schedulers.isEmpty() || new ArrayList<>(schedulers).contains(null)) {
-            throw new IllegalArgumentException("SequentialLR needs a list of schedulers, got " + schedulers);
-        }
+        nonEmpty("SequentialLR", schedulers);
         for (int i = 0; i < schedulers.size(); i++) {
             if (schedulers.get(i).optimizer() != optimizer) {
                 throw new IllegalArgumentException("Sequential Schedulers expects all schedulers to belong to the same "
@@ -81,30 +76,23 @@ public final class SequentialLR extends LRScheduler {
         setLastLrs(s.currentLrs());
     }
 
+    /** The milestones as {@code milestones.<i>}. */
     @Override
-    protected double computeLr(int group, double lr, double baseLr) {
-        throw new UnsupportedOperationException("SequentialLR sets no rate itself: its schedulers do");
-    }
-
-    /** The milestones, then each scheduler's state as {@code schedulers.<i>.<key>}. */
-    @Override
-    protected Map<String, Double> hyperParameters() {
+    Map<String, Double> ownSettings() {
         Map<String, Double> h = new LinkedHashMap<>();
         for (int i = 0; i < milestones.size(); i++) {
             h.put("milestones." + i, (double) milestones.get(i));
         }
-        ChainedScheduler.putChildren(h, schedulers);
         return h;
     }
 
     @Override
-    protected void setHyperParameters(Map<String, Double> hyper) {
+    void loadOwnSettings(Map<String, Double> hyper) {
         for (int i = 0; i < milestones.size(); i++) {
             if (hyper.get("milestones." + i) != (double) milestones.get(i)) {
                 throw new IllegalArgumentException("milestones." + i + " is " + milestones.get(i) + " here, the state has "
                         + hyper.get("milestones." + i));
             }
         }
-        ChainedScheduler.loadChildren(hyper, schedulers);
     }
 }
