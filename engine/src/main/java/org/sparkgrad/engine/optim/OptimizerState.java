@@ -93,27 +93,29 @@ public record OptimizerState(List<String> params, Map<String, Double> hyper, Map
         if (!grouped) {
             return List.of(new Group(params, hyper));
         }
-        List<Map<String, Double>> settings = new ArrayList<>();
+        java.util.TreeMap<Integer, Map<String, Double>> byGroup = new java.util.TreeMap<>();
         for (Map.Entry<String, Double> e : hyper.entrySet()) {
             String k = e.getKey();
             int dot = k.indexOf('.', GROUP_PREFIX.length());
-            int g = -1;
+            Integer g = null;
             if (k.startsWith(GROUP_PREFIX) && dot > GROUP_PREFIX.length() && dot < k.length() - 1) {
                 try {
-                    g = Integer.parseInt(k.substring(GROUP_PREFIX.length(), dot));
+                    g = Integer.valueOf(k.substring(GROUP_PREFIX.length(), dot));
                 } catch (NumberFormatException ex) {
-                    g = -1;
+                    g = null;
                 }
             }
-            if (g < 0 || g > settings.size() + 1000) {
+            if (g == null || g < 0) {
                 throw new IllegalArgumentException("optimizer state with parameter groups: hyper-parameter \"" + k
                         + "\" is not of the form " + GROUP_PREFIX + "<group>.<key>");
             }
-            while (settings.size() <= g) {
-                settings.add(new LinkedHashMap<>());
-            }
-            settings.get(g).put(k.substring(dot + 1), e.getValue());
+            byGroup.computeIfAbsent(g, x -> new LinkedHashMap<>()).put(k.substring(dot + 1), e.getValue());
         }
+        if (byGroup.lastKey() != byGroup.size() - 1) {
+            throw new IllegalArgumentException("optimizer state: the parameter groups must be numbered 0.."
+                    + (byGroup.size() - 1) + ", got " + byGroup.keySet());
+        }
+        List<Map<String, Double>> settings = new ArrayList<>(byGroup.values());
         List<Group> out = new ArrayList<>();
         int start = 0;
         for (int g = 0; g < settings.size(); g++) {

@@ -196,6 +196,14 @@ class ParamGroupTest {
         assertEquals(0.5, two.paramGroups().get(1).get("momentum"), "unchanged after a rejected load");
         Map<String, Double> badCount = new LinkedHashMap<>(s.hyper());
         badCount.put("param_groups.1.params", 5.0);
+        Map<String, Double> gap = new LinkedHashMap<>();
+        s.hyper().forEach((k, v) -> gap.put(k.replace("param_groups.1.", "param_groups.2."), v));
+        Quadratic.assertMessage("optimizer state: the parameter groups must be numbered 0..1, got [0, 2]",
+                () -> new OptimizerState(s.params(), gap, Map.of()));
+        Map<String, Double> odd = new LinkedHashMap<>(s.hyper());
+        odd.put("param_groups.x.lr", 0.1);
+        Quadratic.assertMessage("optimizer state with parameter groups: hyper-parameter \"param_groups.x.lr\" is not of "
+                + "the form param_groups.<group>.<key>", () -> new OptimizerState(s.params(), odd, Map.of()));
         Quadratic.assertMessage("optimizer state: \"param_groups.1.params\" must be the number (>= 1) of group 1's "
                 + "parameters among the 3 listed (2 left), got 5.0", () -> new OptimizerState(s.params(), badCount, Map.of()));
     }

@@ -179,4 +179,54 @@ class SchedulerRefTest {
         assertEquals(3.0, s.stateDict().get("milestones.0"));
         assertEquals(5.0, s.stateDict().get("schedulers.1.T_max"));
     }
+
+    @Test
+    void argumentChecks() {
+        Quadratic.assertMessage("Starting multiplicative factor expected to be greater than 0 and less or equal to 1, got 0.0",
+                () -> new LinearLR(sgd(), 0, 1, 5));
+        Quadratic.assertMessage("Ending multiplicative factor expected to be between 0 and 1, got 1.5",
+                () -> new LinearLR(sgd(), 0.5, 1.5, 5));
+        Quadratic.assertMessage("total_iters must be an integer >= 1, got 0", () -> new LinearLR(sgd(), 0.5, 1, 0));
+        SGD two = sgd();
+        two.addParamGroup(new ParamGroup(List.of(new Parameter(Tensor.zeros(1)))));
+        Quadratic.assertMessage("Expected 2 lr_lambdas, but got 1", () -> new LambdaLR(two, List.of(e -> 1.0)));
+        Quadratic.assertMessage("expected 2 values for max_lr, got [1.0]", () -> new OneCycleLR(two, List.of(1.0), 5, 0.3,
+                AnnealStrategy.COS, true, 0.85, 0.95, 25, 1e4, false));
+        assertThrows(IllegalArgumentException.class, () -> two.paramGroups().get(0).get(Optimizer.INITIAL_LR),
+                "failed constructors leave no initial_lr behind");
+        Quadratic.assertMessage("expected 2 min_lrs, got [0.1]", () -> new ReduceLROnPlateau(two, Mode.MIN, 0.5, 1, 1e-4,
+                ThresholdMode.REL, 0, List.of(0.1), 1e-8));
+        Quadratic.assertMessage("Expected float between 0 and 1 pct_start, but got 1.5", () -> new OneCycleLR(sgd(),
+                List.of(1.0), 5, 1.5, AnnealStrategy.COS, true, 0.85, 0.95, 25, 1e4, false));
+    }
+
+    @Test
+    void resumedSchedulesMatchStraightOnes() {
+        List<Function<SGD, LRScheduler>> makers = List.of(
+                o -> new MultiStepLR(o, List.of(2, 5, 5, 8), 0.5),
+                o -> new LinearLR(o, 0.25, 1.0, 4),
+                o -> new OneCycleLR(o, List.of(0.5), 15, 0.25, AnnealStrategy.LINEAR, true, 0.8, 0.9, 10, 100, true),
+                o -> new ChainedScheduler(List.of(new ExponentialLR(o, 0.9), new StepLR(o, 3, 0.5))));
+        for (Function<SGD, LRScheduler> make : makers) {
+            SGD straightOpt = sgd();
+            LRScheduler straight = make.apply(straightOpt);
+            SGD opt = sgd();
+            LRScheduler s = make.apply(opt);
+            for (int e = 0; e < 5; e++) {
+                straight.step();
+                s.step();
+            }
+            SGD opt2 = sgd();
+            LRScheduler s2 = make.apply(opt2);
+            opt2.loadStateDict(opt.stateDict());
+            s2.loadStateDict(s.stateDict());
+            String what = s.getClass().getSimpleName();
+            for (int e = 0; e < 8; e++) {
+                straight.step();
+                s2.step();
+                assertEquals(straightOpt.getLr(), opt2.getLr(), what + " epoch " + (6 + e));
+                assertEquals(straightOpt.getMomentum(), opt2.getMomentum(), what + " momentum, epoch " + (6 + e));
+            }
+        }
+    }
 }
