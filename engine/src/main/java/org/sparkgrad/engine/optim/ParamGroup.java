@@ -71,6 +71,11 @@ public final class ParamGroup {
         return this;
     }
 
+    /** Sets a boolean setting ({@code nesterov}, {@code amsgrad}, {@code centered}) as 1 or 0; returns this group. */
+    public ParamGroup set(String key, boolean value) {
+        return set(key, value ? 1.0 : 0.0);
+    }
+
     /** One setting by its PyTorch key; throws if the group has no such setting. */
     public double get(String key) {
         if (Optimizer.INITIAL_LR.equals(key) && initialLr != null) {

@@ -42,7 +42,7 @@ class ParamGroupTest {
 
     static Optimizer sgdGroups(Quadratic q) {
         SGD opt = new SGD(List.of(q.w), 0.02, 0.9);
-        opt.addParamGroup(bu(q).set("lr", 0.05).set("momentum", 0.5).set("weight_decay", 0.1).set("nesterov", 1));
+        opt.addParamGroup(bu(q).set("lr", 0.05).set("momentum", 0.5).set("weight_decay", 0.1).set("nesterov", true));
         return opt;
     }
 
