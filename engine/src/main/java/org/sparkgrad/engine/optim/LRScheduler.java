@@ -81,6 +81,10 @@ public abstract class LRScheduler {
 
     private void apply(boolean closedForm) {
         List<ParamGroup> groups = optimizer.paramGroups();
+        if (groups.size() != baseLrs.length) {
+            throw new IllegalStateException("the optimizer has " + groups.size() + " param groups but the scheduler was "
+                    + "built for " + baseLrs.length + ": build schedulers after adding every group");
+        }
         double[] lrs = new double[groups.size()];
         for (int g = 0; g < lrs.length; g++) {
             double lr = groups.get(g).getLr();

@@ -25,16 +25,21 @@ public final class MultiStepLR extends LRScheduler {
 
     /** Decays by gamma at each milestone (epochs, any order, repeats allowed). */
     public MultiStepLR(Optimizer optimizer, List<Integer> milestones, double gamma) {
-        super(optimizer);
+        super(checked(optimizer, milestones, gamma));
         setMilestones(milestones);
-        this.gamma = finite("gamma", gamma);
+        this.gamma = gamma;
         initialStep();
     }
 
-    private void setMilestones(List<Integer> given) {
-        if (given == null || new ArrayList<>(given).contains(null)) {
-            throw new IllegalArgumentException("MultiStepLR needs a list of milestone epochs, got " + given);
+    private static Optimizer checked(Optimizer optimizer, List<Integer> milestones, double gamma) {
+        if (milestones == null || new ArrayList<>(milestones).contains(null)) {
+            throw new IllegalArgumentException("MultiStepLR needs a list of milestone epochs, got " + milestones);
         }
+        finite("gamma", gamma);
+        return optimizer;
+    }
+
+    private void setMilestones(List<Integer> given) {
         List<Integer> sorted = new ArrayList<>(given);
         Collections.sort(sorted);
         Map<Integer, Integer> c = new TreeMap<>();

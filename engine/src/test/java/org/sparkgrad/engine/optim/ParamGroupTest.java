@@ -137,6 +137,13 @@ class ParamGroupTest {
             assertEquals(List.of(0.1, 0.5), sched.getBaseLrs());
             assertEquals(0.5, opt.paramGroups().get(1).get(Optimizer.INITIAL_LR));
         }
+        Quadratic q = new Quadratic();
+        SGD opt = new SGD(List.of(q.w), 0.1);
+        StepLR early = new StepLR(opt, 2);
+        opt.addParamGroup(new ParamGroup(List.of(q.b)));
+        IllegalStateException ex = assertThrows(IllegalStateException.class, early::step);
+        assertEquals("the optimizer has 2 param groups but the scheduler was built for 1: build schedulers after adding "
+                + "every group", ex.getMessage());
     }
 
     @Test
