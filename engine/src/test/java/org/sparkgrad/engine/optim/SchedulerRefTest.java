@@ -156,28 +156,15 @@ class SchedulerRefTest {
     }
 
     @Test
-    void compositeStateRoundTrip() {
-        Function<SGD, LRScheduler> make = o -> new SequentialLR(o,
-                List.of(new LinearLR(o, 0.1, 1.0, 3), new CosineAnnealingLR(o, 5)), List.of(3));
-        SGD straightOpt = sgd();
-        LRScheduler straight = make.apply(straightOpt);
+    void compositeStateHoldsItsSchedulers() {
         SGD opt = sgd();
-        LRScheduler s = make.apply(opt);
-        for (int e = 0; e < 4; e++) {
-            straight.step();
-            s.step();
-        }
-        SGD opt2 = sgd();
-        LRScheduler s2 = make.apply(opt2);
-        opt2.loadStateDict(opt.stateDict());
-        s2.loadStateDict(s.stateDict());
-        for (int e = 0; e < 5; e++) {
-            straight.step();
-            s2.step();
-            assertEquals(straightOpt.getLr(), opt2.getLr(), "epoch " + (5 + e));
-        }
+        LRScheduler s = new SequentialLR(opt, List.of(new LinearLR(opt, 0.1, 1.0, 3), new CosineAnnealingLR(opt, 5)),
+                List.of(3));
         assertEquals(3.0, s.stateDict().get("milestones.0"));
         assertEquals(5.0, s.stateDict().get("schedulers.1.T_max"));
+        Map<String, Double> moved = new java.util.LinkedHashMap<>(s.stateDict());
+        moved.put("milestones.0", 4.0);
+        Quadratic.assertMessage("milestones.0 is 3 here, the state has 4.0", () -> s.loadStateDict(moved));
     }
 
     @Test
@@ -206,7 +193,8 @@ class SchedulerRefTest {
                 o -> new MultiStepLR(o, List.of(2, 5, 5, 8), 0.5),
                 o -> new LinearLR(o, 0.25, 1.0, 4),
                 o -> new OneCycleLR(o, List.of(0.5), 15, 0.25, AnnealStrategy.LINEAR, true, 0.8, 0.9, 10, 100, true),
-                o -> new ChainedScheduler(List.of(new ExponentialLR(o, 0.9), new StepLR(o, 3, 0.5))));
+                o -> new ChainedScheduler(List.of(new ExponentialLR(o, 0.9), new StepLR(o, 3, 0.5))),
+                o -> new SequentialLR(o, List.of(new LinearLR(o, 0.1, 1.0, 3), new CosineAnnealingLR(o, 5)), List.of(3)));
         for (Function<SGD, LRScheduler> make : makers) {
             SGD straightOpt = sgd();
             LRScheduler straight = make.apply(straightOpt);
