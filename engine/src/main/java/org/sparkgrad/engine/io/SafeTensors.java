@@ -41,7 +41,9 @@ import org.sparkgrad.engine.nn.Module;
  * the rest    the tensors' bytes, row-major, little-endian, one after another; offsets count from here
  * </pre>
  *
- * Supported dtypes: {@code F32}, {@code F64}, {@code I64}, {@code BOOL}. Saving is atomic (the file is
+ * Supported dtypes: {@code F32}, {@code F64}, {@code I64}, {@code BOOL}; files with {@code F16} (float16)
+ * and {@code BF16} (bfloat16) tensors, as PyTorch writes them, are read too, each such tensor widened
+ * exactly to a float32 tensor (this engine has no 16-bit types, so they are written back as F32). Saving is atomic (the file is
  * written beside its destination and renamed into place), and loading checks the whole header against
  * the file before it reads any tensor, so a damaged file gives an {@link IOException} naming the file and
  * the problem, never a partial result.
@@ -199,7 +201,7 @@ public final class SafeTensors {
         byte[] chunk = new byte[CHUNK_BYTES];
         for (SafeTensorsHeader.Entry e : byOffset) {
             int numel = e.numel();
-            int item = e.dtype().itemSize();
+            int item = e.itemSize();
             float[] f = e.dtype() == DType.FLOAT32 ? new float[numel] : null;
             double[] d = f == null ? new double[numel] : null;
             long pos = dataStart + e.begin();
@@ -354,7 +356,7 @@ public final class SafeTensors {
     private static Tensor readTensor(FileChannel ch, long dataStart, SafeTensorsHeader.Entry e, Path file)
             throws IOException {
         int n = e.numel();
-        int item = e.dtype().itemSize();
+        int item = e.itemSize();
         // no bigger than the tensor: a file may list 100000 empty tensors
         ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK_BYTES, e.byteLength())).order(ByteOrder.LITTLE_ENDIAN);
         long pos = dataStart + e.begin();
@@ -374,11 +376,20 @@ public final class SafeTensors {
     }
 
     /**
-     * Decodes {@code count} little-endian values of entry e from buf into f (float32) or d (other types)
-     * from element {@code start} on, checking each (int64 within ±2^53, booleans 0 or 1).
+     * Decodes {@code count} little-endian values of entry e from buf into f (float32, also F16 and BF16
+     * widened) or d (other types) from element {@code start} on, checking each (int64 within ±2^53,
+     * booleans 0 or 1).
      */
     private static void decodeValues(ByteBuffer buf, SafeTensorsHeader.Entry e, float[] f, double[] d, int start,
             int count, Object source) throws IOException {
+        if (e.format().equals("F16") || e.format().equals("BF16")) {
+            boolean bf16 = e.format().equals("BF16");
+            for (int k = 0, i = start; k < count; k++, i++) {
+                short bits = buf.getShort();
+                f[i] = bf16 ? HalfFloats.fromBF16(bits) : HalfFloats.fromF16(bits);
+            }
+            return;
+        }
         for (int k = 0, i = start; k < count; k++, i++) {
             switch (e.dtype()) {
                 case FLOAT32 -> f[i] = buf.getFloat();

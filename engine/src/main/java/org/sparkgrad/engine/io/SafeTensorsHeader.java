@@ -35,8 +35,21 @@ final class SafeTensorsHeader {
     /** The longest Java array the JVM allocates (longer requests fail with "Requested array size exceeds VM limit"). */
     static final int MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
 
-    /** One tensor's entry: name, type, shape and byte range [begin, end) in the data section. */
-    record Entry(String name, DType dtype, int[] shape, long begin, long end) {
+    /**
+     * One tensor's entry: name, type, shape and byte range [begin, end) in the data section; {@code format}
+     * is the stored dtype name, which differs from {@code formatName(dtype)} for the 16-bit floats read as
+     * float32 (see {@link HalfFloats}).
+     */
+    record Entry(String name, DType dtype, int[] shape, long begin, long end, String format) {
+        Entry(String name, DType dtype, int[] shape, long begin, long end) {
+            this(name, dtype, shape, begin, end, formatName(dtype));
+        }
+
+        /** Bytes per element as stored. */
+        int itemSize() {
+            return SafeTensorsHeader.itemSize(format);
+        }
+
         long byteLength() {
             return end - begin;
         }
@@ -90,15 +103,21 @@ final class SafeTensorsHeader {
         };
     }
 
-    /** The dtype of a format name, or null when this engine has no such type. */
+    /** The dtype a format name is read as (F16 and BF16: float32), or null when this engine has no such type. */
     static DType dtypeOf(String name) {
         return switch (name) {
-            case "F32" -> DType.FLOAT32;
+            case "F32", "F16", "BF16" -> DType.FLOAT32;
             case "F64" -> DType.FLOAT64;
             case "I64" -> DType.INT64;
             case "BOOL" -> DType.BOOL;
             default -> null;
         };
+    }
+
+    /** Bytes per element of a supported format name. */
+    static int itemSize(String format) {
+        int half = HalfFloats.itemSize(format);
+        return half != 0 ? half : dtypeOf(format).itemSize();
     }
 
     /** The header JSON as UTF-8, padded with spaces so that its length is a multiple of 8. */
@@ -207,7 +226,7 @@ final class SafeTensorsHeader {
         DType dtype = dtypeOf(dtName);
         if (dtype == null) {
             throw new IllegalArgumentException(what + ": unsupported dtype " + Json.quote(dtName)
-                    + " (supported: F32, F64, I64, BOOL)");
+                    + " (supported: F32, F64, I64, BOOL; F16 and BF16 are read as F32)");
         }
         @SuppressWarnings("unchecked")
         List<Long> dims = (List<Long>) require(fields, "shape", what);
@@ -241,7 +260,7 @@ final class SafeTensorsHeader {
         if (end < begin) {
             throw new IllegalArgumentException(what + ": data_offsets " + offsets + " end before they begin");
         }
-        long expected = numel * dtype.itemSize();
+        long expected = numel * itemSize(dtName);
         if (end - begin != expected) {
             throw new IllegalArgumentException(what + " of dtype " + dtName + " and shape " + dims + " needs " + expected
                     + " bytes, but data_offsets " + offsets + " span " + (end - begin));
@@ -249,7 +268,7 @@ final class SafeTensorsHeader {
         if (end > dataLength) {
             throw pastTheEnd(name, begin, end, dataLength);
         }
-        return new Entry(name, dtype, shape, begin, end);
+        return new Entry(name, dtype, shape, begin, end, dtName);
     }
 
     private static IllegalArgumentException pastTheEnd(String name, long begin, long end, long dataLength) {

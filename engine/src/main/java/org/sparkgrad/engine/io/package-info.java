@@ -1,7 +1,8 @@
 /**
  * Model files: {@link org.sparkgrad.engine.io.SafeTensors} reads and writes tensors, modules' state dicts and
  * string metadata in Hugging Face's safetensors format (from files or streams, every header checked before
- * any data is read); {@code SafeTensorsHeader} writes and validates the JSON header, and {@code Json} is the
+ * any data is read; float16 and bfloat16 tensors are widened to float32 by {@code HalfFloats});
+ * {@code SafeTensorsHeader} writes and validates the JSON header, and {@code Json} is the
  * small strict RFC 8259 reader behind it, so that the engine needs no JSON library (its tests cross-check it
  * against Jackson).
  */

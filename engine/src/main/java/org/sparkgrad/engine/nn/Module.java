@@ -8,9 +8,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.UnaryOperator;
 import org.sparkgrad.engine.Device;
+import org.sparkgrad.engine.Function;
+import org.sparkgrad.engine.FunctionCtx;
 import org.sparkgrad.engine.GradMode;
 import org.sparkgrad.engine.Tensor;
+import org.sparkgrad.engine.Tensor.HookHandle;
 
 /**
  * The base of every layer and model, like {@code torch.nn.Module}: it owns parameters, buffers and child
@@ -18,19 +22,195 @@ import org.sparkgrad.engine.Tensor;
  *
  * <pre>{@code
  * Sequential net = new Sequential(new Linear(2, 1));
- * Tensor y = net.forward(x);
+ * Tensor y = net.call(x);                        // like net(x): forward with hooks
  * net.zeroGrad();
  * Map<String, Tensor> state = net.stateDict();   // {"0.weight": ..., "0.bias": ...}
  * }</pre>
+ *
+ * Hooks run when the module is applied with {@link #call} (PyTorch's {@code module(x)}), not when
+ * {@link #forward} is called directly, as in PyTorch; containers apply their children with {@code call}.
  */
 public abstract class Module {
     private final Map<String, Parameter> parameters = new LinkedHashMap<>();
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
     private boolean training = true;
+    private final List<ForwardPreHook> forwardPreHooks = new ArrayList<>();
+    private final List<ForwardHook> forwardHooks = new ArrayList<>();
+    private final List<BackwardHook> backwardHooks = new ArrayList<>();
 
-    /** Computes the module's output. */
+    /** Computes the module's output; {@link #call} runs it with the module's hooks. */
     public abstract Tensor forward(Tensor input);
+
+    /** Runs before {@link #forward}; like {@code register_forward_pre_hook}. */
+    @FunctionalInterface
+    public interface ForwardPreHook {
+        /** Returns a replacement input, or null to keep {@code input}. */
+        Tensor apply(Module module, Tensor input);
+    }
+
+    /** Runs after {@link #forward}; like {@code register_forward_hook}. */
+    @FunctionalInterface
+    public interface ForwardHook {
+        /** Returns a replacement output, or null to keep {@code output}. */
+        Tensor apply(Module module, Tensor input, Tensor output);
+    }
+
+    /** Runs when the gradient with respect to the module's input is computed; like {@code register_full_backward_hook}. */
+    @FunctionalInterface
+    public interface BackwardHook {
+        /**
+         * Gets the gradients with respect to the module's input ({@code gradInput}, null when the input does
+         * not require grad) and output; returns a replacement for gradInput, or null to keep it. The
+         * arguments must not be modified in place.
+         */
+        Tensor apply(Module module, Tensor gradInput, Tensor gradOutput);
+    }
+
+    /**
+     * Applies the module like PyTorch's {@code module(input)}: forward pre-hooks (each may replace the
+     * input), {@link #forward}, forward hooks (each may replace the output), and, when backward hooks are
+     * registered and grad mode is on, sets up the gradient hooks around input and output.
+     */
+    public final Tensor call(Tensor input) {
+        Tensor x = input;
+        for (ForwardPreHook h : List.copyOf(forwardPreHooks)) {
+            Tensor r = h.apply(this, x);
+            if (r != null) {
+                x = r;
+            }
+        }
+        List<BackwardHook> bw = GradMode.isEnabled() ? List.copyOf(backwardHooks) : List.of();
+        BackwardHookState state = bw.isEmpty() ? null : new BackwardHookState(this, bw, x != null && x.requiresGrad());
+        if (state != null && state.inputNeedsGrad) {
+            x = new GradTap(state::onGradInput).apply(x)[0];
+        }
+        Tensor out = forward(x);
+        for (ForwardHook h : List.copyOf(forwardHooks)) {
+            Tensor r = h.apply(this, x, out);
+            if (r != null) {
+                out = r;
+            }
+        }
+        if (state != null && out != null && out.requiresGrad()) {
+            out = new GradTap(state::onGradOutput).apply(out)[0];
+        }
+        return out;
+    }
+
+    /** Registers a hook run before each {@link #call}'s forward; returns its handle. */
+    public final HookHandle registerForwardPreHook(ForwardPreHook hook) {
+        return register(forwardPreHooks, hook);
+    }
+
+    /** Registers a hook run after each {@link #call}'s forward; returns its handle. */
+    public final HookHandle registerForwardHook(ForwardHook hook) {
+        return register(forwardHooks, hook);
+    }
+
+    /**
+     * Registers a hook run once per backward pass through each {@link #call}, with the gradients with
+     * respect to the module's input and output (a "full" backward hook: they are the module's, not its
+     * last op's); returns its handle.
+     */
+    public final HookHandle registerFullBackwardHook(BackwardHook hook) {
+        return register(backwardHooks, hook);
+    }
+
+    private static <H> HookHandle register(List<H> hooks, H hook) {
+        if (hook == null) {
+            throw new IllegalArgumentException("a hook can't be null");
+        }
+        // Each registration gets its own slot, so removing it removes exactly this one even if added twice.
+        Object[] slot = {hook};
+        hooks.add(hook);
+        return () -> {
+            if (slot[0] != null) {
+                removeIdentical(hooks, slot[0]);
+                slot[0] = null;
+            }
+        };
+    }
+
+    private static <H> void removeIdentical(List<H> hooks, Object hook) {
+        for (int i = hooks.size() - 1; i >= 0; i--) {
+            if (hooks.get(i) == hook) {
+                hooks.remove(i);
+                return;
+            }
+        }
+    }
+
+    /** What one call's backward hooks see: the output gradient arrives first, then the input gradient. */
+    private static final class BackwardHookState {
+        private final Module module;
+        private final List<BackwardHook> hooks;
+        private final boolean inputNeedsGrad;
+        private Tensor gradOutput;
+
+        BackwardHookState(Module module, List<BackwardHook> hooks, boolean inputNeedsGrad) {
+            this.module = module;
+            this.hooks = hooks;
+            this.inputNeedsGrad = inputNeedsGrad;
+        }
+
+        Tensor onGradOutput(Tensor g) {
+            gradOutput = g;
+            if (!inputNeedsGrad) {
+                // No input gradient will come: PyTorch calls the hooks now with grad_input None.
+                fire(null);
+            }
+            return g;
+        }
+
+        Tensor onGradInput(Tensor g) {
+            return fire(g);
+        }
+
+        private Tensor fire(Tensor gradInput) {
+            Tensor gi = gradInput;
+            for (BackwardHook h : hooks) {
+                Tensor r = h.apply(module, gi, gradOutput);
+                if (r != null) {
+                    if (gi == null) {
+                        throw new IllegalStateException("a backward hook returned a gradient for an input that does not "
+                                + "require grad");
+                    }
+                    if (!Arrays.equals(r.shape(), gi.shape())) {
+                        throw new IllegalArgumentException("backward hook returned a gradient of shape "
+                                + Arrays.toString(r.shape()) + " for an input of shape "
+                                + Arrays.toString(gi.shape()));
+                    }
+                    gi = r;
+                }
+            }
+            return gi;
+        }
+    }
+
+    /** An identity op whose backward hands the gradient to a function (which may replace it). */
+    private static final class GradTap extends Function {
+        private final UnaryOperator<Tensor> onGrad;
+
+        GradTap(UnaryOperator<Tensor> onGrad) {
+            this.onGrad = onGrad;
+        }
+
+        @Override
+        protected Tensor[] forward(FunctionCtx ctx, Tensor... inputs) {
+            return new Tensor[] {inputs[0]};
+        }
+
+        @Override
+        protected Tensor[] backward(FunctionCtx ctx, Tensor... grads) {
+            return new Tensor[] {onGrad.apply(grads[0])};
+        }
+
+        @Override
+        protected String name() {
+            return "BackwardHookFunctionBackward";
+        }
+    }
 
     /** Registers (or replaces) a parameter under name; returns it. */
     protected final Parameter registerParameter(String name, Parameter p) {

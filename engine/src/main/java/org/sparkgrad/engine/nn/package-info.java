@@ -2,8 +2,11 @@
  * Layers, losses and initialisers, like {@code torch.nn}, built on the tensor facade only (no engine
  * internals): gradients come from autograd. {@link org.sparkgrad.engine.nn.F} holds each formula once (linear,
  * activations, losses); the modules call it. {@link org.sparkgrad.engine.nn.Module} owns named parameters,
- * buffers and children (state dict, {@code to(device)}); {@link org.sparkgrad.engine.nn.Parameter} is a
- * learnable leaf. Layers: {@link org.sparkgrad.engine.nn.Linear}, {@link org.sparkgrad.engine.nn.Sequential},
+ * buffers and children (state dict, {@code to(device)}) and runs forward with its hooks through
+ * {@code call} (forward pre-hooks, forward hooks, full backward hooks); {@link org.sparkgrad.engine.nn.Parameter}
+ * is a learnable leaf. Containers: {@link org.sparkgrad.engine.nn.Sequential},
+ * {@link org.sparkgrad.engine.nn.ModuleList}, {@link org.sparkgrad.engine.nn.ModuleDict}. Layers:
+ * {@link org.sparkgrad.engine.nn.Linear},
  * {@link org.sparkgrad.engine.nn.Flatten}, {@link org.sparkgrad.engine.nn.ReLU},
  * {@link org.sparkgrad.engine.nn.Sigmoid}, {@link org.sparkgrad.engine.nn.Tanh}. Losses extend
  * {@link org.sparkgrad.engine.nn.Loss} with a {@link org.sparkgrad.engine.nn.Reduction}: MSE, L1, cross entropy,

@@ -55,11 +55,12 @@ public final class Adam extends AdamFamily {
     }
 
     @Override
-    protected void update(Tensor param, Tensor grad, Map<String, Tensor> state) {
+    protected void update(Tensor param, Tensor grad, Map<String, Tensor> state, ParamGroup group) {
+        AdamUpdate.Settings settings = AdamUpdate.Settings.of(group.options());
         AdamUpdate.initState(param, state, settings.amsgrad());
         double step = AdamUpdate.incrementStep(state);
         boolean decayed = settings.weightDecay() != 0;
         Tensor g = decayed ? param.mul(settings.weightDecay()).add_(grad) : grad;
-        AdamUpdate.apply(param, g, decayed, state, step, getLr(), settings);
+        AdamUpdate.apply(param, g, decayed, state, step, group.getLr(), settings);
     }
 }

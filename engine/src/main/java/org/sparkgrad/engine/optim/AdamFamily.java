@@ -10,56 +10,51 @@ import org.sparkgrad.engine.Tensor;
  * per parameter, and how those appear in the state dict. They differ only in how weight decay enters.
  */
 public abstract class AdamFamily extends Optimizer {
-    /** The current settings; the update reads them each step. */
-    AdamUpdate.Settings settings;
-
     AdamFamily(List<? extends Tensor> params, double lr, AdamUpdate.Settings settings) {
-        super(params, lr);
-        this.settings = settings;
+        super(params, settings.toMap(lr));
     }
 
     AdamFamily(Map<String, ? extends Tensor> namedParams, double lr, AdamUpdate.Settings settings) {
-        super(namedParams, lr);
-        this.settings = settings;
+        super(namedParams, settings.toMap(lr));
+    }
+
+    /** The settings of the first parameter group. */
+    private AdamUpdate.Settings settings() {
+        return AdamUpdate.Settings.of(paramGroups().get(0).options());
     }
 
     /** The decay rate of the first moment estimate. */
     public double getBeta1() {
-        return settings.beta1();
+        return settings().beta1();
     }
 
     /** The decay rate of the second moment estimate. */
     public double getBeta2() {
-        return settings.beta2();
+        return settings().beta2();
     }
 
     /** The term added to the denominator. */
     public double getEps() {
-        return settings.eps();
+        return settings().eps();
     }
 
-    /** The weight decay factor (Adam: L2 penalty added to the gradient; AdamW: decoupled shrinking by lr times it). */
+    /** The weight decay factor (of the first parameter group; Adam: L2 penalty added to the gradient; AdamW: decoupled shrinking by lr times it). */
     public double getWeightDecay() {
-        return settings.weightDecay();
+        return settings().weightDecay();
     }
 
     /** Whether the AMSGrad variant (running maximum of the second moment) is used. */
     public boolean isAmsgrad() {
-        return settings.amsgrad();
+        return settings().amsgrad();
     }
 
     @Override
-    protected Map<String, Double> hyperParameters() {
-        return settings.toMap();
+    protected void checkOptions(Map<String, Double> options) {
+        AdamUpdate.Settings.of(options);
     }
 
     @Override
-    protected Set<String> stateKeys(Map<String, Double> hyper) {
-        return AdamUpdate.stateKeys(flag("amsgrad", hyper.get("amsgrad")));
-    }
-
-    @Override
-    protected void setHyperParameters(Map<String, Double> hyper) {
-        settings = AdamUpdate.Settings.of(hyper);
+    protected Set<String> stateKeys(Map<String, Double> options) {
+        return AdamUpdate.stateKeys(flag("amsgrad", options.get("amsgrad")));
     }
 }

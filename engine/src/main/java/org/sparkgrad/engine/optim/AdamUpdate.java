@@ -45,9 +45,10 @@ final class AdamUpdate {
                     Optimizer.flag("amsgrad", hyper.get("amsgrad")));
         }
 
-        /** The settings by PyTorch's names (betas split into beta1 and beta2). */
-        Map<String, Double> toMap() {
+        /** The settings by PyTorch's names (betas split into beta1 and beta2), after the given lr. */
+        Map<String, Double> toMap(double lr) {
             Map<String, Double> h = new LinkedHashMap<>();
+            h.put(Optimizer.LR, lr);
             h.put("beta1", beta1);
             h.put("beta2", beta2);
             h.put("eps", eps);

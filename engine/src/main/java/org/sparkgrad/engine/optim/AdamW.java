@@ -57,12 +57,13 @@ public final class AdamW extends AdamFamily {
     }
 
     @Override
-    protected void update(Tensor param, Tensor grad, Map<String, Tensor> state) {
+    protected void update(Tensor param, Tensor grad, Map<String, Tensor> state, ParamGroup group) {
+        AdamUpdate.Settings settings = AdamUpdate.Settings.of(group.options());
         AdamUpdate.initState(param, state, settings.amsgrad());
         double step = AdamUpdate.incrementStep(state);
         if (settings.weightDecay() != 0) {
-            param.mul_(1 - getLr() * settings.weightDecay());
+            param.mul_(1 - group.getLr() * settings.weightDecay());
         }
-        AdamUpdate.apply(param, grad, false, state, step, getLr(), settings);
+        AdamUpdate.apply(param, grad, false, state, step, group.getLr(), settings);
     }
 }

@@ -37,10 +37,8 @@ public final class CosineAnnealingLR extends LRScheduler {
     }
 
     @Override
-    protected double computeLr() {
-        double lr = optimizer().getLr();
+    protected double computeLr(int group, double lr, double base) {
         int epoch = getLastEpoch();
-        double base = getBaseLr();
         if (epoch == 0) {
             return lr;
         }
@@ -52,6 +50,11 @@ public final class CosineAnnealingLR extends LRScheduler {
         }
         return (1 + Math.cos(Math.PI * epoch / tMax)) / (1 + Math.cos(Math.PI * (epoch - 1) / tMax)) * (lr - etaMin)
                 + etaMin;
+    }
+
+    @Override
+    protected double closedFormLr(int group, double lr, double base) {
+        return etaMin + (base - etaMin) * (1 + Math.cos(Math.PI * getLastEpoch() / tMax)) / 2;
     }
 
     @Override

@@ -23,9 +23,13 @@ public final class ExponentialLR extends LRScheduler {
     }
 
     @Override
-    protected double computeLr() {
-        double lr = optimizer().getLr();
+    protected double computeLr(int group, double lr, double baseLr) {
         return getLastEpoch() == 0 ? lr : lr * gamma;
+    }
+
+    @Override
+    protected double closedFormLr(int group, double lr, double baseLr) {
+        return baseLr * Math.pow(gamma, getLastEpoch());
     }
 
     @Override

@@ -1,13 +1,17 @@
 package org.sparkgrad.engine.optim;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The base of learning-rate schedulers, like torch 1.13's {@code _LRScheduler}: it sets the optimizer's
- * learning rate each time {@link #step()} is called, once per epoch after the epoch's optimizer steps.
+ * The base of learning-rate schedulers, like torch 1.13's {@code _LRScheduler}: it sets the learning rate
+ * of each of the optimizer's parameter groups each time {@link #step()} is called, once per epoch after
+ * the epoch's optimizer steps.
  *
  * <pre>{@code
  * Optimizer opt = new SGD(net.parameters(), 0.1);
@@ -18,27 +22,36 @@ import java.util.TreeSet;
  * }
  * }</pre>
  *
- * Creating a scheduler counts as its first step (epoch 0): the base learning rate is the optimizer's
+ * Creating a scheduler counts as its first step (epoch 0): a group's base learning rate is its
  * {@code initial_lr}, set from its current learning rate by the first scheduler attached to it. Rates are
  * computed from the optimizer's current rate (PyTorch's chainable form), so schedulers can be chained.
  *
- * <p>A subclass computes the rate in {@link #computeLr()} and calls {@link #initialStep()} at the end of
+ * <p>A subclass computes a group's rate in {@link #computeLr} and calls {@link #initialStep()} at the end of
  * its constructor, once its own fields are set.
  */
 public abstract class LRScheduler {
     private final Optimizer optimizer;
-    private double baseLr;
-    private int lastEpoch = -1;
-    private int stepCount;
-    private double lastLr;
+    private double[] baseLrs;
+    int lastEpoch = -1;
+    int stepCount;
+    private double[] lastLrs;
 
-    /** A scheduler of the optimizer's learning rate; the subclass's constructor must end with {@link #initialStep()}. */
+    /** A scheduler of the optimizer's learning rates; the subclass's constructor must end with {@link #initialStep()}. */
     protected LRScheduler(Optimizer optimizer) {
         if (optimizer == null) {
             throw new IllegalArgumentException("the scheduler needs an Optimizer, got null");
         }
         this.optimizer = optimizer;
-        this.baseLr = optimizer.initialLrOrCurrent();
+        List<ParamGroup> groups = optimizer.paramGroups();
+        baseLrs = new double[groups.size()];
+        for (int g = 0; g < groups.size(); g++) {
+            ParamGroup group = groups.get(g);
+            if (group.initialLr() == null) {
+                group.setInitialLr(group.getLr());
+            }
+            baseLrs[g] = group.initialLr();
+        }
+        lastLrs = currentLrs();
     }
 
     /** Performs the step to epoch 0 that PyTorch's constructor performs. */
@@ -49,29 +62,81 @@ public abstract class LRScheduler {
         step();
     }
 
-    /** Advances one epoch and sets the optimizer's learning rate for it. */
+    /** Advances one epoch and sets each group's learning rate for it. */
     public void step() {
         stepCount++;
         lastEpoch++;
-        double lr = computeLr();
-        optimizer.setLr(lr);
-        lastLr = optimizer.getLr();
+        apply(false);
     }
 
     /**
-     * The learning rate for {@link #getLastEpoch()} (already advanced), from the optimizer's current rate
-     * or the base rate, like PyTorch's {@code get_lr()}.
+     * Jumps to {@code epoch} (PyTorch's deprecated {@code step(epoch)}, which SequentialLR uses at its
+     * milestones): the rates come from {@link #closedFormLr} where the schedule has a closed form.
      */
-    protected abstract double computeLr();
+    void step(int epoch) {
+        stepCount++;
+        lastEpoch = epoch;
+        apply(true);
+    }
 
-    /** The optimizer whose learning rate is scheduled. */
+    private void apply(boolean closedForm) {
+        List<ParamGroup> groups = optimizer.paramGroups();
+        if (groups.size() != baseLrs.length) {
+            throw new IllegalStateException("the optimizer has " + groups.size() + " param groups but the scheduler was "
+                    + "built for " + baseLrs.length + ": build schedulers after adding every group");
+        }
+        double[] lrs = new double[groups.size()];
+        for (int g = 0; g < lrs.length; g++) {
+            double lr = groups.get(g).getLr();
+            lrs[g] = closedForm ? closedFormLr(g, lr, baseLrs[g]) : computeLr(g, lr, baseLrs[g]);
+        }
+        for (int g = 0; g < lrs.length; g++) {
+            groups.get(g).setLr(lrs[g]);
+        }
+        lastLrs = currentLrs();
+    }
+
+    double[] currentLrs() {
+        List<ParamGroup> groups = optimizer.paramGroups();
+        double[] lrs = new double[groups.size()];
+        for (int g = 0; g < lrs.length; g++) {
+            lrs[g] = groups.get(g).getLr();
+        }
+        return lrs;
+    }
+
+    /** Sets the rates {@link #getLastLrs()} reports (composite schedulers report their child's). */
+    void setLastLrs(double[] lrs) {
+        lastLrs = lrs.clone();
+    }
+
+    /**
+     * The learning rate of group {@code group} for {@link #getLastEpoch()} (already advanced), from the
+     * group's current rate {@code lr} or its base rate, like PyTorch's {@code get_lr()}.
+     */
+    protected abstract double computeLr(int group, double lr, double baseLr);
+
+    /**
+     * The rate at {@link #getLastEpoch()} from the base rate alone, like PyTorch's
+     * {@code _get_closed_form_lr}; schedules without one use {@link #computeLr}, as PyTorch does.
+     */
+    protected double closedFormLr(int group, double lr, double baseLr) {
+        return computeLr(group, lr, baseLr);
+    }
+
+    /** The optimizer whose learning rates are scheduled. */
     public Optimizer optimizer() {
         return optimizer;
     }
 
-    /** The learning rate the last step set, like {@code get_last_lr()[0]}. */
+    /** The learning rate the last step set, for an optimizer of one group (else use {@link #getLastLrs()}). */
     public double getLastLr() {
-        return lastLr;
+        return only(lastLrs, "getLastLr");
+    }
+
+    /** The learning rate of each group the last step set, like {@code get_last_lr()}. */
+    public List<Double> getLastLrs() {
+        return list(lastLrs);
     }
 
     /** The current epoch: 0 after construction, +1 per {@link #step()}. */
@@ -79,9 +144,30 @@ public abstract class LRScheduler {
         return lastEpoch;
     }
 
-    /** The learning rate the schedule starts from (PyTorch's {@code base_lrs[0]}). */
+    /** The learning rate the schedule starts from, for an optimizer of one group (PyTorch's {@code base_lrs[0]}). */
     public double getBaseLr() {
-        return baseLr;
+        return only(baseLrs, "getBaseLr");
+    }
+
+    /** The learning rate each group's schedule starts from (PyTorch's {@code base_lrs}). */
+    public List<Double> getBaseLrs() {
+        return list(baseLrs);
+    }
+
+    private static double only(double[] values, String what) {
+        if (values.length != 1) {
+            throw new IllegalStateException(what + "() needs an optimizer with one parameter group, this one has "
+                    + values.length + ": use " + what + "s()");
+        }
+        return values[0];
+    }
+
+    private static List<Double> list(double[] values) {
+        List<Double> out = new ArrayList<>();
+        for (double v : values) {
+            out.add(v);
+        }
+        return Collections.unmodifiableList(out);
     }
 
     /** How many times the scheduler has stepped, counting the constructor's step (PyTorch's {@code _step_count}). */
@@ -100,16 +186,25 @@ public abstract class LRScheduler {
 
     /**
      * The scheduler's state, like {@code state_dict()}: {@code last_epoch}, {@code step_count},
-     * {@code base_lr}, {@code last_lr} and the settings of {@link #hyperParameters()}.
+     * {@code base_lr}, {@code last_lr} (with several groups {@code base_lr.<g>} and {@code last_lr.<g>}
+     * per group) and the settings of {@link #hyperParameters()}.
      */
     public Map<String, Double> stateDict() {
         Map<String, Double> out = new LinkedHashMap<>();
         out.put("last_epoch", (double) lastEpoch);
         out.put("step_count", (double) stepCount);
-        out.put("base_lr", baseLr);
-        out.put("last_lr", lastLr);
+        for (int g = 0; g < baseLrs.length; g++) {
+            out.put(groupKey("base_lr", g), baseLrs[g]);
+        }
+        for (int g = 0; g < lastLrs.length; g++) {
+            out.put(groupKey("last_lr", g), lastLrs[g]);
+        }
         out.putAll(hyperParameters());
         return out;
+    }
+
+    private String groupKey(String key, int g) {
+        return baseLrs.length == 1 ? key : key + "." + g;
     }
 
     /**
@@ -149,9 +244,13 @@ public abstract class LRScheduler {
             if (count != Math.rint(count) || count < 0 || count > Integer.MAX_VALUE) {
                 problems.append("\n\tstep_count must be an integer >= 0, got ").append(count).append('.');
             }
-            if (!Double.isFinite(state.get("base_lr")) || !Double.isFinite(state.get("last_lr"))) {
-                problems.append("\n\tbase_lr and last_lr must be finite, got ").append(state.get("base_lr"))
-                        .append(" and ").append(state.get("last_lr")).append('.');
+            for (int g = 0; g < baseLrs.length; g++) {
+                double base = state.get(groupKey("base_lr", g));
+                double last = state.get(groupKey("last_lr", g));
+                if (!Double.isFinite(base) || !Double.isFinite(last)) {
+                    problems.append("\n\t").append(groupKey("base_lr", g)).append(" and ").append(groupKey("last_lr", g))
+                            .append(" must be finite, got ").append(base).append(" and ").append(last).append('.');
+                }
             }
         }
         if (problems.length() > 0) {
@@ -163,8 +262,10 @@ public abstract class LRScheduler {
         setHyperParameters(hyper);
         lastEpoch = (int) (double) state.get("last_epoch");
         stepCount = (int) (double) state.get("step_count");
-        baseLr = state.get("base_lr");
-        lastLr = state.get("last_lr");
+        for (int g = 0; g < baseLrs.length; g++) {
+            baseLrs[g] = state.get(groupKey("base_lr", g));
+            lastLrs[g] = state.get(groupKey("last_lr", g));
+        }
     }
 
     /** An integer setting stored as a double in a state dict, at least {@code min}. */

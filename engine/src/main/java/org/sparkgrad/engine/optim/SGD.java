@@ -25,11 +25,6 @@ public final class SGD extends Optimizer {
     /** The name of the per-parameter momentum buffer. */
     public static final String MOMENTUM_BUFFER = "momentum_buffer";
 
-    private double momentum;
-    private double dampening;
-    private double weightDecay;
-    private boolean nesterov;
-
     /** Plain SGD over a list of parameters. */
     public SGD(List<? extends Tensor> params, double lr) {
         this(params, lr, 0, 0, 0, false);
@@ -43,8 +38,7 @@ public final class SGD extends Optimizer {
     /** SGD with every setting, over a list of parameters (state keyed "0", "1", ...). */
     public SGD(List<? extends Tensor> params, double lr, double momentum, double dampening, double weightDecay,
             boolean nesterov) {
-        super(params, lr);
-        configure(momentum, dampening, weightDecay, nesterov);
+        super(params, defaults(lr, momentum, dampening, weightDecay, nesterov));
     }
 
     /** Plain SGD over named parameters. */
@@ -60,19 +54,26 @@ public final class SGD extends Optimizer {
     /** SGD with every setting, over named parameters (state keyed by name). */
     public SGD(Map<String, ? extends Tensor> namedParams, double lr, double momentum, double dampening,
             double weightDecay, boolean nesterov) {
-        super(namedParams, lr);
-        configure(momentum, dampening, weightDecay, nesterov);
+        super(namedParams, defaults(lr, momentum, dampening, weightDecay, nesterov));
     }
 
-    private void configure(double momentum, double dampening, double weightDecay, boolean nesterov) {
-        check(momentum, dampening, weightDecay, nesterov);
-        this.momentum = momentum;
-        this.dampening = dampening;
-        this.weightDecay = weightDecay;
-        this.nesterov = nesterov;
+    private static Map<String, Double> defaults(double lr, double momentum, double dampening, double weightDecay,
+            boolean nesterov) {
+        Map<String, Double> h = new LinkedHashMap<>();
+        h.put(LR, lr);
+        h.put("momentum", momentum);
+        h.put("dampening", dampening);
+        h.put("weight_decay", weightDecay);
+        h.put("nesterov", nesterov ? 1.0 : 0.0);
+        return h;
     }
 
-    private static void check(double momentum, double dampening, double weightDecay, boolean nesterov) {
+    @Override
+    protected void checkOptions(Map<String, Double> o) {
+        double momentum = o.get("momentum");
+        double dampening = o.get("dampening");
+        double weightDecay = o.get("weight_decay");
+        boolean nesterov = flag("nesterov", o.get("nesterov"));
         if (!(momentum >= 0) || Double.isInfinite(momentum)) {
             throw new IllegalArgumentException("Invalid momentum value: " + momentum);
         }
@@ -87,28 +88,30 @@ public final class SGD extends Optimizer {
         }
     }
 
-    /** The momentum factor. */
+    /** The momentum factor (of the first parameter group). */
     public double getMomentum() {
-        return momentum;
+        return firstGroup("momentum");
     }
 
-    /** The dampening of the momentum. */
+    /** The dampening of the momentum (of the first parameter group). */
     public double getDampening() {
-        return dampening;
+        return firstGroup("dampening");
     }
 
-    /** The L2 penalty added to the gradient. */
+    /** The L2 penalty added to the gradient (of the first parameter group). */
     public double getWeightDecay() {
-        return weightDecay;
+        return firstGroup("weight_decay");
     }
 
-    /** Whether Nesterov momentum is used. */
+    /** Whether Nesterov momentum is used (in the first parameter group). */
     public boolean isNesterov() {
-        return nesterov;
+        return firstGroup("nesterov") == 1;
     }
 
     @Override
-    protected void update(Tensor param, Tensor grad, Map<String, Tensor> state) {
+    protected void update(Tensor param, Tensor grad, Map<String, Tensor> state, ParamGroup group) {
+        double weightDecay = group.get("weight_decay");
+        double momentum = group.get("momentum");
         Tensor d = grad;
         if (weightDecay != 0) {
             d = param.mul(weightDecay).add_(grad);
@@ -119,35 +122,19 @@ public final class SGD extends Optimizer {
                 buf = Tensor.zerosLike(param).copy_(d);
                 state.put(MOMENTUM_BUFFER, buf);
             } else {
-                buf.mul_(momentum).add_(d, 1 - dampening);
+                buf.mul_(momentum).add_(d, 1 - group.get("dampening"));
             }
-            if (nesterov) {
+            if (group.get("nesterov") == 1) {
                 d = (d == grad ? Tensor.zerosLike(param).copy_(grad) : d).add_(buf, momentum);
             } else {
                 d = buf;
             }
         }
-        param.add_(d, -getLr());
+        param.add_(d, -group.getLr());
     }
 
     @Override
-    protected Map<String, Double> hyperParameters() {
-        Map<String, Double> h = new LinkedHashMap<>();
-        h.put("momentum", momentum);
-        h.put("dampening", dampening);
-        h.put("weight_decay", weightDecay);
-        h.put("nesterov", nesterov ? 1.0 : 0.0);
-        return h;
-    }
-
-    @Override
-    protected Set<String> stateKeys(Map<String, Double> hyper) {
-        return hyper.get("momentum") != 0 ? Set.of(MOMENTUM_BUFFER) : Set.of();
-    }
-
-    @Override
-    protected void setHyperParameters(Map<String, Double> hyper) {
-        configure(hyper.get("momentum"), hyper.get("dampening"), hyper.get("weight_decay"),
-                flag("nesterov", hyper.get("nesterov")));
+    protected Set<String> stateKeys(Map<String, Double> options) {
+        return options.get("momentum") != 0 ? Set.of(MOMENTUM_BUFFER) : Set.of();
     }
 }

@@ -36,10 +36,14 @@ public final class StepLR extends LRScheduler {
     }
 
     @Override
-    protected double computeLr() {
-        double lr = optimizer().getLr();
+    protected double computeLr(int group, double lr, double baseLr) {
         int epoch = getLastEpoch();
         return epoch == 0 || epoch % stepSize != 0 ? lr : lr * gamma;
+    }
+
+    @Override
+    protected double closedFormLr(int group, double lr, double baseLr) {
+        return baseLr * Math.pow(gamma, getLastEpoch() / stepSize);
     }
 
     @Override

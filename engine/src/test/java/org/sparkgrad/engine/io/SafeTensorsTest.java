@@ -444,9 +444,9 @@ class SafeTensorsTest {
 
     @Test
     void unknownOrUnsupportedDtype() throws IOException {
-        assertEquals("tensor \"a\": unsupported dtype \"F16\" (supported: F32, F64, I64, BOOL)",
-                loadError(rawFile("{\"a\":{\"dtype\":\"F16\",\"shape\":[1],\"data_offsets\":[0,2]}}", new byte[2])));
-        assertEquals("tensor \"a\": unsupported dtype \"f32\" (supported: F32, F64, I64, BOOL)",
+        assertEquals("tensor \"a\": unsupported dtype \"F8_E4M3\" (supported: F32, F64, I64, BOOL; F16 and BF16 are read as F32)",
+                loadError(rawFile("{\"a\":{\"dtype\":\"F8_E4M3\",\"shape\":[1],\"data_offsets\":[0,1]}}", new byte[1])));
+        assertEquals("tensor \"a\": unsupported dtype \"f32\" (supported: F32, F64, I64, BOOL; F16 and BF16 are read as F32)",
                 loadError(rawFile("{\"a\":{\"dtype\":\"f32\",\"shape\":[1],\"data_offsets\":[0,4]}}", new byte[4])));
         assertEquals("tensor \"a\": dtype must be a string, got 32",
                 loadError(rawFile("{\"a\":{\"dtype\":32,\"shape\":[1],\"data_offsets\":[0,4]}}", new byte[4])));
