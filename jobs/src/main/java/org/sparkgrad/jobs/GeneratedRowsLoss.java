@@ -2,9 +2,7 @@ package org.sparkgrad.jobs;
 
 import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.sparkgrad.engine.GradMode;
@@ -57,12 +55,7 @@ final class GeneratedRowsLoss {
 
     /** The loss summed over all rows, divided by the number of rows, with the parameters of trained. */
     double mean(Module trained) {
-        Map<String, float[]> values = new LinkedHashMap<>();
-        Map<String, int[]> shapes = new LinkedHashMap<>();
-        trained.namedParameters().forEach((k, v) -> {
-            values.put(k, v.detach().toFloatArray());
-            shapes.put(k, v.shape());
-        });
+        ParameterValues values = ParameterValues.of(trained);
         RowGenerator g = generator;
         long n = rows;
         int parts = numPartitions;
@@ -70,10 +63,7 @@ final class GeneratedRowsLoss {
         SerializableSupplier<Module> factory = model;
         SerializableSupplier<Loss> loss = sumLoss;
         double[] total = partitions.mapPartitionsWithIndex((Integer p, Iterator<Integer> it) -> {
-            Module m = factory.get();
-            Map<String, Tensor> state = new LinkedHashMap<>();
-            values.forEach((k, v) -> state.put(k, Tensor.tensor(v, shapes.get(k))));
-            m.loadStateDict(state);
+            Module m = values.loadInto(factory.get());
             Loss l = loss.get();
             long first = start(n, parts, p);
             long end = start(n, parts, p + 1);

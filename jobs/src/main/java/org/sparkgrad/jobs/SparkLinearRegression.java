@@ -40,13 +40,13 @@ final class SparkLinearRegression {
     /** Settings, with the seed's values as defaults; master {@code auto} keeps spark-submit's or uses local[*]. */
     record Settings(long samples, int batch, int epochs, double lr, double noise, long seed, int partitions,
             String master, String device, String checkpointDir, int checkpointEvery, boolean resume,
-            boolean verifyGradients, Path out) {
+            boolean verifyGradients, Path out, Path initWeights) {
         /** The seed's values ({@link LinearRegression.Settings#DEFAULTS}) and the Spark run's own. */
         static final Settings DEFAULTS = defaults(LinearRegression.Settings.DEFAULTS);
 
         private static Settings defaults(LinearRegression.Settings seed) {
             return new Settings(seed.samples(), seed.batch(), seed.epochs(), seed.lr(), seed.noise(), seed.seed(), 4,
-                    "auto", "auto", null, 100, false, false, seed.out());
+                    "auto", "auto", null, 100, false, false, seed.out(), seed.initWeights());
         }
 
         /** The Spark run's options, with {@link #DEFAULTS}, for a program whose usage line is usage. */
@@ -66,7 +66,9 @@ final class SparkLinearRegression {
                     .intOption("checkpoint-every", d.checkpointEvery(), 1, "steps between checkpoints")
                     .flag("resume", "continue from the newest valid checkpoint in --checkpoint-dir")
                     .flag("verify-gradients", "check the distributed gradients against a one-process run")
-                    .text("out", d.out().toString(), "folder of the model, loss CSV and chart");
+                    .text("out", d.out().toString(), "folder of the model, loss CSV and chart")
+                    .text("init-weights", "", "safetensors file of the initial parameters (0.weight [1, 2], 0.bias [1],"
+                            + " as model.safetensors holds them); empty: the seed's N(0, 0.01) and 0");
         }
 
         /** The settings from linear-regression's options. */
@@ -78,7 +80,7 @@ final class SparkLinearRegression {
             return new Settings(o.integer("samples"), o.intValue("batch"), o.intValue("epochs"), o.number("lr"),
                     o.number("noise"), o.integer("seed"), o.intValue("partitions"), o.text("master"), o.text("device"),
                     ckpt.isEmpty() ? null : ckpt, o.intValue("checkpoint-every"), o.flag("resume"),
-                    o.flag("verify-gradients"), Path.of(o.text("out")));
+                    o.flag("verify-gradients"), Path.of(o.text("out")), LinearRegression.initWeightsFile(o));
         }
 
         /** Parses a command line of linear-regression's options (tests). */
@@ -121,7 +123,9 @@ final class SparkLinearRegression {
                     model(s.seed()), () -> new MSELoss(Reduction.SUM));
             List<Double> epochLosses = new ArrayList<>();
             double lr = s.lr();
-            DataParallelTrainer trainer = new DataParallelTrainer(model(s.seed()), () -> new MSELoss(Reduction.SUM),
+            SerializableSupplier<Module> initial = s.initWeights() == null ? model(s.seed())
+                    : ParameterValues.initialWeights(s.initWeights(), model(s.seed()));
+            DataParallelTrainer trainer = new DataParallelTrainer(initial, () -> new MSELoss(Reduction.SUM),
                     p -> new SGD(p, lr))
                     .batchSize(s.batch()).epochs(s.epochs()).seed(s.seed()).device(s.device()).logEvery(print ? 100 : 0)
                     .listener((step, epoch, loss, m) -> {

@@ -130,6 +130,17 @@ class SparkJobsTest {
     }
 
     @Test
+    void initWeightsStartTheSparkRunFromTheFile(@TempDir Path dir) throws Exception {
+        Path file = LinearRegressionTest.weights(dir.resolve("true.safetensors"), new float[] {2f, -3.4f},
+                new int[] {1, 2}, 4.2f);
+        SparkLinearRegression.Result r = SparkLinearRegression.run(SparkLinearRegression.Settings.parse("--partitions", "2",
+                "--epochs", "1", "--lr", "1e-12", "--init-weights", file.toString(), "--out", dir.toString()), false);
+        assertArrayEquals(new double[] {2, -3.4}, r.w(), 1e-6);
+        assertEquals(4.2, r.b(), 1e-6);
+        assertTrue(r.epochLosses().get(0) < 1.2e-4, "loss " + r.epochLosses().get(0));
+    }
+
+    @Test
     void syntheticMlpClassifiesFarBetterThanChance(@TempDir Path dir) {
         SyntheticMlp.Settings s = SyntheticMlp.Settings.parse(new String[] {"--classify", "--rows", "6000", "--features",
             "8", "--hidden", "32", "--classes", "4", "--partitions", "3", "--batch", "200", "--steps", "80", "--lr",
