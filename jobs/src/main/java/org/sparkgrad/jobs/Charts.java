@@ -33,16 +33,30 @@ public final class Charts {
     }
 
     /**
-     * Writes the loss curve (epoch 1, 2, ... against loss) as a PNG. The y axis is logarithmic when every
-     * plotted loss is positive and they span more than a factor of 10. Non-finite losses (a diverged run)
-     * are left out of the line.
+     * Writes the loss curve of a training run's steps (step 1, 2, ... against loss) as a PNG, like
+     * {@link #lossCurve(List, String, Path)} with the x axis "step".
+     */
+    public static Path lossCurve(List<Double> losses, Path file) {
+        return lossCurve(losses, "step", file);
+    }
+
+    /**
+     * Writes the loss curve (1, 2, ... against loss) as a PNG, the x axis titled what the losses are of
+     * ({@code "step"}, {@code "epoch"}). The y axis is logarithmic when every plotted loss is positive and they
+     * span more than a factor of 10. Non-finite losses (a diverged run) are left out of the line.
      *
-     * @param losses the loss of each epoch, in order
+     * @param losses the loss of each step or epoch, in order
+     * @param xTitle the x axis' title
      * @param file the PNG file to write (its parent directories are created)
      * @return file
      * @throws IllegalArgumentException when there is no finite loss to draw
      */
-    public static Path lossCurve(List<Double> losses, Path file) {
+    public static Path lossCurve(List<Double> losses, String xTitle, Path file) {
+        return write(lossChart(losses, xTitle), file);
+    }
+
+    /** The chart {@link #lossCurve(List, String, Path)} draws. */
+    static XYChart lossChart(List<Double> losses, String xTitle) {
         List<Double> xs = new ArrayList<>();
         List<Double> ys = new ArrayList<>();
         double min = Double.POSITIVE_INFINITY;
@@ -61,12 +75,12 @@ public final class Charts {
                     + " losses and none finite");
         }
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("Training loss")
-                .xAxisTitle("epoch").yAxisTitle("loss").build();
+                .xAxisTitle(xTitle).yAxisTitle("loss").build();
         chart.getStyler().setLegendVisible(false);
         chart.getStyler().setYAxisLogarithmic(min > 0 && max / min > 10);
         XYSeries s = chart.addSeries("loss", xs, ys);
         s.setMarker(SeriesMarkers.NONE);
-        return write(chart, file);
+        return chart;
     }
 
     /**

@@ -17,23 +17,28 @@ import org.sparkgrad.engine.optim.StepLR;
 
 /**
  * Seed 004: fits a line y = a x + b to noisy points by gradient descent on the mean squared perpendicular
- * distance, mean((a x - y + b)^2 / (a^2 + 1)), with an optimizer and a learning-rate schedule.
+ * distance, mean((a x - y + b)^2 / (a^2 + 1)). By default it runs the seed's own loop ({@link Settings#SEED}):
+ * 1000 full-batch steps of plain gradient descent at lr 1e-9 that never zero the gradients, so each step
+ * descends along the sum of all gradients so far (which is SGD with momentum 1); an optimizer and a
+ * learning-rate schedule are options ({@link Settings#ADAM} is the variant that reaches the optimum).
  *
  * <p>The points are the seed's: x = linspace(0, 100, 100) and y = 2.5 x + 1, each with N(0, noise^2) added
  * (to x and y alike, drawn alternately point by point from a seeded {@link Generator}). a and b start at 0.
  *
  * <p>The problem is badly conditioned: x runs to 100, so the loss is some 10^4 times more sensitive to a
- * than to b, and the seed's plain descent (lr 1e-9) barely moves b. Plain or momentum SGD stalls for the
- * same reason. Adam scales each parameter's step by its own gradient history, which fixes the scales; but
+ * than to b, and the seed's plain descent (lr 1e-9) barely moves b: it gets a close to the slope and then, as the
+ * accumulated gradient keeps pushing, overshoots (its loss rises again towards the end of the 1000 steps).
+ * Plain or momentum SGD with zeroed gradients stalls for the same reason. Adam scales each parameter's step by its own gradient history, which fixes the scales; but
  * the first gradients in a are ~10^4 times those near the optimum, and with Adam's default beta2 = 0.999
  * its denominator remembers them for ~1000 steps, so the defaults use beta2 = 0.9 (it forgets within ~10).
  * With a constant rate Adam then circles the optimum at a distance set by the rate; the schedule's decay
- * (cosine annealing by default) is what lets it settle, which is the seed's lesson. The defaults
- * ({@link Settings#defaults}: Adam, its {@link #defaultLr}, beta2 0.9 and cosine annealing over the whole run)
- * reach the exact least-perpendicular-distance line.
+ * (cosine annealing) is what lets it settle, which is the seed's lesson. {@link Settings#ADAM} (Adam,
+ * lr 0.3, beta2 0.9, cosine annealing over 400 epochs, gradients zeroed each epoch) reaches the exact
+ * least-perpendicular-distance line.
  *
- * <p>Like the seed it keeps the best loss seen and the a, b that gave it; it prints progress, the best
- * result, and writes two charts (loss curve, points with the fitted line).
+ * <p>Like the seed it keeps the best loss seen and the a, b it records with it: the seed takes them after the
+ * update of the step whose loss (that of the parameters before the update) was lowest, and so does this. It
+ * prints progress, the best result, and writes two charts (loss curve, points with the fitted line).
  */
 public final class LineFit {
     /** The seed's true slope. */
@@ -50,12 +55,16 @@ public final class LineFit {
     record Points(Tensor x, Tensor y) {
     }
 
-    /** How to train: optimizer ({@code sgd|adam}), its settings, the schedule ({@code none|step|exp|cosine}). */
-    record Settings(String optimizer, double lr, double momentum, double beta2, String schedule, int epochs) {
-        /** The defaults described in the class comment, for the given optimizer. */
-        static Settings defaults(String optimizer) {
-            return new Settings(optimizer, defaultLr(optimizer), 0.9, 0.9, "cosine", 400);
-        }
+    /**
+     * How to train: optimizer ({@code sgd|adam}), its settings, the schedule ({@code none|step|exp|cosine}), the
+     * epochs, and whether each epoch zeroes the gradients before its backward pass (the seed does not).
+     */
+    record Settings(String optimizer, double lr, double momentum, double beta2, String schedule, int epochs,
+            boolean zeroGrad) {
+        /** The seed's loop: plain gradient descent at lr 1e-9 for 1000 epochs, gradients never zeroed. */
+        static final Settings SEED = new Settings("sgd", 1e-9, 0, 0.9, "none", 1000, false);
+        /** The variant that reaches the optimum: Adam, lr 0.3, beta2 0.9, cosine annealing over 400 epochs. */
+        static final Settings ADAM = new Settings("adam", 0.3, 0, 0.9, "cosine", 400, true);
     }
 
     /**
@@ -64,8 +73,8 @@ public final class LineFit {
      */
     record Job(Settings train, long seed, double noise, int printEvery, int partitions, String master, Path out,
             boolean noSpark) {
-        /** The program's defaults: Adam ({@link Settings#defaults}) on the seed's points. */
-        static final Job DEFAULTS = new Job(Settings.defaults("adam"), 42, 2, 50, 4, "auto", Path.of("out/line-fit"), false);
+        /** The program's defaults: the seed's loop ({@link Settings#SEED}) on the seed's points. */
+        static final Job DEFAULTS = new Job(Settings.SEED, 42, 2, 50, 4, "auto", Path.of("out/line-fit"), false);
         static final Options.Spec OPTIONS = new Options.Spec("bin/run line-fit")
                 .intOption("epochs", DEFAULTS.train().epochs(), 1, "full-batch steps")
                 .numberOrAuto("lr", Options.Range.POSITIVE, "adam " + Options.plain(defaultLr("adam")) + ", sgd "
@@ -75,6 +84,8 @@ public final class LineFit {
                         "cosine")
                 .number("momentum", DEFAULTS.train().momentum(), Options.Range.NON_NEGATIVE, "SGD's momentum")
                 .number("beta2", DEFAULTS.train().beta2(), Options.Range.UNIT_OPEN, "Adam's beta2")
+                .flag("zero-grad", "zero the gradients each epoch (the seed lets them accumulate); the Adam variant: "
+                        + "--optimizer adam --beta2 0.9 --schedule cosine --epochs 400 --zero-grad")
                 .integer("seed", DEFAULTS.seed(), Long.MIN_VALUE, "seed of the points' noise")
                 .number("noise", DEFAULTS.noise(), Options.Range.NON_NEGATIVE, "standard deviation of the noise on x and y")
                 .intOption("print-every", DEFAULTS.printEvery(), 0, "print every this many epochs, 0: never")
@@ -87,7 +98,7 @@ public final class LineFit {
             String optimizer = o.text("optimizer");
             double lr = o.isAuto("lr") ? defaultLr(optimizer) : o.number("lr");
             Settings train = new Settings(optimizer, lr, o.number("momentum"), o.number("beta2"), o.text("schedule"),
-                    o.intValue("epochs"));
+                    o.intValue("epochs"), o.flag("zero-grad"));
             return new Job(train, o.integer("seed"), o.number("noise"), o.intValue("print-every"),
                     o.intValue("partitions"), o.text("master"), Path.of(o.text("out")), o.flag("no-spark"));
         }
@@ -95,7 +106,7 @@ public final class LineFit {
 
     /**
      * The loss of every epoch (of the parameters before that epoch's step), the final a, b, and the best
-     * loss with the a, b that produced it; trainNanos is the time of the training loop alone, firstEpochNanos
+     * loss with the a, b after its step (as the seed records them); trainNanos is the time of the training loop alone, firstEpochNanos
      * that of its first epoch (which includes the engine's one-time start-up in a fresh JVM).
      */
     record Result(List<Double> losses, double a, double b, double bestLoss, double bestA, double bestB,
@@ -129,11 +140,11 @@ public final class LineFit {
         return fit.sub(y).pow(2).div(a.pow(2).add(1));
     }
 
-    /** The learning rate a run uses when none is given: 0.3 for Adam, 1e-4 for SGD. */
+    /** The learning rate a run uses when none is given: {@link Settings#ADAM}'s for Adam, the seed's for SGD. */
     static double defaultLr(String optimizer) {
         return switch (optimizer) {
-            case "adam" -> 0.3;
-            case "sgd" -> 1e-4;
+            case "adam" -> Settings.ADAM.lr();
+            case "sgd" -> Settings.SEED.lr();
             default -> throw unknown("--optimizer", optimizer, "sgd|adam");
         };
     }
@@ -167,8 +178,9 @@ public final class LineFit {
     }
 
     /**
-     * Trains a and b (from 0) on the points: per epoch one full-batch loss, backward, optimizer step and
-     * scheduler step. Prints every {@code printEvery} epochs when printEvery &gt; 0.
+     * Trains a and b (from 0) on the points: per epoch (zeroing the gradients first when s.zeroGrad) one
+     * full-batch loss, backward, optimizer step and scheduler step. Prints every {@code printEvery} epochs
+     * when printEvery &gt; 0.
      */
     static Result run(Points p, Settings s, int printEvery) {
         if (s.epochs() < 1) {
@@ -185,16 +197,13 @@ public final class LineFit {
         long t0 = System.nanoTime();
         long firstEpoch = 0;
         for (int epoch = 1; epoch <= s.epochs(); epoch++) {
-            opt.zeroGrad();
+            if (s.zeroGrad()) {
+                opt.zeroGrad();
+            }
             Tensor l = loss(a, b, p);
             l.backward();
             double cur = l.item();
             losses.add(cur);
-            if (cur < bestLoss) {
-                bestLoss = cur;
-                bestA = a.item();
-                bestB = b.item();
-            }
             if (printEvery > 0 && (epoch % printEvery == 0 || epoch == 1)) {
                 System.out.printf(Locale.ROOT, "epoch %5d  loss %.6f  a %.5f  b %.5f  lr %.3g%n", epoch, cur, a.item(),
                         b.item(), opt.getLr());
@@ -202,6 +211,11 @@ public final class LineFit {
             opt.step();
             if (sched != null) {
                 sched.step();
+            }
+            if (cur < bestLoss) {
+                bestLoss = cur;
+                bestA = a.item();
+                bestB = b.item();
             }
             if (epoch == 1) {
                 firstEpoch = System.nanoTime() - t0;
@@ -213,7 +227,7 @@ public final class LineFit {
 
     /** Writes the loss curve and the fitted line over the points into dir; returns both paths. */
     static Path[] charts(Points p, Result r, Path dir) {
-        Path loss = Charts.lossCurve(r.losses(), dir.resolve("loss.png"));
+        Path loss = Charts.lossCurve(r.losses(), "epoch", dir.resolve("loss.png"));
         String label = String.format(Locale.ROOT, "fit: y = %.4f x + %.4f", r.bestA(), r.bestB());
         Path fit = Charts.scatterWithLine("Line fit (perpendicular distance)", p.x().toArray(), p.y().toArray(),
                 r.bestA(), r.bestB(), label, dir.resolve("fit.png"));
@@ -229,8 +243,9 @@ public final class LineFit {
         Settings s = job.train();
         Points p = points(POINTS, job.noise(), job.seed());
         System.out.printf(Locale.ROOT, "fitting y = a x + b to %d points (true a=%s, b=%s, noise %s) with %s lr %s, "
-                + "schedule %s, %d epochs%n", POINTS, TRUE_A, TRUE_B, Options.plain(job.noise()), s.optimizer(), s.lr(),
-                s.schedule(), s.epochs());
+                + "schedule %s, %d epochs, gradients %s%n", POINTS, TRUE_A, TRUE_B, Options.plain(job.noise()),
+                s.optimizer(), s.lr(), s.schedule(), s.epochs(), s.zeroGrad() ? "zeroed each epoch"
+                        : "accumulated (never zeroed, as in the seed)");
         if (!job.noSpark()) {
             SparkLineFit.Result sr = SparkLineFit.run(p, s, job.partitions(), job.master(), job.printEvery());
             Result r = sr.fit();

@@ -31,11 +31,12 @@ public final class LinearRegression {
     }
 
     /** Settings of the one-machine loop. */
-    record Settings(int samples, int batch, int epochs, double lr, double noise, long seed, Path out) {
-        /** The seed's values (the Spark run's defaults too). */
-        static final Settings DEFAULTS = new Settings(1000, 10, 3, 0.03, 0.01, 0, Path.of("out/linear-regression"));
+    record Settings(int samples, int batch, int epochs, double lr, double noise, long seed, Path out, Path initWeights) {
+        /** The seed's values (the Spark run's defaults too); no initial weights file (the seed's N(0, 0.01) and 0). */
+        static final Settings DEFAULTS = new Settings(1000, 10, 3, 0.03, 0.01, 0, Path.of("out/linear-regression"), null);
         /** The options of {@code --no-spark}: the others apply to the Spark run only. */
-        static final List<String> OPTION_NAMES = List.of("samples", "batch", "epochs", "lr", "noise", "seed", "out");
+        static final List<String> OPTION_NAMES = List.of("samples", "batch", "epochs", "lr", "noise", "seed", "out",
+                "init-weights");
 
         /** The settings from linear-regression's options; an option of the Spark run only is an error. */
         static Settings from(Options o) {
@@ -50,8 +51,14 @@ public final class LinearRegression {
                         + " with --no-spark, got '" + samples + "'");
             }
             return new Settings((int) samples, o.intValue("batch"), o.intValue("epochs"), o.number("lr"),
-                    o.number("noise"), o.integer("seed"), Path.of(o.text("out")));
+                    o.number("noise"), o.integer("seed"), Path.of(o.text("out")), initWeightsFile(o));
         }
+    }
+
+    /** The --init-weights file, or null when none is given. */
+    static Path initWeightsFile(Options o) {
+        String file = o.text("init-weights");
+        return file.isEmpty() ? null : Path.of(file);
     }
 
     /** linear-regression's options: the Spark run's and {@code --no-spark}. */
@@ -82,6 +89,9 @@ public final class LinearRegression {
         try (GradMode.Scope g = GradMode.noGrad()) {
             layer.weight().data().normal_(0, 0.01, gen);
             layer.bias().data().fill_(0);
+        }
+        if (s.initWeights() != null) {
+            ParameterValues.initialWeights(s.initWeights(), net);
         }
         MSELoss loss = new MSELoss();
         SGD trainer = new SGD(net.parameters(), s.lr());

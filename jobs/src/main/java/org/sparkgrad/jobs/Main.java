@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.sparkgrad.spark.SparkgradKryoRegistrator;
 
 /**
  * The one launcher of every runnable program: {@code bin/run <name> [--option value ...]};
@@ -71,6 +72,9 @@ public final class Main {
             System.err.println(name + ": " + e.getMessage());
             System.err.println("(bin/run " + name + " --help lists its options and their defaults)");
             System.exit(2);
+        } catch (RuntimeException e) {
+            // Kryo's "Class is not registered" from a Spark job, with the setting that fixes it.
+            throw SparkgradKryoRegistrator.explain(e);
         }
     }
 

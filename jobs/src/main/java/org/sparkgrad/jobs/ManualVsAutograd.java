@@ -47,8 +47,11 @@ public final class ManualVsAutograd {
         Generator gen = new Generator(seed);
         Tensor x = Tensor.randn(gen, m, in);
         Tensor y = Tensor.randn(gen, m, out);
-        Tensor[] init = {Tensor.randn(gen, in, hidden), Tensor.randn(gen, 1, hidden), Tensor.randn(gen, hidden, out),
-            Tensor.randn(gen, 1, out)};
+        // Drawn in the seed's order (init_parameters: w1, w2, b1, b2), kept as {w1, b1, w2, b2}.
+        Tensor w1 = Tensor.randn(gen, in, hidden);
+        Tensor w2 = Tensor.randn(gen, hidden, out);
+        Tensor b1 = Tensor.randn(gen, 1, hidden);
+        Tensor[] init = {w1, b1, w2, Tensor.randn(gen, 1, out)};
         Tensor[] manual = copies(init, false);
         Tensor[] auto = copies(init, true);
         List<Double> manualLosses = new ArrayList<>();

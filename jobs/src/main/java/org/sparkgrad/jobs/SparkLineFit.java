@@ -17,7 +17,9 @@ import org.sparkgrad.spark.TrainingResult;
  * Seed 004's line fit data-parallel on Spark: the same seeded noisy points ({@link LineFit#points}) as rows
  * (x, y) of an RDD, a {@link Line} module with parameters a and b, the perpendicular-distance loss as a
  * {@link PerpendicularLoss} with SUM reduction, and the same optimizer and per-epoch schedule; each epoch is
- * one full-batch step, so the run follows {@link LineFit#run}'s loop up to float rounding.
+ * one full-batch step, so the run follows {@link LineFit#run}'s loop up to float rounding. The trainer hands
+ * the optimizer each step's gradient alone, so the seed's never-zeroed gradients are SGD with momentum 1
+ * here (its buffer is the running sum of the gradients, the same update).
  */
 final class SparkLineFit {
     private SparkLineFit() {
@@ -73,10 +75,15 @@ final class SparkLineFit {
         if (s.epochs() < 1) {
             throw new IllegalArgumentException("--epochs must be at least 1, got " + s.epochs());
         }
+        if (!s.zeroGrad() && !(s.optimizer().equals("sgd") && s.momentum() == 0)) {
+            throw new IllegalArgumentException("on Spark, gradients that are never zeroed are SGD with momentum 1: "
+                    + "use --optimizer sgd --momentum 0 without --zero-grad, or --zero-grad (got --optimizer "
+                    + s.optimizer() + " --momentum " + Options.plain(s.momentum()) + ")");
+        }
         // Plain values only in the factories (they are serialized with the trainer).
         String optimizer = s.optimizer();
         double lr = s.lr();
-        double momentum = s.momentum();
+        double momentum = s.zeroGrad() ? s.momentum() : 1;
         double beta2 = s.beta2();
         String schedule = s.schedule();
         int epochs = s.epochs();
@@ -90,22 +97,23 @@ final class SparkLineFit {
             double[] best = {Double.POSITIVE_INFINITY, 0, 0};
             double[] before = {0, 0};
             DataParallelTrainer trainer = new DataParallelTrainer(Line::new, () -> new PerpendicularLoss(Reduction.SUM),
-                    params -> LineFit.optimizer(new LineFit.Settings(optimizer, lr, momentum, beta2, schedule, epochs),
-                            new ArrayList<>(params.values())))
+                    params -> LineFit.optimizer(new LineFit.Settings(optimizer, lr, momentum, beta2, schedule, epochs,
+                            true), new ArrayList<>(params.values())))
                     .batchSize(x.length).epochs(epochs).seed(0).logEvery(0)
                     .listener((step, epoch, loss, m) -> {
-                        // The step's loss is that of the parameters before the step, as in LineFit's loop.
-                        if (loss < best[0]) {
-                            best[0] = loss;
-                            best[1] = before[0];
-                            best[2] = before[1];
-                        }
+                        // The step's loss is that of the parameters before the step; the best a, b are those
+                        // after it, as the seed records them (and LineFit's loop).
                         if (printEvery > 0 && (step % printEvery == 0 || step == 1)) {
                             System.out.printf(Locale.ROOT, "epoch %5d  loss %.6f  a %.5f  b %.5f%n", step, loss,
                                     before[0], before[1]);
                         }
                         before[0] = m.namedParameters().get("a").item();
                         before[1] = m.namedParameters().get("b").item();
+                        if (loss < best[0]) {
+                            best[0] = loss;
+                            best[1] = before[0];
+                            best[2] = before[1];
+                        }
                     });
             if (!schedule.equals("none")) {
                 trainer.scheduler(opt -> LineFit.schedule(schedule, opt, epochs));

@@ -15,6 +15,7 @@ import org.sparkgrad.engine.optim.SGD;
 import org.sparkgrad.spark.DataParallelTrainer;
 import org.sparkgrad.spark.LinearRowGenerator;
 import org.sparkgrad.spark.SerializableSupplier;
+import org.sparkgrad.spark.StepListener;
 import org.sparkgrad.spark.TrainingData;
 import org.sparkgrad.spark.TrainingResult;
 
@@ -23,7 +24,8 @@ import org.sparkgrad.spark.TrainingResult;
  * (w = [2, -3.4], b = 4.2) are made on the executors by a {@link LinearRowGenerator};
  * {@code Sequential(Linear(2, 1))} with weight ~ N(0, 0.01) and bias 0 (seeded, the same on driver and
  * executors) is trained by a {@link DataParallelTrainer} with MSE and SGD in global batches. Prints
- * {@code epoch k, loss ...} (the mean loss of the epoch's batches), then w and b like the one-machine
+ * {@code epoch k, loss ...} after each epoch, the loss over all rows as the seed prints it (computed on the
+ * executors by a {@link GeneratedRowsLoss}, so it is right after a resume too), then w and b like the one-machine
  * {@link LinearRegression}, and writes model.safetensors, loss.csv and loss.png into --out.
  */
 final class SparkLinearRegression {
@@ -38,13 +40,13 @@ final class SparkLinearRegression {
     /** Settings, with the seed's values as defaults; master {@code auto} keeps spark-submit's or uses local[*]. */
     record Settings(long samples, int batch, int epochs, double lr, double noise, long seed, int partitions,
             String master, String device, String checkpointDir, int checkpointEvery, boolean resume,
-            boolean verifyGradients, Path out) {
+            boolean verifyGradients, Path out, Path initWeights) {
         /** The seed's values ({@link LinearRegression.Settings#DEFAULTS}) and the Spark run's own. */
         static final Settings DEFAULTS = defaults(LinearRegression.Settings.DEFAULTS);
 
         private static Settings defaults(LinearRegression.Settings seed) {
             return new Settings(seed.samples(), seed.batch(), seed.epochs(), seed.lr(), seed.noise(), seed.seed(), 4,
-                    "auto", "auto", null, 100, false, false, seed.out());
+                    "auto", "auto", null, 100, false, false, seed.out(), seed.initWeights());
         }
 
         /** The Spark run's options, with {@link #DEFAULTS}, for a program whose usage line is usage. */
@@ -64,7 +66,9 @@ final class SparkLinearRegression {
                     .intOption("checkpoint-every", d.checkpointEvery(), 1, "steps between checkpoints")
                     .flag("resume", "continue from the newest valid checkpoint in --checkpoint-dir")
                     .flag("verify-gradients", "check the distributed gradients against a one-process run")
-                    .text("out", d.out().toString(), "folder of the model, loss CSV and chart");
+                    .text("out", d.out().toString(), "folder of the model, loss CSV and chart")
+                    .text("init-weights", "", "safetensors file of the initial parameters (0.weight [1, 2], 0.bias [1],"
+                            + " as model.safetensors holds them); empty: the seed's N(0, 0.01) and 0");
         }
 
         /** The settings from linear-regression's options. */
@@ -76,7 +80,7 @@ final class SparkLinearRegression {
             return new Settings(o.integer("samples"), o.intValue("batch"), o.intValue("epochs"), o.number("lr"),
                     o.number("noise"), o.integer("seed"), o.intValue("partitions"), o.text("master"), o.text("device"),
                     ckpt.isEmpty() ? null : ckpt, o.intValue("checkpoint-every"), o.flag("resume"),
-                    o.flag("verify-gradients"), Path.of(o.text("out")));
+                    o.flag("verify-gradients"), Path.of(o.text("out")), LinearRegression.initWeightsFile(o));
         }
 
         /** Parses a command line of linear-regression's options (tests). */
@@ -85,7 +89,10 @@ final class SparkLinearRegression {
         }
     }
 
-    /** What a run learned: the mean batch loss of each epoch, w, b, the trainer's result and the files. */
+    /**
+     * What a run learned: the loss over all rows after each epoch this run finished (after a resume, those
+     * from the resumed one on), w, b, the trainer's result and the files.
+     */
     record Result(List<Double> epochLosses, double[] w, double b, TrainingResult training, SparkJobSupport.Outputs files) {
     }
 
@@ -104,23 +111,34 @@ final class SparkLinearRegression {
 
     /** Trains on the active Spark session (or a new one on s.master, stopped at the end). */
     static Result run(Settings s, boolean print) {
+        return run(s, print, null);
+    }
+
+    /** {@link #run(Settings, boolean)}, calling also after (when not null) after every step (tests stop runs with it). */
+    static Result run(Settings s, boolean print, StepListener after) {
         try (SparkJobSupport.Session session = SparkJobSupport.open(s.master(), "sparkgrad linear-regression")) {
             long stepsPerEpoch = (s.samples() + s.batch() - 1) / s.batch();
+            LinearRowGenerator rows = new LinearRowGenerator(TRUE_W, TRUE_B, s.noise());
+            GeneratedRowsLoss allRows = new GeneratedRowsLoss(session.sc(), rows, s.samples(), s.partitions(), s.seed(),
+                    model(s.seed()), () -> new MSELoss(Reduction.SUM));
             List<Double> epochLosses = new ArrayList<>();
-            double[] sum = new double[1];
             double lr = s.lr();
-            DataParallelTrainer trainer = new DataParallelTrainer(model(s.seed()), () -> new MSELoss(Reduction.SUM),
+            SerializableSupplier<Module> initial = s.initWeights() == null ? model(s.seed())
+                    : ParameterValues.initialWeights(s.initWeights(), model(s.seed()));
+            DataParallelTrainer trainer = new DataParallelTrainer(initial, () -> new MSELoss(Reduction.SUM),
                     p -> new SGD(p, lr))
                     .batchSize(s.batch()).epochs(s.epochs()).seed(s.seed()).device(s.device()).logEvery(print ? 100 : 0)
                     .listener((step, epoch, loss, m) -> {
-                        sum[0] += loss;
                         if (step % stepsPerEpoch == 0) {
-                            double mean = sum[0] / stepsPerEpoch;
-                            sum[0] = 0;
-                            epochLosses.add(mean);
+                            session.sc().setJobDescription("loss over all rows after epoch " + (epoch + 1));
+                            double l = allRows.mean(m);
+                            epochLosses.add(l);
                             if (print) {
-                                System.out.printf(Locale.ROOT, "epoch %d, loss %f%n", epoch + 1, mean);
+                                System.out.printf(Locale.ROOT, "epoch %d, loss %f%n", epoch + 1, l);
                             }
+                        }
+                        if (after != null) {
+                            after.afterStep(step, epoch, loss, m);
                         }
                     });
             if (s.checkpointDir() != null) {
@@ -129,7 +147,6 @@ final class SparkLinearRegression {
             if (s.verifyGradients()) {
                 trainer.verifyGradients(1, stepsPerEpoch * s.epochs());
             }
-            LinearRowGenerator rows = new LinearRowGenerator(TRUE_W, TRUE_B, s.noise());
             TrainingResult r;
             try (TrainingData data = TrainingData.synthetic(session.sc(), rows, s.samples(), s.partitions(), s.seed())) {
                 r = trainer.fit(data);

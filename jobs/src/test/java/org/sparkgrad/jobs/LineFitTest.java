@@ -21,16 +21,16 @@ import org.sparkgrad.engine.Tensor;
 class LineFitTest {
     static final long SEED = 42;
     static LineFit.Points points;
-    static LineFit.Result defaults;
+    static LineFit.Result adam;
     /** The exact minimiser of the loss (total least squares), computed in closed form. */
     static double optA;
     static double optB;
     static double optLoss;
 
     @BeforeAll
-    static void trainWithTheDefaults() {
+    static void trainTheAdamVariant() {
         points = LineFit.points(LineFit.POINTS, 2, SEED);
-        defaults = LineFit.run(points, LineFit.Settings.defaults("adam"), 0);
+        adam = LineFit.run(points, LineFit.Settings.ADAM, 0);
         double[] x = points.x().toArray();
         double[] y = points.y().toArray();
         int n = x.length;
@@ -56,29 +56,29 @@ class LineFitTest {
     }
 
     @Test
-    void theDefaultsMeetTheAcceptanceNumbers() {
-        assertEquals(2.5, defaults.bestA(), 0.02, "a");
-        assertEquals(1.0, defaults.bestB(), 0.5, "b");
-        assertEquals(400, defaults.losses().size());
+    void theAdamVariantMeetsTheAcceptanceNumbers() {
+        assertEquals(2.5, adam.bestA(), 0.02, "a");
+        assertEquals(1.0, adam.bestB(), 0.5, "b");
+        assertEquals(400, adam.losses().size());
     }
 
     @Test
-    void theDefaultsReachTheExactMinimiser() {
-        assertEquals(optA, defaults.bestA(), 2e-4, "a");
-        assertEquals(optB, defaults.bestB(), 1e-2, "b");
-        assertEquals(optLoss, defaults.bestLoss(), 1e-5 * optLoss, "best loss");
+    void theAdamVariantReachesTheExactMinimiser() {
+        assertEquals(optA, adam.bestA(), 2e-4, "a");
+        assertEquals(optB, adam.bestB(), 1e-2, "b");
+        assertEquals(optLoss, adam.bestLoss(), 1e-5 * optLoss, "best loss");
         // The final parameters are the best ones: the schedule has let the run settle.
-        assertEquals(defaults.bestA(), defaults.a(), 1e-4);
-        assertEquals(defaults.bestB(), defaults.b(), 1e-3);
+        assertEquals(adam.bestA(), adam.a(), 1e-4);
+        assertEquals(adam.bestB(), adam.b(), 1e-3);
     }
 
     @Test
     void theLossFallsOverall() {
-        List<Double> l = defaults.losses();
+        List<Double> l = adam.losses();
         // At a = b = 0 the loss is mean(y^2), some 2 * 10^4.
         assertTrue(l.get(0) > 1e4, "first loss " + l.get(0));
         assertTrue(l.get(l.size() - 1) < l.get(0) / 1000, "loss " + l.get(0) + " -> " + l.get(l.size() - 1));
-        double best = defaults.bestLoss();
+        double best = adam.bestLoss();
         assertEquals(best, l.stream().mapToDouble(Double::doubleValue).min().orElseThrow(), 0);
         // Adam's loss is not monotone step by step, but the worst loss of each eighth of the run is below the
         // worst of the eighth before, and the last eighth stays within 1e-5 of the optimum.
@@ -94,8 +94,8 @@ class LineFitTest {
 
     @Test
     void decayLetsAdamSettleWhereAConstantRateCircles() {
-        LineFit.Settings cosine = new LineFit.Settings("adam", 1.0, 0.9, 0.9, "cosine", 400);
-        LineFit.Settings constant = new LineFit.Settings("adam", 1.0, 0.9, 0.9, "none", 400);
+        LineFit.Settings cosine = new LineFit.Settings("adam", 1.0, 0.9, 0.9, "cosine", 400, true);
+        LineFit.Settings constant = new LineFit.Settings("adam", 1.0, 0.9, 0.9, "none", 400, true);
         LineFit.Result decayed = LineFit.run(points, cosine, 0);
         LineFit.Result circling = LineFit.run(points, constant, 0);
         assertEquals(optB, decayed.b(), 1e-2);
@@ -106,7 +106,7 @@ class LineFitTest {
     @Test
     void plainSgdCannotFixTheScalesOfAAndB() {
         // The seed's problem: a's gradient is ~10^4 times b's, so SGD (here with momentum) leaves b far off.
-        LineFit.Result sgd = LineFit.run(points, LineFit.Settings.defaults("sgd"), 0);
+        LineFit.Result sgd = LineFit.run(points, new LineFit.Settings("sgd", 1e-4, 0.9, 0.9, "none", 400, true), 0);
         assertEquals(optA, sgd.bestA(), 0.05);
         assertTrue(Math.abs(sgd.bestB() - optB) > 1, "sgd b=" + sgd.bestB() + ", optimum " + optB);
     }
@@ -114,11 +114,11 @@ class LineFitTest {
     @Test
     void everyScheduleBuildsAndUnknownNamesAreRejected() {
         for (String s : new String[] {"none", "step", "exp", "cosine"}) {
-            LineFit.Result r = LineFit.run(points, new LineFit.Settings("adam", 0.3, 0.9, 0.9, s, 5), 0);
+            LineFit.Result r = LineFit.run(points, new LineFit.Settings("adam", 0.3, 0.9, 0.9, s, 5, true), 0);
             assertEquals(5, r.losses().size(), s);
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> LineFit.run(points, new LineFit.Settings("adam", 0.3, 0.9, 0.9, "linear", 5), 0));
+                () -> LineFit.run(points, new LineFit.Settings("adam", 0.3, 0.9, 0.9, "linear", 5, true), 0));
         assertEquals("--schedule must be one of none|step|exp|cosine, got 'linear'", e.getMessage());
         IllegalArgumentException o = assertThrows(IllegalArgumentException.class, () -> LineFit.defaultLr("rmsprop"));
         assertEquals("--optimizer must be one of sgd|adam, got 'rmsprop'", o.getMessage());
@@ -144,7 +144,7 @@ class LineFitTest {
 
     @Test
     void bothChartsAreReadablePngs(@TempDir Path dir) throws IOException {
-        Path[] files = LineFit.charts(points, defaults, dir.resolve("charts"));
+        Path[] files = LineFit.charts(points, adam, dir.resolve("charts"));
         assertEquals(dir.resolve("charts").resolve("loss.png"), files[0]);
         assertEquals(dir.resolve("charts").resolve("fit.png"), files[1]);
         for (Path f : files) {

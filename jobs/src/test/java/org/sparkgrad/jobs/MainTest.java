@@ -126,12 +126,12 @@ class MainTest {
             }
         }
         String lineFit = mainOutput("line-fit", "--epochs", "5", "--help");
-        assertTrue(lineFit.contains("--lr X|auto") && lineFit.contains("auto (adam 0.3, sgd 0.0001) or a number > 0"),
+        assertTrue(lineFit.contains("--lr X|auto") && lineFit.contains("auto (adam 0.3, sgd 0.000000001) or a number > 0"),
                 lineFit);
     }
 
     /** What Main prints on stdout for args. */
-    private static String mainOutput(String... args) {
+    static String mainOutput(String... args) {
         PrintStream before = System.out;
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));

@@ -82,7 +82,7 @@ class OptionsTest {
                 rejected(() -> SparkLinearRegression.Settings.parse("--noise", "loud")));
         assertEquals("Option --beta2 expects a number in [0, 1), got '1'",
                 rejected(() -> LineFit.Job.OPTIONS.parse("--beta2", "1")));
-        assertEquals("Option --lr expects auto (adam 0.3, sgd 0.0001) or a number > 0, got 'fast'",
+        assertEquals("Option --lr expects auto (adam 0.3, sgd 0.000000001) or a number > 0, got 'fast'",
                 rejected(() -> LineFit.Job.OPTIONS.parse("--lr", "fast")));
         assertEquals("Option --x0 expects a finite number, got '-Infinity'",
                 rejected(() -> Descent.Settings.OPTIONS.parse("--x0", "-Infinity")));

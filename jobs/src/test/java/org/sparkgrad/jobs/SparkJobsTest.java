@@ -81,6 +81,8 @@ class SparkJobsTest {
         assertEquals(300, r.training().steps());
         assertEquals(3, r.epochLosses().size());
         assertTrue(r.epochLosses().get(2) < 2e-4, "last epoch's loss " + r.epochLosses().get(2));
+        // The loss over all rows after each epoch, as the seed prints (not the mean of the epoch's batch losses).
+        SeedRecordingsTest.assertLikeTheSeedsEpochLosses(r.epochLosses(), 0.15);
         assertTrue(Math.abs(r.w()[0] - 2) < 0.01 && Math.abs(r.w()[1] + 3.4) < 0.01, "w " + r.w()[0] + ", " + r.w()[1]);
         assertEquals(4.2, r.b(), 0.01);
         assertEquals(dir.resolve("model.safetensors"), r.files().model());
@@ -94,6 +96,48 @@ class SparkJobsTest {
         assertTrue(csv.get(300).startsWith("300,3,"), csv.get(300));
         byte[] png = Files.readAllBytes(dir.resolve("loss.png"));
         assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "loss.png is a PNG");
+    }
+
+    /** Stops a run from a step listener, as a crash would. */
+    static final class Stopped extends RuntimeException {
+        Stopped(long step) {
+            super("stopped after step " + step);
+        }
+    }
+
+    @Test
+    void afterAResumeTheEpochLossIsStillTheLossOverAllRows(@TempDir Path dir) {
+        String[] common = {"--partitions", "2", "--checkpoint-every", "50", "--out", dir.resolve("out").toString()};
+        SparkLinearRegression.Result whole = SparkLinearRegression.run(SparkLinearRegression.Settings.parse(common), false);
+        String[] ckpt = java.util.stream.Stream.concat(java.util.Arrays.stream(common),
+                java.util.stream.Stream.of("--checkpoint-dir", dir.resolve("ckpt").toString())).toArray(String[]::new);
+        // Stopped at step 160, mid epoch 2: the newest checkpoint is step 150's.
+        Stopped stop = org.junit.jupiter.api.Assertions.assertThrows(Stopped.class, () -> SparkLinearRegression.run(
+                SparkLinearRegression.Settings.parse(ckpt), false, (step, epoch, loss, m) -> {
+                    if (step == 160) {
+                        throw new Stopped(step);
+                    }
+                }));
+        assertEquals("stopped after step 160", stop.getMessage());
+        String[] resume = java.util.stream.Stream.concat(java.util.Arrays.stream(ckpt), java.util.stream.Stream.of(
+                "--resume")).toArray(String[]::new);
+        SparkLinearRegression.Result resumed = SparkLinearRegression.run(SparkLinearRegression.Settings.parse(resume),
+                false);
+        assertEquals(150, resumed.training().resumedFromStep());
+        // Before: epoch 2's printed loss was the sum of steps 151 to 200 divided by 100.
+        assertEquals(whole.epochLosses().subList(1, 3), resumed.epochLosses());
+        assertArrayEquals(whole.w(), resumed.w(), 0);
+    }
+
+    @Test
+    void initWeightsStartTheSparkRunFromTheFile(@TempDir Path dir) throws Exception {
+        Path file = LinearRegressionTest.weights(dir.resolve("true.safetensors"), new float[] {2f, -3.4f},
+                new int[] {1, 2}, 4.2f);
+        SparkLinearRegression.Result r = SparkLinearRegression.run(SparkLinearRegression.Settings.parse("--partitions", "2",
+                "--epochs", "1", "--lr", "1e-12", "--init-weights", file.toString(), "--out", dir.toString()), false);
+        assertArrayEquals(new double[] {2, -3.4}, r.w(), 1e-6);
+        assertEquals(4.2, r.b(), 1e-6);
+        assertTrue(r.epochLosses().get(0) < 1.2e-4, "loss " + r.epochLosses().get(0));
     }
 
     @Test
@@ -143,9 +187,26 @@ class SparkJobsTest {
     }
 
     @Test
+    void lineFitsDefaultIsTheSeedsLoopOnSparkToo() {
+        LineFit.Points p = LineFit.points(LineFit.POINTS, 2, LineFitTest.SEED);
+        SparkLineFit.Result r = SparkLineFit.run(p, LineFit.Settings.SEED, 2, "auto", 0);
+        List<String> torch = SeedRecordingsTest.recorded("line-fit.txt");
+        String[] best = torch.get(torch.size() - 1).split(" ");
+        assertEquals(1000, r.fit().losses().size());
+        // Never-zeroed gradients are SGD with momentum 1 here: the same steps up to float rounding.
+        assertEquals(Double.parseDouble(best[1]), r.fit().bestA(), 1e-4, "best a");
+        assertEquals(Double.parseDouble(best[2]), r.fit().bestB(), 1e-4, "best b");
+        assertEquals(Double.parseDouble(best[3]), r.fit().bestLoss(), 1e-4 * Double.parseDouble(best[3]), "best loss");
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> SparkLineFit.run(p, new LineFit.Settings("adam", 0.3, 0, 0.9, "cosine", 5, false), 2, "auto", 0));
+        assertEquals("on Spark, gradients that are never zeroed are SGD with momentum 1: use --optimizer sgd --momentum 0"
+                + " without --zero-grad, or --zero-grad (got --optimizer adam --momentum 0)", e.getMessage());
+    }
+
+    @Test
     void lineFitRecoversAAndBLikeTheInProcessLoop(@TempDir Path dir) {
         LineFit.Points p = LineFit.points(LineFit.POINTS, 2, LineFitTest.SEED);
-        LineFit.Settings s = LineFit.Settings.defaults("adam");
+        LineFit.Settings s = LineFit.Settings.ADAM;
         SparkLineFit.Result r = SparkLineFit.run(p, s, 3, "auto", 0);
         LineFit.Result local = LineFit.run(p, s, 0);
         assertEquals(400, r.fit().losses().size());

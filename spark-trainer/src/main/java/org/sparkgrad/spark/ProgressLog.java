@@ -1,6 +1,7 @@
 package org.sparkgrad.spark;
 
 import java.util.Locale;
+import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 
 /** One progress line every N steps (and for the first and last): step, epoch, loss, samples/s, ETA. */
@@ -10,11 +11,20 @@ final class ProgressLog {
     private final long totalSteps;
     private final long stepsPerEpoch;
     private final long firstStep;
-    private final long startNanos = System.nanoTime();
-    private long windowNanos = startNanos;
+    private final LongSupplier nanoTime;
+    private final long startNanos;
+    private long windowNanos;
     private long windowSamples;
 
     ProgressLog(Logger log, int every, long firstStep, long totalSteps, long stepsPerEpoch) {
+        this(log, every, firstStep, totalSteps, stepsPerEpoch, System::nanoTime);
+    }
+
+    /** A log whose times come from nanoTime (tests give it a clock they advance). */
+    ProgressLog(Logger log, int every, long firstStep, long totalSteps, long stepsPerEpoch, LongSupplier nanoTime) {
+        this.nanoTime = nanoTime;
+        this.startNanos = nanoTime.getAsLong();
+        this.windowNanos = startNanos;
         this.log = log;
         this.every = every;
         this.firstStep = firstStep;
@@ -28,7 +38,7 @@ final class ProgressLog {
         if (every <= 0 || !(step % every == 0 || step == firstStep + 1 || step == totalSteps)) {
             return;
         }
-        long now = System.nanoTime();
+        long now = nanoTime.getAsLong();
         double windowSeconds = Math.max(1e-9, (now - windowNanos) / 1e9);
         double perStep = (now - startNanos) / 1e9 / (step - firstStep);
         long eta = Math.round(perStep * (totalSteps - step));

@@ -9,8 +9,10 @@ import org.apache.spark.serializer.KryoRegistrator;
 
 /**
  * Registers with Kryo every class the trainer sends over the wire or caches serialized: packed blocks,
- * gradient sums, collected batch rows and the arrays inside them. Blocks and gradient sums are written as
- * raw float arrays. Use it with {@code spark.kryo.registrationRequired=true}:
+ * gradient sums, collected batch rows and the arrays inside them (blocks and gradient sums are written as
+ * raw float arrays), and the Spark SQL and ML classes that Spark's own KryoSerializer leaves unregistered, so
+ * ordinary DataFrame reads and ML pipelines keep working in the same application. When a class nobody
+ * registered still turns up, {@link #explain(Throwable)} turns Kryo's error into one naming the setting to change. Use it with {@code spark.kryo.registrationRequired=true}:
  *
  * <pre>
  * spark.serializer                   org.apache.spark.serializer.KryoSerializer
@@ -44,19 +46,75 @@ public final class SparkgradKryoRegistrator implements KryoRegistrator {
         kryo.register(Object[].class);
         kryo.register(Integer.class);
         kryo.register(Long.class);
-        // MLlib's own aggregations (e.g. MultilayerPerceptronClassifier) ship breeze vectors through Kryo; with
-        // registrationRequired they fail unless registered. Registered only when MLlib is on the class path.
-        for (String name : MLLIB_CLASSES) {
-            try {
-                kryo.register(Class.forName(name, false, Thread.currentThread().getContextClassLoader()));
-            } catch (ClassNotFoundException e) {
-                return; // no MLlib (breeze) here: nothing of it crosses the wire
-            }
+        // Spark SQL and ML classes that Spark's KryoSerializer leaves to users, each group registered only when its
+        // jar is on the class path (all of a group or none, and the groups in a fixed order, so the driver and
+        // the executors give every class the same id).
+        for (String[] group : OPTIONAL_GROUPS) {
+            register(kryo, group);
         }
     }
 
-    private static final String[] MLLIB_CLASSES = {"breeze.linalg.DenseVector", "breeze.linalg.DenseVector$mcD$sp",
-        "breeze.linalg.DenseMatrix", "breeze.linalg.DenseMatrix$mcD$sp"};
+    /**
+     * By group: Spark SQL's (a CSV read with inferSchema ships DataType[], JSON and Parquet schemas ship
+     * NullType, ArrayType and Metadata[]), MLlib's aggregations (e.g. MultilayerPerceptronClassifier ships
+     * breeze vectors) and ML's vector and matrix column types (a Parquet file with a Vector column ships its
+     * VectorUDT). Found by running Spark's readers, writers and ML transformers under registrationRequired
+     * (the jobs' SparkSqlUnderKryoTest).
+     */
+    private static final String[][] OPTIONAL_GROUPS = {
+        {"[Lorg.apache.spark.sql.types.DataType;", "[Lorg.apache.spark.sql.types.Metadata;",
+            "org.apache.spark.sql.types.NullType$", "org.apache.spark.sql.types.ArrayType"},
+        {"breeze.linalg.DenseVector", "breeze.linalg.DenseVector$mcD$sp", "breeze.linalg.DenseMatrix",
+            "breeze.linalg.DenseMatrix$mcD$sp"},
+        {"org.apache.spark.ml.linalg.VectorUDT",
+            "org.apache.spark.ml.linalg.MatrixUDT", "org.apache.spark.mllib.linalg.VectorUDT",
+            "org.apache.spark.mllib.linalg.MatrixUDT"},
+    };
+
+    /** Registers the group's classes, or none of them when its first is not on the class path. */
+    private static void register(Kryo kryo, String[] group) {
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        Class<?>[] classes = new Class<?>[group.length];
+        for (int i = 0; i < group.length; i++) {
+            try {
+                classes[i] = Class.forName(group[i], false, loader);
+            } catch (ClassNotFoundException e) {
+                if (i == 0) {
+                    return; // the group's jar is absent here, so nothing of it crosses the wire
+                }
+                throw new IllegalStateException("Kryo registration: " + group[i] + " is missing although " + group[0]
+                        + " is present (a mix of Spark versions on the class path?)", e);
+            }
+        }
+        for (Class<?> c : classes) {
+            kryo.register(c);
+        }
+    }
+
+    /** What Kryo says when registrationRequired meets a class no registrator registered. */
+    private static final String UNREGISTERED = "Class is not registered: ";
+
+    /**
+     * The failure t with the remedy spelled out when it comes from Kryo's registrationRequired meeting an
+     * unregistered class (anywhere in its cause chain): which class, and the two settings that fix it
+     * ({@code spark.kryo.classesToRegister}, or {@code spark.kryo.registrationRequired=false}); t itself
+     * otherwise (wrapped when it is a checked exception).
+     */
+    public static RuntimeException explain(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            String m = c.getMessage();
+            int at = m == null ? -1 : m.indexOf(UNREGISTERED);
+            if (at >= 0) {
+                String rest = m.substring(at + UNREGISTERED.length());
+                String name = rest.split("[\\s]", 2)[0];
+                return new IllegalStateException("Kryo could not serialize " + name + ": spark.kryo.registrationRequired"
+                        + " is true and " + name + " is not registered. Register it with spark.kryo.classesToRegister="
+                        + name + " (comma-separated, next to spark.kryo.registrator " + SparkgradKryoRegistrator.class.getName()
+                        + " in conf/spark-defaults.conf or --conf), or set spark.kryo.registrationRequired=false", t);
+            }
+        }
+        return t instanceof RuntimeException r ? r : new IllegalStateException(t.getMessage(), t);
+    }
 
     /** Writes a block as its header and two raw float arrays. */
     static final class DataBlockSerializer extends Serializer<DataBlock> {

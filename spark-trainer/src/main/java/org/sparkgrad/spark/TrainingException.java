@@ -45,11 +45,13 @@ public class TrainingException extends RuntimeException {
 
     /**
      * A Spark job failure as a TrainingException whose message is context followed by the message of the
-     * TrainingException inside it (an executor's error), or of the failure itself; the job failure is the
+     * TrainingException inside it (an executor's error), or of the failure itself (with the setting to change
+     * when it is Kryo's unregistered class, {@link SparkgradKryoRegistrator#explain}); the job failure is the
      * cause.
      */
     static TrainingException unwrap(Exception sparkFailure, String context) {
         TrainingException te = find(sparkFailure);
-        return new TrainingException(context + (te != null ? te.getMessage() : sparkFailure.getMessage()), sparkFailure);
+        String why = te != null ? te.getMessage() : SparkgradKryoRegistrator.explain(sparkFailure).getMessage();
+        return new TrainingException(context + why, sparkFailure);
     }
 }
