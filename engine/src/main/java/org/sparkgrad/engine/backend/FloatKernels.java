@@ -1,22 +1,28 @@
 package org.sparkgrad.engine.backend;
 
 /**
- * The float32 inner loops of the hot elementwise ops. Each op has a loop per common layout: all dense
- * with one shared offset (the case HotSpot turns into SIMD: separate offsets make it assume the arrays
- * may overlap), a scalar (stride 0) operand read once into a local, and the general strided loop.
- * Maximum, minimum and relu use {@link Math#max}/{@link Math#min}, which are branch-free and propagate
- * NaN as PyTorch does.
+ * The float32 elementwise loops. Dense runs (and a dense run against one repeated element) go to the vector
+ * loops of {@link Simd} where the Vector API is there and has the op; the rest run the plain loops here: all
+ * dense with one shared offset (the case HotSpot turns into SIMD by itself: separate offsets make it assume
+ * the arrays may overlap), a scalar (stride 0) operand read once into a local, and the general strided loop.
+ * Maximum, minimum and relu use {@link Math#max}/{@link Math#min}, which propagate NaN as PyTorch does.
+ * The element functions themselves are {@link DoubleKernels#apply}'s, rounded to float.
  */
 final class FloatKernels {
     private FloatKernels() {
     }
 
-    /** Whether {@link #binary} has a written-out loop for op (others go through a double lambda). */
-    static boolean handles(BinaryOp op) {
-        return op != BinaryOp.POW;
+    static void binary(BinaryOp op, float[] a, int ia, int ta, float[] b, int ib, int tb, float[] o, int io, int to, int n) {
+        if (to == 1 && (ta | tb) == 1 && VectorApi.AVAILABLE && Simd.handles(op)) {
+            Simd.binary(op, a, ia, ta, b, ib, tb, o, io, n);
+        } else {
+            plainBinary(op, a, ia, ta, b, ib, tb, o, io, to, n);
+        }
     }
 
-    static void binary(BinaryOp op, float[] a, int ia, int ta, float[] b, int ib, int tb, float[] o, int io, int to, int n) {
+    /** The loops without the Vector API (also the reference the vector loops are tested against). */
+    static void plainBinary(BinaryOp op, float[] a, int ia, int ta, float[] b, int ib, int tb, float[] o, int io, int to,
+            int n) {
         if (to == 1 && ta == 1 && tb == 1 && ia == io && ib == io) {
             dense(op, a, b, o, io, io + n);
         } else if (to == 1 && ta == 1 && tb == 0 && ia == io) {
@@ -88,45 +94,34 @@ final class FloatKernels {
             case GT -> { for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) { o[io] = a[ia] > b[ib] ? 1f : 0f; } }
             case GE -> { for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) { o[io] = a[ia] >= b[ib] ? 1f : 0f; } }
             case POW -> { for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) { o[io] = (float) Math.pow(a[ia], b[ib]); } }
+            case SIGMOID_BACKWARD -> {
+                for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) { o[io] = a[ia] * (1f - b[ib]) * b[ib]; }
+            }
+            case TANH_BACKWARD -> {
+                for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) { o[io] = a[ia] * (1f - b[ib] * b[ib]); }
+            }
+            case RELU_BACKWARD -> {
+                for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) { o[io] = b[ib] <= 0 ? 0f : a[ia]; }
+            }
         }
     }
 
-    /** Unary ops with a written-out float loop; null-free: returns false when op has none. */
-    static boolean unary(UnaryOp op, float[] a, int ia, int ta, float[] o, int io, int to, int n) {
-        boolean dense = ta == 1 && to == 1 && ia == io;
-        switch (op) {
-            case NEG -> {
-                if (dense) {
-                    for (int i = io; i < io + n; i++) { o[i] = -a[i]; }
-                } else {
-                    for (int i = 0; i < n; i++, ia += ta, io += to) { o[io] = -a[ia]; }
-                }
-            }
-            case RELU -> {
-                if (dense) {
-                    for (int i = io; i < io + n; i++) { o[i] = Math.max(a[i], 0f); }
-                } else {
-                    for (int i = 0; i < n; i++, ia += ta, io += to) { o[io] = Math.max(a[ia], 0f); }
-                }
-            }
-            case STEP -> {
-                if (dense) {
-                    for (int i = io; i < io + n; i++) { o[i] = a[i] > 0 ? 1f : 0f; }
-                } else {
-                    for (int i = 0; i < n; i++, ia += ta, io += to) { o[io] = a[ia] > 0 ? 1f : 0f; }
-                }
-            }
-            case ABS -> {
-                for (int i = 0; i < n; i++, ia += ta, io += to) { o[io] = Math.abs(a[ia]); }
-            }
-            case EXP -> {
-                for (int i = 0; i < n; i++, ia += ta, io += to) { o[io] = (float) Math.exp(a[ia]); }
-            }
-            default -> {
-                return false;
-            }
+    static void unary(UnaryOp op, float[] a, int ia, int ta, float[] o, int io, int to, int n) {
+        if (ta == 1 && to == 1 && VectorApi.AVAILABLE && Simd.handles(op)) {
+            Simd.unary(op, a, ia, o, io, n);
+        } else {
+            plainUnary(op, a, ia, ta, o, io, to, n);
         }
-        return true;
+    }
+
+    /** The loops without the Vector API: each element through {@link DoubleKernels#apply}, rounded. */
+    static void plainUnary(UnaryOp op, float[] a, int ia, int ta, float[] o, int io, int to, int n) {
+        switch (op) {
+            case NEG -> { for (int i = 0; i < n; i++, ia += ta, io += to) { o[io] = -a[ia]; } }
+            case RELU -> { for (int i = 0; i < n; i++, ia += ta, io += to) { o[io] = Math.max(a[ia], 0f); } }
+            case ABS -> { for (int i = 0; i < n; i++, ia += ta, io += to) { o[io] = Math.abs(a[ia]); } }
+            default -> { for (int i = 0; i < n; i++, ia += ta, io += to) { o[io] = (float) DoubleKernels.apply(op, a[ia]); } }
+        }
     }
 
     static void fill(float[] o, int io, int to, int n, float v) {
