@@ -60,27 +60,82 @@ final class Simd {
         }
     }
 
+    // One small method per op: the JIT inlines (and so intrinsifies) the Vector API calls reliably only in
+    // small methods; a vector boxed across a call runs the API's slow Java fallback.
     private static void unaryBody(UnaryOp op, float[] a, int ia, float[] o, int io, int n) {
-        int l = F.length();
         switch (op) {
-            case NEG -> { for (int i = 0; i < n; i += l) { FloatVector.fromArray(F, a, ia + i).neg().intoArray(o, io + i); } }
-            case ABS -> { for (int i = 0; i < n; i += l) { FloatVector.fromArray(F, a, ia + i).abs().intoArray(o, io + i); } }
-            case SQRT -> { for (int i = 0; i < n; i += l) { FloatVector.fromArray(F, a, ia + i).sqrt().intoArray(o, io + i); } }
-            case RELU -> { for (int i = 0; i < n; i += l) { FloatVector.fromArray(F, a, ia + i).max(0f).intoArray(o, io + i); } }
-            case EXP -> { for (int i = 0; i < n; i += l) { FloatVector.fromArray(F, a, ia + i).lanewise(VectorOperators.EXP).intoArray(o, io + i); } }
-            case LOG -> { for (int i = 0; i < n; i += l) { FloatVector.fromArray(F, a, ia + i).lanewise(VectorOperators.LOG).intoArray(o, io + i); } }
-            case SIN -> { for (int i = 0; i < n; i += l) { FloatVector.fromArray(F, a, ia + i).lanewise(VectorOperators.SIN).intoArray(o, io + i); } }
-            case COS -> { for (int i = 0; i < n; i += l) { FloatVector.fromArray(F, a, ia + i).lanewise(VectorOperators.COS).intoArray(o, io + i); } }
-            case TANH -> { for (int i = 0; i < n; i += l) { FloatVector.fromArray(F, a, ia + i).lanewise(VectorOperators.TANH).intoArray(o, io + i); } }
-            case SIGMOID -> {
-                // 1 / (1 + exp(-x)): exp overflows to inf for very negative x, giving 0 as it should.
-                FloatVector one = FloatVector.broadcast(F, 1f);
-                for (int i = 0; i < n; i += l) {
-                    FloatVector e = FloatVector.fromArray(F, a, ia + i).neg().lanewise(VectorOperators.EXP);
-                    one.div(e.add(one)).intoArray(o, io + i);
-                }
-            }
+            case NEG -> unaryNeg(a, ia, o, io, n);
+            case ABS -> unaryAbs(a, ia, o, io, n);
+            case SQRT -> unarySqrt(a, ia, o, io, n);
+            case RELU -> unaryRelu(a, ia, o, io, n);
+            case EXP -> unaryExp(a, ia, o, io, n);
+            case LOG -> unaryLog(a, ia, o, io, n);
+            case SIN -> unarySin(a, ia, o, io, n);
+            case COS -> unaryCos(a, ia, o, io, n);
+            case TANH -> unaryTanh(a, ia, o, io, n);
+            case SIGMOID -> unarySigmoid(a, ia, o, io, n);
             default -> throw new IllegalArgumentException("no vector loop for " + op);
+        }
+    }
+
+    private static void unaryNeg(float[] a, int ia, float[] o, int io, int n) {
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector.fromArray(F, a, ia + i).neg().intoArray(o, io + i);
+        }
+    }
+
+    private static void unaryAbs(float[] a, int ia, float[] o, int io, int n) {
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector.fromArray(F, a, ia + i).abs().intoArray(o, io + i);
+        }
+    }
+
+    private static void unarySqrt(float[] a, int ia, float[] o, int io, int n) {
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector.fromArray(F, a, ia + i).sqrt().intoArray(o, io + i);
+        }
+    }
+
+    private static void unaryRelu(float[] a, int ia, float[] o, int io, int n) {
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector.fromArray(F, a, ia + i).max(0f).intoArray(o, io + i);
+        }
+    }
+
+    private static void unaryExp(float[] a, int ia, float[] o, int io, int n) {
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector.fromArray(F, a, ia + i).lanewise(VectorOperators.EXP).intoArray(o, io + i);
+        }
+    }
+
+    private static void unaryLog(float[] a, int ia, float[] o, int io, int n) {
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector.fromArray(F, a, ia + i).lanewise(VectorOperators.LOG).intoArray(o, io + i);
+        }
+    }
+
+    private static void unarySin(float[] a, int ia, float[] o, int io, int n) {
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector.fromArray(F, a, ia + i).lanewise(VectorOperators.SIN).intoArray(o, io + i);
+        }
+    }
+
+    private static void unaryCos(float[] a, int ia, float[] o, int io, int n) {
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector.fromArray(F, a, ia + i).lanewise(VectorOperators.COS).intoArray(o, io + i);
+        }
+    }
+
+    private static void unaryTanh(float[] a, int ia, float[] o, int io, int n) {
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector.fromArray(F, a, ia + i).lanewise(VectorOperators.TANH).intoArray(o, io + i);
+        }
+    }
+
+    private static void unarySigmoid(float[] a, int ia, float[] o, int io, int n) {
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        for (int i = 0; i < n; i += F.length()) {
+            one.div(FloatVector.fromArray(F, a, ia + i).neg().lanewise(VectorOperators.EXP).add(one)).intoArray(o, io + i);
         }
     }
 
@@ -111,84 +166,297 @@ final class Simd {
         if (ta == 1 && tb == 1) {
             denseBody(op, a, ia, b, ib, o, io, n);
         } else if (ta == 1) {
-            scalarRightBody(op, a, ia, FloatVector.broadcast(F, b[ib]), o, io, n);
+            scalarRightBody(op, a, ia, b[ib], o, io, n);
         } else {
-            scalarLeftBody(op, FloatVector.broadcast(F, a[ia]), b, ib, o, io, n);
+            scalarLeftBody(op, a[ia], b, ib, o, io, n);
         }
     }
 
     private static void denseBody(BinaryOp op, float[] a, int ia, float[] b, int ib, float[] o, int io, int n) {
-        int l = F.length();
         switch (op) {
-            case ADD -> { for (int i = 0; i < n; i += l) { FloatVector x = FloatVector.fromArray(F, a, ia + i); FloatVector y = FloatVector.fromArray(F, b, ib + i); x.add(y).intoArray(o, io + i); } }
-            case SUB -> { for (int i = 0; i < n; i += l) { FloatVector x = FloatVector.fromArray(F, a, ia + i); FloatVector y = FloatVector.fromArray(F, b, ib + i); x.sub(y).intoArray(o, io + i); } }
-            case MUL -> { for (int i = 0; i < n; i += l) { FloatVector x = FloatVector.fromArray(F, a, ia + i); FloatVector y = FloatVector.fromArray(F, b, ib + i); x.mul(y).intoArray(o, io + i); } }
-            case DIV -> { for (int i = 0; i < n; i += l) { FloatVector x = FloatVector.fromArray(F, a, ia + i); FloatVector y = FloatVector.fromArray(F, b, ib + i); x.div(y).intoArray(o, io + i); } }
-            case MAXIMUM -> { for (int i = 0; i < n; i += l) { FloatVector x = FloatVector.fromArray(F, a, ia + i); FloatVector y = FloatVector.fromArray(F, b, ib + i); x.max(y).intoArray(o, io + i); } }
-            case MINIMUM -> { for (int i = 0; i < n; i += l) { FloatVector x = FloatVector.fromArray(F, a, ia + i); FloatVector y = FloatVector.fromArray(F, b, ib + i); x.min(y).intoArray(o, io + i); } }
-            case SIGMOID_BACKWARD -> {
-                FloatVector one = FloatVector.broadcast(F, 1f);
-                for (int i = 0; i < n; i += l) { FloatVector x = FloatVector.fromArray(F, a, ia + i); FloatVector y = FloatVector.fromArray(F, b, ib + i); x.mul(one.sub(y)).mul(y).intoArray(o, io + i); }
-            }
-            case TANH_BACKWARD -> {
-                FloatVector one = FloatVector.broadcast(F, 1f);
-                for (int i = 0; i < n; i += l) { FloatVector x = FloatVector.fromArray(F, a, ia + i); FloatVector y = FloatVector.fromArray(F, b, ib + i); x.mul(one.sub(y.mul(y))).intoArray(o, io + i); }
-            }
-            case RELU_BACKWARD -> {
-                FloatVector zero = FloatVector.zero(F);
-                for (int i = 0; i < n; i += l) { FloatVector x = FloatVector.fromArray(F, a, ia + i); FloatVector y = FloatVector.fromArray(F, b, ib + i); x.blend(zero, y.compare(VectorOperators.LE, 0f)).intoArray(o, io + i); }
-            }
+            case ADD -> denseBodyAdd(a, ia, b, ib, o, io, n);
+            case SUB -> denseBodySub(a, ia, b, ib, o, io, n);
+            case MUL -> denseBodyMul(a, ia, b, ib, o, io, n);
+            case DIV -> denseBodyDiv(a, ia, b, ib, o, io, n);
+            case MAXIMUM -> denseBodyMaximum(a, ia, b, ib, o, io, n);
+            case MINIMUM -> denseBodyMinimum(a, ia, b, ib, o, io, n);
+            case SIGMOID_BACKWARD -> denseBodySigmoidBackward(a, ia, b, ib, o, io, n);
+            case TANH_BACKWARD -> denseBodyTanhBackward(a, ia, b, ib, o, io, n);
+            case RELU_BACKWARD -> denseBodyReluBackward(a, ia, b, ib, o, io, n);
             default -> throw new IllegalArgumentException("no vector loop for " + op);
         }
     }
 
-    private static void scalarRightBody(BinaryOp op, float[] a, int ia, FloatVector y0, float[] o, int io, int n) {
-        int l = F.length();
+    private static void denseBodyAdd(float[] a, int ia, float[] b, int ib, float[] o, int io, int n) {
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, a, ia + i);
+            FloatVector y = FloatVector.fromArray(F, b, ib + i);
+            x.add(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void denseBodySub(float[] a, int ia, float[] b, int ib, float[] o, int io, int n) {
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, a, ia + i);
+            FloatVector y = FloatVector.fromArray(F, b, ib + i);
+            x.sub(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void denseBodyMul(float[] a, int ia, float[] b, int ib, float[] o, int io, int n) {
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, a, ia + i);
+            FloatVector y = FloatVector.fromArray(F, b, ib + i);
+            x.mul(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void denseBodyDiv(float[] a, int ia, float[] b, int ib, float[] o, int io, int n) {
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, a, ia + i);
+            FloatVector y = FloatVector.fromArray(F, b, ib + i);
+            x.div(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void denseBodyMaximum(float[] a, int ia, float[] b, int ib, float[] o, int io, int n) {
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, a, ia + i);
+            FloatVector y = FloatVector.fromArray(F, b, ib + i);
+            x.max(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void denseBodyMinimum(float[] a, int ia, float[] b, int ib, float[] o, int io, int n) {
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, a, ia + i);
+            FloatVector y = FloatVector.fromArray(F, b, ib + i);
+            x.min(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void denseBodySigmoidBackward(float[] a, int ia, float[] b, int ib, float[] o, int io, int n) {
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, a, ia + i);
+            FloatVector y = FloatVector.fromArray(F, b, ib + i);
+            x.mul(one.sub(y)).mul(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void denseBodyTanhBackward(float[] a, int ia, float[] b, int ib, float[] o, int io, int n) {
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, a, ia + i);
+            FloatVector y = FloatVector.fromArray(F, b, ib + i);
+            x.mul(one.sub(y.mul(y))).intoArray(o, io + i);
+        }
+    }
+
+    private static void denseBodyReluBackward(float[] a, int ia, float[] b, int ib, float[] o, int io, int n) {
+        FloatVector zero = FloatVector.zero(F);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, a, ia + i);
+            FloatVector y = FloatVector.fromArray(F, b, ib + i);
+            x.blend(zero, y.compare(VectorOperators.LE, 0f)).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarRightBody(BinaryOp op, float[] a, int ia, float ys, float[] o, int io, int n) {
         switch (op) {
-            case ADD -> { for (int i = 0; i < n; i += l) { FloatVector x = FloatVector.fromArray(F, a, ia + i); FloatVector y = y0; x.add(y).intoArray(o, io + i); } }
-            case SUB -> { for (int i = 0; i < n; i += l) { FloatVector x = FloatVector.fromArray(F, a, ia + i); FloatVector y = y0; x.sub(y).intoArray(o, io + i); } }
-            case MUL -> { for (int i = 0; i < n; i += l) { FloatVector x = FloatVector.fromArray(F, a, ia + i); FloatVector y = y0; x.mul(y).intoArray(o, io + i); } }
-            case DIV -> { for (int i = 0; i < n; i += l) { FloatVector x = FloatVector.fromArray(F, a, ia + i); FloatVector y = y0; x.div(y).intoArray(o, io + i); } }
-            case MAXIMUM -> { for (int i = 0; i < n; i += l) { FloatVector x = FloatVector.fromArray(F, a, ia + i); FloatVector y = y0; x.max(y).intoArray(o, io + i); } }
-            case MINIMUM -> { for (int i = 0; i < n; i += l) { FloatVector x = FloatVector.fromArray(F, a, ia + i); FloatVector y = y0; x.min(y).intoArray(o, io + i); } }
-            case SIGMOID_BACKWARD -> {
-                FloatVector one = FloatVector.broadcast(F, 1f);
-                for (int i = 0; i < n; i += l) { FloatVector x = FloatVector.fromArray(F, a, ia + i); FloatVector y = y0; x.mul(one.sub(y)).mul(y).intoArray(o, io + i); }
-            }
-            case TANH_BACKWARD -> {
-                FloatVector one = FloatVector.broadcast(F, 1f);
-                for (int i = 0; i < n; i += l) { FloatVector x = FloatVector.fromArray(F, a, ia + i); FloatVector y = y0; x.mul(one.sub(y.mul(y))).intoArray(o, io + i); }
-            }
-            case RELU_BACKWARD -> {
-                FloatVector zero = FloatVector.zero(F);
-                for (int i = 0; i < n; i += l) { FloatVector x = FloatVector.fromArray(F, a, ia + i); FloatVector y = y0; x.blend(zero, y.compare(VectorOperators.LE, 0f)).intoArray(o, io + i); }
-            }
+            case ADD -> scalarRightBodyAdd(a, ia, ys, o, io, n);
+            case SUB -> scalarRightBodySub(a, ia, ys, o, io, n);
+            case MUL -> scalarRightBodyMul(a, ia, ys, o, io, n);
+            case DIV -> scalarRightBodyDiv(a, ia, ys, o, io, n);
+            case MAXIMUM -> scalarRightBodyMaximum(a, ia, ys, o, io, n);
+            case MINIMUM -> scalarRightBodyMinimum(a, ia, ys, o, io, n);
+            case SIGMOID_BACKWARD -> scalarRightBodySigmoidBackward(a, ia, ys, o, io, n);
+            case TANH_BACKWARD -> scalarRightBodyTanhBackward(a, ia, ys, o, io, n);
+            case RELU_BACKWARD -> scalarRightBodyReluBackward(a, ia, ys, o, io, n);
             default -> throw new IllegalArgumentException("no vector loop for " + op);
         }
     }
 
-    private static void scalarLeftBody(BinaryOp op, FloatVector x0, float[] b, int ib, float[] o, int io, int n) {
-        int l = F.length();
+    private static void scalarRightBodyAdd(float[] a, int ia, float ys, float[] o, int io, int n) {
+        FloatVector y0 = FloatVector.broadcast(F, ys);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, a, ia + i);
+            FloatVector y = y0;
+            x.add(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarRightBodySub(float[] a, int ia, float ys, float[] o, int io, int n) {
+        FloatVector y0 = FloatVector.broadcast(F, ys);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, a, ia + i);
+            FloatVector y = y0;
+            x.sub(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarRightBodyMul(float[] a, int ia, float ys, float[] o, int io, int n) {
+        FloatVector y0 = FloatVector.broadcast(F, ys);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, a, ia + i);
+            FloatVector y = y0;
+            x.mul(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarRightBodyDiv(float[] a, int ia, float ys, float[] o, int io, int n) {
+        FloatVector y0 = FloatVector.broadcast(F, ys);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, a, ia + i);
+            FloatVector y = y0;
+            x.div(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarRightBodyMaximum(float[] a, int ia, float ys, float[] o, int io, int n) {
+        FloatVector y0 = FloatVector.broadcast(F, ys);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, a, ia + i);
+            FloatVector y = y0;
+            x.max(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarRightBodyMinimum(float[] a, int ia, float ys, float[] o, int io, int n) {
+        FloatVector y0 = FloatVector.broadcast(F, ys);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, a, ia + i);
+            FloatVector y = y0;
+            x.min(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarRightBodySigmoidBackward(float[] a, int ia, float ys, float[] o, int io, int n) {
+        FloatVector y0 = FloatVector.broadcast(F, ys);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, a, ia + i);
+            FloatVector y = y0;
+            x.mul(one.sub(y)).mul(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarRightBodyTanhBackward(float[] a, int ia, float ys, float[] o, int io, int n) {
+        FloatVector y0 = FloatVector.broadcast(F, ys);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, a, ia + i);
+            FloatVector y = y0;
+            x.mul(one.sub(y.mul(y))).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarRightBodyReluBackward(float[] a, int ia, float ys, float[] o, int io, int n) {
+        FloatVector y0 = FloatVector.broadcast(F, ys);
+        FloatVector zero = FloatVector.zero(F);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, a, ia + i);
+            FloatVector y = y0;
+            x.blend(zero, y.compare(VectorOperators.LE, 0f)).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBody(BinaryOp op, float xs, float[] b, int ib, float[] o, int io, int n) {
         switch (op) {
-            case ADD -> { for (int i = 0; i < n; i += l) { FloatVector x = x0; FloatVector y = FloatVector.fromArray(F, b, ib + i); x.add(y).intoArray(o, io + i); } }
-            case SUB -> { for (int i = 0; i < n; i += l) { FloatVector x = x0; FloatVector y = FloatVector.fromArray(F, b, ib + i); x.sub(y).intoArray(o, io + i); } }
-            case MUL -> { for (int i = 0; i < n; i += l) { FloatVector x = x0; FloatVector y = FloatVector.fromArray(F, b, ib + i); x.mul(y).intoArray(o, io + i); } }
-            case DIV -> { for (int i = 0; i < n; i += l) { FloatVector x = x0; FloatVector y = FloatVector.fromArray(F, b, ib + i); x.div(y).intoArray(o, io + i); } }
-            case MAXIMUM -> { for (int i = 0; i < n; i += l) { FloatVector x = x0; FloatVector y = FloatVector.fromArray(F, b, ib + i); x.max(y).intoArray(o, io + i); } }
-            case MINIMUM -> { for (int i = 0; i < n; i += l) { FloatVector x = x0; FloatVector y = FloatVector.fromArray(F, b, ib + i); x.min(y).intoArray(o, io + i); } }
-            case SIGMOID_BACKWARD -> {
-                FloatVector one = FloatVector.broadcast(F, 1f);
-                for (int i = 0; i < n; i += l) { FloatVector x = x0; FloatVector y = FloatVector.fromArray(F, b, ib + i); x.mul(one.sub(y)).mul(y).intoArray(o, io + i); }
-            }
-            case TANH_BACKWARD -> {
-                FloatVector one = FloatVector.broadcast(F, 1f);
-                for (int i = 0; i < n; i += l) { FloatVector x = x0; FloatVector y = FloatVector.fromArray(F, b, ib + i); x.mul(one.sub(y.mul(y))).intoArray(o, io + i); }
-            }
-            case RELU_BACKWARD -> {
-                FloatVector zero = FloatVector.zero(F);
-                for (int i = 0; i < n; i += l) { FloatVector x = x0; FloatVector y = FloatVector.fromArray(F, b, ib + i); x.blend(zero, y.compare(VectorOperators.LE, 0f)).intoArray(o, io + i); }
-            }
+            case ADD -> scalarLeftBodyAdd(xs, b, ib, o, io, n);
+            case SUB -> scalarLeftBodySub(xs, b, ib, o, io, n);
+            case MUL -> scalarLeftBodyMul(xs, b, ib, o, io, n);
+            case DIV -> scalarLeftBodyDiv(xs, b, ib, o, io, n);
+            case MAXIMUM -> scalarLeftBodyMaximum(xs, b, ib, o, io, n);
+            case MINIMUM -> scalarLeftBodyMinimum(xs, b, ib, o, io, n);
+            case SIGMOID_BACKWARD -> scalarLeftBodySigmoidBackward(xs, b, ib, o, io, n);
+            case TANH_BACKWARD -> scalarLeftBodyTanhBackward(xs, b, ib, o, io, n);
+            case RELU_BACKWARD -> scalarLeftBodyReluBackward(xs, b, ib, o, io, n);
             default -> throw new IllegalArgumentException("no vector loop for " + op);
+        }
+    }
+
+    private static void scalarLeftBodyAdd(float xs, float[] b, int ib, float[] o, int io, int n) {
+        FloatVector x0 = FloatVector.broadcast(F, xs);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = x0;
+            FloatVector y = FloatVector.fromArray(F, b, ib + i);
+            x.add(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBodySub(float xs, float[] b, int ib, float[] o, int io, int n) {
+        FloatVector x0 = FloatVector.broadcast(F, xs);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = x0;
+            FloatVector y = FloatVector.fromArray(F, b, ib + i);
+            x.sub(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBodyMul(float xs, float[] b, int ib, float[] o, int io, int n) {
+        FloatVector x0 = FloatVector.broadcast(F, xs);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = x0;
+            FloatVector y = FloatVector.fromArray(F, b, ib + i);
+            x.mul(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBodyDiv(float xs, float[] b, int ib, float[] o, int io, int n) {
+        FloatVector x0 = FloatVector.broadcast(F, xs);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = x0;
+            FloatVector y = FloatVector.fromArray(F, b, ib + i);
+            x.div(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBodyMaximum(float xs, float[] b, int ib, float[] o, int io, int n) {
+        FloatVector x0 = FloatVector.broadcast(F, xs);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = x0;
+            FloatVector y = FloatVector.fromArray(F, b, ib + i);
+            x.max(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBodyMinimum(float xs, float[] b, int ib, float[] o, int io, int n) {
+        FloatVector x0 = FloatVector.broadcast(F, xs);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = x0;
+            FloatVector y = FloatVector.fromArray(F, b, ib + i);
+            x.min(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBodySigmoidBackward(float xs, float[] b, int ib, float[] o, int io, int n) {
+        FloatVector x0 = FloatVector.broadcast(F, xs);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = x0;
+            FloatVector y = FloatVector.fromArray(F, b, ib + i);
+            x.mul(one.sub(y)).mul(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBodyTanhBackward(float xs, float[] b, int ib, float[] o, int io, int n) {
+        FloatVector x0 = FloatVector.broadcast(F, xs);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = x0;
+            FloatVector y = FloatVector.fromArray(F, b, ib + i);
+            x.mul(one.sub(y.mul(y))).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBodyReluBackward(float xs, float[] b, int ib, float[] o, int io, int n) {
+        FloatVector x0 = FloatVector.broadcast(F, xs);
+        FloatVector zero = FloatVector.zero(F);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = x0;
+            FloatVector y = FloatVector.fromArray(F, b, ib + i);
+            x.blend(zero, y.compare(VectorOperators.LE, 0f)).intoArray(o, io + i);
         }
     }
 
@@ -263,27 +531,82 @@ final class Simd {
         }
     }
 
+    // One small method per op: the JIT inlines (and so intrinsifies) the Vector API calls reliably only in
+    // small methods; a vector boxed across a call runs the API's slow Java fallback.
     private static void unaryBody(UnaryOp op, double[] a, int ia, double[] o, int io, int n) {
-        int l = D.length();
         switch (op) {
-            case NEG -> { for (int i = 0; i < n; i += l) { DoubleVector.fromArray(D, a, ia + i).neg().intoArray(o, io + i); } }
-            case ABS -> { for (int i = 0; i < n; i += l) { DoubleVector.fromArray(D, a, ia + i).abs().intoArray(o, io + i); } }
-            case SQRT -> { for (int i = 0; i < n; i += l) { DoubleVector.fromArray(D, a, ia + i).sqrt().intoArray(o, io + i); } }
-            case RELU -> { for (int i = 0; i < n; i += l) { DoubleVector.fromArray(D, a, ia + i).max(0.0).intoArray(o, io + i); } }
-            case EXP -> { for (int i = 0; i < n; i += l) { DoubleVector.fromArray(D, a, ia + i).lanewise(VectorOperators.EXP).intoArray(o, io + i); } }
-            case LOG -> { for (int i = 0; i < n; i += l) { DoubleVector.fromArray(D, a, ia + i).lanewise(VectorOperators.LOG).intoArray(o, io + i); } }
-            case SIN -> { for (int i = 0; i < n; i += l) { DoubleVector.fromArray(D, a, ia + i).lanewise(VectorOperators.SIN).intoArray(o, io + i); } }
-            case COS -> { for (int i = 0; i < n; i += l) { DoubleVector.fromArray(D, a, ia + i).lanewise(VectorOperators.COS).intoArray(o, io + i); } }
-            case TANH -> { for (int i = 0; i < n; i += l) { DoubleVector.fromArray(D, a, ia + i).lanewise(VectorOperators.TANH).intoArray(o, io + i); } }
-            case SIGMOID -> {
-                // 1 / (1 + exp(-x)): exp overflows to inf for very negative x, giving 0 as it should.
-                DoubleVector one = DoubleVector.broadcast(D, 1.0);
-                for (int i = 0; i < n; i += l) {
-                    DoubleVector e = DoubleVector.fromArray(D, a, ia + i).neg().lanewise(VectorOperators.EXP);
-                    one.div(e.add(one)).intoArray(o, io + i);
-                }
-            }
+            case NEG -> unaryNeg(a, ia, o, io, n);
+            case ABS -> unaryAbs(a, ia, o, io, n);
+            case SQRT -> unarySqrt(a, ia, o, io, n);
+            case RELU -> unaryRelu(a, ia, o, io, n);
+            case EXP -> unaryExp(a, ia, o, io, n);
+            case LOG -> unaryLog(a, ia, o, io, n);
+            case SIN -> unarySin(a, ia, o, io, n);
+            case COS -> unaryCos(a, ia, o, io, n);
+            case TANH -> unaryTanh(a, ia, o, io, n);
+            case SIGMOID -> unarySigmoid(a, ia, o, io, n);
             default -> throw new IllegalArgumentException("no vector loop for " + op);
+        }
+    }
+
+    private static void unaryNeg(double[] a, int ia, double[] o, int io, int n) {
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector.fromArray(D, a, ia + i).neg().intoArray(o, io + i);
+        }
+    }
+
+    private static void unaryAbs(double[] a, int ia, double[] o, int io, int n) {
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector.fromArray(D, a, ia + i).abs().intoArray(o, io + i);
+        }
+    }
+
+    private static void unarySqrt(double[] a, int ia, double[] o, int io, int n) {
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector.fromArray(D, a, ia + i).sqrt().intoArray(o, io + i);
+        }
+    }
+
+    private static void unaryRelu(double[] a, int ia, double[] o, int io, int n) {
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector.fromArray(D, a, ia + i).max(0.0).intoArray(o, io + i);
+        }
+    }
+
+    private static void unaryExp(double[] a, int ia, double[] o, int io, int n) {
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector.fromArray(D, a, ia + i).lanewise(VectorOperators.EXP).intoArray(o, io + i);
+        }
+    }
+
+    private static void unaryLog(double[] a, int ia, double[] o, int io, int n) {
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector.fromArray(D, a, ia + i).lanewise(VectorOperators.LOG).intoArray(o, io + i);
+        }
+    }
+
+    private static void unarySin(double[] a, int ia, double[] o, int io, int n) {
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector.fromArray(D, a, ia + i).lanewise(VectorOperators.SIN).intoArray(o, io + i);
+        }
+    }
+
+    private static void unaryCos(double[] a, int ia, double[] o, int io, int n) {
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector.fromArray(D, a, ia + i).lanewise(VectorOperators.COS).intoArray(o, io + i);
+        }
+    }
+
+    private static void unaryTanh(double[] a, int ia, double[] o, int io, int n) {
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector.fromArray(D, a, ia + i).lanewise(VectorOperators.TANH).intoArray(o, io + i);
+        }
+    }
+
+    private static void unarySigmoid(double[] a, int ia, double[] o, int io, int n) {
+        DoubleVector one = DoubleVector.broadcast(D, 1.0);
+        for (int i = 0; i < n; i += D.length()) {
+            one.div(DoubleVector.fromArray(D, a, ia + i).neg().lanewise(VectorOperators.EXP).add(one)).intoArray(o, io + i);
         }
     }
 
@@ -314,84 +637,297 @@ final class Simd {
         if (ta == 1 && tb == 1) {
             denseBody(op, a, ia, b, ib, o, io, n);
         } else if (ta == 1) {
-            scalarRightBody(op, a, ia, DoubleVector.broadcast(D, b[ib]), o, io, n);
+            scalarRightBody(op, a, ia, b[ib], o, io, n);
         } else {
-            scalarLeftBody(op, DoubleVector.broadcast(D, a[ia]), b, ib, o, io, n);
+            scalarLeftBody(op, a[ia], b, ib, o, io, n);
         }
     }
 
     private static void denseBody(BinaryOp op, double[] a, int ia, double[] b, int ib, double[] o, int io, int n) {
-        int l = D.length();
         switch (op) {
-            case ADD -> { for (int i = 0; i < n; i += l) { DoubleVector x = DoubleVector.fromArray(D, a, ia + i); DoubleVector y = DoubleVector.fromArray(D, b, ib + i); x.add(y).intoArray(o, io + i); } }
-            case SUB -> { for (int i = 0; i < n; i += l) { DoubleVector x = DoubleVector.fromArray(D, a, ia + i); DoubleVector y = DoubleVector.fromArray(D, b, ib + i); x.sub(y).intoArray(o, io + i); } }
-            case MUL -> { for (int i = 0; i < n; i += l) { DoubleVector x = DoubleVector.fromArray(D, a, ia + i); DoubleVector y = DoubleVector.fromArray(D, b, ib + i); x.mul(y).intoArray(o, io + i); } }
-            case DIV -> { for (int i = 0; i < n; i += l) { DoubleVector x = DoubleVector.fromArray(D, a, ia + i); DoubleVector y = DoubleVector.fromArray(D, b, ib + i); x.div(y).intoArray(o, io + i); } }
-            case MAXIMUM -> { for (int i = 0; i < n; i += l) { DoubleVector x = DoubleVector.fromArray(D, a, ia + i); DoubleVector y = DoubleVector.fromArray(D, b, ib + i); x.max(y).intoArray(o, io + i); } }
-            case MINIMUM -> { for (int i = 0; i < n; i += l) { DoubleVector x = DoubleVector.fromArray(D, a, ia + i); DoubleVector y = DoubleVector.fromArray(D, b, ib + i); x.min(y).intoArray(o, io + i); } }
-            case SIGMOID_BACKWARD -> {
-                DoubleVector one = DoubleVector.broadcast(D, 1.0);
-                for (int i = 0; i < n; i += l) { DoubleVector x = DoubleVector.fromArray(D, a, ia + i); DoubleVector y = DoubleVector.fromArray(D, b, ib + i); x.mul(one.sub(y)).mul(y).intoArray(o, io + i); }
-            }
-            case TANH_BACKWARD -> {
-                DoubleVector one = DoubleVector.broadcast(D, 1.0);
-                for (int i = 0; i < n; i += l) { DoubleVector x = DoubleVector.fromArray(D, a, ia + i); DoubleVector y = DoubleVector.fromArray(D, b, ib + i); x.mul(one.sub(y.mul(y))).intoArray(o, io + i); }
-            }
-            case RELU_BACKWARD -> {
-                DoubleVector zero = DoubleVector.zero(D);
-                for (int i = 0; i < n; i += l) { DoubleVector x = DoubleVector.fromArray(D, a, ia + i); DoubleVector y = DoubleVector.fromArray(D, b, ib + i); x.blend(zero, y.compare(VectorOperators.LE, 0.0)).intoArray(o, io + i); }
-            }
+            case ADD -> denseBodyAdd(a, ia, b, ib, o, io, n);
+            case SUB -> denseBodySub(a, ia, b, ib, o, io, n);
+            case MUL -> denseBodyMul(a, ia, b, ib, o, io, n);
+            case DIV -> denseBodyDiv(a, ia, b, ib, o, io, n);
+            case MAXIMUM -> denseBodyMaximum(a, ia, b, ib, o, io, n);
+            case MINIMUM -> denseBodyMinimum(a, ia, b, ib, o, io, n);
+            case SIGMOID_BACKWARD -> denseBodySigmoidBackward(a, ia, b, ib, o, io, n);
+            case TANH_BACKWARD -> denseBodyTanhBackward(a, ia, b, ib, o, io, n);
+            case RELU_BACKWARD -> denseBodyReluBackward(a, ia, b, ib, o, io, n);
             default -> throw new IllegalArgumentException("no vector loop for " + op);
         }
     }
 
-    private static void scalarRightBody(BinaryOp op, double[] a, int ia, DoubleVector y0, double[] o, int io, int n) {
-        int l = D.length();
+    private static void denseBodyAdd(double[] a, int ia, double[] b, int ib, double[] o, int io, int n) {
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+            x.add(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void denseBodySub(double[] a, int ia, double[] b, int ib, double[] o, int io, int n) {
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+            x.sub(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void denseBodyMul(double[] a, int ia, double[] b, int ib, double[] o, int io, int n) {
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+            x.mul(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void denseBodyDiv(double[] a, int ia, double[] b, int ib, double[] o, int io, int n) {
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+            x.div(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void denseBodyMaximum(double[] a, int ia, double[] b, int ib, double[] o, int io, int n) {
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+            x.max(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void denseBodyMinimum(double[] a, int ia, double[] b, int ib, double[] o, int io, int n) {
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+            x.min(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void denseBodySigmoidBackward(double[] a, int ia, double[] b, int ib, double[] o, int io, int n) {
+        DoubleVector one = DoubleVector.broadcast(D, 1.0);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+            x.mul(one.sub(y)).mul(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void denseBodyTanhBackward(double[] a, int ia, double[] b, int ib, double[] o, int io, int n) {
+        DoubleVector one = DoubleVector.broadcast(D, 1.0);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+            x.mul(one.sub(y.mul(y))).intoArray(o, io + i);
+        }
+    }
+
+    private static void denseBodyReluBackward(double[] a, int ia, double[] b, int ib, double[] o, int io, int n) {
+        DoubleVector zero = DoubleVector.zero(D);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+            x.blend(zero, y.compare(VectorOperators.LE, 0.0)).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarRightBody(BinaryOp op, double[] a, int ia, double ys, double[] o, int io, int n) {
         switch (op) {
-            case ADD -> { for (int i = 0; i < n; i += l) { DoubleVector x = DoubleVector.fromArray(D, a, ia + i); DoubleVector y = y0; x.add(y).intoArray(o, io + i); } }
-            case SUB -> { for (int i = 0; i < n; i += l) { DoubleVector x = DoubleVector.fromArray(D, a, ia + i); DoubleVector y = y0; x.sub(y).intoArray(o, io + i); } }
-            case MUL -> { for (int i = 0; i < n; i += l) { DoubleVector x = DoubleVector.fromArray(D, a, ia + i); DoubleVector y = y0; x.mul(y).intoArray(o, io + i); } }
-            case DIV -> { for (int i = 0; i < n; i += l) { DoubleVector x = DoubleVector.fromArray(D, a, ia + i); DoubleVector y = y0; x.div(y).intoArray(o, io + i); } }
-            case MAXIMUM -> { for (int i = 0; i < n; i += l) { DoubleVector x = DoubleVector.fromArray(D, a, ia + i); DoubleVector y = y0; x.max(y).intoArray(o, io + i); } }
-            case MINIMUM -> { for (int i = 0; i < n; i += l) { DoubleVector x = DoubleVector.fromArray(D, a, ia + i); DoubleVector y = y0; x.min(y).intoArray(o, io + i); } }
-            case SIGMOID_BACKWARD -> {
-                DoubleVector one = DoubleVector.broadcast(D, 1.0);
-                for (int i = 0; i < n; i += l) { DoubleVector x = DoubleVector.fromArray(D, a, ia + i); DoubleVector y = y0; x.mul(one.sub(y)).mul(y).intoArray(o, io + i); }
-            }
-            case TANH_BACKWARD -> {
-                DoubleVector one = DoubleVector.broadcast(D, 1.0);
-                for (int i = 0; i < n; i += l) { DoubleVector x = DoubleVector.fromArray(D, a, ia + i); DoubleVector y = y0; x.mul(one.sub(y.mul(y))).intoArray(o, io + i); }
-            }
-            case RELU_BACKWARD -> {
-                DoubleVector zero = DoubleVector.zero(D);
-                for (int i = 0; i < n; i += l) { DoubleVector x = DoubleVector.fromArray(D, a, ia + i); DoubleVector y = y0; x.blend(zero, y.compare(VectorOperators.LE, 0.0)).intoArray(o, io + i); }
-            }
+            case ADD -> scalarRightBodyAdd(a, ia, ys, o, io, n);
+            case SUB -> scalarRightBodySub(a, ia, ys, o, io, n);
+            case MUL -> scalarRightBodyMul(a, ia, ys, o, io, n);
+            case DIV -> scalarRightBodyDiv(a, ia, ys, o, io, n);
+            case MAXIMUM -> scalarRightBodyMaximum(a, ia, ys, o, io, n);
+            case MINIMUM -> scalarRightBodyMinimum(a, ia, ys, o, io, n);
+            case SIGMOID_BACKWARD -> scalarRightBodySigmoidBackward(a, ia, ys, o, io, n);
+            case TANH_BACKWARD -> scalarRightBodyTanhBackward(a, ia, ys, o, io, n);
+            case RELU_BACKWARD -> scalarRightBodyReluBackward(a, ia, ys, o, io, n);
             default -> throw new IllegalArgumentException("no vector loop for " + op);
         }
     }
 
-    private static void scalarLeftBody(BinaryOp op, DoubleVector x0, double[] b, int ib, double[] o, int io, int n) {
-        int l = D.length();
+    private static void scalarRightBodyAdd(double[] a, int ia, double ys, double[] o, int io, int n) {
+        DoubleVector y0 = DoubleVector.broadcast(D, ys);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+            DoubleVector y = y0;
+            x.add(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarRightBodySub(double[] a, int ia, double ys, double[] o, int io, int n) {
+        DoubleVector y0 = DoubleVector.broadcast(D, ys);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+            DoubleVector y = y0;
+            x.sub(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarRightBodyMul(double[] a, int ia, double ys, double[] o, int io, int n) {
+        DoubleVector y0 = DoubleVector.broadcast(D, ys);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+            DoubleVector y = y0;
+            x.mul(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarRightBodyDiv(double[] a, int ia, double ys, double[] o, int io, int n) {
+        DoubleVector y0 = DoubleVector.broadcast(D, ys);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+            DoubleVector y = y0;
+            x.div(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarRightBodyMaximum(double[] a, int ia, double ys, double[] o, int io, int n) {
+        DoubleVector y0 = DoubleVector.broadcast(D, ys);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+            DoubleVector y = y0;
+            x.max(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarRightBodyMinimum(double[] a, int ia, double ys, double[] o, int io, int n) {
+        DoubleVector y0 = DoubleVector.broadcast(D, ys);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+            DoubleVector y = y0;
+            x.min(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarRightBodySigmoidBackward(double[] a, int ia, double ys, double[] o, int io, int n) {
+        DoubleVector y0 = DoubleVector.broadcast(D, ys);
+        DoubleVector one = DoubleVector.broadcast(D, 1.0);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+            DoubleVector y = y0;
+            x.mul(one.sub(y)).mul(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarRightBodyTanhBackward(double[] a, int ia, double ys, double[] o, int io, int n) {
+        DoubleVector y0 = DoubleVector.broadcast(D, ys);
+        DoubleVector one = DoubleVector.broadcast(D, 1.0);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+            DoubleVector y = y0;
+            x.mul(one.sub(y.mul(y))).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarRightBodyReluBackward(double[] a, int ia, double ys, double[] o, int io, int n) {
+        DoubleVector y0 = DoubleVector.broadcast(D, ys);
+        DoubleVector zero = DoubleVector.zero(D);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+            DoubleVector y = y0;
+            x.blend(zero, y.compare(VectorOperators.LE, 0.0)).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBody(BinaryOp op, double xs, double[] b, int ib, double[] o, int io, int n) {
         switch (op) {
-            case ADD -> { for (int i = 0; i < n; i += l) { DoubleVector x = x0; DoubleVector y = DoubleVector.fromArray(D, b, ib + i); x.add(y).intoArray(o, io + i); } }
-            case SUB -> { for (int i = 0; i < n; i += l) { DoubleVector x = x0; DoubleVector y = DoubleVector.fromArray(D, b, ib + i); x.sub(y).intoArray(o, io + i); } }
-            case MUL -> { for (int i = 0; i < n; i += l) { DoubleVector x = x0; DoubleVector y = DoubleVector.fromArray(D, b, ib + i); x.mul(y).intoArray(o, io + i); } }
-            case DIV -> { for (int i = 0; i < n; i += l) { DoubleVector x = x0; DoubleVector y = DoubleVector.fromArray(D, b, ib + i); x.div(y).intoArray(o, io + i); } }
-            case MAXIMUM -> { for (int i = 0; i < n; i += l) { DoubleVector x = x0; DoubleVector y = DoubleVector.fromArray(D, b, ib + i); x.max(y).intoArray(o, io + i); } }
-            case MINIMUM -> { for (int i = 0; i < n; i += l) { DoubleVector x = x0; DoubleVector y = DoubleVector.fromArray(D, b, ib + i); x.min(y).intoArray(o, io + i); } }
-            case SIGMOID_BACKWARD -> {
-                DoubleVector one = DoubleVector.broadcast(D, 1.0);
-                for (int i = 0; i < n; i += l) { DoubleVector x = x0; DoubleVector y = DoubleVector.fromArray(D, b, ib + i); x.mul(one.sub(y)).mul(y).intoArray(o, io + i); }
-            }
-            case TANH_BACKWARD -> {
-                DoubleVector one = DoubleVector.broadcast(D, 1.0);
-                for (int i = 0; i < n; i += l) { DoubleVector x = x0; DoubleVector y = DoubleVector.fromArray(D, b, ib + i); x.mul(one.sub(y.mul(y))).intoArray(o, io + i); }
-            }
-            case RELU_BACKWARD -> {
-                DoubleVector zero = DoubleVector.zero(D);
-                for (int i = 0; i < n; i += l) { DoubleVector x = x0; DoubleVector y = DoubleVector.fromArray(D, b, ib + i); x.blend(zero, y.compare(VectorOperators.LE, 0.0)).intoArray(o, io + i); }
-            }
+            case ADD -> scalarLeftBodyAdd(xs, b, ib, o, io, n);
+            case SUB -> scalarLeftBodySub(xs, b, ib, o, io, n);
+            case MUL -> scalarLeftBodyMul(xs, b, ib, o, io, n);
+            case DIV -> scalarLeftBodyDiv(xs, b, ib, o, io, n);
+            case MAXIMUM -> scalarLeftBodyMaximum(xs, b, ib, o, io, n);
+            case MINIMUM -> scalarLeftBodyMinimum(xs, b, ib, o, io, n);
+            case SIGMOID_BACKWARD -> scalarLeftBodySigmoidBackward(xs, b, ib, o, io, n);
+            case TANH_BACKWARD -> scalarLeftBodyTanhBackward(xs, b, ib, o, io, n);
+            case RELU_BACKWARD -> scalarLeftBodyReluBackward(xs, b, ib, o, io, n);
             default -> throw new IllegalArgumentException("no vector loop for " + op);
+        }
+    }
+
+    private static void scalarLeftBodyAdd(double xs, double[] b, int ib, double[] o, int io, int n) {
+        DoubleVector x0 = DoubleVector.broadcast(D, xs);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = x0;
+            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+            x.add(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBodySub(double xs, double[] b, int ib, double[] o, int io, int n) {
+        DoubleVector x0 = DoubleVector.broadcast(D, xs);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = x0;
+            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+            x.sub(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBodyMul(double xs, double[] b, int ib, double[] o, int io, int n) {
+        DoubleVector x0 = DoubleVector.broadcast(D, xs);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = x0;
+            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+            x.mul(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBodyDiv(double xs, double[] b, int ib, double[] o, int io, int n) {
+        DoubleVector x0 = DoubleVector.broadcast(D, xs);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = x0;
+            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+            x.div(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBodyMaximum(double xs, double[] b, int ib, double[] o, int io, int n) {
+        DoubleVector x0 = DoubleVector.broadcast(D, xs);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = x0;
+            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+            x.max(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBodyMinimum(double xs, double[] b, int ib, double[] o, int io, int n) {
+        DoubleVector x0 = DoubleVector.broadcast(D, xs);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = x0;
+            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+            x.min(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBodySigmoidBackward(double xs, double[] b, int ib, double[] o, int io, int n) {
+        DoubleVector x0 = DoubleVector.broadcast(D, xs);
+        DoubleVector one = DoubleVector.broadcast(D, 1.0);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = x0;
+            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+            x.mul(one.sub(y)).mul(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBodyTanhBackward(double xs, double[] b, int ib, double[] o, int io, int n) {
+        DoubleVector x0 = DoubleVector.broadcast(D, xs);
+        DoubleVector one = DoubleVector.broadcast(D, 1.0);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = x0;
+            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+            x.mul(one.sub(y.mul(y))).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBodyReluBackward(double xs, double[] b, int ib, double[] o, int io, int n) {
+        DoubleVector x0 = DoubleVector.broadcast(D, xs);
+        DoubleVector zero = DoubleVector.zero(D);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = x0;
+            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+            x.blend(zero, y.compare(VectorOperators.LE, 0.0)).intoArray(o, io + i);
         }
     }
 
