@@ -5,6 +5,9 @@ package org.sparkgrad.engine.backend;
  * the float loops and by integer and bool operands too). Dense runs go to {@link Simd} where it has the op.
  */
 final class DoubleKernels {
+    /** Elements a strided run is copied through at a time on its way to the vector loops. */
+    private static final int GATHER = 512;
+
     private DoubleKernels() {
     }
 
@@ -52,6 +55,19 @@ final class DoubleKernels {
     static void unary(UnaryOp op, double[] a, int ia, int ta, double[] o, int io, int to, int n) {
         if (ta == 1 && to == 1 && VectorApi.AVAILABLE && Simd.handles(op)) {
             Simd.unary(op, a, ia, o, io, n);
+        } else if (VectorApi.AVAILABLE && Simd.handles(op)) {
+            // Strided: through a dense buffer, so an element's value does not depend on the layout.
+            double[] t = new double[Math.min(n, GATHER)];
+            for (int from = 0; from < n; from += t.length) {
+                int len = Math.min(t.length, n - from);
+                for (int i = 0, j = ia + from * ta; i < len; i++, j += ta) {
+                    t[i] = a[j];
+                }
+                Simd.unary(op, t, 0, t, 0, len);
+                for (int i = 0, j = io + from * to; i < len; i++, j += to) {
+                    o[j] = t[i];
+                }
+            }
         } else {
             plainUnary(op, a, ia, ta, o, io, to, n);
         }
