@@ -45,6 +45,7 @@ final class FloatKernels {
             case DIV -> { for (int i = from; i < to; i++) { o[i] = a[i] / b[i]; } }
             case MAXIMUM -> { for (int i = from; i < to; i++) { o[i] = Math.max(a[i], b[i]); } }
             case MINIMUM -> { for (int i = from; i < to; i++) { o[i] = Math.min(a[i], b[i]); } }
+            case RELU_BACKWARD -> { for (int i = from; i < to; i++) { o[i] = b[i] <= 0 ? 0f : a[i]; } }
             default -> strided(op, a, from, 1, b, from, 1, o, from, 1, to - from);
         }
     }
