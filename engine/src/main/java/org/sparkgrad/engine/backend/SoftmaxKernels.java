@@ -83,10 +83,10 @@ final class SoftmaxKernels {
         float[] shift = {Float.isFinite(max) ? max : 0f};
         Simd.binary(BinaryOp.SUB, x, ix, 1, shift, 0, 0, o, io, n);
         if (log) {
-            float[] z = new float[n];
-            System.arraycopy(o, io, z, 0, n);
-            Simd.unary(UnaryOp.EXP, z, 0, z, 0, n);
-            float[] lse = {(float) Math.log((float) Simd.sum(z, 0, n))};
+            // exp(z) only for its sum, in o; then o = z - lse, z recomputed (no buffer per row).
+            Simd.unary(UnaryOp.EXP, o, io, o, io, n);
+            float[] lse = {(float) Math.log((float) Simd.sum(o, io, n))};
+            Simd.binary(BinaryOp.SUB, x, ix, 1, shift, 0, 0, o, io, n);
             Simd.binary(BinaryOp.SUB, o, io, 1, lse, 0, 0, o, io, n);
         } else {
             Simd.unary(UnaryOp.EXP, o, io, o, io, n);
@@ -100,10 +100,10 @@ final class SoftmaxKernels {
         double[] shift = {Double.isFinite(max) ? max : 0};
         Simd.binary(BinaryOp.SUB, x, ix, 1, shift, 0, 0, o, io, n);
         if (log) {
-            double[] z = new double[n];
-            System.arraycopy(o, io, z, 0, n);
-            Simd.unary(UnaryOp.EXP, z, 0, z, 0, n);
-            double[] lse = {Math.log(Simd.sum(z, 0, n))};
+            // exp(z) only for its sum, in o; then o = z - lse, z recomputed (no buffer per row).
+            Simd.unary(UnaryOp.EXP, o, io, o, io, n);
+            double[] lse = {Math.log(Simd.sum(o, io, n))};
+            Simd.binary(BinaryOp.SUB, x, ix, 1, shift, 0, 0, o, io, n);
             Simd.binary(BinaryOp.SUB, o, io, 1, lse, 0, 0, o, io, n);
         } else {
             Simd.unary(UnaryOp.EXP, o, io, o, io, n);
