@@ -74,7 +74,7 @@ final class Parallel {
         } finally {
             IN_WORKER.set(false);
         }
-        job.awaitHelpers(threads - 1);
+        job.awaitTasks();
         if (job.failure != null) {
             if (job.failure instanceof RuntimeException r) {
                 throw r;
@@ -89,27 +89,25 @@ final class Parallel {
     private static void work() {
         IN_WORKER.set(true);
         while (true) {
-            Job job;
             try {
-                job = QUEUE.take();
+                QUEUE.take().runTasks();
             } catch (InterruptedException e) {
-                continue;
-            }
-            try {
-                job.runTasks();
-            } finally {
-                job.helperDone();
+                // keep serving: the pool lives as long as the JVM
             }
         }
     }
 
-    /** One forEach call: tasks are claimed from a counter by whichever thread is free. */
+    /**
+     * One forEach call: tasks are claimed from a counter by whichever thread is free. The caller waits for
+     * the tasks, not for the helpers: a helper that is not scheduled in time (a loaded machine) finds nothing
+     * left to claim when it comes, and nobody waited for it.
+     */
     private static final class Job {
         final int tasks;
         final IntConsumer body;
         final Thread caller;
         final AtomicInteger next = new AtomicInteger();
-        final AtomicInteger helpersDone = new AtomicInteger();
+        final AtomicInteger done = new AtomicInteger();
         volatile Throwable failure;
 
         Job(int tasks, IntConsumer body, Thread caller) {
@@ -119,28 +117,29 @@ final class Parallel {
         }
 
         void runTasks() {
-            for (int i; failure == null && (i = next.getAndIncrement()) < tasks; ) {
+            for (int i; (i = next.getAndIncrement()) < tasks; ) {
                 try {
-                    body.accept(i);
+                    if (failure == null) {
+                        body.accept(i);
+                    }
                 } catch (Throwable t) {
                     failure = t;
+                } finally {
+                    if (done.incrementAndGet() == tasks && Thread.currentThread() != caller) {
+                        LockSupport.unpark(caller);
+                    }
                 }
             }
         }
 
-        void helperDone() {
-            helpersDone.incrementAndGet();
-            LockSupport.unpark(caller);
-        }
-
-        /** Waits for the helpers that were queued (a helper that starts late finds no task left). */
-        void awaitHelpers(int helpers) {
+        /** Waits until every claimed task has finished (the caller has claimed all unclaimed ones). */
+        void awaitTasks() {
             int spins = 0;
-            while (helpersDone.get() < helpers) {
+            while (done.get() < tasks) {
                 if (++spins < 1000) {
                     Thread.onSpinWait();
                 } else {
-                    LockSupport.parkNanos(this, 50_000);
+                    LockSupport.parkNanos(this, 20_000);
                 }
             }
         }

@@ -330,6 +330,25 @@ class CpuKernelsTest {
         }
     }
 
+    @Test
+    void thePoolRunsEveryTaskOnceAndRethrowsATasksFailure() {
+        java.util.concurrent.atomic.AtomicIntegerArray runs = new java.util.concurrent.atomic.AtomicIntegerArray(1000);
+        Parallel.forEach(1000, t -> {
+            runs.incrementAndGet(t);
+            Parallel.forEach(3, u -> runs.addAndGet(t, 10)); // nested: runs inline on the same thread
+        });
+        for (int t = 0; t < 1000; t++) {
+            assertEquals(31, runs.get(t), "task " + t);
+        }
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> Parallel.forEach(64, t -> {
+                    if (t == 37) {
+                        throw new IllegalStateException("task 37 failed");
+                    }
+                }));
+        assertEquals("task 37 failed", e.getMessage());
+    }
+
     private static void assertClose(double expected, double actual, double rel, String what) {
         if (Double.isNaN(expected) || Double.isNaN(actual)) {
             assertEquals(Double.isNaN(expected), Double.isNaN(actual), what + ": expected " + expected + ", got " + actual);
