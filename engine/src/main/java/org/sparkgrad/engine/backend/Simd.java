@@ -3,6 +3,7 @@ package org.sparkgrad.engine.backend;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -16,6 +17,9 @@ import jdk.incubator.vector.VectorSpecies;
 final class Simd {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+    /** At most 256 bits (and dividing F / D): for masked ops, which JDK 17 runs slower on 512-bit vectors. */
+    private static final VectorSpecies<Float> FH = VectorSpecies.of(float.class, VectorShape.forBitSize(Math.min(256, F.vectorBitSize())));
+    private static final VectorSpecies<Double> DH = VectorSpecies.of(double.class, VectorShape.forBitSize(Math.min(256, D.vectorBitSize())));
     /** Elements summed into one vector accumulator before its lanes are added, in order, in double. */
     static final int SUM_BLOCK = 2048;
 
@@ -41,8 +45,7 @@ final class Simd {
     /** Whether {@link #binary} has a vector loop for op. */
     static boolean handles(BinaryOp op) {
         return switch (op) {
-            // (RELU_BACKWARD needs a mask, which JDK 17 does not compile into vector code for 512-bit species.)
-            case ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM, SIGMOID_BACKWARD, TANH_BACKWARD -> true;
+            case ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM, SIGMOID_BACKWARD, TANH_BACKWARD, RELU_BACKWARD -> true;
             default -> false;
         };
     }
@@ -183,6 +186,7 @@ final class Simd {
             case MINIMUM -> denseBodyMinimum(a, ia, b, ib, o, io, n);
             case SIGMOID_BACKWARD -> denseBodySigmoidBackward(a, ia, b, ib, o, io, n);
             case TANH_BACKWARD -> denseBodyTanhBackward(a, ia, b, ib, o, io, n);
+            case RELU_BACKWARD -> denseBodyReluBackward(a, ia, b, ib, o, io, n);
             default -> throw new IllegalArgumentException("no vector loop for " + op);
         }
     }
@@ -253,6 +257,15 @@ final class Simd {
         }
     }
 
+    private static void denseBodyReluBackward(float[] a, int ia, float[] b, int ib, float[] o, int io, int n) {
+        FloatVector zero = FloatVector.zero(FH);
+        for (int i = 0; i < n; i += FH.length()) {
+            FloatVector x = FloatVector.fromArray(FH, a, ia + i);
+            FloatVector y = FloatVector.fromArray(FH, b, ib + i);
+            x.blend(zero, y.compare(VectorOperators.LE, 0f)).intoArray(o, io + i);
+        }
+    }
+
     private static void scalarRightBody(BinaryOp op, float[] a, int ia, float ys, float[] o, int io, int n) {
         switch (op) {
             case ADD -> scalarRightBodyAdd(a, ia, ys, o, io, n);
@@ -263,6 +276,7 @@ final class Simd {
             case MINIMUM -> scalarRightBodyMinimum(a, ia, ys, o, io, n);
             case SIGMOID_BACKWARD -> scalarRightBodySigmoidBackward(a, ia, ys, o, io, n);
             case TANH_BACKWARD -> scalarRightBodyTanhBackward(a, ia, ys, o, io, n);
+            case RELU_BACKWARD -> scalarRightBodyReluBackward(a, ia, ys, o, io, n);
             default -> throw new IllegalArgumentException("no vector loop for " + op);
         }
     }
@@ -341,6 +355,16 @@ final class Simd {
         }
     }
 
+    private static void scalarRightBodyReluBackward(float[] a, int ia, float ys, float[] o, int io, int n) {
+        FloatVector y0 = FloatVector.broadcast(FH, ys);
+        FloatVector zero = FloatVector.zero(FH);
+        for (int i = 0; i < n; i += FH.length()) {
+            FloatVector x = FloatVector.fromArray(FH, a, ia + i);
+            FloatVector y = y0;
+            x.blend(zero, y.compare(VectorOperators.LE, 0f)).intoArray(o, io + i);
+        }
+    }
+
     private static void scalarLeftBody(BinaryOp op, float xs, float[] b, int ib, float[] o, int io, int n) {
         switch (op) {
             case ADD -> scalarLeftBodyAdd(xs, b, ib, o, io, n);
@@ -351,6 +375,7 @@ final class Simd {
             case MINIMUM -> scalarLeftBodyMinimum(xs, b, ib, o, io, n);
             case SIGMOID_BACKWARD -> scalarLeftBodySigmoidBackward(xs, b, ib, o, io, n);
             case TANH_BACKWARD -> scalarLeftBodyTanhBackward(xs, b, ib, o, io, n);
+            case RELU_BACKWARD -> scalarLeftBodyReluBackward(xs, b, ib, o, io, n);
             default -> throw new IllegalArgumentException("no vector loop for " + op);
         }
     }
@@ -426,6 +451,16 @@ final class Simd {
             FloatVector x = x0;
             FloatVector y = FloatVector.fromArray(F, b, ib + i);
             x.mul(one.sub(y.mul(y))).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBodyReluBackward(float xs, float[] b, int ib, float[] o, int io, int n) {
+        FloatVector x0 = FloatVector.broadcast(FH, xs);
+        FloatVector zero = FloatVector.zero(FH);
+        for (int i = 0; i < n; i += FH.length()) {
+            FloatVector x = x0;
+            FloatVector y = FloatVector.fromArray(FH, b, ib + i);
+            x.blend(zero, y.compare(VectorOperators.LE, 0f)).intoArray(o, io + i);
         }
     }
 
@@ -622,6 +657,7 @@ final class Simd {
             case MINIMUM -> denseBodyMinimum(a, ia, b, ib, o, io, n);
             case SIGMOID_BACKWARD -> denseBodySigmoidBackward(a, ia, b, ib, o, io, n);
             case TANH_BACKWARD -> denseBodyTanhBackward(a, ia, b, ib, o, io, n);
+            case RELU_BACKWARD -> denseBodyReluBackward(a, ia, b, ib, o, io, n);
             default -> throw new IllegalArgumentException("no vector loop for " + op);
         }
     }
@@ -692,6 +728,15 @@ final class Simd {
         }
     }
 
+    private static void denseBodyReluBackward(double[] a, int ia, double[] b, int ib, double[] o, int io, int n) {
+        DoubleVector zero = DoubleVector.zero(DH);
+        for (int i = 0; i < n; i += DH.length()) {
+            DoubleVector x = DoubleVector.fromArray(DH, a, ia + i);
+            DoubleVector y = DoubleVector.fromArray(DH, b, ib + i);
+            x.blend(zero, y.compare(VectorOperators.LE, 0.0)).intoArray(o, io + i);
+        }
+    }
+
     private static void scalarRightBody(BinaryOp op, double[] a, int ia, double ys, double[] o, int io, int n) {
         switch (op) {
             case ADD -> scalarRightBodyAdd(a, ia, ys, o, io, n);
@@ -702,6 +747,7 @@ final class Simd {
             case MINIMUM -> scalarRightBodyMinimum(a, ia, ys, o, io, n);
             case SIGMOID_BACKWARD -> scalarRightBodySigmoidBackward(a, ia, ys, o, io, n);
             case TANH_BACKWARD -> scalarRightBodyTanhBackward(a, ia, ys, o, io, n);
+            case RELU_BACKWARD -> scalarRightBodyReluBackward(a, ia, ys, o, io, n);
             default -> throw new IllegalArgumentException("no vector loop for " + op);
         }
     }
@@ -780,6 +826,16 @@ final class Simd {
         }
     }
 
+    private static void scalarRightBodyReluBackward(double[] a, int ia, double ys, double[] o, int io, int n) {
+        DoubleVector y0 = DoubleVector.broadcast(DH, ys);
+        DoubleVector zero = DoubleVector.zero(DH);
+        for (int i = 0; i < n; i += DH.length()) {
+            DoubleVector x = DoubleVector.fromArray(DH, a, ia + i);
+            DoubleVector y = y0;
+            x.blend(zero, y.compare(VectorOperators.LE, 0.0)).intoArray(o, io + i);
+        }
+    }
+
     private static void scalarLeftBody(BinaryOp op, double xs, double[] b, int ib, double[] o, int io, int n) {
         switch (op) {
             case ADD -> scalarLeftBodyAdd(xs, b, ib, o, io, n);
@@ -790,6 +846,7 @@ final class Simd {
             case MINIMUM -> scalarLeftBodyMinimum(xs, b, ib, o, io, n);
             case SIGMOID_BACKWARD -> scalarLeftBodySigmoidBackward(xs, b, ib, o, io, n);
             case TANH_BACKWARD -> scalarLeftBodyTanhBackward(xs, b, ib, o, io, n);
+            case RELU_BACKWARD -> scalarLeftBodyReluBackward(xs, b, ib, o, io, n);
             default -> throw new IllegalArgumentException("no vector loop for " + op);
         }
     }
@@ -865,6 +922,16 @@ final class Simd {
             DoubleVector x = x0;
             DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
             x.mul(one.sub(y.mul(y))).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBodyReluBackward(double xs, double[] b, int ib, double[] o, int io, int n) {
+        DoubleVector x0 = DoubleVector.broadcast(DH, xs);
+        DoubleVector zero = DoubleVector.zero(DH);
+        for (int i = 0; i < n; i += DH.length()) {
+            DoubleVector x = x0;
+            DoubleVector y = DoubleVector.fromArray(DH, b, ib + i);
+            x.blend(zero, y.compare(VectorOperators.LE, 0.0)).intoArray(o, io + i);
         }
     }
 
