@@ -44,8 +44,9 @@ final class ReduceKernels {
             Parallel.forEach(tasks, t -> {
                 int from = (int) ((long) p * t / tasks);
                 int to = (int) ((long) p * (t + 1) / tasks);
+                Scratch scratch = new Scratch();
                 for (int i = from; i < to; i++) {
-                    out.set(outOffset + i, runSerial(op, x, base + i * r, r));
+                    out.set(outOffset + i, runSerial(op, x, base + i * r, r, scratch));
                 }
             });
         } else if (p > 1 && p >= Parallel.THREADS) {
@@ -76,10 +77,11 @@ final class ReduceKernels {
     private static double run(ReduceOp op, CpuStorage x, int from, int n) {
         int chunks = (n + CHUNK - 1) / CHUNK;
         if (chunks <= 1) {
-            return runSerial(op, x, from, n);
+            return runSerial(op, x, from, n, new Scratch());
         }
         double[] partial = new double[chunks];
-        Parallel.forEach(chunks, c -> partial[c] = runSerial(op, x, from + c * CHUNK, Math.min(CHUNK, n - c * CHUNK)));
+        Parallel.forEach(chunks, c -> partial[c] = runSerial(op, x, from + c * CHUNK, Math.min(CHUNK, n - c * CHUNK),
+                new Scratch()));
         double acc = partial[0];
         for (int c = 1; c < chunks; c++) {
             acc = combine(op, acc, partial[c]);
@@ -96,24 +98,30 @@ final class ReduceKernels {
         };
     }
 
+    /** Lane buffers for {@link Simd#sum}, one per task. */
+    private static final class Scratch {
+        final float[] f = new float[64];
+        final double[] d = new double[64];
+    }
+
     /** One dense run on this thread, in chunks of {@link #CHUNK} added in order. */
-    private static double runSerial(ReduceOp op, CpuStorage x, int from, int n) {
+    private static double runSerial(ReduceOp op, CpuStorage x, int from, int n, Scratch scratch) {
         if (n == 0) {
             return op == ReduceOp.SUM ? 0 : op == ReduceOp.MAX ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
         }
         if (n > CHUNK) {
-            double acc = runSerial(op, x, from, CHUNK);
+            double acc = runSerial(op, x, from, CHUNK, scratch);
             for (int c = CHUNK; c < n; c += CHUNK) {
-                acc = combine(op, acc, runSerial(op, x, from + c, Math.min(CHUNK, n - c)));
+                acc = combine(op, acc, runSerial(op, x, from + c, Math.min(CHUNK, n - c), scratch));
             }
             return acc;
         }
         boolean simd = VectorApi.AVAILABLE;
         if (op == ReduceOp.SUM) {
             if (x.isFloat()) {
-                return simd ? Simd.sum(x.f, from, n) : plainSum(x.f, from, n);
+                return simd ? Simd.sum(x.f, from, n, scratch.f) : plainSum(x.f, from, n);
             }
-            return simd ? Simd.sum(x.d, from, n) : plainSum(x.d, from, n);
+            return simd ? Simd.sum(x.d, from, n, scratch.d) : plainSum(x.d, from, n);
         }
         boolean max = op == ReduceOp.MAX;
         if (x.isFloat()) {

@@ -466,23 +466,35 @@ final class Simd {
 
     /**
      * The sum of a[from .. from + n) in double: each block of {@link #SUM_BLOCK} elements is added in vector
-     * lanes, then the lanes are added in lane order.
+     * lanes, then the lanes are added in a fixed order in double. {@code lanes} is scratch space of at least
+     * {@link #floatLanes()} / {@link #doubleLanes()} elements.
      */
-    static double sum(float[] a, int from, int n) {
+    static double sum(float[] a, int from, int n, float[] lanes) {
         int l = F.length();
-        float[] lanes = new float[l];
         double total = 0;
         for (int b = 0; b < n; b += SUM_BLOCK) {
             int len = Math.min(SUM_BLOCK, n - b);
             int bound = F.loopBound(len);
-            FloatVector acc = FloatVector.zero(F);
-            for (int i = 0; i < bound; i += l) {
-                acc = acc.add(FloatVector.fromArray(F, a, from + b + i));
-            }
-            acc.intoArray(lanes, 0);
             double s = 0;
-            for (int k = 0; k < l; k++) {
-                s += lanes[k];
+            if (bound > 0) {
+                FloatVector acc = FloatVector.fromArray(F, a, from + b);
+                for (int i = l; i < bound; i += l) {
+                    acc = acc.add(FloatVector.fromArray(F, a, from + b + i));
+                }
+                acc.intoArray(lanes, 0);
+                // Four chains, combined in a fixed order: short rows are dominated by this step.
+                double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                int k = 0;
+                for (; k + 4 <= l; k += 4) {
+                    s0 += lanes[k];
+                    s1 += lanes[k + 1];
+                    s2 += lanes[k + 2];
+                    s3 += lanes[k + 3];
+                }
+                for (; k < l; k++) {
+                    s0 += lanes[k];
+                }
+                s = (s0 + s1) + (s2 + s3);
             }
             for (int i = bound; i < len; i++) {
                 s += a[from + b + i];
@@ -937,23 +949,35 @@ final class Simd {
 
     /**
      * The sum of a[from .. from + n) in double: each block of {@link #SUM_BLOCK} elements is added in vector
-     * lanes, then the lanes are added in lane order.
+     * lanes, then the lanes are added in a fixed order in double. {@code lanes} is scratch space of at least
+     * {@link #floatLanes()} / {@link #doubleLanes()} elements.
      */
-    static double sum(double[] a, int from, int n) {
+    static double sum(double[] a, int from, int n, double[] lanes) {
         int l = D.length();
-        double[] lanes = new double[l];
         double total = 0;
         for (int b = 0; b < n; b += SUM_BLOCK) {
             int len = Math.min(SUM_BLOCK, n - b);
             int bound = D.loopBound(len);
-            DoubleVector acc = DoubleVector.zero(D);
-            for (int i = 0; i < bound; i += l) {
-                acc = acc.add(DoubleVector.fromArray(D, a, from + b + i));
-            }
-            acc.intoArray(lanes, 0);
             double s = 0;
-            for (int k = 0; k < l; k++) {
-                s += lanes[k];
+            if (bound > 0) {
+                DoubleVector acc = DoubleVector.fromArray(D, a, from + b);
+                for (int i = l; i < bound; i += l) {
+                    acc = acc.add(DoubleVector.fromArray(D, a, from + b + i));
+                }
+                acc.intoArray(lanes, 0);
+                // Four chains, combined in a fixed order: short rows are dominated by this step.
+                double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                int k = 0;
+                for (; k + 4 <= l; k += 4) {
+                    s0 += lanes[k];
+                    s1 += lanes[k + 1];
+                    s2 += lanes[k + 2];
+                    s3 += lanes[k + 3];
+                }
+                for (; k < l; k++) {
+                    s0 += lanes[k];
+                }
+                s = (s0 + s1) + (s2 + s3);
             }
             for (int i = bound; i < len; i++) {
                 s += a[from + b + i];

@@ -85,12 +85,12 @@ final class SoftmaxKernels {
         if (log) {
             // exp(z) only for its sum, in o; then o = z - lse, z recomputed (no buffer per row).
             Simd.unary(UnaryOp.EXP, o, io, o, io, n);
-            float[] lse = {(float) Math.log((float) Simd.sum(o, io, n))};
+            float[] lse = {(float) Math.log((float) Simd.sum(o, io, n, new float[Simd.floatLanes()]))};
             Simd.binary(BinaryOp.SUB, x, ix, 1, shift, 0, 0, o, io, n);
             Simd.binary(BinaryOp.SUB, o, io, 1, lse, 0, 0, o, io, n);
         } else {
             Simd.unary(UnaryOp.EXP, o, io, o, io, n);
-            float[] sum = {(float) Simd.sum(o, io, n)};
+            float[] sum = {(float) Simd.sum(o, io, n, new float[Simd.floatLanes()])};
             Simd.binary(BinaryOp.DIV, o, io, 1, sum, 0, 0, o, io, n);
         }
     }
@@ -102,12 +102,12 @@ final class SoftmaxKernels {
         if (log) {
             // exp(z) only for its sum, in o; then o = z - lse, z recomputed (no buffer per row).
             Simd.unary(UnaryOp.EXP, o, io, o, io, n);
-            double[] lse = {Math.log(Simd.sum(o, io, n))};
+            double[] lse = {Math.log(Simd.sum(o, io, n, new double[Simd.doubleLanes()]))};
             Simd.binary(BinaryOp.SUB, x, ix, 1, shift, 0, 0, o, io, n);
             Simd.binary(BinaryOp.SUB, o, io, 1, lse, 0, 0, o, io, n);
         } else {
             Simd.unary(UnaryOp.EXP, o, io, o, io, n);
-            double[] sum = {Simd.sum(o, io, n)};
+            double[] sum = {Simd.sum(o, io, n, new double[Simd.doubleLanes()])};
             Simd.binary(BinaryOp.DIV, o, io, 1, sum, 0, 0, o, io, n);
         }
     }
