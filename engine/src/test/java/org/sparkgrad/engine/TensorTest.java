@@ -247,6 +247,33 @@ class TensorTest {
             assertEquals(DType.FLOAT32, Tensor.randnLike(Tensor.zeros(4)).dtype());
             assertFalse(Tensor.zerosLike(x.requiresGrad_()).requiresGrad());
         }
+
+        @Test
+        void fromArraySharesTheArrayLikeFromNumpy() {
+            float[] f = {1, 2, 3, 4, 5, 6};
+            Tensor t = Tensor.fromArray(f, 2, 3);
+            f[4] = 50;
+            assertValues(t, 1, 2, 3, 4, 50, 6);
+            t.fill_(7);
+            assertEquals(7f, f[0]);
+            assertEquals(DType.FLOAT32, t.dtype());
+
+            double[] mask = {0, 1, 1};
+            Tensor b = Tensor.fromArray(mask, DType.BOOL, 3);
+            mask[0] = 1;
+            assertEquals(DType.BOOL, b.dtype());
+            assertValues(b, 1, 1, 1);
+            assertValues(Tensor.fromArray(new double[] {-3, 1L << 53}, DType.INT64, 2), -3, 1L << 53);
+
+            assertEquals("a tensor of dtype bool can't hold the value 0.5 (element 1)", assertThrows(IllegalArgumentException.class,
+                    () -> Tensor.fromArray(new double[] {1, 0.5}, DType.BOOL, 2)).getMessage());
+            assertEquals("a tensor of dtype int64 can't hold the value 2.5 (element 0)", assertThrows(IllegalArgumentException.class,
+                    () -> Tensor.fromArray(new double[] {2.5}, DType.INT64, 1)).getMessage());
+            assertEquals("a float32 tensor shares a float[], not a double[]", assertThrows(IllegalArgumentException.class,
+                    () -> Tensor.fromArray(new double[] {1}, DType.FLOAT32, 1)).getMessage());
+            assertEquals("shape [4] needs 4 values, got 6", assertThrows(IllegalArgumentException.class,
+                    () -> Tensor.fromArray(f, 4)).getMessage());
+        }
     }
 
     // =====================================================================================================
@@ -727,7 +754,7 @@ class TensorTest {
             assertValues(x.clamp(null, 1.0), -2, 0.5, 1);
             assertValues(x.clamp(0.0, null), 0, 0.5, 3);
             assertValues(x, -2, 0.5, 3); // out of place
-            assertThrows(RuntimeException.class, () -> x.clamp(null, null));
+            assertThrows(RuntimeException.class, () -> x.clamp((Double) null, null));
         }
 
         @Test

@@ -1,7 +1,6 @@
 package org.sparkgrad.spark;
 
 import org.apache.spark.TaskContext;
-import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
 import org.sparkgrad.engine.backend.DeviceOutOfMemoryError;
 
@@ -10,41 +9,26 @@ import org.sparkgrad.engine.backend.DeviceOutOfMemoryError;
  * positions in the epoch's order fall in {@code [from, to)}) to the partition's {@link GradientSum}, on a
  * model replica that holds the broadcast parameters.
  */
-final class StepGradient implements Function2<GradientSum, DataBlock, GradientSum> {
+final class StepGradient implements StepFunction {
     private static final long serialVersionUID = 1L;
 
     private final StepSpec spec;
     private final Broadcast<float[]> parameters;
-    private final long step;
     private final long epoch;
     private final long from;
     private final long to;
-    private final int failPartition;
 
-    /**
-     * @param step the 0-based global step (for messages and the test hook)
-     * @param failPartition test hook: the first attempt of this partition's task fails (-1: never)
-     */
-    StepGradient(StepSpec spec, Broadcast<float[]> parameters, long step, long epoch, long from, long to,
-            int failPartition) {
+    /** The seqOp of the global step that takes positions {@code [from, to)} of epoch's order. */
+    StepGradient(StepSpec spec, Broadcast<float[]> parameters, long epoch, long from, long to) {
         this.spec = spec;
         this.parameters = parameters;
-        this.step = step;
         this.epoch = epoch;
         this.from = from;
         this.to = to;
-        this.failPartition = failPartition;
     }
 
     @Override
     public GradientSum call(GradientSum sum, DataBlock block) {
-        if (failPartition >= 0) {
-            TaskContext tc = TaskContext.get();
-            if (tc != null && tc.partitionId() == failPartition && tc.attemptNumber() == 0) {
-                throw new IllegalStateException("injected failure: first attempt of partition " + failPartition
-                        + " in step " + (step + 1));
-            }
-        }
         if (block.rows == 0) {
             return sum;
         }

@@ -17,14 +17,15 @@ import org.sparkgrad.engine.nn.Parameter;
 import org.sparkgrad.engine.optim.LRScheduler;
 import org.sparkgrad.engine.optim.Optimizer;
 
-/** One fit call: the driver's step loop, checkpoints and resume. */
+/** One fit call, reading the {@link TrainerSettings} fit froze: the driver's step loop, checkpoints and resume. */
 final class TrainingRun {
     private static final Logger LOG = Logger.getLogger(DataParallelTrainer.class.getName());
     private static final Function2<GradientSum, GradientSum, GradientSum> MERGE = GradientSum::merge;
     private static final scala.reflect.ClassTag<GradientSum> PARTIAL_SUMS =
             scala.reflect.ClassTag$.MODULE$.apply(GradientSum.class);
 
-    private final DataParallelTrainer cfg;
+    private final TrainerSettings settings;
+    private final StepDecorator decorator;
     private final TrainingData data;
     private final JavaSparkContext sc;
     private final TrainingData.Packed packed;
@@ -41,32 +42,34 @@ final class TrainingRun {
     private final java.util.TreeSet<String> devices = new java.util.TreeSet<>();
     private long lastCheckpoint = -1;
 
-    TrainingRun(DataParallelTrainer cfg, TrainingData data) {
-        this.cfg = cfg;
+    TrainingRun(TrainerSettings settings, TrainingData data, StepDecorator decorator) {
+        this.settings = settings;
+        this.decorator = decorator;
         this.data = data;
         this.sc = data.sparkContext();
         this.packed = data.packed();
-        this.model = cfg.modelFactory.get();
+        this.model = settings.modelFactory().get();
         Map<String, Parameter> named = model.namedParameters();
         this.params = new ArrayList<>(named.values());
         this.layout = ParameterLayout.of(named);
-        ModelReplica.requireSum(cfg.lossFactory.get());
-        this.optimizer = cfg.optimizerFactory.apply(named);
-        this.scheduler = cfg.schedulerFactory == null ? null : cfg.schedulerFactory.apply(optimizer);
-        this.plan = new BatchPlan(packed.rows(), cfg.batchSize, cfg.dropLast);
-        this.totalSteps = cfg.steps > 0 ? cfg.steps : cfg.epochs * plan.stepsPerEpoch();
-        this.store = cfg.checkpointDir == null ? null : new CheckpointStore(cfg.checkpointDir, sc.hadoopConfiguration());
-        this.spec = new StepSpec(UUID.randomUUID().toString(), packed, cfg.seed, cfg.modelFactory, cfg.lossFactory, layout,
-                cfg.microBatchSize, cfg.classLabels, cfg.device);
+        ModelReplica.requireSum(settings.lossFactory().get());
+        this.optimizer = settings.optimizerFactory().apply(named);
+        this.scheduler = settings.schedulerFactory() == null ? null : settings.schedulerFactory().apply(optimizer);
+        this.plan = new BatchPlan(packed.rows(), settings.batchSize(), settings.dropLast());
+        this.totalSteps = settings.steps() > 0 ? settings.steps() : settings.epochs() * plan.stepsPerEpoch();
+        this.store = settings.checkpointDir() == null ? null
+                : new CheckpointStore(settings.checkpointDir(), sc.hadoopConfiguration());
+        this.spec = new StepSpec(UUID.randomUUID().toString(), packed, settings.seed(), settings.modelFactory(),
+                settings.lossFactory(), layout, settings.microBatchSize(), settings.classLabels(), settings.device());
     }
 
     TrainingResult run() {
         long start = System.nanoTime();
-        long first = cfg.resume ? restore() : 0;
+        long first = settings.resume() ? restore() : 0;
         LOG.info("training " + layout.total + " parameters on " + packed.rows() + " rows in " + data.numPartitions()
-                + " partitions: " + totalSteps + " steps of global batch " + cfg.batchSize + " (" + plan.stepsPerEpoch()
+                + " partitions: " + totalSteps + " steps of global batch " + settings.batchSize() + " (" + plan.stepsPerEpoch()
                 + " per epoch)" + (first > 0 ? ", resuming after step " + first : ""));
-        ProgressLog progress = new ProgressLog(LOG, cfg.logEvery, first, totalSteps, plan.stepsPerEpoch());
+        ProgressLog progress = new ProgressLog(LOG, settings.logEvery(), first, totalSteps, plan.stepsPerEpoch());
         String previousDescription = sc.getLocalProperty("spark.job.description");
         Broadcast<float[]> broadcast = null;
         try {
@@ -77,10 +80,10 @@ final class TrainingRun {
                 broadcast = sc.broadcast(layout.flatten(params));
                 double loss = step(s, broadcast);
                 progress.stepDone(s + 1, loss, plan.end(s % plan.stepsPerEpoch()) - plan.start(s % plan.stepsPerEpoch()));
-                if (cfg.listener != null) {
-                    cfg.listener.afterStep(s + 1, s / plan.stepsPerEpoch(), loss, model);
+                if (settings.listener() != null) {
+                    settings.listener().afterStep(s + 1, s / plan.stepsPerEpoch(), loss, model);
                 }
-                if (store != null && ((s + 1) % cfg.checkpointEvery == 0 || s + 1 == totalSteps)) {
+                if (store != null && ((s + 1) % settings.checkpointEvery() == 0 || s + 1 == totalSteps)) {
                     checkpoint(s + 1);
                 }
             }
@@ -104,7 +107,7 @@ final class TrainingRun {
         long to = plan.end(t);
         String name = "step " + (s + 1) + "/" + totalSteps + " (epoch " + (epoch + 1) + ")";
         sc.setJobDescription("train step " + (s + 1) + "/" + totalSteps);
-        StepGradient seqOp = new StepGradient(spec, broadcast, s, epoch, from, to, s == cfg.failStep ? cfg.failPartition : -1);
+        StepFunction seqOp = decorator.decorate(s, new StepGradient(spec, broadcast, epoch, from, to));
         GradientSum sum;
         try {
             sum = aggregate(seqOp);
@@ -129,18 +132,18 @@ final class TrainingRun {
         for (int i = 0; i < mean.length; i++) {
             mean[i] = (float) (mean[i] / count);
             if (!Float.isFinite(mean[i])) {
-                throw new TrainingException("the gradient of " + element(i) + " is " + mean[i] + " at " + name
+                throw new TrainingException("the gradient of " + layout.element(i) + " is " + mean[i] + " at " + name
                         + "; stopped before the update, so the parameters are those after step " + s + lastCheckpointNote());
             }
         }
-        if (cfg.verifySteps.contains(s + 1)) {
+        if (settings.verifySteps().contains(s + 1)) {
             GradientCheck.verify(this, name, epoch, from, to, mean);
         }
         for (int i = 0; i < params.size(); i++) {
             params.get(i).setGrad(layout.slice(mean, i));
         }
         optimizer.step();
-        if (scheduler != null && (cfg.schedulerPerStep || (s + 1) % plan.stepsPerEpoch() == 0)) {
+        if (scheduler != null && (settings.schedulerPerStep() || (s + 1) % plan.stepsPerEpoch() == 0)) {
             scheduler.step();
         }
         history.add(loss);
@@ -153,11 +156,11 @@ final class TrainingRun {
      * {@code scale = max(ceil(n^(1/depth)), 2)}), runs that stage directly as one job and adds the sums in partition
      * order; Spark's treeAggregate would clean its lambdas (reading the RDD class's bytecode) several times per step.
      */
-    private GradientSum aggregate(StepGradient seqOp) {
+    private GradientSum aggregate(StepFunction seqOp) {
         int n = packed.blocks().getNumPartitions();
-        int scale = Math.max((int) Math.ceil(Math.pow(n, 1.0 / cfg.treeDepth)), 2);
-        if (cfg.treeDepth > 1 && n > scale + (int) Math.ceil((double) n / scale)) {
-            return packed.blocks().treeAggregate(new GradientSum(), seqOp, MERGE, cfg.treeDepth);
+        int scale = Math.max((int) Math.ceil(Math.pow(n, 1.0 / settings.treeDepth())), 2);
+        if (settings.treeDepth() > 1 && n > scale + (int) Math.ceil((double) n / scale)) {
+            return packed.blocks().treeAggregate(new GradientSum(), seqOp, MERGE, settings.treeDepth());
         }
         Object[] parts = (Object[]) sc.sc().runJob(packed.blocks().rdd(), new PartitionGradient(seqOp), PARTIAL_SUMS);
         GradientSum sum = new GradientSum();
@@ -167,27 +170,18 @@ final class TrainingRun {
         return sum;
     }
 
-    /** The parameter element at flat index i, e.g. {@code 0.weight[3]}. */
-    String element(int i) {
-        int p = 0;
-        while (p + 1 < layout.offsets.length && layout.offsets[p + 1] <= i) {
-            p++;
-        }
-        return layout.names[p] + "[" + (i - layout.offsets[p]) + "]";
-    }
-
     private String lastCheckpointNote() {
         if (store == null) {
             return "";
         }
-        return lastCheckpoint >= 0 ? "; the last checkpoint (step " + lastCheckpoint + ") stays in " + cfg.checkpointDir
+        return lastCheckpoint >= 0 ? "; the last checkpoint (step " + lastCheckpoint + ") stays in " + settings.checkpointDir()
                 : "; no checkpoint was written in this run";
     }
 
     private void checkpoint(long stepsDone) {
         Map<String, Tensor> values = new LinkedHashMap<>();
         model.namedParameters().forEach((k, v) -> values.put(k, v.detach()));
-        store.save(new TrainingState(stepsDone, stepsDone / plan.stepsPerEpoch(), cfg.seed, values, optimizer.stateDict(),
+        store.save(new TrainingState(stepsDone, stepsDone / plan.stepsPerEpoch(), settings.seed(), values, optimizer.stateDict(),
                 List.copyOf(history)));
         lastCheckpoint = stepsDone;
     }
@@ -199,14 +193,14 @@ final class TrainingRun {
         }
         Optional<TrainingState> found = store.loadLatestValid();
         if (found.isEmpty()) {
-            LOG.info("no checkpoint in " + cfg.checkpointDir + "; starting from step 0");
+            LOG.info("no checkpoint in " + settings.checkpointDir() + "; starting from step 0");
             return 0;
         }
         TrainingState st = found.get();
-        String where = "the checkpoint of step " + st.step() + " in " + cfg.checkpointDir;
-        if (st.dataSeed() != cfg.seed) {
+        String where = "the checkpoint of step " + st.step() + " in " + settings.checkpointDir();
+        if (st.dataSeed() != settings.seed()) {
             throw new TrainingException(where + " was trained with data seed " + st.dataSeed() + ", this run has seed "
-                    + cfg.seed + "; resume with the same seed (or another checkpoint directory)");
+                    + settings.seed() + "; resume with the same seed (or another checkpoint directory)");
         }
         if (st.step() > totalSteps) {
             throw new TrainingException(where + " is past this run's last step " + totalSteps);
@@ -223,7 +217,7 @@ final class TrainingRun {
         }
         model.loadStateDict(st.parameters(), false);
         if (scheduler != null) {
-            long replays = cfg.schedulerPerStep ? st.step() : st.step() / plan.stepsPerEpoch();
+            long replays = settings.schedulerPerStep() ? st.step() : st.step() / plan.stepsPerEpoch();
             for (long i = 0; i < replays; i++) {
                 scheduler.step();
             }
@@ -261,8 +255,8 @@ final class TrainingRun {
         return spec;
     }
 
-    DataParallelTrainer config() {
-        return cfg;
+    TrainerSettings settings() {
+        return settings;
     }
 
     static String format(double v) {

@@ -49,6 +49,28 @@ public final class CpuBackend implements Backend {
         return new CpuStorage(values.clone());
     }
 
+    /** A FLOAT32 storage that is values itself (no copy): writes to either show in the other. */
+    public Storage share(float[] values) {
+        return new CpuStorage(values);
+    }
+
+    /**
+     * A storage of a type other than FLOAT32 that is values itself (no copy). The values must already be
+     * of the type, as {@link #fromHost(DType, double[])} would round them: 0 or 1 for BOOL, integers for INT64.
+     *
+     * @throws IllegalArgumentException naming the first value the type can't hold
+     */
+    public Storage share(DType dtype, double[] values) {
+        for (int i = 0; i < values.length; i++) {
+            double v = values[i];
+            if (dtype == DType.BOOL ? v != 0 && v != 1 : dtype == DType.INT64 && v != Math.rint(v)) {
+                throw new IllegalArgumentException("a tensor of dtype " + dtype.pyName() + " can't hold the value " + v
+                        + " (element " + i + ")");
+            }
+        }
+        return new CpuStorage(dtype, values);
+    }
+
     @Override
     public double[] toHostDouble(Strided src) {
         CpuStorage out = new CpuStorage(DType.FLOAT64, src.numel());

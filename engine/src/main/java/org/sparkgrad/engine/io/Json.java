@@ -2,16 +2,23 @@ package org.sparkgrad.engine.io;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A small strict JSON (RFC 8259) reader and string writer for model file headers. Values come back as
  * {@code Map<String, Object>} (keys in document order), {@code List<Object>}, {@code String},
  * {@code BigDecimal}, {@code Boolean} or {@link #NULL}. Strict: no comments, no trailing commas, no
  * duplicate keys, no unescaped control characters, no lone surrogates, nothing after the value but
- * whitespace, and at most {@value #MAX_DEPTH} levels of nesting.
+ * whitespace, at most {@value #MAX_DEPTH} levels of nesting and numbers of at most {@value #MAX_NUMBER_LENGTH}
+ * characters (BigDecimal's parsing time grows with the square of the digits), so a text is read in time
+ * linear in its length.
+ *
+ * <p>Besides {@link #parse}, which builds the whole tree, a reader can walk objects and arrays member by
+ * member ({@link #readObject}, {@link #readArray}) and so check limits before it builds anything.
  */
 final class Json {
     /** The JSON {@code null} (a Java null can't be told apart from a missing map entry). */
@@ -24,6 +31,19 @@ final class Json {
 
     static final int MAX_DEPTH = 64;
 
+    /** The longest number token, as in Jackson's default StreamReadConstraints. */
+    static final int MAX_NUMBER_LENGTH = 1000;
+
+    /** Reads the value of one object member; it must read exactly one value, at the given depth. */
+    interface MemberReader {
+        void read(String key, int depth);
+    }
+
+    /** Reads one array element; it must read exactly one value, at the given depth. */
+    interface ElementReader {
+        void read(int index, int depth);
+    }
+
     private final String text;
     private int pos;
 
@@ -33,14 +53,31 @@ final class Json {
 
     /** Parses one JSON value that makes up the whole text (surrounding whitespace allowed). */
     static Object parse(String text) {
+        Json p = reader(text);
+        Object v = p.value(0);
+        p.end();
+        return v;
+    }
+
+    /** A reader at the start of text's first value (leading whitespace skipped). */
+    static Json reader(String text) {
         Json p = new Json(text);
         p.skipWhitespace();
-        Object v = p.value(0);
-        p.skipWhitespace();
-        if (p.pos != text.length()) {
-            throw p.error("expected the end of the JSON text");
+        return p;
+    }
+
+    /** Checks that nothing but whitespace follows the value read. */
+    void end() {
+        skipWhitespace();
+        if (pos != text.length()) {
+            throw error("expected the end of the JSON text");
         }
-        return v;
+    }
+
+    /** The first character of the next value (whitespace skipped), or NUL at the end. */
+    char peekValue() {
+        skipWhitespace();
+        return peek();
     }
 
     /** {@code s} as a JSON string literal (quotes, backslashes and control characters escaped). */
@@ -84,10 +121,10 @@ final class Json {
         return true;
     }
 
-    private Object value(int depth) {
-        if (depth > MAX_DEPTH) {
-            throw error("nesting deeper than " + MAX_DEPTH + " levels");
-        }
+    /** Reads the next value and everything in it, at the given depth (the top-level value is at 0). */
+    Object value(int depth) {
+        skipWhitespace();
+        checkDepth(depth);
         if (pos >= text.length()) {
             throw error("unexpected end of the JSON text, expected a value");
         }
@@ -109,13 +146,31 @@ final class Json {
     }
 
     private Map<String, Object> object(int depth) {
-        pos++; // '{'
         Map<String, Object> out = new LinkedHashMap<>();
+        readObject(depth, (key, d) -> out.put(key, value(d)));
+        return out;
+    }
+
+    private List<Object> array(int depth) {
+        List<Object> out = new ArrayList<>();
+        readArray(depth, (i, d) -> out.add(value(d)));
+        return out;
+    }
+
+    /**
+     * Reads the object that starts here (at the given depth), handing each member's key to r, which reads
+     * its value. Duplicate keys are refused before their value is read.
+     */
+    void readObject(int depth, MemberReader r) {
+        checkDepth(depth);
+        skipWhitespace();
+        expect('{');
         skipWhitespace();
         if (peek() == '}') {
             pos++;
-            return out;
+            return;
         }
+        Set<String> keys = new HashSet<>();
         while (true) {
             skipWhitespace();
             if (peek() != '"') {
@@ -123,49 +178,56 @@ final class Json {
             }
             int keyPos = pos;
             String key = string();
-            skipWhitespace();
-            expect(':');
-            skipWhitespace();
-            Object v = value(depth + 1);
-            if (out.containsKey(key)) {
+            if (!keys.add(key)) {
                 pos = keyPos;
                 throw error("duplicate key " + quote(key));
             }
-            out.put(key, v);
+            skipWhitespace();
+            expect(':');
+            skipWhitespace();
+            r.read(key, depth + 1);
             skipWhitespace();
             char c = peek();
             if (c == ',') {
                 pos++;
             } else if (c == '}') {
                 pos++;
-                return out;
+                return;
             } else {
                 throw error("expected ',' or '}' in an object");
             }
         }
     }
 
-    private List<Object> array(int depth) {
-        pos++; // '['
-        List<Object> out = new ArrayList<>();
+    /** Reads the array that starts here (at the given depth), handing each element's index to r, which reads it. */
+    void readArray(int depth, ElementReader r) {
+        checkDepth(depth);
+        skipWhitespace();
+        expect('[');
         skipWhitespace();
         if (peek() == ']') {
             pos++;
-            return out;
+            return;
         }
-        while (true) {
+        for (int i = 0; ; i++) {
             skipWhitespace();
-            out.add(value(depth + 1));
+            r.read(i, depth + 1);
             skipWhitespace();
             char c = peek();
             if (c == ',') {
                 pos++;
             } else if (c == ']') {
                 pos++;
-                return out;
+                return;
             } else {
                 throw error("expected ',' or ']' in an array");
             }
+        }
+    }
+
+    private void checkDepth(int depth) {
+        if (depth > MAX_DEPTH) {
+            throw error("nesting deeper than " + MAX_DEPTH + " levels");
         }
     }
 
@@ -259,6 +321,11 @@ final class Json {
                 throw error("expected a digit in the exponent");
             }
             digits();
+        }
+        if (pos - start > MAX_NUMBER_LENGTH) {
+            int length = pos - start;
+            pos = start;
+            throw error("number of " + length + " characters, longer than the " + MAX_NUMBER_LENGTH + " allowed");
         }
         try {
             return new BigDecimal(text.substring(start, pos));

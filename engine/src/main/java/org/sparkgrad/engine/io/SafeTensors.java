@@ -7,8 +7,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.CharBuffer;
 import java.nio.channels.WritableByteChannel;
-import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,6 +18,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -128,7 +131,11 @@ public final class SafeTensors {
      * Reads a file's tensors and metadata. The header is checked completely (length, UTF-8, JSON syntax,
      * dtypes, shapes, and that the byte ranges tile the data section with no gap or overlap) before any
      * tensor is read, and every value is checked as it is read (booleans must be 0 or 1, int64 values
-     * within ±2^53, which the engine holds exactly).
+     * within ±2^53, which the engine holds exactly). Hostile headers are refused in time linear in their
+     * length and before anything they describe is allocated: at most 100000 tensors of at most 64
+     * dimensions, numbers of at most 1000 characters, every tensor inside the file and no longer than the
+     * longest Java array, and all of them within the maximum heap (-Xmx). A read tensor holds the array
+     * its values were read into (no second copy).
      *
      * @throws IOException naming the file and the problem when the file can't be read or isn't valid
      */
@@ -141,9 +148,7 @@ public final class SafeTensors {
             ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             readFully(ch, lenBuf, 0, file);
             long n = checkHeaderLength(lenBuf.flip().getLong(), size, file);
-            ByteBuffer headerBuf = ByteBuffer.allocate((int) n);
-            readFully(ch, headerBuf, 8, file);
-            String json = utf8(headerBuf.flip(), file);
+            String json = utf8(readHeader(ch, (int) n, file), file);
             long dataStart = 8 + n;
             SafeTensorsHeader.Decoded header;
             try {
@@ -151,6 +156,7 @@ public final class SafeTensors {
             } catch (IllegalArgumentException ex) {
                 throw invalid(file, ex.getMessage());
             }
+            checkHeap(header.entries(), file);
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             for (SafeTensorsHeader.Entry e : header.entries()) {
                 tensors.put(e.name(), readTensor(ch, dataStart, e, file));
@@ -178,7 +184,7 @@ public final class SafeTensors {
         }
         byte[] lenBytes = readExactly(in, 8, 0, sourceName);
         long n = checkHeaderLength(ByteBuffer.wrap(lenBytes).order(ByteOrder.LITTLE_ENDIAN).getLong(), length, sourceName);
-        String json = utf8(ByteBuffer.wrap(readExactly(in, (int) n, 8, sourceName)), sourceName);
+        String json = utf8(readExactly(in, (int) n, 8, sourceName), sourceName);
         long dataStart = 8 + n;
         SafeTensorsHeader.Decoded header;
         try {
@@ -186,6 +192,7 @@ public final class SafeTensors {
         } catch (IllegalArgumentException ex) {
             throw invalid(sourceName, ex.getMessage());
         }
+        checkHeap(header.entries(), sourceName);
         List<SafeTensorsHeader.Entry> byOffset = new ArrayList<>(header.entries());
         byOffset.sort(Comparator.comparingLong(SafeTensorsHeader.Entry::begin));
         Map<String, Tensor> read = new HashMap<>();
@@ -348,7 +355,8 @@ public final class SafeTensors {
             throws IOException {
         int n = e.numel();
         int item = e.dtype().itemSize();
-        ByteBuffer buf = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        // no bigger than the tensor: a file may list 100000 empty tensors
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK_BYTES, e.byteLength())).order(ByteOrder.LITTLE_ENDIAN);
         long pos = dataStart + e.begin();
         float[] f = e.dtype() == DType.FLOAT32 ? new float[n] : null;
         double[] d = f == null ? new double[n] : null;
@@ -396,18 +404,63 @@ public final class SafeTensors {
         }
     }
 
+    /** The tensor of entry e, holding f or d itself (the arrays were made for it: no second copy). */
     private static Tensor newTensor(SafeTensorsHeader.Entry e, float[] f, double[] d) {
-        return f != null ? Tensor.tensor(f, e.shape()) : Tensor.tensor(d, e.dtype(), e.shape());
+        return f != null ? Tensor.fromArray(f, e.shape()) : Tensor.fromArray(d, e.dtype(), e.shape());
     }
 
-    /** The header bytes as text, refusing anything that is not valid UTF-8. */
-    private static String utf8(ByteBuffer bytes, Object source) throws IOException {
-        try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(bytes).toString();
-        } catch (CharacterCodingException ex) {
-            throw invalid(source, "the header is not valid UTF-8");
+    /** The n header bytes after the header length. */
+    private static byte[] readHeader(FileChannel ch, int n, Path file) throws IOException {
+        byte[] header = new byte[n];
+        readFully(ch, ByteBuffer.wrap(header), 8, file);
+        return header;
+    }
+
+    /**
+     * The header bytes as text, refusing anything that is not valid UTF-8. They are checked through a small
+     * buffer, so the text is the only copy made (a header may have up to 100 MB).
+     */
+    private static String utf8(byte[] bytes, Object source) throws IOException {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(CHUNK_BYTES);
+        CoderResult r;
+        do {
+            out.clear();
+            r = decoder.decode(in, out, true);
+            if (r.isError()) {
+                throw invalid(source, "the header is not valid UTF-8");
+            }
+        } while (r.isOverflow());
+        return new String(bytes, StandardCharsets.UTF_8); // valid, so this decodes to the same text
+    }
+
+    /**
+     * Refuses, before any tensor is allocated, tensors the heap can't hold even when nothing else is in it:
+     * one tensor, or all of them together (they are all held at once), above the maximum heap (-Xmx).
+     */
+    private static void checkHeap(List<SafeTensorsHeader.Entry> entries, Object source) throws IOException {
+        long max = Runtime.getRuntime().maxMemory();
+        long total = 0;
+        for (SafeTensorsHeader.Entry e : entries) {
+            long bytes = e.heapBytes();
+            if (bytes > max) {
+                throw tooLarge(source, "tensor " + Json.quote(e.name()) + " of dtype " + SafeTensorsHeader.formatName(e.dtype())
+                        + " and shape " + Arrays.toString(e.shape()) + " takes " + bytes + " bytes in memory ("
+                        + bytes / Math.max(1, e.numel()) + " per element), more than the maximum heap of " + max
+                        + " bytes (-Xmx)");
+            }
+            total += bytes;
         }
+        if (total > max) {
+            throw tooLarge(source, "its " + entries.size() + " tensors take " + total
+                    + " bytes in memory together, more than the maximum heap of " + max + " bytes (-Xmx)");
+        }
+    }
+
+    private static IOException tooLarge(Object source, String problem) {
+        return new IOException("safetensors file " + source + " is too large to load: " + problem);
     }
 
     /** The header length n, checked against the file's size and the limit on header sizes. */
@@ -423,10 +476,12 @@ public final class SafeTensors {
         return n;
     }
 
+    /** n bytes of the stream, read into one array of n (n is checked against the length first). */
     private static byte[] readExactly(InputStream in, int n, long position, Object source) throws IOException {
-        byte[] b = in.readNBytes(n);
-        if (b.length < n) {
-            throw endedEarly(source, position + b.length);
+        byte[] b = new byte[n];
+        int got = in.readNBytes(b, 0, n);
+        if (got < n) {
+            throw endedEarly(source, position + got);
         }
         return b;
     }

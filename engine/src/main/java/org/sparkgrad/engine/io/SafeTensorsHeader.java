@@ -6,9 +6,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.sparkgrad.engine.DType;
 import org.sparkgrad.engine.Tensor;
 
@@ -24,6 +26,15 @@ final class SafeTensorsHeader {
     /** Headers above this size are refused before reading them, as the reference implementation does. */
     static final long MAX_HEADER_BYTES = 100_000_000L;
 
+    /** The most tensors one file may list (a large model's shard has a few thousand). */
+    static final int MAX_TENSORS = 100_000;
+
+    /** The most dimensions of a shape (NumPy 2's limit). */
+    static final int MAX_DIMS = 64;
+
+    /** The longest Java array the JVM allocates (longer requests fail with "Requested array size exceeds VM limit"). */
+    static final int MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
+
     /** One tensor's entry: name, type, shape and byte range [begin, end) in the data section. */
     record Entry(String name, DType dtype, int[] shape, long begin, long end) {
         long byteLength() {
@@ -36,6 +47,11 @@ final class SafeTensorsHeader {
                 n *= s;
             }
             return n;
+        }
+
+        /** The bytes its CPU storage takes: floats for FLOAT32, doubles for every other dtype (see CpuStorage). */
+        long heapBytes() {
+            return (long) numel() * (dtype == DType.FLOAT32 ? Float.BYTES : Double.BYTES);
         }
     }
 
@@ -117,7 +133,11 @@ final class SafeTensorsHeader {
     }
 
     /**
-     * Parses and validates a header against a data section of {@code dataLength} bytes.
+     * Parses and validates a header against a data section of {@code dataLength} bytes, in time linear in
+     * its length. Limits are checked as the text is read, before what they bound is built: at most
+     * {@value #MAX_TENSORS} tensors, {@value #MAX_DIMS} dimensions per shape, numbers of at most
+     * {@value Json#MAX_NUMBER_LENGTH} characters and {@value Json#MAX_DEPTH} levels of nesting; each
+     * tensor's byte range must lie in the data section and its element count must fit in a Java array.
      *
      * @throws IllegalArgumentException naming the first problem found
      */
@@ -126,60 +146,71 @@ final class SafeTensorsHeader {
             throw new IllegalArgumentException("the header does not start with '{'"
                     + (json.isEmpty() ? " (it is empty)" : ", it starts with " + preview(json)));
         }
-        Object root = Json.parse(json);
-        if (!(root instanceof Map<?, ?> top)) {
-            throw new IllegalArgumentException("the header is not a JSON object");
-        }
+        Json p = Json.reader(json);
         List<Entry> entries = new ArrayList<>();
-        Map<String, String> metadata = Collections.emptyMap();
-        for (Map.Entry<?, ?> kv : top.entrySet()) {
-            String name = (String) kv.getKey();
+        Map<String, String> metadata = new LinkedHashMap<>();
+        p.readObject(0, (name, depth) -> {
             if (name.equals(METADATA_KEY)) {
-                metadata = metadata(kv.getValue());
-            } else {
-                entries.add(entry(name, kv.getValue()));
+                readMetadata(p, depth, metadata);
+                return;
             }
-        }
+            if (entries.size() == MAX_TENSORS) {
+                throw new IllegalArgumentException("the header lists more than " + MAX_TENSORS
+                        + " tensors, the most a file may hold here");
+            }
+            entries.add(entry(p, depth, name, dataLength));
+        });
+        p.end();
         checkLayout(entries, dataLength);
-        return new Decoded(entries, metadata);
+        return new Decoded(entries, Collections.unmodifiableMap(metadata));
     }
 
-    private static Map<String, String> metadata(Object v) {
-        if (!(v instanceof Map<?, ?> m)) {
-            throw new IllegalArgumentException(METADATA_KEY + " must be an object of strings, got " + kind(v));
+    private static void readMetadata(Json p, int depth, Map<String, String> out) {
+        if (p.peekValue() != '{') {
+            throw new IllegalArgumentException(METADATA_KEY + " must be an object of strings, got " + kindAhead(p, depth));
         }
-        Map<String, String> out = new LinkedHashMap<>();
-        for (Map.Entry<?, ?> kv : m.entrySet()) {
-            if (!(kv.getValue() instanceof String s)) {
+        p.readObject(depth, (key, d) -> {
+            Object v = scalar(p, d);
+            if (!(v instanceof String s)) {
                 throw new IllegalArgumentException(METADATA_KEY + " must map strings to strings, but key "
-                        + Json.quote((String) kv.getKey()) + " has " + kind(kv.getValue()));
+                        + Json.quote(key) + " has " + kind(v));
             }
-            out.put((String) kv.getKey(), s);
-        }
-        return Collections.unmodifiableMap(out);
+            out.put(key, s);
+        });
     }
 
-    private static Entry entry(String name, Object v) {
+    private static Entry entry(Json p, int depth, String name, long dataLength) {
         String what = "tensor " + Json.quote(name);
-        if (!(v instanceof Map<?, ?> m)) {
-            throw new IllegalArgumentException(what + ": expected an object with dtype, shape and data_offsets, got " + kind(v));
+        if (p.peekValue() != '{') {
+            throw new IllegalArgumentException(what + ": expected an object with dtype, shape and data_offsets, got "
+                    + kindAhead(p, depth));
         }
-        for (Object key : m.keySet()) {
-            if (!key.equals("dtype") && !key.equals("shape") && !key.equals("data_offsets")) {
-                throw new IllegalArgumentException(what + ": unknown field " + Json.quote((String) key)
+        Map<String, Object> fields = new HashMap<>();
+        p.readObject(depth, (key, d) -> {
+            switch (key) {
+                case "dtype" -> {
+                    Object v = scalar(p, d);
+                    if (!(v instanceof String)) {
+                        throw new IllegalArgumentException(what + ": dtype must be a string, got " + kind(v));
+                    }
+                    fields.put(key, v);
+                }
+                case "shape" -> fields.put(key, integers(p, d, what + ": shape", MAX_DIMS,
+                        got -> what + ": shape " + got + " has more than " + MAX_DIMS + " dimensions, the most a tensor here may have"));
+                case "data_offsets" -> fields.put(key, integers(p, d, what + ": data_offsets", 2,
+                        got -> what + ": data_offsets must be [begin, end], got " + got));
+                default -> throw new IllegalArgumentException(what + ": unknown field " + Json.quote(key)
                         + " (expected dtype, shape and data_offsets)");
             }
-        }
-        Object dt = require(m, "dtype", what);
-        if (!(dt instanceof String dtName)) {
-            throw new IllegalArgumentException(what + ": dtype must be a string, got " + kind(dt));
-        }
+        });
+        String dtName = (String) require(fields, "dtype", what);
         DType dtype = dtypeOf(dtName);
         if (dtype == null) {
             throw new IllegalArgumentException(what + ": unsupported dtype " + Json.quote(dtName)
                     + " (supported: F32, F64, I64, BOOL)");
         }
-        List<Long> dims = integers(require(m, "shape", what), what + ": shape");
+        @SuppressWarnings("unchecked")
+        List<Long> dims = (List<Long>) require(fields, "shape", what);
         int[] shape = new int[dims.size()];
         long numel = 1;
         for (int i = 0; i < shape.length; i++) {
@@ -196,11 +227,12 @@ final class SafeTensorsHeader {
         if (dims.contains(0L)) {
             numel = 0;
         }
-        if (numel > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(what + ": shape " + dims + " has more than " + Integer.MAX_VALUE
-                    + " elements, more than a tensor here can hold");
+        if (numel > MAX_ARRAY_LENGTH) {
+            throw new IllegalArgumentException(what + ": shape " + dims + " has more than " + MAX_ARRAY_LENGTH
+                    + " elements, the most a Java array can hold");
         }
-        List<Long> offsets = integers(require(m, "data_offsets", what), what + ": data_offsets");
+        @SuppressWarnings("unchecked")
+        List<Long> offsets = (List<Long>) require(fields, "data_offsets", what);
         if (offsets.size() != 2) {
             throw new IllegalArgumentException(what + ": data_offsets must be [begin, end], got " + offsets);
         }
@@ -214,7 +246,15 @@ final class SafeTensorsHeader {
             throw new IllegalArgumentException(what + " of dtype " + dtName + " and shape " + dims + " needs " + expected
                     + " bytes, but data_offsets " + offsets + " span " + (end - begin));
         }
+        if (end > dataLength) {
+            throw pastTheEnd(name, begin, end, dataLength);
+        }
         return new Entry(name, dtype, shape, begin, end);
+    }
+
+    private static IllegalArgumentException pastTheEnd(String name, long begin, long end, long dataLength) {
+        return new IllegalArgumentException("tensor " + Json.quote(name) + " has data_offsets [" + begin + ", " + end
+                + "] past the end of the data section, which has " + dataLength + " bytes (truncated file?)");
     }
 
     /** Checks that the entries tile [0, dataLength) exactly: no gap, no overlap, nothing past the end. */
@@ -225,8 +265,7 @@ final class SafeTensorsHeader {
         Entry previous = null;
         for (Entry e : sorted) {
             if (e.end() > dataLength) {
-                throw new IllegalArgumentException("tensor " + Json.quote(e.name()) + " has data_offsets [" + e.begin() + ", "
-                        + e.end() + "] past the end of the data section, which has " + dataLength + " bytes (truncated file?)");
+                throw pastTheEnd(e.name(), e.begin(), e.end(), dataLength);
             }
             if (e.begin() < covered) {
                 throw new IllegalArgumentException("tensors " + Json.quote(previous.name()) + " [" + previous.begin() + ", "
@@ -245,7 +284,7 @@ final class SafeTensorsHeader {
         }
     }
 
-    private static Object require(Map<?, ?> m, String key, String what) {
+    private static Object require(Map<String, Object> m, String key, String what) {
         Object v = m.get(key);
         if (v == null) {
             throw new IllegalArgumentException(what + ": missing field " + Json.quote(key));
@@ -253,32 +292,54 @@ final class SafeTensorsHeader {
         return v;
     }
 
-    /** A JSON array of non-negative integers that fit in a long. */
-    private static List<Long> integers(Object v, String what) {
-        if (!(v instanceof List<?> list)) {
-            throw new IllegalArgumentException(what + " must be an array of non-negative integers, got " + kind(v));
+    /** The next value, which must not be an array or an object (so that reading it builds no tree). */
+    private static Object scalar(Json p, int depth) {
+        char c = p.peekValue();
+        return c == '[' ? List.of() : c == '{' ? Map.of() : p.value(depth);
+    }
+
+    /** What the next value is, for an error message; arrays and objects are not read. */
+    private static String kindAhead(Json p, int depth) {
+        return kind(scalar(p, depth));
+    }
+
+    /**
+     * A JSON array of at most {@code max} non-negative integers that fit in a long, read element by element;
+     * {@code tooMany} makes the message for a longer array from the elements read so far.
+     */
+    private static List<Long> integers(Json p, int depth, String what, int max, Function<String, String> tooMany) {
+        if (p.peekValue() != '[') {
+            throw new IllegalArgumentException(what + " must be an array of non-negative integers, got " + kindAhead(p, depth));
         }
+        List<Object> read = new ArrayList<>();
         List<Long> out = new ArrayList<>();
-        for (Object o : list) {
+        p.readArray(depth, (i, d) -> {
+            Object o = scalar(p, d);
+            read.add(o);
+            if (i == max) {
+                throw new IllegalArgumentException(tooMany.apply(render(read, p)));
+            }
             if (!(o instanceof BigDecimal b) || b.signum() < 0 || b.scale() != 0) {
-                throw new IllegalArgumentException(what + " must be an array of non-negative integers, got " + render(list));
+                throw new IllegalArgumentException(what + " must be an array of non-negative integers, got " + render(read, p));
             }
             try {
                 out.add(b.longValueExact());
             } catch (ArithmeticException ex) {
                 throw new IllegalArgumentException(what + " has a value too large: " + b);
             }
-        }
+        });
         return out;
     }
 
-    private static String render(List<?> list) {
+    /** The elements read so far of an array, with "..." when more follow (the reader is at the last one read). */
+    private static String render(List<?> list, Json p) {
         List<String> parts = new ArrayList<>();
         for (Object o : list) {
             parts.add(o instanceof String s ? Json.quote(s)
                     : o instanceof Map ? "{...}" : o instanceof List ? "[...]" : String.valueOf(o));
         }
-        return "[" + String.join(", ", parts) + "]";
+        char next = p.peekValue();
+        return "[" + String.join(", ", parts) + (next == ']' ? "]" : ", ...]");
     }
 
     private static String kind(Object v) {
