@@ -55,6 +55,9 @@ __device__ __forceinline__ void sg_offsets(const SgGeom& g, long long i, int nop
 #define SG_LE 10
 #define SG_GT 11
 #define SG_GE 12
+#define SG_SIGMOID_BACKWARD 13
+#define SG_TANH_BACKWARD 14
+#define SG_RELU_BACKWARD 15
 
 /* UnaryOp ordinals. */
 #define SG_NEG 0
@@ -102,6 +105,10 @@ __device__ __forceinline__ T sg_binary(int op, T a, T b) {
         case SG_LT: return a < b ? (T) 1 : (T) 0;
         case SG_LE: return a <= b ? (T) 1 : (T) 0;
         case SG_GT: return a > b ? (T) 1 : (T) 0;
+        /* Fused activation backward: a is the output gradient, b the activation's output. */
+        case SG_SIGMOID_BACKWARD: return a * ((T) 1 - b) * b;
+        case SG_TANH_BACKWARD: return a * ((T) 1 - b * b);
+        case SG_RELU_BACKWARD: return b <= (T) 0 ? (T) 0 : a; /* NaN b passes a, as threshold_backward */
         default: return a >= b ? (T) 1 : (T) 0;
     }
 }

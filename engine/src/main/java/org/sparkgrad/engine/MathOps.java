@@ -106,6 +106,9 @@ final class MathOps {
         SavedTensor y = n.saveOutput(out);
         return n.finish(out, g -> {
             Tensor t = y.unpack();
+            if (!GradMode.isEnabled()) {
+                return new Tensor[] {Dispatch.binary(BinaryOp.TANH_BACKWARD, g[0], t)};
+            }
             return new Tensor[] {g[0].mul(t.mul(t).rsub(1.0))};
         });
     }
@@ -119,7 +122,10 @@ final class MathOps {
         SavedTensor y = n.saveOutput(out);
         return n.finish(out, g -> {
             Tensor s = y.unpack();
-            return new Tensor[] {g[0].mul(s.mul(s.rsub(1.0)))};
+            if (!GradMode.isEnabled()) {
+                return new Tensor[] {Dispatch.binary(BinaryOp.SIGMOID_BACKWARD, g[0], s)};
+            }
+            return new Tensor[] {g[0].mul(s.rsub(1.0)).mul(s)};
         });
     }
 
@@ -130,8 +136,15 @@ final class MathOps {
             return out;
         }
         SavedTensor y = n.saveOutput(out);
-        // The mask is a constant: relu's second derivative is 0 almost everywhere.
-        return n.finish(out, g -> new Tensor[] {g[0].mul(Dispatch.unary(UnaryOp.STEP, y.unpack()))});
+        // Zero only where y <= 0, so a NaN result passes the gradient (PyTorch's threshold_backward). With
+        // create_graph the mask is a constant factor: relu's second derivative is 0 almost everywhere.
+        return n.finish(out, g -> {
+            Tensor t = y.unpack();
+            if (!GradMode.isEnabled()) {
+                return new Tensor[] {Dispatch.binary(BinaryOp.RELU_BACKWARD, g[0], t)};
+            }
+            return new Tensor[] {g[0].mul(Dispatch.binary(BinaryOp.RELU_BACKWARD, Tensor.onesLike(t), t))};
+        });
     }
 
     /**

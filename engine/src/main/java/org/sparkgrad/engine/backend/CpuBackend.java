@@ -1,14 +1,12 @@
 package org.sparkgrad.engine.backend;
 
-import java.util.function.DoubleBinaryOperator;
-import java.util.function.DoubleUnaryOperator;
 import org.sparkgrad.engine.DType;
 import org.sparkgrad.engine.Device;
 
 /**
- * The host backend: tight loops over Java arrays for elementwise work and reductions, BLAS for matrix
- * products (see {@link Blas}). Float and double loops are written out for the hot operations; the rest
- * go through a double-precision lambda.
+ * The host backend: loops over Java arrays for elementwise work ({@link FloatKernels}, {@link DoubleKernels},
+ * vectorised in {@link Simd}) and reductions ({@link ReduceKernels}), BLAS for matrix products (see
+ * {@link Blas}), large loops split over {@link Parallel}'s threads.
  */
 public final class CpuBackend implements Backend {
     /** The one instance. */
@@ -151,71 +149,38 @@ public final class CpuBackend implements Backend {
 
     // ---------------------------------------------------------------- unary
 
-    private static DoubleUnaryOperator unaryFunction(UnaryOp op) {
-        return switch (op) {
-            case NEG -> x -> -x;
-            case EXP -> Math::exp;
-            case LOG -> Math::log;
-            case SQRT -> Math::sqrt;
-            case ABS -> Math::abs;
-            case SIN -> Math::sin;
-            case COS -> Math::cos;
-            case TANH -> Math::tanh;
-            case SIGMOID -> x -> x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
-            case RELU -> x -> x > 0 ? x : (Double.isNaN(x) ? x : 0);
-            case SIGN -> x -> Double.isNaN(x) ? x : Math.signum(x);
-            case STEP -> x -> x > 0 ? 1 : 0;
-            case NONFINITE -> x -> Double.isFinite(x) ? 0 : 1;
-        };
-    }
-
     @Override
     public void unary(UnaryOp op, Strided x, Strided out) {
         CpuStorage s = cpu(x);
         CpuStorage d = cpu(out);
+        StridedLoop loop = StridedLoop.of(out.shape(), x, out);
         if (s.isFloat() && d.isFloat()) {
             float[] a = s.f;
             float[] o = d.f;
-            DoubleUnaryOperator fn = unaryFunction(op);
-            StridedLoop.of(out.shape(), x, out).run((n, off, st) -> {
-                if (!FloatKernels.unary(op, a, off[0], st[0], o, off[1], st[1], n)) {
-                    int ia = off[0], io = off[1], sa = st[0], so = st[1];
-                    for (int i = 0; i < n; i++, ia += sa, io += so) {
-                        o[io] = (float) fn.applyAsDouble(a[ia]);
-                    }
+            loop.run((n, off, st) -> FloatKernels.unary(op, a, off[0], st[0], o, off[1], st[1], n), unaryCost(op));
+        } else if (s.dtype == DType.FLOAT64 && d.dtype == DType.FLOAT64) {
+            double[] a = s.d;
+            double[] o = d.d;
+            loop.run((n, off, st) -> DoubleKernels.unary(op, a, off[0], st[0], o, off[1], st[1], n), unaryCost(op));
+        } else {
+            loop.run((n, off, st) -> {
+                int ia = off[0], io = off[1], sa = st[0], so = st[1];
+                for (int i = 0; i < n; i++, ia += sa, io += so) {
+                    d.set(io, DoubleKernels.apply(op, s.get(ia)));
                 }
             });
-            return;
         }
-        DoubleUnaryOperator fn = unaryFunction(op);
-        StridedLoop.of(out.shape(), x, out).run((n, off, st) -> {
-            int ia = off[0], io = off[1], sa = st[0], so = st[1];
-            for (int i = 0; i < n; i++, ia += sa, io += so) {
-                d.set(io, fn.applyAsDouble(s.get(ia)));
-            }
-        });
+    }
+
+    /** Work per element relative to a copy, for the parallel grain: transcendental ops cost about 8. */
+    private static int unaryCost(UnaryOp op) {
+        return switch (op) {
+            case EXP, LOG, SIN, COS, TANH, SIGMOID -> 8;
+            default -> 1;
+        };
     }
 
     // ---------------------------------------------------------------- binary
-
-    private static DoubleBinaryOperator binaryFunction(BinaryOp op) {
-        return switch (op) {
-            case ADD -> Double::sum;
-            case SUB -> (x, y) -> x - y;
-            case MUL -> (x, y) -> x * y;
-            case DIV -> (x, y) -> x / y;
-            case POW -> Math::pow;
-            // PyTorch's maximum/minimum propagate NaN.
-            case MAXIMUM -> (x, y) -> x != x || y != y ? Double.NaN : Math.max(x, y);
-            case MINIMUM -> (x, y) -> x != x || y != y ? Double.NaN : Math.min(x, y);
-            case EQ -> (x, y) -> x == y ? 1 : 0;
-            case NE -> (x, y) -> x != y ? 1 : 0;
-            case LT -> (x, y) -> x < y ? 1 : 0;
-            case LE -> (x, y) -> x <= y ? 1 : 0;
-            case GT -> (x, y) -> x > y ? 1 : 0;
-            case GE -> (x, y) -> x >= y ? 1 : 0;
-        };
-    }
 
     @Override
     public void binary(BinaryOp op, Strided x, Strided y, Strided out) {
@@ -237,38 +202,22 @@ public final class CpuBackend implements Backend {
             loop.run((n, off, st) -> {
                 int ia = off[0], ib = off[1], io = off[2], ta = st[0], tb = st[1], to = st[2];
                 for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) {
-                    float p = a[ia], q = b[ib];
-                    boolean r = switch (op) {
-                        case EQ -> p == q;
-                        case NE -> p != q;
-                        case LT -> p < q;
-                        case LE -> p <= q;
-                        case GT -> p > q;
-                        default -> p >= q;
-                    };
-                    o[io] = r ? 1 : 0;
+                    o[io] = DoubleKernels.apply(op, a[ia], b[ib]);
                 }
             });
             return;
         }
-        if (!sa.isFloat() && !sb.isFloat() && d.dtype == DType.FLOAT64) {
+        if (sa.dtype == DType.FLOAT64 && sb.dtype == DType.FLOAT64 && d.dtype == DType.FLOAT64) {
             double[] a = sa.d;
             double[] b = sb.d;
             double[] o = d.d;
-            DoubleBinaryOperator fn = binaryFunction(op);
-            loop.run((n, off, st) -> {
-                int ia = off[0], ib = off[1], io = off[2], ta = st[0], tb = st[1], to = st[2];
-                for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) {
-                    o[io] = fn.applyAsDouble(a[ia], b[ib]);
-                }
-            });
+            loop.run((n, off, st) -> DoubleKernels.binary(op, a, off[0], st[0], b, off[1], st[1], o, off[2], st[2], n));
             return;
         }
-        DoubleBinaryOperator fn = binaryFunction(op);
         loop.run((n, off, st) -> {
             int ia = off[0], ib = off[1], io = off[2], ta = st[0], tb = st[1], to = st[2];
             for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) {
-                d.set(io, fn.applyAsDouble(sa.get(ia), sb.get(ib)));
+                d.set(io, DoubleKernels.apply(op, sa.get(ia), sb.get(ib)));
             }
         });
     }
@@ -324,8 +273,14 @@ public final class CpuBackend implements Backend {
         CpuStorage s = cpu(x);
         CpuStorage d = cpu(out);
         int nd = x.shape().length;
-        if (op == ReduceOp.SUM && s.isFloat() && x.isContiguous() && isPrefix(reduce)) {
-            sumLeadingDims(s.f, x, reduce, d, out.offset());
+        int[] prq = ReduceKernels.handles(op) ? oneReducedRun(x.shape(), reduce) : null;
+        if (prq != null) {
+            Strided dense = x;
+            if (!x.isContiguous()) {
+                dense = Strided.contiguous(new CpuStorage(s.dtype, x.numel()), x.shape());
+                copy(x, dense);
+            }
+            ReduceKernels.reduce(op, cpu(dense), dense.offset(), prq[0], prq[1], prq[2], d, out.offset());
             return;
         }
         int nk = 0;
@@ -419,43 +374,31 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    private static boolean isPrefix(boolean[] reduce) {
-        int k = 0;
-        while (k < reduce.length && reduce[k]) {
-            k++;
-        }
-        for (int i = k; i < reduce.length; i++) {
-            if (reduce[i]) {
-                return false;
-            }
-        }
-        return k > 0 && k < reduce.length;
-    }
-
     /**
-     * Column sums of a dense [rows, cols] view (the leading dimensions reduced, as for a broadcast bias's
-     * gradient): whole rows are added into a double accumulator, one pass in memory order.
+     * [P, R, Q] when the reduced dimensions of size above 1 are adjacent (x seen as P kept elements, R reduced,
+     * Q kept), else null.
      */
-    private static void sumLeadingDims(float[] v, Strided x, boolean[] reduce, CpuStorage d, int outOffset) {
-        int rows = 1;
-        int cols = 1;
-        for (int i = 0; i < reduce.length; i++) {
+    private static int[] oneReducedRun(int[] shape, boolean[] reduce) {
+        int p = 1, r = 1, q = 1;
+        int state = 0; // 0: before the reduced run, 1: in it, 2: after it
+        for (int i = 0; i < shape.length; i++) {
+            if (shape[i] == 1) {
+                continue;
+            }
             if (reduce[i]) {
-                rows *= x.shape()[i];
+                if (state == 2) {
+                    return null;
+                }
+                state = 1;
+                r *= shape[i];
+            } else if (state == 0) {
+                p *= shape[i];
             } else {
-                cols *= x.shape()[i];
+                state = 2;
+                q *= shape[i];
             }
         }
-        double[] acc = new double[cols];
-        int base = x.offset();
-        for (int r = 0; r < rows; r++, base += cols) {
-            for (int c = 0; c < cols; c++) {
-                acc[c] += v[base + c];
-            }
-        }
-        for (int c = 0; c < cols; c++) {
-            d.set(outOffset + c, acc[c]);
-        }
+        return new int[] {p, r, q};
     }
 
     @Override

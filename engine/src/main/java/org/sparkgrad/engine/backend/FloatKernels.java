@@ -1,22 +1,31 @@
 package org.sparkgrad.engine.backend;
 
 /**
- * The float32 inner loops of the hot elementwise ops. Each op has a loop per common layout: all dense
- * with one shared offset (the case HotSpot turns into SIMD: separate offsets make it assume the arrays
- * may overlap), a scalar (stride 0) operand read once into a local, and the general strided loop.
- * Maximum, minimum and relu use {@link Math#max}/{@link Math#min}, which are branch-free and propagate
- * NaN as PyTorch does.
+ * The float32 elementwise loops. Dense runs (and a dense run against one repeated element) go to the vector
+ * loops of {@link Simd} where the Vector API is there and has the op; the rest run the plain loops here: all
+ * dense with one shared offset (the case HotSpot turns into SIMD by itself: separate offsets make it assume
+ * the arrays may overlap), a scalar (stride 0) operand read once into a local, and the general strided loop.
+ * Maximum, minimum and relu use {@link Math#max}/{@link Math#min}, which propagate NaN as PyTorch does.
+ * The element functions themselves are {@link DoubleKernels#apply}'s, rounded to float.
  */
 final class FloatKernels {
+    /** Elements a strided run is copied through at a time on its way to the vector loops. */
+    private static final int GATHER = 512;
+
     private FloatKernels() {
     }
 
-    /** Whether {@link #binary} has a written-out loop for op (others go through a double lambda). */
-    static boolean handles(BinaryOp op) {
-        return op != BinaryOp.POW;
+    static void binary(BinaryOp op, float[] a, int ia, int ta, float[] b, int ib, int tb, float[] o, int io, int to, int n) {
+        if (to == 1 && (ta | tb) == 1 && VectorApi.AVAILABLE && Simd.handles(op)) {
+            Simd.binary(op, a, ia, ta, b, ib, tb, o, io, n);
+        } else {
+            plainBinary(op, a, ia, ta, b, ib, tb, o, io, to, n);
+        }
     }
 
-    static void binary(BinaryOp op, float[] a, int ia, int ta, float[] b, int ib, int tb, float[] o, int io, int to, int n) {
+    /** The loops without the Vector API (also the reference the vector loops are tested against). */
+    static void plainBinary(BinaryOp op, float[] a, int ia, int ta, float[] b, int ib, int tb, float[] o, int io, int to,
+            int n) {
         if (to == 1 && ta == 1 && tb == 1 && ia == io && ib == io) {
             dense(op, a, b, o, io, io + n);
         } else if (to == 1 && ta == 1 && tb == 0 && ia == io) {
@@ -36,6 +45,7 @@ final class FloatKernels {
             case DIV -> { for (int i = from; i < to; i++) { o[i] = a[i] / b[i]; } }
             case MAXIMUM -> { for (int i = from; i < to; i++) { o[i] = Math.max(a[i], b[i]); } }
             case MINIMUM -> { for (int i = from; i < to; i++) { o[i] = Math.min(a[i], b[i]); } }
+            case RELU_BACKWARD -> { for (int i = from; i < to; i++) { o[i] = b[i] <= 0 ? 0f : a[i]; } }
             default -> strided(op, a, from, 1, b, from, 1, o, from, 1, to - from);
         }
     }
@@ -88,45 +98,47 @@ final class FloatKernels {
             case GT -> { for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) { o[io] = a[ia] > b[ib] ? 1f : 0f; } }
             case GE -> { for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) { o[io] = a[ia] >= b[ib] ? 1f : 0f; } }
             case POW -> { for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) { o[io] = (float) Math.pow(a[ia], b[ib]); } }
+            case SIGMOID_BACKWARD -> {
+                for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) { o[io] = a[ia] * (1f - b[ib]) * b[ib]; }
+            }
+            case TANH_BACKWARD -> {
+                for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) { o[io] = a[ia] * (1f - b[ib] * b[ib]); }
+            }
+            case RELU_BACKWARD -> {
+                for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) { o[io] = b[ib] <= 0 ? 0f : a[ia]; }
+            }
         }
     }
 
-    /** Unary ops with a written-out float loop; null-free: returns false when op has none. */
-    static boolean unary(UnaryOp op, float[] a, int ia, int ta, float[] o, int io, int to, int n) {
-        boolean dense = ta == 1 && to == 1 && ia == io;
-        switch (op) {
-            case NEG -> {
-                if (dense) {
-                    for (int i = io; i < io + n; i++) { o[i] = -a[i]; }
-                } else {
-                    for (int i = 0; i < n; i++, ia += ta, io += to) { o[io] = -a[ia]; }
+    static void unary(UnaryOp op, float[] a, int ia, int ta, float[] o, int io, int to, int n) {
+        if (ta == 1 && to == 1 && VectorApi.AVAILABLE && Simd.handles(op)) {
+            Simd.unary(op, a, ia, o, io, n);
+        } else if (VectorApi.AVAILABLE && Simd.handles(op)) {
+            // Strided: through a dense buffer, so an element's value does not depend on the layout.
+            float[] t = new float[Math.min(n, GATHER)];
+            for (int from = 0; from < n; from += t.length) {
+                int len = Math.min(t.length, n - from);
+                for (int i = 0, j = ia + from * ta; i < len; i++, j += ta) {
+                    t[i] = a[j];
+                }
+                Simd.unary(op, t, 0, t, 0, len);
+                for (int i = 0, j = io + from * to; i < len; i++, j += to) {
+                    o[j] = t[i];
                 }
             }
-            case RELU -> {
-                if (dense) {
-                    for (int i = io; i < io + n; i++) { o[i] = Math.max(a[i], 0f); }
-                } else {
-                    for (int i = 0; i < n; i++, ia += ta, io += to) { o[io] = Math.max(a[ia], 0f); }
-                }
-            }
-            case STEP -> {
-                if (dense) {
-                    for (int i = io; i < io + n; i++) { o[i] = a[i] > 0 ? 1f : 0f; }
-                } else {
-                    for (int i = 0; i < n; i++, ia += ta, io += to) { o[io] = a[ia] > 0 ? 1f : 0f; }
-                }
-            }
-            case ABS -> {
-                for (int i = 0; i < n; i++, ia += ta, io += to) { o[io] = Math.abs(a[ia]); }
-            }
-            case EXP -> {
-                for (int i = 0; i < n; i++, ia += ta, io += to) { o[io] = (float) Math.exp(a[ia]); }
-            }
-            default -> {
-                return false;
-            }
+        } else {
+            plainUnary(op, a, ia, ta, o, io, to, n);
         }
-        return true;
+    }
+
+    /** The loops without the Vector API: each element through {@link DoubleKernels#apply}, rounded. */
+    static void plainUnary(UnaryOp op, float[] a, int ia, int ta, float[] o, int io, int to, int n) {
+        switch (op) {
+            case NEG -> { for (int i = 0; i < n; i++, ia += ta, io += to) { o[io] = -a[ia]; } }
+            case RELU -> { for (int i = 0; i < n; i++, ia += ta, io += to) { o[io] = Math.max(a[ia], 0f); } }
+            case ABS -> { for (int i = 0; i < n; i++, ia += ta, io += to) { o[io] = Math.abs(a[ia]); } }
+            default -> { for (int i = 0; i < n; i++, ia += ta, io += to) { o[io] = (float) DoubleKernels.apply(op, a[ia]); } }
+        }
     }
 
     static void fill(float[] o, int io, int to, int n, float v) {

@@ -4,13 +4,18 @@ package org.sparkgrad.engine.backend;
  * One row of softmax / log-softmax and of their backward, in float and double: row elements are {@code n}
  * values {@code step} apart. The arithmetic is the engine's former composition step by step (subtract the
  * max in the element type, exp, sum in double rounded to the element type, divide or subtract the log), so
- * the fused result is the composed one bit for bit.
+ * the fused result is the composed one up to the last bits. Dense rows run the same steps on {@link Simd}'s
+ * vector loops (its exp, its blocked sum).
  */
 final class SoftmaxKernels {
     private SoftmaxKernels() {
     }
 
     static void forward(boolean log, float[] x, int ix, int sx, float[] o, int io, int so, int n) {
+        if (sx == 1 && so == 1 && n > 0 && VectorApi.AVAILABLE) {
+            denseForward(log, x, ix, o, io, n);
+            return;
+        }
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0, a = ix; i < n; i++, a += sx) {
             float e = x[a];
@@ -41,6 +46,10 @@ final class SoftmaxKernels {
     }
 
     static void forward(boolean log, double[] x, int ix, int sx, double[] o, int io, int so, int n) {
+        if (sx == 1 && so == 1 && n > 0 && VectorApi.AVAILABLE) {
+            denseForward(log, x, ix, o, io, n);
+            return;
+        }
         double max = Double.NEGATIVE_INFINITY;
         for (int i = 0, a = ix; i < n; i++, a += sx) {
             double e = x[a];
@@ -65,6 +74,41 @@ final class SoftmaxKernels {
             for (int i = 0, b = io; i < n; i++, b += so) {
                 o[b] /= sum;
             }
+        }
+    }
+
+    /** One dense row: z = x - shift and exp(z) through the vector loops, then divide or subtract the log. */
+    private static void denseForward(boolean log, float[] x, int ix, float[] o, int io, int n) {
+        float max = Simd.extreme(true, x, ix, n);
+        float[] shift = {Float.isFinite(max) ? max : 0f};
+        Simd.binary(BinaryOp.SUB, x, ix, 1, shift, 0, 0, o, io, n);
+        if (log) {
+            // exp(z) only for its sum, in o; then o = z - lse, z recomputed (no buffer per row).
+            Simd.unary(UnaryOp.EXP, o, io, o, io, n);
+            float[] lse = {(float) Math.log((float) Simd.sum(o, io, n, new float[Simd.floatLanes()]))};
+            Simd.binary(BinaryOp.SUB, x, ix, 1, shift, 0, 0, o, io, n);
+            Simd.binary(BinaryOp.SUB, o, io, 1, lse, 0, 0, o, io, n);
+        } else {
+            Simd.unary(UnaryOp.EXP, o, io, o, io, n);
+            float[] sum = {(float) Simd.sum(o, io, n, new float[Simd.floatLanes()])};
+            Simd.binary(BinaryOp.DIV, o, io, 1, sum, 0, 0, o, io, n);
+        }
+    }
+
+    private static void denseForward(boolean log, double[] x, int ix, double[] o, int io, int n) {
+        double max = Simd.extreme(true, x, ix, n);
+        double[] shift = {Double.isFinite(max) ? max : 0};
+        Simd.binary(BinaryOp.SUB, x, ix, 1, shift, 0, 0, o, io, n);
+        if (log) {
+            // exp(z) only for its sum, in o; then o = z - lse, z recomputed (no buffer per row).
+            Simd.unary(UnaryOp.EXP, o, io, o, io, n);
+            double[] lse = {Math.log(Simd.sum(o, io, n, new double[Simd.doubleLanes()]))};
+            Simd.binary(BinaryOp.SUB, x, ix, 1, shift, 0, 0, o, io, n);
+            Simd.binary(BinaryOp.SUB, o, io, 1, lse, 0, 0, o, io, n);
+        } else {
+            Simd.unary(UnaryOp.EXP, o, io, o, io, n);
+            double[] sum = {Simd.sum(o, io, n, new double[Simd.doubleLanes()])};
+            Simd.binary(BinaryOp.DIV, o, io, 1, sum, 0, 0, o, io, n);
         }
     }
 

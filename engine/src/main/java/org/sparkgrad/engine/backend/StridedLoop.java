@@ -1,21 +1,12 @@
 package org.sparkgrad.engine.backend;
 
-import java.util.stream.IntStream;
-
 /**
  * Walks several views of one shape together, calling an inner kernel once per row of the innermost
  * (coalesced) dimension. Adjacent dimensions that are contiguous in every operand are merged first, so
- * dense operands run as one long row. Large loops are split across cores.
+ * dense operands run as one long row. Large loops are split across cores ({@link Parallel}) at boundaries
+ * that depend only on the shape.
  */
 final class StridedLoop {
-    /** Elements below which a loop stays on the calling thread. */
-    static final int PARALLEL_THRESHOLD = 1 << 16;
-    /**
-     * Threads a large elementwise loop may use: the system property {@code sparkgrad.threads}, else every
-     * core. (Matrix products use the BLAS's own threads: OPENBLAS_NUM_THREADS.)
-     */
-    static final int THREADS = Math.max(1, Integer.getInteger("sparkgrad.threads",
-            Runtime.getRuntime().availableProcessors()));
 
     /** An inner kernel over n elements; off[k] is operand k's first index, st[k] its step. */
     interface Inner {
@@ -110,13 +101,13 @@ final class StridedLoop {
         for (int j = 0; j < k; j++) {
             rowStrides[j] = strides[j][nd - 1];
         }
-        int threads = mayParallelize && total * cost >= PARALLEL_THRESHOLD ? THREADS : 1;
-        if (threads <= 1) {
+        int tasks = mayParallelize ? Parallel.tasksFor(total * cost) : 1;
+        if (tasks <= 1) {
             runRows(inner, 0, rows, rowStrides);
         } else if (rows == 1) {
             // One long row: split it into chunks.
-            int chunk = (rowLen + threads - 1) / threads;
-            IntStream.range(0, threads).parallel().forEach(t -> {
+            int chunk = (rowLen + tasks - 1) / tasks;
+            Parallel.forEach(tasks, t -> {
                 int from = t * chunk;
                 int n = Math.min(rowLen, from + chunk) - from;
                 if (n > 0) {
@@ -128,9 +119,9 @@ final class StridedLoop {
                 }
             });
         } else {
-            int parts = Math.min(rows, threads * 4);
+            int parts = Math.min(rows, tasks);
             int finalRows = rows;
-            IntStream.range(0, parts).parallel().forEach(p -> {
+            Parallel.forEach(parts, p -> {
                 long from = (long) finalRows * p / parts;
                 long to = (long) finalRows * (p + 1) / parts;
                 runRows(inner, (int) from, (int) to, rowStrides);

@@ -1,0 +1,1018 @@
+package org.sparkgrad.engine.backend;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The vectorised loops of the CPU backend, through the JDK Vector API (its EXP, LOG, TANH, ... are
+ * intrinsified on x86). Every method works on dense runs only (strided views take the plain loops in
+ * {@link FloatKernels} / {@link DoubleKernels}); float and double versions are written out because Java
+ * generics do not reach primitive vectors. A run's tail shorter than a vector is computed by the same vector
+ * code on a padded copy, so an element's value never depends on where it sits in a run. Used only when
+ * {@link VectorApi#AVAILABLE}.
+ */
+final class Simd {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+    /** At most 256 bits (and dividing F / D): for masked ops, which JDK 17 runs slower on 512-bit vectors. */
+    private static final VectorSpecies<Float> FH = VectorSpecies.of(float.class, VectorShape.forBitSize(Math.min(256, F.vectorBitSize())));
+    private static final VectorSpecies<Double> DH = VectorSpecies.of(double.class, VectorShape.forBitSize(Math.min(256, D.vectorBitSize())));
+    /** Elements summed into one vector accumulator before its lanes are added, in order, in double. */
+    static final int SUM_BLOCK = 2048;
+
+    private Simd() {
+    }
+
+    static int floatLanes() {
+        return F.length();
+    }
+
+    static int doubleLanes() {
+        return D.length();
+    }
+
+    /** Whether {@link #unary} has a vector loop for op. */
+    static boolean handles(UnaryOp op) {
+        return switch (op) {
+            case NEG, EXP, LOG, SQRT, ABS, SIN, COS, TANH, SIGMOID, RELU -> true;
+            default -> false;
+        };
+    }
+
+    /** Whether {@link #binary} has a vector loop for op. */
+    static boolean handles(BinaryOp op) {
+        return switch (op) {
+            case ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM, SIGMOID_BACKWARD, TANH_BACKWARD, RELU_BACKWARD -> true;
+            default -> false;
+        };
+    }
+
+    // ---------------------------------------------------------------- float
+
+    /** o[io + i] = op(a[ia + i]) for i &lt; n; op must be one {@link #handles(UnaryOp)} accepts. */
+    static void unary(UnaryOp op, float[] a, int ia, float[] o, int io, int n) {
+        int bound = F.loopBound(n);
+        unaryBody(op, a, ia, o, io, bound);
+        if (bound < n) {
+            float[] t = new float[F.length()];
+            System.arraycopy(a, ia + bound, t, 0, n - bound);
+            unaryBody(op, t, 0, t, 0, t.length);
+            System.arraycopy(t, 0, o, io + bound, n - bound);
+        }
+    }
+
+    // One small method per op: the JIT inlines (and so intrinsifies) the Vector API calls reliably only in
+    // small methods; a vector boxed across a call runs the API's slow Java fallback.
+    private static void unaryBody(UnaryOp op, float[] a, int ia, float[] o, int io, int n) {
+        switch (op) {
+            case NEG -> unaryNeg(a, ia, o, io, n);
+            case ABS -> unaryAbs(a, ia, o, io, n);
+            case SQRT -> unarySqrt(a, ia, o, io, n);
+            case RELU -> unaryRelu(a, ia, o, io, n);
+            case EXP -> unaryExp(a, ia, o, io, n);
+            case LOG -> unaryLog(a, ia, o, io, n);
+            case SIN -> unarySin(a, ia, o, io, n);
+            case COS -> unaryCos(a, ia, o, io, n);
+            case TANH -> unaryTanh(a, ia, o, io, n);
+            case SIGMOID -> unarySigmoid(a, ia, o, io, n);
+            default -> throw new IllegalArgumentException("no vector loop for " + op);
+        }
+    }
+
+    private static void unaryNeg(float[] a, int ia, float[] o, int io, int n) {
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector.fromArray(F, a, ia + i).neg().intoArray(o, io + i);
+        }
+    }
+
+    private static void unaryAbs(float[] a, int ia, float[] o, int io, int n) {
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector.fromArray(F, a, ia + i).abs().intoArray(o, io + i);
+        }
+    }
+
+    private static void unarySqrt(float[] a, int ia, float[] o, int io, int n) {
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector.fromArray(F, a, ia + i).sqrt().intoArray(o, io + i);
+        }
+    }
+
+    private static void unaryRelu(float[] a, int ia, float[] o, int io, int n) {
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector.fromArray(F, a, ia + i).max(0f).intoArray(o, io + i);
+        }
+    }
+
+    private static void unaryExp(float[] a, int ia, float[] o, int io, int n) {
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector.fromArray(F, a, ia + i).lanewise(VectorOperators.EXP).intoArray(o, io + i);
+        }
+    }
+
+    private static void unaryLog(float[] a, int ia, float[] o, int io, int n) {
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector.fromArray(F, a, ia + i).lanewise(VectorOperators.LOG).intoArray(o, io + i);
+        }
+    }
+
+    private static void unarySin(float[] a, int ia, float[] o, int io, int n) {
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector.fromArray(F, a, ia + i).lanewise(VectorOperators.SIN).intoArray(o, io + i);
+        }
+    }
+
+    private static void unaryCos(float[] a, int ia, float[] o, int io, int n) {
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector.fromArray(F, a, ia + i).lanewise(VectorOperators.COS).intoArray(o, io + i);
+        }
+    }
+
+    private static void unaryTanh(float[] a, int ia, float[] o, int io, int n) {
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector.fromArray(F, a, ia + i).lanewise(VectorOperators.TANH).intoArray(o, io + i);
+        }
+    }
+
+    private static void unarySigmoid(float[] a, int ia, float[] o, int io, int n) {
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        for (int i = 0; i < n; i += F.length()) {
+            one.div(FloatVector.fromArray(F, a, ia + i).neg().lanewise(VectorOperators.EXP).add(one)).intoArray(o, io + i);
+        }
+    }
+
+    /**
+     * o[io + i] = op(a[ia + i * ta], b[ib + i * tb]) for i &lt; n, where each of ta, tb is 1 (a dense run) or
+     * 0 (one element repeated), not both 0; op must be one {@link #handles(BinaryOp)} accepts.
+     */
+    static void binary(BinaryOp op, float[] a, int ia, int ta, float[] b, int ib, int tb, float[] o, int io, int n) {
+        int bound = F.loopBound(n);
+        binaryBody(op, a, ia, ta, b, ib, tb, o, io, bound);
+        if (bound < n) {
+            int l = F.length();
+            float[] ra = ta == 0 ? a : new float[l];
+            float[] rb = tb == 0 ? b : new float[l];
+            float[] t = new float[l];
+            if (ta != 0) {
+                System.arraycopy(a, ia + bound, ra, 0, n - bound);
+            }
+            if (tb != 0) {
+                System.arraycopy(b, ib + bound, rb, 0, n - bound);
+            }
+            binaryBody(op, ra, ta == 0 ? ia : 0, ta, rb, tb == 0 ? ib : 0, tb, t, 0, l);
+            System.arraycopy(t, 0, o, io + bound, n - bound);
+        }
+    }
+
+    private static void binaryBody(BinaryOp op, float[] a, int ia, int ta, float[] b, int ib, int tb, float[] o, int io, int n) {
+        if (ta == 1 && tb == 1) {
+            denseBody(op, a, ia, b, ib, o, io, n);
+        } else if (ta == 1) {
+            scalarRightBody(op, a, ia, b[ib], o, io, n);
+        } else {
+            scalarLeftBody(op, a[ia], b, ib, o, io, n);
+        }
+    }
+
+    private static void denseBody(BinaryOp op, float[] a, int ia, float[] b, int ib, float[] o, int io, int n) {
+        switch (op) {
+            case ADD -> denseBodyAdd(a, ia, b, ib, o, io, n);
+            case SUB -> denseBodySub(a, ia, b, ib, o, io, n);
+            case MUL -> denseBodyMul(a, ia, b, ib, o, io, n);
+            case DIV -> denseBodyDiv(a, ia, b, ib, o, io, n);
+            case MAXIMUM -> denseBodyMaximum(a, ia, b, ib, o, io, n);
+            case MINIMUM -> denseBodyMinimum(a, ia, b, ib, o, io, n);
+            case SIGMOID_BACKWARD -> denseBodySigmoidBackward(a, ia, b, ib, o, io, n);
+            case TANH_BACKWARD -> denseBodyTanhBackward(a, ia, b, ib, o, io, n);
+            case RELU_BACKWARD -> denseBodyReluBackward(a, ia, b, ib, o, io, n);
+            default -> throw new IllegalArgumentException("no vector loop for " + op);
+        }
+    }
+
+    private static void denseBodyAdd(float[] a, int ia, float[] b, int ib, float[] o, int io, int n) {
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, a, ia + i);
+            FloatVector y = FloatVector.fromArray(F, b, ib + i);
+            x.add(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void denseBodySub(float[] a, int ia, float[] b, int ib, float[] o, int io, int n) {
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, a, ia + i);
+            FloatVector y = FloatVector.fromArray(F, b, ib + i);
+            x.sub(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void denseBodyMul(float[] a, int ia, float[] b, int ib, float[] o, int io, int n) {
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, a, ia + i);
+            FloatVector y = FloatVector.fromArray(F, b, ib + i);
+            x.mul(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void denseBodyDiv(float[] a, int ia, float[] b, int ib, float[] o, int io, int n) {
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, a, ia + i);
+            FloatVector y = FloatVector.fromArray(F, b, ib + i);
+            x.div(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void denseBodyMaximum(float[] a, int ia, float[] b, int ib, float[] o, int io, int n) {
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, a, ia + i);
+            FloatVector y = FloatVector.fromArray(F, b, ib + i);
+            x.max(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void denseBodyMinimum(float[] a, int ia, float[] b, int ib, float[] o, int io, int n) {
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, a, ia + i);
+            FloatVector y = FloatVector.fromArray(F, b, ib + i);
+            x.min(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void denseBodySigmoidBackward(float[] a, int ia, float[] b, int ib, float[] o, int io, int n) {
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, a, ia + i);
+            FloatVector y = FloatVector.fromArray(F, b, ib + i);
+            x.mul(one.sub(y)).mul(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void denseBodyTanhBackward(float[] a, int ia, float[] b, int ib, float[] o, int io, int n) {
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, a, ia + i);
+            FloatVector y = FloatVector.fromArray(F, b, ib + i);
+            x.mul(one.sub(y.mul(y))).intoArray(o, io + i);
+        }
+    }
+
+    private static void denseBodyReluBackward(float[] a, int ia, float[] b, int ib, float[] o, int io, int n) {
+        FloatVector zero = FloatVector.zero(FH);
+        for (int i = 0; i < n; i += FH.length()) {
+            FloatVector x = FloatVector.fromArray(FH, a, ia + i);
+            FloatVector y = FloatVector.fromArray(FH, b, ib + i);
+            x.blend(zero, y.compare(VectorOperators.LE, 0f)).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarRightBody(BinaryOp op, float[] a, int ia, float ys, float[] o, int io, int n) {
+        switch (op) {
+            case ADD -> scalarRightBodyAdd(a, ia, ys, o, io, n);
+            case SUB -> scalarRightBodySub(a, ia, ys, o, io, n);
+            case MUL -> scalarRightBodyMul(a, ia, ys, o, io, n);
+            case DIV -> scalarRightBodyDiv(a, ia, ys, o, io, n);
+            case MAXIMUM -> scalarRightBodyMaximum(a, ia, ys, o, io, n);
+            case MINIMUM -> scalarRightBodyMinimum(a, ia, ys, o, io, n);
+            case SIGMOID_BACKWARD -> scalarRightBodySigmoidBackward(a, ia, ys, o, io, n);
+            case TANH_BACKWARD -> scalarRightBodyTanhBackward(a, ia, ys, o, io, n);
+            case RELU_BACKWARD -> scalarRightBodyReluBackward(a, ia, ys, o, io, n);
+            default -> throw new IllegalArgumentException("no vector loop for " + op);
+        }
+    }
+
+    private static void scalarRightBodyAdd(float[] a, int ia, float ys, float[] o, int io, int n) {
+        FloatVector y0 = FloatVector.broadcast(F, ys);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, a, ia + i);
+            FloatVector y = y0;
+            x.add(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarRightBodySub(float[] a, int ia, float ys, float[] o, int io, int n) {
+        FloatVector y0 = FloatVector.broadcast(F, ys);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, a, ia + i);
+            FloatVector y = y0;
+            x.sub(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarRightBodyMul(float[] a, int ia, float ys, float[] o, int io, int n) {
+        FloatVector y0 = FloatVector.broadcast(F, ys);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, a, ia + i);
+            FloatVector y = y0;
+            x.mul(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarRightBodyDiv(float[] a, int ia, float ys, float[] o, int io, int n) {
+        FloatVector y0 = FloatVector.broadcast(F, ys);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, a, ia + i);
+            FloatVector y = y0;
+            x.div(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarRightBodyMaximum(float[] a, int ia, float ys, float[] o, int io, int n) {
+        FloatVector y0 = FloatVector.broadcast(F, ys);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, a, ia + i);
+            FloatVector y = y0;
+            x.max(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarRightBodyMinimum(float[] a, int ia, float ys, float[] o, int io, int n) {
+        FloatVector y0 = FloatVector.broadcast(F, ys);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, a, ia + i);
+            FloatVector y = y0;
+            x.min(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarRightBodySigmoidBackward(float[] a, int ia, float ys, float[] o, int io, int n) {
+        FloatVector y0 = FloatVector.broadcast(F, ys);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, a, ia + i);
+            FloatVector y = y0;
+            x.mul(one.sub(y)).mul(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarRightBodyTanhBackward(float[] a, int ia, float ys, float[] o, int io, int n) {
+        FloatVector y0 = FloatVector.broadcast(F, ys);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, a, ia + i);
+            FloatVector y = y0;
+            x.mul(one.sub(y.mul(y))).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarRightBodyReluBackward(float[] a, int ia, float ys, float[] o, int io, int n) {
+        FloatVector y0 = FloatVector.broadcast(FH, ys);
+        FloatVector zero = FloatVector.zero(FH);
+        for (int i = 0; i < n; i += FH.length()) {
+            FloatVector x = FloatVector.fromArray(FH, a, ia + i);
+            FloatVector y = y0;
+            x.blend(zero, y.compare(VectorOperators.LE, 0f)).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBody(BinaryOp op, float xs, float[] b, int ib, float[] o, int io, int n) {
+        switch (op) {
+            case ADD -> scalarLeftBodyAdd(xs, b, ib, o, io, n);
+            case SUB -> scalarLeftBodySub(xs, b, ib, o, io, n);
+            case MUL -> scalarLeftBodyMul(xs, b, ib, o, io, n);
+            case DIV -> scalarLeftBodyDiv(xs, b, ib, o, io, n);
+            case MAXIMUM -> scalarLeftBodyMaximum(xs, b, ib, o, io, n);
+            case MINIMUM -> scalarLeftBodyMinimum(xs, b, ib, o, io, n);
+            case SIGMOID_BACKWARD -> scalarLeftBodySigmoidBackward(xs, b, ib, o, io, n);
+            case TANH_BACKWARD -> scalarLeftBodyTanhBackward(xs, b, ib, o, io, n);
+            case RELU_BACKWARD -> scalarLeftBodyReluBackward(xs, b, ib, o, io, n);
+            default -> throw new IllegalArgumentException("no vector loop for " + op);
+        }
+    }
+
+    private static void scalarLeftBodyAdd(float xs, float[] b, int ib, float[] o, int io, int n) {
+        FloatVector x0 = FloatVector.broadcast(F, xs);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = x0;
+            FloatVector y = FloatVector.fromArray(F, b, ib + i);
+            x.add(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBodySub(float xs, float[] b, int ib, float[] o, int io, int n) {
+        FloatVector x0 = FloatVector.broadcast(F, xs);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = x0;
+            FloatVector y = FloatVector.fromArray(F, b, ib + i);
+            x.sub(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBodyMul(float xs, float[] b, int ib, float[] o, int io, int n) {
+        FloatVector x0 = FloatVector.broadcast(F, xs);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = x0;
+            FloatVector y = FloatVector.fromArray(F, b, ib + i);
+            x.mul(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBodyDiv(float xs, float[] b, int ib, float[] o, int io, int n) {
+        FloatVector x0 = FloatVector.broadcast(F, xs);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = x0;
+            FloatVector y = FloatVector.fromArray(F, b, ib + i);
+            x.div(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBodyMaximum(float xs, float[] b, int ib, float[] o, int io, int n) {
+        FloatVector x0 = FloatVector.broadcast(F, xs);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = x0;
+            FloatVector y = FloatVector.fromArray(F, b, ib + i);
+            x.max(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBodyMinimum(float xs, float[] b, int ib, float[] o, int io, int n) {
+        FloatVector x0 = FloatVector.broadcast(F, xs);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = x0;
+            FloatVector y = FloatVector.fromArray(F, b, ib + i);
+            x.min(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBodySigmoidBackward(float xs, float[] b, int ib, float[] o, int io, int n) {
+        FloatVector x0 = FloatVector.broadcast(F, xs);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = x0;
+            FloatVector y = FloatVector.fromArray(F, b, ib + i);
+            x.mul(one.sub(y)).mul(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBodyTanhBackward(float xs, float[] b, int ib, float[] o, int io, int n) {
+        FloatVector x0 = FloatVector.broadcast(F, xs);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector x = x0;
+            FloatVector y = FloatVector.fromArray(F, b, ib + i);
+            x.mul(one.sub(y.mul(y))).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBodyReluBackward(float xs, float[] b, int ib, float[] o, int io, int n) {
+        FloatVector x0 = FloatVector.broadcast(FH, xs);
+        FloatVector zero = FloatVector.zero(FH);
+        for (int i = 0; i < n; i += FH.length()) {
+            FloatVector x = x0;
+            FloatVector y = FloatVector.fromArray(FH, b, ib + i);
+            x.blend(zero, y.compare(VectorOperators.LE, 0f)).intoArray(o, io + i);
+        }
+    }
+
+    /**
+     * The sum of a[from .. from + n) in double: each block of {@link #SUM_BLOCK} elements is added in vector
+     * lanes, then the lanes are added in a fixed order in double. {@code lanes} is scratch space of at least
+     * {@link #floatLanes()} / {@link #doubleLanes()} elements.
+     */
+    static double sum(float[] a, int from, int n, float[] lanes) {
+        int l = F.length();
+        double total = 0;
+        for (int b = 0; b < n; b += SUM_BLOCK) {
+            int len = Math.min(SUM_BLOCK, n - b);
+            int bound = F.loopBound(len);
+            double s = 0;
+            if (bound > 0) {
+                FloatVector acc = FloatVector.fromArray(F, a, from + b);
+                for (int i = l; i < bound; i += l) {
+                    acc = acc.add(FloatVector.fromArray(F, a, from + b + i));
+                }
+                acc.intoArray(lanes, 0);
+                // Four chains, combined in a fixed order: short rows are dominated by this step.
+                double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                int k = 0;
+                for (; k + 4 <= l; k += 4) {
+                    s0 += lanes[k];
+                    s1 += lanes[k + 1];
+                    s2 += lanes[k + 2];
+                    s3 += lanes[k + 3];
+                }
+                for (; k < l; k++) {
+                    s0 += lanes[k];
+                }
+                s = (s0 + s1) + (s2 + s3);
+            }
+            for (int i = bound; i < len; i++) {
+                s += a[from + b + i];
+            }
+            total += s;
+        }
+        return total;
+    }
+
+    /** The max (or min) of a[from .. from + n), n &gt; 0; NaN if any element is NaN. */
+    static float extreme(boolean max, float[] a, int from, int n) {
+        int l = F.length();
+        int bound = F.loopBound(n);
+        float best = a[from];
+        if (bound > 0) {
+            FloatVector acc = FloatVector.fromArray(F, a, from);
+            if (max) {
+                for (int i = l; i < bound; i += l) { acc = acc.max(FloatVector.fromArray(F, a, from + i)); }
+            } else {
+                for (int i = l; i < bound; i += l) { acc = acc.min(FloatVector.fromArray(F, a, from + i)); }
+            }
+            float[] lanes = new float[l];
+            acc.intoArray(lanes, 0);
+            for (float e : lanes) {
+                best = max ? Math.max(best, e) : Math.min(best, e);
+            }
+        }
+        for (int i = bound; i < n; i++) {
+            best = max ? Math.max(best, a[from + i]) : Math.min(best, a[from + i]);
+        }
+        return best;
+    }
+
+    /** acc[ja + j] op= a[ia + j] for j &lt; n, op being ADD, MAXIMUM or MINIMUM. */
+    static void accumulate(BinaryOp op, float[] a, int ia, float[] acc, int ja, int n) {
+        binary(op, acc, ja, 1, a, ia, 1, acc, ja, n);
+    }
+
+    // ---------------------------------------------------------------- double
+
+    /** o[io + i] = op(a[ia + i]) for i &lt; n; op must be one {@link #handles(UnaryOp)} accepts. */
+    static void unary(UnaryOp op, double[] a, int ia, double[] o, int io, int n) {
+        int bound = D.loopBound(n);
+        unaryBody(op, a, ia, o, io, bound);
+        if (bound < n) {
+            double[] t = new double[D.length()];
+            System.arraycopy(a, ia + bound, t, 0, n - bound);
+            unaryBody(op, t, 0, t, 0, t.length);
+            System.arraycopy(t, 0, o, io + bound, n - bound);
+        }
+    }
+
+    // One small method per op: the JIT inlines (and so intrinsifies) the Vector API calls reliably only in
+    // small methods; a vector boxed across a call runs the API's slow Java fallback.
+    private static void unaryBody(UnaryOp op, double[] a, int ia, double[] o, int io, int n) {
+        switch (op) {
+            case NEG -> unaryNeg(a, ia, o, io, n);
+            case ABS -> unaryAbs(a, ia, o, io, n);
+            case SQRT -> unarySqrt(a, ia, o, io, n);
+            case RELU -> unaryRelu(a, ia, o, io, n);
+            case EXP -> unaryExp(a, ia, o, io, n);
+            case LOG -> unaryLog(a, ia, o, io, n);
+            case SIN -> unarySin(a, ia, o, io, n);
+            case COS -> unaryCos(a, ia, o, io, n);
+            case TANH -> unaryTanh(a, ia, o, io, n);
+            case SIGMOID -> unarySigmoid(a, ia, o, io, n);
+            default -> throw new IllegalArgumentException("no vector loop for " + op);
+        }
+    }
+
+    private static void unaryNeg(double[] a, int ia, double[] o, int io, int n) {
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector.fromArray(D, a, ia + i).neg().intoArray(o, io + i);
+        }
+    }
+
+    private static void unaryAbs(double[] a, int ia, double[] o, int io, int n) {
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector.fromArray(D, a, ia + i).abs().intoArray(o, io + i);
+        }
+    }
+
+    private static void unarySqrt(double[] a, int ia, double[] o, int io, int n) {
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector.fromArray(D, a, ia + i).sqrt().intoArray(o, io + i);
+        }
+    }
+
+    private static void unaryRelu(double[] a, int ia, double[] o, int io, int n) {
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector.fromArray(D, a, ia + i).max(0.0).intoArray(o, io + i);
+        }
+    }
+
+    private static void unaryExp(double[] a, int ia, double[] o, int io, int n) {
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector.fromArray(D, a, ia + i).lanewise(VectorOperators.EXP).intoArray(o, io + i);
+        }
+    }
+
+    private static void unaryLog(double[] a, int ia, double[] o, int io, int n) {
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector.fromArray(D, a, ia + i).lanewise(VectorOperators.LOG).intoArray(o, io + i);
+        }
+    }
+
+    private static void unarySin(double[] a, int ia, double[] o, int io, int n) {
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector.fromArray(D, a, ia + i).lanewise(VectorOperators.SIN).intoArray(o, io + i);
+        }
+    }
+
+    private static void unaryCos(double[] a, int ia, double[] o, int io, int n) {
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector.fromArray(D, a, ia + i).lanewise(VectorOperators.COS).intoArray(o, io + i);
+        }
+    }
+
+    private static void unaryTanh(double[] a, int ia, double[] o, int io, int n) {
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector.fromArray(D, a, ia + i).lanewise(VectorOperators.TANH).intoArray(o, io + i);
+        }
+    }
+
+    private static void unarySigmoid(double[] a, int ia, double[] o, int io, int n) {
+        DoubleVector one = DoubleVector.broadcast(D, 1.0);
+        for (int i = 0; i < n; i += D.length()) {
+            one.div(DoubleVector.fromArray(D, a, ia + i).neg().lanewise(VectorOperators.EXP).add(one)).intoArray(o, io + i);
+        }
+    }
+
+    /**
+     * o[io + i] = op(a[ia + i * ta], b[ib + i * tb]) for i &lt; n, where each of ta, tb is 1 (a dense run) or
+     * 0 (one element repeated), not both 0; op must be one {@link #handles(BinaryOp)} accepts.
+     */
+    static void binary(BinaryOp op, double[] a, int ia, int ta, double[] b, int ib, int tb, double[] o, int io, int n) {
+        int bound = D.loopBound(n);
+        binaryBody(op, a, ia, ta, b, ib, tb, o, io, bound);
+        if (bound < n) {
+            int l = D.length();
+            double[] ra = ta == 0 ? a : new double[l];
+            double[] rb = tb == 0 ? b : new double[l];
+            double[] t = new double[l];
+            if (ta != 0) {
+                System.arraycopy(a, ia + bound, ra, 0, n - bound);
+            }
+            if (tb != 0) {
+                System.arraycopy(b, ib + bound, rb, 0, n - bound);
+            }
+            binaryBody(op, ra, ta == 0 ? ia : 0, ta, rb, tb == 0 ? ib : 0, tb, t, 0, l);
+            System.arraycopy(t, 0, o, io + bound, n - bound);
+        }
+    }
+
+    private static void binaryBody(BinaryOp op, double[] a, int ia, int ta, double[] b, int ib, int tb, double[] o, int io, int n) {
+        if (ta == 1 && tb == 1) {
+            denseBody(op, a, ia, b, ib, o, io, n);
+        } else if (ta == 1) {
+            scalarRightBody(op, a, ia, b[ib], o, io, n);
+        } else {
+            scalarLeftBody(op, a[ia], b, ib, o, io, n);
+        }
+    }
+
+    private static void denseBody(BinaryOp op, double[] a, int ia, double[] b, int ib, double[] o, int io, int n) {
+        switch (op) {
+            case ADD -> denseBodyAdd(a, ia, b, ib, o, io, n);
+            case SUB -> denseBodySub(a, ia, b, ib, o, io, n);
+            case MUL -> denseBodyMul(a, ia, b, ib, o, io, n);
+            case DIV -> denseBodyDiv(a, ia, b, ib, o, io, n);
+            case MAXIMUM -> denseBodyMaximum(a, ia, b, ib, o, io, n);
+            case MINIMUM -> denseBodyMinimum(a, ia, b, ib, o, io, n);
+            case SIGMOID_BACKWARD -> denseBodySigmoidBackward(a, ia, b, ib, o, io, n);
+            case TANH_BACKWARD -> denseBodyTanhBackward(a, ia, b, ib, o, io, n);
+            case RELU_BACKWARD -> denseBodyReluBackward(a, ia, b, ib, o, io, n);
+            default -> throw new IllegalArgumentException("no vector loop for " + op);
+        }
+    }
+
+    private static void denseBodyAdd(double[] a, int ia, double[] b, int ib, double[] o, int io, int n) {
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+            x.add(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void denseBodySub(double[] a, int ia, double[] b, int ib, double[] o, int io, int n) {
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+            x.sub(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void denseBodyMul(double[] a, int ia, double[] b, int ib, double[] o, int io, int n) {
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+            x.mul(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void denseBodyDiv(double[] a, int ia, double[] b, int ib, double[] o, int io, int n) {
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+            x.div(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void denseBodyMaximum(double[] a, int ia, double[] b, int ib, double[] o, int io, int n) {
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+            x.max(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void denseBodyMinimum(double[] a, int ia, double[] b, int ib, double[] o, int io, int n) {
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+            x.min(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void denseBodySigmoidBackward(double[] a, int ia, double[] b, int ib, double[] o, int io, int n) {
+        DoubleVector one = DoubleVector.broadcast(D, 1.0);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+            x.mul(one.sub(y)).mul(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void denseBodyTanhBackward(double[] a, int ia, double[] b, int ib, double[] o, int io, int n) {
+        DoubleVector one = DoubleVector.broadcast(D, 1.0);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+            x.mul(one.sub(y.mul(y))).intoArray(o, io + i);
+        }
+    }
+
+    private static void denseBodyReluBackward(double[] a, int ia, double[] b, int ib, double[] o, int io, int n) {
+        DoubleVector zero = DoubleVector.zero(DH);
+        for (int i = 0; i < n; i += DH.length()) {
+            DoubleVector x = DoubleVector.fromArray(DH, a, ia + i);
+            DoubleVector y = DoubleVector.fromArray(DH, b, ib + i);
+            x.blend(zero, y.compare(VectorOperators.LE, 0.0)).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarRightBody(BinaryOp op, double[] a, int ia, double ys, double[] o, int io, int n) {
+        switch (op) {
+            case ADD -> scalarRightBodyAdd(a, ia, ys, o, io, n);
+            case SUB -> scalarRightBodySub(a, ia, ys, o, io, n);
+            case MUL -> scalarRightBodyMul(a, ia, ys, o, io, n);
+            case DIV -> scalarRightBodyDiv(a, ia, ys, o, io, n);
+            case MAXIMUM -> scalarRightBodyMaximum(a, ia, ys, o, io, n);
+            case MINIMUM -> scalarRightBodyMinimum(a, ia, ys, o, io, n);
+            case SIGMOID_BACKWARD -> scalarRightBodySigmoidBackward(a, ia, ys, o, io, n);
+            case TANH_BACKWARD -> scalarRightBodyTanhBackward(a, ia, ys, o, io, n);
+            case RELU_BACKWARD -> scalarRightBodyReluBackward(a, ia, ys, o, io, n);
+            default -> throw new IllegalArgumentException("no vector loop for " + op);
+        }
+    }
+
+    private static void scalarRightBodyAdd(double[] a, int ia, double ys, double[] o, int io, int n) {
+        DoubleVector y0 = DoubleVector.broadcast(D, ys);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+            DoubleVector y = y0;
+            x.add(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarRightBodySub(double[] a, int ia, double ys, double[] o, int io, int n) {
+        DoubleVector y0 = DoubleVector.broadcast(D, ys);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+            DoubleVector y = y0;
+            x.sub(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarRightBodyMul(double[] a, int ia, double ys, double[] o, int io, int n) {
+        DoubleVector y0 = DoubleVector.broadcast(D, ys);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+            DoubleVector y = y0;
+            x.mul(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarRightBodyDiv(double[] a, int ia, double ys, double[] o, int io, int n) {
+        DoubleVector y0 = DoubleVector.broadcast(D, ys);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+            DoubleVector y = y0;
+            x.div(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarRightBodyMaximum(double[] a, int ia, double ys, double[] o, int io, int n) {
+        DoubleVector y0 = DoubleVector.broadcast(D, ys);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+            DoubleVector y = y0;
+            x.max(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarRightBodyMinimum(double[] a, int ia, double ys, double[] o, int io, int n) {
+        DoubleVector y0 = DoubleVector.broadcast(D, ys);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+            DoubleVector y = y0;
+            x.min(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarRightBodySigmoidBackward(double[] a, int ia, double ys, double[] o, int io, int n) {
+        DoubleVector y0 = DoubleVector.broadcast(D, ys);
+        DoubleVector one = DoubleVector.broadcast(D, 1.0);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+            DoubleVector y = y0;
+            x.mul(one.sub(y)).mul(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarRightBodyTanhBackward(double[] a, int ia, double ys, double[] o, int io, int n) {
+        DoubleVector y0 = DoubleVector.broadcast(D, ys);
+        DoubleVector one = DoubleVector.broadcast(D, 1.0);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+            DoubleVector y = y0;
+            x.mul(one.sub(y.mul(y))).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarRightBodyReluBackward(double[] a, int ia, double ys, double[] o, int io, int n) {
+        DoubleVector y0 = DoubleVector.broadcast(DH, ys);
+        DoubleVector zero = DoubleVector.zero(DH);
+        for (int i = 0; i < n; i += DH.length()) {
+            DoubleVector x = DoubleVector.fromArray(DH, a, ia + i);
+            DoubleVector y = y0;
+            x.blend(zero, y.compare(VectorOperators.LE, 0.0)).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBody(BinaryOp op, double xs, double[] b, int ib, double[] o, int io, int n) {
+        switch (op) {
+            case ADD -> scalarLeftBodyAdd(xs, b, ib, o, io, n);
+            case SUB -> scalarLeftBodySub(xs, b, ib, o, io, n);
+            case MUL -> scalarLeftBodyMul(xs, b, ib, o, io, n);
+            case DIV -> scalarLeftBodyDiv(xs, b, ib, o, io, n);
+            case MAXIMUM -> scalarLeftBodyMaximum(xs, b, ib, o, io, n);
+            case MINIMUM -> scalarLeftBodyMinimum(xs, b, ib, o, io, n);
+            case SIGMOID_BACKWARD -> scalarLeftBodySigmoidBackward(xs, b, ib, o, io, n);
+            case TANH_BACKWARD -> scalarLeftBodyTanhBackward(xs, b, ib, o, io, n);
+            case RELU_BACKWARD -> scalarLeftBodyReluBackward(xs, b, ib, o, io, n);
+            default -> throw new IllegalArgumentException("no vector loop for " + op);
+        }
+    }
+
+    private static void scalarLeftBodyAdd(double xs, double[] b, int ib, double[] o, int io, int n) {
+        DoubleVector x0 = DoubleVector.broadcast(D, xs);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = x0;
+            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+            x.add(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBodySub(double xs, double[] b, int ib, double[] o, int io, int n) {
+        DoubleVector x0 = DoubleVector.broadcast(D, xs);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = x0;
+            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+            x.sub(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBodyMul(double xs, double[] b, int ib, double[] o, int io, int n) {
+        DoubleVector x0 = DoubleVector.broadcast(D, xs);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = x0;
+            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+            x.mul(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBodyDiv(double xs, double[] b, int ib, double[] o, int io, int n) {
+        DoubleVector x0 = DoubleVector.broadcast(D, xs);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = x0;
+            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+            x.div(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBodyMaximum(double xs, double[] b, int ib, double[] o, int io, int n) {
+        DoubleVector x0 = DoubleVector.broadcast(D, xs);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = x0;
+            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+            x.max(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBodyMinimum(double xs, double[] b, int ib, double[] o, int io, int n) {
+        DoubleVector x0 = DoubleVector.broadcast(D, xs);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = x0;
+            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+            x.min(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBodySigmoidBackward(double xs, double[] b, int ib, double[] o, int io, int n) {
+        DoubleVector x0 = DoubleVector.broadcast(D, xs);
+        DoubleVector one = DoubleVector.broadcast(D, 1.0);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = x0;
+            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+            x.mul(one.sub(y)).mul(y).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBodyTanhBackward(double xs, double[] b, int ib, double[] o, int io, int n) {
+        DoubleVector x0 = DoubleVector.broadcast(D, xs);
+        DoubleVector one = DoubleVector.broadcast(D, 1.0);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = x0;
+            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+            x.mul(one.sub(y.mul(y))).intoArray(o, io + i);
+        }
+    }
+
+    private static void scalarLeftBodyReluBackward(double xs, double[] b, int ib, double[] o, int io, int n) {
+        DoubleVector x0 = DoubleVector.broadcast(DH, xs);
+        DoubleVector zero = DoubleVector.zero(DH);
+        for (int i = 0; i < n; i += DH.length()) {
+            DoubleVector x = x0;
+            DoubleVector y = DoubleVector.fromArray(DH, b, ib + i);
+            x.blend(zero, y.compare(VectorOperators.LE, 0.0)).intoArray(o, io + i);
+        }
+    }
+
+    /**
+     * The sum of a[from .. from + n) in double: each block of {@link #SUM_BLOCK} elements is added in vector
+     * lanes, then the lanes are added in a fixed order in double. {@code lanes} is scratch space of at least
+     * {@link #floatLanes()} / {@link #doubleLanes()} elements.
+     */
+    static double sum(double[] a, int from, int n, double[] lanes) {
+        int l = D.length();
+        double total = 0;
+        for (int b = 0; b < n; b += SUM_BLOCK) {
+            int len = Math.min(SUM_BLOCK, n - b);
+            int bound = D.loopBound(len);
+            double s = 0;
+            if (bound > 0) {
+                DoubleVector acc = DoubleVector.fromArray(D, a, from + b);
+                for (int i = l; i < bound; i += l) {
+                    acc = acc.add(DoubleVector.fromArray(D, a, from + b + i));
+                }
+                acc.intoArray(lanes, 0);
+                // Four chains, combined in a fixed order: short rows are dominated by this step.
+                double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                int k = 0;
+                for (; k + 4 <= l; k += 4) {
+                    s0 += lanes[k];
+                    s1 += lanes[k + 1];
+                    s2 += lanes[k + 2];
+                    s3 += lanes[k + 3];
+                }
+                for (; k < l; k++) {
+                    s0 += lanes[k];
+                }
+                s = (s0 + s1) + (s2 + s3);
+            }
+            for (int i = bound; i < len; i++) {
+                s += a[from + b + i];
+            }
+            total += s;
+        }
+        return total;
+    }
+
+    /** The max (or min) of a[from .. from + n), n &gt; 0; NaN if any element is NaN. */
+    static double extreme(boolean max, double[] a, int from, int n) {
+        int l = D.length();
+        int bound = D.loopBound(n);
+        double best = a[from];
+        if (bound > 0) {
+            DoubleVector acc = DoubleVector.fromArray(D, a, from);
+            if (max) {
+                for (int i = l; i < bound; i += l) { acc = acc.max(DoubleVector.fromArray(D, a, from + i)); }
+            } else {
+                for (int i = l; i < bound; i += l) { acc = acc.min(DoubleVector.fromArray(D, a, from + i)); }
+            }
+            double[] lanes = new double[l];
+            acc.intoArray(lanes, 0);
+            for (double e : lanes) {
+                best = max ? Math.max(best, e) : Math.min(best, e);
+            }
+        }
+        for (int i = bound; i < n; i++) {
+            best = max ? Math.max(best, a[from + i]) : Math.min(best, a[from + i]);
+        }
+        return best;
+    }
+
+    /** acc[ja + j] op= a[ia + j] for j &lt; n, op being ADD, MAXIMUM or MINIMUM. */
+    static void accumulate(BinaryOp op, double[] a, int ia, double[] acc, int ja, int n) {
+        binary(op, acc, ja, 1, a, ia, 1, acc, ja, n);
+    }
+}
