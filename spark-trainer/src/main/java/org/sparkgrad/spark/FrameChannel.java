@@ -133,6 +133,10 @@ final class FrameChannel implements AutoCloseable {
                             + " while " + (op == SelectionKey.OP_READ ? "waiting for " : "") + what
                             + ": the task is stuck or lost");
                 }
+                if (Thread.interrupted()) {
+                    Thread.currentThread().interrupt();
+                    throw new TrainingException("interrupted while " + what + " (" + peer + ")");
+                }
                 if (selector.select(left) > 0) {
                     selector.selectedKeys().clear();
                     return;

@@ -34,19 +34,19 @@ final class StepEndpoint implements AutoCloseable {
     private Throwable aborted;
 
     /**
-     * Listens on host (any free port); tasks must present the key of fitSecret and sparkSecret (null: none); every
-     * wait is bounded by timeoutMillis.
+     * Listens on bindHost (any free port) and tells tasks to connect to host; tasks must present the key of fitSecret
+     * and sparkSecret (null: none); every wait is bounded by timeoutMillis.
      */
-    StepEndpoint(String host, byte[] fitSecret, String sparkSecret, long timeoutMillis) {
+    StepEndpoint(String bindHost, String host, byte[] fitSecret, String sparkSecret, long timeoutMillis) {
         this.fitSecret = fitSecret.clone();
         this.key = PeerAuth.key(fitSecret, sparkSecret);
         this.timeoutMillis = timeoutMillis;
         try {
             this.server = ServerSocketChannel.open();
-            server.bind(new InetSocketAddress(host, 0));
+            server.bind(new InetSocketAddress(bindHost, 0));
             this.address = host + ":" + ((InetSocketAddress) server.getLocalAddress()).getPort();
         } catch (IOException e) {
-            throw new TrainingException("cannot open the driver's step endpoint on " + host + ": " + e, e);
+            throw new TrainingException("cannot open the driver's step endpoint on " + bindHost + ": " + e, e);
         }
         this.handshakes = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "sparkgrad-step-handshake");

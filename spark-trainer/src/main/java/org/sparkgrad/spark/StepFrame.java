@@ -9,7 +9,7 @@ import java.util.zip.CRC32;
  * On the wire a frame is a 17-byte header (payload length, kind, step, CRC32 of kind, step and payload) followed by
  * the payload, so a frame damaged on the way is detected rather than read as parameters.
  */
-record StepFrame(Kind kind, long step, byte[] payload) {
+final class StepFrame {
     /** Header bytes: int length, byte kind, long step, int checksum. */
     static final int HEADER = 4 + 1 + 8 + 4;
     /** The largest payload one frame carries (1 GiB); bigger vectors must be chunked. */
@@ -35,11 +35,36 @@ record StepFrame(Kind kind, long step, byte[] payload) {
         FAILED
     }
 
-    StepFrame {
+    /** Bytes before the floats of a PARAMETERS frame: epoch, first and end position of the step's batch. */
+    private static final int BATCH = 3 * 8;
+
+    private final Kind kind;
+    private final long step;
+    private final byte[] payload;
+    private final int checksum;
+
+    StepFrame(Kind kind, long step, byte[] payload) {
         if (payload.length > MAX_PAYLOAD) {
             throw new TrainingException("a " + kind + " frame of " + payload.length + " bytes is over the "
                     + MAX_PAYLOAD + "-byte frame limit");
         }
+        this.kind = kind;
+        this.step = step;
+        this.payload = payload;
+        this.checksum = checksum(kind.ordinal(), step, payload);
+    }
+
+    Kind kind() {
+        return kind;
+    }
+
+    /** The 0-based global step (-1 for the handshake). */
+    long step() {
+        return step;
+    }
+
+    byte[] payload() {
+        return payload;
     }
 
     static StepFrame text(Kind kind, long step, String message) {
@@ -50,21 +75,31 @@ record StepFrame(Kind kind, long step, byte[] payload) {
         return new String(payload, StandardCharsets.UTF_8);
     }
 
-    /** A PARAMETERS frame of a flat float vector. */
-    static StepFrame parameters(long step, float[] flat) {
-        ByteBuffer b = ByteBuffer.allocate(4 * flat.length);
+    /**
+     * A PARAMETERS frame: the step's epoch and batch positions {@code [from, to)} of the epoch's order, then the flat
+     * parameters.
+     */
+    static StepFrame parameters(long step, long epoch, long from, long to, float[] flat) {
+        ByteBuffer b = ByteBuffer.allocate(BATCH + 4 * flat.length);
+        b.putLong(epoch).putLong(from).putLong(to);
         b.asFloatBuffer().put(flat);
         return new StepFrame(Kind.PARAMETERS, step, b.array());
     }
 
-    /** The float vector of a PARAMETERS frame. */
+    /** The epoch, from and to of a PARAMETERS frame. */
+    long[] batch() {
+        ByteBuffer b = ByteBuffer.wrap(payload);
+        return new long[] {b.getLong(), b.getLong(), b.getLong()};
+    }
+
+    /** The flat parameters of a PARAMETERS frame. */
     float[] floats() {
-        if (payload.length % 4 != 0) {
+        if (payload.length < BATCH || (payload.length - BATCH) % 4 != 0) {
             throw new TrainingException("a " + kind + " frame of step " + (step + 1) + " has " + payload.length
-                    + " bytes, not a whole number of floats");
+                    + " bytes, not a batch and a whole number of floats");
         }
-        float[] v = new float[payload.length / 4];
-        ByteBuffer.wrap(payload).asFloatBuffer().get(v);
+        float[] v = new float[(payload.length - BATCH) / 4];
+        ByteBuffer.wrap(payload, BATCH, payload.length - BATCH).slice().asFloatBuffer().get(v);
         return v;
     }
 
@@ -101,7 +136,7 @@ record StepFrame(Kind kind, long step, byte[] payload) {
     /** The header for this frame's payload (the payload follows it on the wire). */
     ByteBuffer header() {
         ByteBuffer h = ByteBuffer.allocate(HEADER);
-        h.putInt(payload.length).put((byte) kind.ordinal()).putLong(step).putInt(checksum(kind.ordinal(), step, payload));
+        h.putInt(payload.length).put((byte) kind.ordinal()).putLong(step).putInt(checksum);
         return h.flip();
     }
 
@@ -124,13 +159,13 @@ record StepFrame(Kind kind, long step, byte[] payload) {
             throw new TrainingException("a frame from " + from + " has unknown kind " + kind
                     + ": the stream is corrupted or not from a sparkgrad task");
         }
-        int actual = checksum(kind, step, payload);
-        if (actual != expected) {
-            throw new TrainingException("a " + Kind.values()[kind] + " frame of step " + (step + 1) + " from " + from
-                    + " fails its checksum (CRC32 " + Integer.toHexString(actual) + ", header says "
+        StepFrame frame = new StepFrame(Kind.values()[kind], step, payload);
+        if (frame.checksum != expected) {
+            throw new TrainingException("a " + frame.kind + " frame of step " + (step + 1) + " from " + from
+                    + " fails its checksum (CRC32 " + Integer.toHexString(frame.checksum) + ", header says "
                     + Integer.toHexString(expected) + "): it was damaged on the way");
         }
-        return new StepFrame(Kind.values()[kind], step, payload);
+        return frame;
     }
 
     /** The whole frame as bytes (header then payload). */

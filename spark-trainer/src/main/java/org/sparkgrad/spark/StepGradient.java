@@ -45,6 +45,14 @@ final class StepGradient implements Function2<GradientSum, DataBlock, GradientSu
                         + " in step " + (step + 1));
             }
         }
+        return add(sum, block, parameters.id(), parameters::value);
+    }
+
+    /**
+     * Adds the block's share of the step to sum on a replica that holds the parameters {@code values} (identified by
+     * {@code parametersId}: a replica that has loaded that id already keeps its values).
+     */
+    GradientSum add(GradientSum sum, DataBlock block, long parametersId, java.util.function.Supplier<float[]> values) {
         if (block.rows == 0) {
             return sum;
         }
@@ -61,7 +69,7 @@ final class StepGradient implements Function2<GradientSum, DataBlock, GradientSu
             cacheKey = spec.runId + "@" + device.device();
             replica = ExecutorCache.borrow(cacheKey,
                     () -> ModelReplica.build(spec.modelFactory, spec.lossFactory, spec.layout, device.device()));
-            replica.load(parameters.id(), parameters.value());
+            replica.load(parametersId, values.get());
             replica.accumulate(block.features, block.labels, block.featureDim, block.labelDim, schedule.rows(), lo, hi,
                     spec.microBatch, spec.classLabels, sum);
             sum.addDevice(device.description());

@@ -16,9 +16,10 @@ class StepTransportTest {
     @Test
     void parameterAndGradientFramesRoundTrip() {
         float[] flat = {1.5f, -0f, Float.MIN_VALUE, 3e38f, -7.25f};
-        StepFrame p = StepFrame.decode(StepFrame.parameters(41, flat).encode(), "test");
+        StepFrame p = StepFrame.decode(StepFrame.parameters(41, 2, 300, 310, flat).encode(), "test");
         assertEquals(StepFrame.Kind.PARAMETERS, p.kind());
         assertEquals(41, p.step());
+        assertArrayEquals(new long[] {2, 300, 310}, p.batch());
         assertArrayEquals(flat, p.floats());
 
         GradientSum sum = new GradientSum();
@@ -40,24 +41,24 @@ class StepTransportTest {
 
     @Test
     void aDamagedFrameFailsItsChecksumNamingStepAndSender() {
-        byte[] bytes = StepFrame.parameters(4, new float[] {1f, 2f, 3f}).encode();
-        bytes[StepFrame.HEADER + 5] ^= 0x10;
+        byte[] bytes = StepFrame.parameters(4, 0, 0, 1, new float[] {1f, 2f, 3f}).encode();
+        bytes[StepFrame.HEADER + 30] ^= 0x10;
         TrainingException e = assertThrows(TrainingException.class, () -> StepFrame.decode(bytes, "partition 2"));
         assertTrue(e.getMessage().contains("PARAMETERS frame of step 5 from partition 2 fails its checksum"), e.getMessage());
 
-        byte[] stepChanged = StepFrame.parameters(4, new float[] {1f}).encode();
+        byte[] stepChanged = StepFrame.parameters(4, 0, 0, 1, new float[] {1f}).encode();
         stepChanged[12] ^= 1; // the low byte of the step: the checksum covers the header's step too
         assertTrue(assertThrows(TrainingException.class, () -> StepFrame.decode(stepChanged, "p")).getMessage()
                 .contains("fails its checksum"));
 
-        byte[] truncated = java.util.Arrays.copyOf(StepFrame.parameters(4, new float[] {1f, 2f}).encode(), 20);
+        byte[] truncated = java.util.Arrays.copyOf(StepFrame.parameters(4, 0, 0, 1, new float[] {1f, 2f}).encode(), 20);
         assertTrue(assertThrows(TrainingException.class, () -> StepFrame.decode(truncated, "p")).getMessage()
                 .contains("truncated"));
     }
 
     @Test
     void aConnectionWithoutTheSecretIsRefusedAndTheOthersAreServed() throws Exception {
-        try (StepEndpoint endpoint = new StepEndpoint("127.0.0.1", SECRET, "spark-secret", 10_000)) {
+        try (StepEndpoint endpoint = new StepEndpoint("127.0.0.1", "127.0.0.1", SECRET, "spark-secret", 10_000)) {
             StepLink good = endpoint.link();
             StepLink wrong = new StepLink(good.address(), "another fit's secret...........".getBytes(StandardCharsets.UTF_8),
                     good.timeoutMillis());
@@ -72,7 +73,7 @@ class StepTransportTest {
                 endpoint.awaitPeers(2, "test stage");
                 assertEquals(2, endpoint.refusals().size(), endpoint.refusals().toString());
                 for (int p = 0; p < 2; p++) {
-                    endpoint.peer(p).write(StepFrame.parameters(5, new float[] {p, 10f}), "sending");
+                    endpoint.peer(p).write(StepFrame.parameters(5, 0, 0, 1, new float[] {p, 10f}), "sending");
                 }
                 for (FrameChannel t : new FrameChannel[] {t0, t1}) {
                     float[] params = t.expect(StepFrame.Kind.PARAMETERS, "parameters").floats();
@@ -94,13 +95,13 @@ class StepTransportTest {
 
     @Test
     void aSilentTaskTimesOutNamingPartitionExecutorAndHost() throws Exception {
-        try (StepEndpoint endpoint = new StepEndpoint("127.0.0.1", SECRET, null, 300);
+        try (StepEndpoint endpoint = new StepEndpoint("127.0.0.1", "127.0.0.1", SECRET, null, 300);
                 FrameChannel task = endpoint.link().connect(2, 0, "7", "worker-3", null)) {
             TrainingException e = assertThrows(TrainingException.class, () -> endpoint.awaitPeers(3, "stage of steps 1-4"));
             assertTrue(e.getMessage().startsWith("stage of steps 1-4: the tasks of partitions [0, 1] did not connect")
                     && e.getMessage().contains("within 0.3 s"), e.getMessage());
         }
-        try (StepEndpoint endpoint = new StepEndpoint("127.0.0.1", SECRET, null, 300);
+        try (StepEndpoint endpoint = new StepEndpoint("127.0.0.1", "127.0.0.1", SECRET, null, 300);
                 FrameChannel task = endpoint.link().connect(0, 0, "7", "worker-3", null)) {
             endpoint.awaitPeers(1, "stage");
             long start = System.nanoTime();
@@ -114,7 +115,7 @@ class StepTransportTest {
 
     @Test
     void abortWakesAWaitingReadWithTheCause() throws Exception {
-        try (StepEndpoint endpoint = new StepEndpoint("127.0.0.1", SECRET, null, 60_000);
+        try (StepEndpoint endpoint = new StepEndpoint("127.0.0.1", "127.0.0.1", SECRET, null, 60_000);
                 FrameChannel task = endpoint.link().connect(0, 0, "1", "h", null)) {
             endpoint.awaitPeers(1, "stage");
             Thread aborter = new Thread(() -> endpoint.abort(new TrainingException("the barrier stage failed: boom")));
@@ -129,7 +130,7 @@ class StepTransportTest {
 
     @Test
     void aTaskFailureFrameBecomesTheDriversError() throws Exception {
-        try (StepEndpoint endpoint = new StepEndpoint("127.0.0.1", SECRET, null, 10_000);
+        try (StepEndpoint endpoint = new StepEndpoint("127.0.0.1", "127.0.0.1", SECRET, null, 10_000);
                 FrameChannel task = endpoint.link().connect(0, 0, "1", "h", null)) {
             endpoint.awaitPeers(1, "stage");
             task.write(StepFrame.text(StepFrame.Kind.FAILED, 2, "out of memory in a micro-batch"), "failing");

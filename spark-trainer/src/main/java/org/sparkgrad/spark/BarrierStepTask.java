@@ -1,0 +1,89 @@
+package org.sparkgrad.spark;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.SparkEnv;
+import scala.collection.Iterator;
+import scala.runtime.AbstractFunction1;
+
+/**
+ * The function of a barrier stage's task: connects to the driver's {@link StepEndpoint}, then for every PARAMETERS
+ * frame adds its partition's share of that step (with the jobs mode's {@link StepGradient}, block by block in the
+ * same order) and sends the sum back, until STOP. The task keeps its blocks and its model replica between steps.
+ * An error is sent to the driver as a FAILED frame with its message (so the driver names it) and fails the task.
+ */
+final class BarrierStepTask extends AbstractFunction1<Iterator<DataBlock>, Iterator<Object>> implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** Test hook: called before a task computes a step; may throw or stall. */
+    interface Fault extends Serializable {
+        void before(int partition, int stageAttempt, long step);
+    }
+
+    private final StepSpec spec;
+    private final StepLink link;
+    private final int stageAttempt;
+    private final Fault fault;
+
+    BarrierStepTask(StepSpec spec, StepLink link, int stageAttempt, Fault fault) {
+        this.spec = spec;
+        this.link = link;
+        this.stageAttempt = stageAttempt;
+        this.fault = fault;
+    }
+
+    @Override
+    public Iterator<Object> apply(Iterator<DataBlock> input) {
+        List<DataBlock> blocks = new ArrayList<>();
+        while (input.hasNext()) {
+            blocks.add(input.next());
+        }
+        BarrierTaskContext ctx = BarrierTaskContext.get();
+        int partition = ctx.partitionId();
+        String host = ctx.getTaskInfos()[partition].address();
+        try (FrameChannel driver = link.connect(partition, stageAttempt, SparkEnv.get().executorId(),
+                host.lastIndexOf(':') > 0 ? host.substring(0, host.lastIndexOf(':')) : host, PeerAuth.sparkSecret())) {
+            while (true) {
+                StepFrame f = driver.read("the next step's parameters");
+                if (f.kind() == StepFrame.Kind.STOP) {
+                    break;
+                }
+                if (f.kind() != StepFrame.Kind.PARAMETERS) {
+                    throw new TrainingException("expected PARAMETERS or STOP from the driver, got " + f.kind());
+                }
+                try {
+                    driver.write(StepFrame.gradient(f.step(), step(partition, blocks, f)),
+                            "sending the gradient sum of step " + (f.step() + 1));
+                } catch (RuntimeException e) {
+                    TrainingException te = TrainingException.find(e);
+                    String message = te != null ? te.getMessage() : e.toString();
+                    try {
+                        driver.write(StepFrame.text(StepFrame.Kind.FAILED, f.step(), message), "reporting " + message);
+                    } catch (RuntimeException ignored) {
+                        // the driver learns of the failure from Spark instead
+                    }
+                    throw e;
+                }
+            }
+        }
+        return scala.collection.Iterator$.MODULE$.empty();
+    }
+
+    private GradientSum step(int partition, List<DataBlock> blocks, StepFrame f) {
+        long s = f.step();
+        if (fault != null) {
+            fault.before(partition, stageAttempt, s);
+        }
+        long[] batch = f.batch();
+        float[] values = f.floats();
+        StepGradient seqOp = new StepGradient(spec, null, s, batch[0], batch[1], batch[2], -1);
+        GradientSum sum = new GradientSum();
+        for (DataBlock b : blocks) {
+            // negative ids: never a broadcast's (>= 0), one per step, so replicas shared by tasks load each step once
+            sum = seqOp.add(sum, b, -2 - s, () -> values);
+        }
+        return sum;
+    }
+}

@@ -1,0 +1,236 @@
+package org.sparkgrad.spark;
+
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongPredicate;
+import java.util.logging.Logger;
+import org.apache.spark.api.java.JavaFutureAction;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.scheduler.TaskSchedulerImpl;
+
+/**
+ * The driver's side of the barrier step loop: runs the training as barrier stages ({@code RDD.barrier()}), one task
+ * per partition, each covering the steps up to the next stage end (a checkpoint, a verify-gradients step or the last
+ * step). Per step it sends every task the parameters and gets back each partition's gradient sum, which it adds in
+ * partition order, the way the jobs mode adds the sums of its one job, so both modes give bitwise the same
+ * parameters. A stage whose task fails, breaks its connection or stays silent past the timeout is cancelled and a
+ * new one starts from the same step with the same parameters, up to Spark's task attempt limit.
+ */
+final class BarrierSteps implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(DataParallelTrainer.class.getName());
+    private static final scala.reflect.ClassTag<Object> OBJECT = scala.reflect.ClassTag$.MODULE$.Object();
+
+    private final JavaSparkContext sc;
+    private final JavaRDD<DataBlock> blocks;
+    private final StepSpec spec;
+    private final byte[] fitSecret = PeerAuth.random(32);
+    private final long timeoutMillis;
+    private final int maxAttempts;
+    private final BarrierStepTask.Fault fault;
+    private final LongPredicate stageEndsAfter;
+    private final long totalSteps;
+    private final int partitions;
+    private Stage stage;
+    /** Stage failures since the last step that succeeded. */
+    private int failures;
+
+    /** A running barrier stage: its endpoint, its Spark job and the steps it covers, [first, end). */
+    private record Stage(StepEndpoint endpoint, JavaFutureAction<Long> job, long first, long end, int attempt,
+            Thread watcher) {
+    }
+
+    /**
+     * @param stageEndsAfter whether a stage ends after a 0-based step (so a Spark job may run after it)
+     * @param fault test hook run in the tasks before each step (null: none)
+     */
+    BarrierSteps(JavaSparkContext sc, JavaRDD<DataBlock> blocks, StepSpec spec, long timeoutMillis,
+            LongPredicate stageEndsAfter, long totalSteps, BarrierStepTask.Fault fault) {
+        this.sc = sc;
+        this.blocks = blocks;
+        this.spec = spec;
+        this.timeoutMillis = timeoutMillis;
+        this.stageEndsAfter = stageEndsAfter;
+        this.totalSteps = totalSteps;
+        this.fault = fault;
+        this.partitions = blocks.getNumPartitions();
+        this.maxAttempts = maxTaskFailures(sc);
+    }
+
+    /**
+     * Why a barrier stage over this many partitions cannot run on this cluster now (too few slots, dynamic
+     * allocation), or null when it can.
+     */
+    static String unavailable(JavaSparkContext sc, int partitions) {
+        if (sc.getConf().getBoolean("spark.dynamicAllocation.enabled", false)) {
+            return "dynamic allocation is on (spark.dynamicAllocation.enabled), and a barrier stage needs all its slots"
+                    + " at once";
+        }
+        int slots = sc.sc().maxNumConcurrentTasks(sc.sc().resourceProfileManager().defaultResourceProfile());
+        if (slots < partitions) {
+            return "a barrier stage needs one slot per partition, " + partitions + ", and the cluster offers " + slots
+                    + " now";
+        }
+        return null;
+    }
+
+    /** The step's gradient sum over all partitions, in partition order. */
+    GradientSum gradient(long s, long epoch, long from, long to, float[] parameters) {
+        StepFrame frame = StepFrame.parameters(s, epoch, from, to, parameters);
+        while (true) {
+            if (stage == null) {
+                stage = start(s);
+            }
+            try {
+                GradientSum sum = exchange(stage, frame);
+                failures = 0;
+                if (s + 1 == stage.end) {
+                    finish(stage);
+                    stage = null;
+                }
+                return sum;
+            } catch (TaskFailed e) {
+                retryOrThrow(s, e.getMessage(), new TrainingException(e.getMessage(), e));
+            } catch (TrainingException e) {
+                retryOrThrow(s, e.getMessage(), e);
+            }
+        }
+    }
+
+    private void retryOrThrow(long s, String reason, TrainingException error) {
+        Stage failed = stage;
+        stage = null;
+        cancel(failed);
+        failures++;
+        if (failures >= maxAttempts) {
+            throw error;
+        }
+        LOG.warning("the barrier stage of steps " + (failed.first + 1) + "-" + failed.end + " (attempt " + failed.attempt
+                + ") failed at step " + (s + 1) + ": " + reason + "; starting attempt " + (failures + 1) + " of "
+                + maxAttempts + " from step " + (s + 1) + " with the driver's parameters and optimizer state");
+    }
+
+    private Stage start(long first) {
+        long end = first;
+        while (end + 1 < totalSteps && !stageEndsAfter.test(end)) {
+            end++;
+        }
+        end++;
+        int attempt = failures + 1;
+        String host = sc.getConf().get("spark.driver.host", "localhost");
+        StepEndpoint endpoint = new StepEndpoint(sc.getConf().get("spark.driver.bindAddress", host), host, fitSecret,
+                PeerAuth.sparkSecret(), timeoutMillis);
+        String description = "train steps " + (first + 1) + "-" + end + "/" + totalSteps + " (barrier stage"
+                + (attempt > 1 ? ", attempt " + attempt : "") + ")";
+        BarrierStepTask task = new BarrierStepTask(spec, endpoint.link(), attempt - 1, fault);
+        String previous = sc.getLocalProperty("spark.job.description");
+        String previousInterrupt = sc.getLocalProperty("spark.job.interruptOnCancel");
+        JavaFutureAction<Long> job;
+        try {
+            sc.setJobDescription(description);
+            sc.setLocalProperty("spark.job.interruptOnCancel", "true"); // a cancelled stage stops a stuck task
+            job = JavaRDD.fromRDD(blocks.rdd().barrier().mapPartitions(task, false, OBJECT), OBJECT).countAsync();
+        } finally {
+            sc.setJobDescription(previous);
+            sc.setLocalProperty("spark.job.interruptOnCancel", previousInterrupt);
+        }
+        Thread watcher = new Thread(() -> watch(job, endpoint), "sparkgrad-barrier-watch");
+        watcher.setDaemon(true);
+        watcher.start();
+        Stage st = new Stage(endpoint, job, first, end, attempt, watcher);
+        try {
+            endpoint.awaitPeers(partitions, description);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            cancel(st);
+            throw new TrainingException(description + ": interrupted while waiting for the tasks to connect", e);
+        } catch (TrainingException e) {
+            cancel(st);
+            throw e;
+        }
+        return st;
+    }
+
+    /** Fails the stage's waits when its Spark job ends before the driver stopped it (a failure or a cancel). */
+    private static void watch(JavaFutureAction<Long> job, StepEndpoint endpoint) {
+        try {
+            job.get();
+            endpoint.abort(new TrainingException("the barrier stage's tasks ended before the driver stopped them"));
+        } catch (ExecutionException e) {
+            endpoint.abort(TrainingException.unwrap(e, "the barrier stage failed: "));
+        } catch (InterruptedException | java.util.concurrent.CancellationException e) {
+            endpoint.abort(new TrainingException("the barrier stage was cancelled"));
+        }
+    }
+
+    /** A task's own error (a FAILED frame): its message is the step's error. */
+    private static final class TaskFailed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        TaskFailed(String message) {
+            super(message);
+        }
+    }
+
+    private GradientSum exchange(Stage st, StepFrame frame) {
+        String step = "step " + (frame.step() + 1);
+        for (int p = 0; p < partitions; p++) {
+            FrameChannel ch = st.endpoint.peer(p);
+            ch.write(frame, "sending the parameters of " + step + " to " + ch.peer());
+        }
+        GradientSum sum = new GradientSum();
+        for (int p = 0; p < partitions; p++) {
+            FrameChannel ch = st.endpoint.peer(p);
+            StepFrame g = ch.read("the gradient sum of " + step);
+            if (g.kind() == StepFrame.Kind.FAILED) {
+                throw new TaskFailed(g.text());
+            }
+            if (g.kind() != StepFrame.Kind.GRADIENT || g.step() != frame.step()) {
+                throw new TrainingException("expected the gradient sum of " + step + " from " + ch.peer() + ", got "
+                        + g.kind() + " of step " + (g.step() + 1));
+            }
+            sum.merge(g.gradientSum());
+        }
+        return sum;
+    }
+
+    private void finish(Stage st) {
+        for (int p = 0; p < partitions; p++) {
+            st.endpoint.peer(p).write(new StepFrame(StepFrame.Kind.STOP, st.end - 1, new byte[0]), "stopping the stage");
+        }
+        try {
+            st.job.get(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TrainingException("interrupted while the barrier stage of steps " + (st.first + 1) + "-" + st.end
+                    + " finished", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new TrainingException("the barrier stage of steps " + (st.first + 1) + "-" + st.end
+                    + " did not finish after its last step: " + e, e);
+        } finally {
+            st.endpoint.close();
+        }
+    }
+
+    private static void cancel(Stage st) {
+        if (st != null) {
+            st.job.cancel(true);
+            st.endpoint.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        cancel(stage);
+        stage = null;
+    }
+
+    /** Spark's attempts per task (local[N]: 1, local[N,F]: F, a cluster: spark.task.maxFailures). */
+    private static int maxTaskFailures(JavaSparkContext sc) {
+        if (sc.sc().taskScheduler() instanceof TaskSchedulerImpl ts) {
+            return Math.max(1, ts.maxTaskFailures());
+        }
+        return Math.max(1, sc.getConf().getInt("spark.task.maxFailures", 4));
+    }
+}
