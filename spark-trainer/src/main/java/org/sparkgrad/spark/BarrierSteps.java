@@ -59,6 +59,27 @@ final class BarrierSteps implements AutoCloseable {
     }
 
     /**
+     * The barrier step loop for a run in mode, or null when it trains with one job per step: in mode JOBS, or in AUTO
+     * when the cluster cannot run a barrier stage now (the reason is logged); BARRIER then fails with the reason.
+     */
+    static BarrierSteps open(StepMode mode, JavaSparkContext sc, JavaRDD<DataBlock> blocks, StepSpec spec,
+            long timeoutMillis, LongPredicate stageEndsAfter, long totalSteps, BarrierStepTask.Fault fault) {
+        if (mode == StepMode.JOBS) {
+            return null;
+        }
+        String reason = unavailable(sc, blocks.getNumPartitions());
+        if (reason != null && mode == StepMode.BARRIER) {
+            throw new TrainingException("stepMode(\"barrier\") cannot run: " + reason
+                    + "; give the application more cores or fewer partitions, or use stepMode(\"auto\")");
+        }
+        if (reason != null) {
+            LOG.info(reason + "; training with one Spark job per step");
+            return null;
+        }
+        return new BarrierSteps(sc, blocks, spec, timeoutMillis, stageEndsAfter, totalSteps, fault);
+    }
+
+    /**
      * Why a barrier stage over this many partitions cannot run on this cluster now (too few slots, dynamic
      * allocation), or null when it can.
      */

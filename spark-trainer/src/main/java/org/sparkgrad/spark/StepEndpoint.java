@@ -160,13 +160,14 @@ final class StepEndpoint implements AutoCloseable {
                     return;
                 }
                 ch.peer(hello.describe());
+                // welcomed before the step loop can see it, so its first frame after WELCOME is the loop's
+                ch.write(new StepFrame(StepFrame.Kind.WELCOME, -1, new byte[0]), "welcoming " + hello.describe());
                 if (aborted != null) {
                     ch.abort(aborted);
                 }
                 peers.put(hello.partition(), ch);
                 notifyAll();
             }
-            ch.write(new StepFrame(StepFrame.Kind.WELCOME, -1, new byte[0]), "welcoming " + hello.describe());
         } catch (RuntimeException e) {
             synchronized (this) {
                 refusals.add(from + ": " + e.getMessage());
