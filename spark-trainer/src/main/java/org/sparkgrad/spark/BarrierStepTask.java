@@ -17,21 +17,16 @@ import scala.runtime.AbstractFunction1;
 final class BarrierStepTask extends AbstractFunction1<Iterator<DataBlock>, Iterator<Object>> implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    /** Test hook: called before a task computes a step; may throw or stall. */
-    interface Fault extends Serializable {
-        void before(int partition, int stageAttempt, long step);
-    }
-
     private final StepSpec spec;
     private final StepLink link;
     private final int stageAttempt;
-    private final Fault fault;
+    private final StepDecorator decorator;
 
-    BarrierStepTask(StepSpec spec, StepLink link, int stageAttempt, Fault fault) {
+    BarrierStepTask(StepSpec spec, StepLink link, int stageAttempt, StepDecorator decorator) {
         this.spec = spec;
         this.link = link;
         this.stageAttempt = stageAttempt;
-        this.fault = fault;
+        this.decorator = decorator;
     }
 
     @Override
@@ -54,7 +49,7 @@ final class BarrierStepTask extends AbstractFunction1<Iterator<DataBlock>, Itera
                     throw new TrainingException("expected PARAMETERS or STOP from the driver, got " + f.kind());
                 }
                 try {
-                    driver.write(StepFrame.gradient(f.step(), step(partition, blocks, f)),
+                    driver.write(StepFrame.gradient(f.step(), step(blocks, f)),
                             "sending the gradient sum of step " + (f.step() + 1));
                 } catch (RuntimeException e) {
                     TrainingException te = TrainingException.find(e);
@@ -71,18 +66,15 @@ final class BarrierStepTask extends AbstractFunction1<Iterator<DataBlock>, Itera
         return scala.collection.Iterator$.MODULE$.empty();
     }
 
-    private GradientSum step(int partition, List<DataBlock> blocks, StepFrame f) {
+    private GradientSum step(List<DataBlock> blocks, StepFrame f) {
         long s = f.step();
-        if (fault != null) {
-            fault.before(partition, stageAttempt, s);
-        }
         long[] batch = f.batch();
         float[] values = f.floats();
-        StepGradient seqOp = new StepGradient(spec, null, s, batch[0], batch[1], batch[2], -1);
+        // negative ids: never a broadcast's (>= 0), one per step, so replicas shared by tasks load each step once
+        StepFunction seqOp = decorator.decorate(s, new StepGradient(spec, -2 - s, values, batch[0], batch[1], batch[2]));
         GradientSum sum = new GradientSum();
         for (DataBlock b : blocks) {
-            // negative ids: never a broadcast's (>= 0), one per step, so replicas shared by tasks load each step once
-            sum = seqOp.add(sum, b, -2 - s, () -> values);
+            sum = seqOp.call(sum, b);
         }
         return sum;
     }

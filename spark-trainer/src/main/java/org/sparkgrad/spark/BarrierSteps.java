@@ -28,7 +28,7 @@ final class BarrierSteps implements AutoCloseable {
     private final byte[] fitSecret = PeerAuth.random(32);
     private final long timeoutMillis;
     private final int maxAttempts;
-    private final BarrierStepTask.Fault fault;
+    private final StepDecorator decorator;
     private final LongPredicate stageEndsAfter;
     private final long totalSteps;
     private final int partitions;
@@ -43,17 +43,17 @@ final class BarrierSteps implements AutoCloseable {
 
     /**
      * @param stageEndsAfter whether a stage ends after a 0-based step (so a Spark job may run after it)
-     * @param fault test hook run in the tasks before each step (null: none)
+     * @param decorator wraps each step's function in the tasks ({@link StepDecorator#NONE} in training)
      */
     BarrierSteps(JavaSparkContext sc, JavaRDD<DataBlock> blocks, StepSpec spec, long timeoutMillis,
-            LongPredicate stageEndsAfter, long totalSteps, BarrierStepTask.Fault fault) {
+            LongPredicate stageEndsAfter, long totalSteps, StepDecorator decorator) {
         this.sc = sc;
         this.blocks = blocks;
         this.spec = spec;
         this.timeoutMillis = timeoutMillis;
         this.stageEndsAfter = stageEndsAfter;
         this.totalSteps = totalSteps;
-        this.fault = fault;
+        this.decorator = decorator;
         this.partitions = blocks.getNumPartitions();
         this.maxAttempts = maxTaskFailures(sc);
     }
@@ -63,7 +63,7 @@ final class BarrierSteps implements AutoCloseable {
      * when the cluster cannot run a barrier stage now (the reason is logged); BARRIER then fails with the reason.
      */
     static BarrierSteps open(StepMode mode, JavaSparkContext sc, JavaRDD<DataBlock> blocks, StepSpec spec,
-            long timeoutMillis, LongPredicate stageEndsAfter, long totalSteps, BarrierStepTask.Fault fault) {
+            long timeoutMillis, LongPredicate stageEndsAfter, long totalSteps, StepDecorator decorator) {
         if (mode == StepMode.JOBS) {
             return null;
         }
@@ -76,7 +76,7 @@ final class BarrierSteps implements AutoCloseable {
             LOG.info(reason + "; training with one Spark job per step");
             return null;
         }
-        return new BarrierSteps(sc, blocks, spec, timeoutMillis, stageEndsAfter, totalSteps, fault);
+        return new BarrierSteps(sc, blocks, spec, timeoutMillis, stageEndsAfter, totalSteps, decorator);
     }
 
     /**
@@ -144,7 +144,7 @@ final class BarrierSteps implements AutoCloseable {
                 PeerAuth.sparkSecret(), timeoutMillis);
         String description = "train steps " + (first + 1) + "-" + end + "/" + totalSteps + " (barrier stage"
                 + (attempt > 1 ? ", attempt " + attempt : "") + ")";
-        BarrierStepTask task = new BarrierStepTask(spec, endpoint.link(), attempt - 1, fault);
+        BarrierStepTask task = new BarrierStepTask(spec, endpoint.link(), attempt - 1, decorator);
         String previous = sc.getLocalProperty("spark.job.description");
         String previousInterrupt = sc.getLocalProperty("spark.job.interruptOnCancel");
         JavaFutureAction<Long> job;

@@ -1,5 +1,9 @@
 package org.sparkgrad.spark;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -8,9 +12,11 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.sparkgrad.engine.DType;
 import org.sparkgrad.engine.Tensor;
@@ -69,6 +75,8 @@ final class CheckpointFormat {
     static final String LOSS_HISTORY = "loss_history";
 
     private static final String SHA256 = "sha256:";
+    /** Thread-safe once configured; trailing text after the JSON value is an error, as in Python's json.loads. */
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /** The tensors and metadata of one checkpoint file. */
     record Encoded(Map<String, Tensor> tensors, Map<String, String> metadata) {
@@ -98,9 +106,9 @@ final class CheckpointFormat {
         meta.put(KEY_STEP, Long.toString(s.step()));
         meta.put(KEY_EPOCH, Long.toString(s.epoch()));
         meta.put(KEY_DATA_SEED, Long.toString(s.dataSeed()));
-        meta.put(KEY_PARAMETERS, CheckpointJson.stringArray(new ArrayList<>(s.parameters().keySet())));
-        meta.put(KEY_OPTIMIZER_PARAMS, CheckpointJson.stringArray(s.optimizer().params()));
-        meta.put(KEY_OPTIMIZER_STATE, CheckpointJson.stringArray(new ArrayList<>(s.optimizer().tensors().keySet())));
+        meta.put(KEY_PARAMETERS, stringArray(s.parameters().keySet()));
+        meta.put(KEY_OPTIMIZER_PARAMS, stringArray(s.optimizer().params()));
+        meta.put(KEY_OPTIMIZER_STATE, stringArray(s.optimizer().tensors().keySet()));
         for (Map.Entry<String, Double> e : s.optimizer().hyper().entrySet()) {
             meta.put(HYPER_PREFIX + e.getKey(), Double.toString(e.getValue()));
         }
@@ -251,10 +259,53 @@ final class CheckpointFormat {
 
     private static List<String> stringArray(Map<String, String> meta, String key) throws IOException {
         try {
-            return CheckpointJson.parseStringArray(require(meta, key));
+            return parseStringArray(require(meta, key));
         } catch (IllegalArgumentException ex) {
             throw invalid("metadata \"" + key + "\" is " + ex.getMessage());
         }
+    }
+
+    /** The strings as a compact JSON array, e.g. {@code ["fc.weight","fc.bias"]}. */
+    static String stringArray(Collection<String> values) {
+        try {
+            return JSON.writeValueAsString(values);
+        } catch (JsonProcessingException ex) {
+            throw new IllegalStateException("a list of strings always has a JSON form", ex);
+        }
+    }
+
+    /**
+     * The strings of a JSON array of strings (whitespace between tokens allowed).
+     *
+     * @throws IllegalArgumentException saying where the text stops being such an array
+     */
+    static List<String> parseStringArray(String text) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(text);
+        } catch (JsonProcessingException ex) {
+            String where = ex.getLocation() == null ? "" : " at character " + ex.getLocation().getCharOffset();
+            throw notAStringArray(text, ex.getOriginalMessage() + where);
+        }
+        if (node == null || !node.isArray()) {
+            throw notAStringArray(text, "expected an array, got " + (node == null || node.isMissingNode() ? "nothing"
+                    : node.getNodeType().name().toLowerCase(Locale.ROOT)));
+        }
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            JsonNode item = node.get(i);
+            if (!item.isTextual()) {
+                throw notAStringArray(text, "element " + i + " is " + item.getNodeType().name().toLowerCase(Locale.ROOT)
+                        + ", not a string");
+            }
+            out.add(item.textValue());
+        }
+        return out;
+    }
+
+    private static IllegalArgumentException notAStringArray(String text, String why) {
+        return new IllegalArgumentException("not a JSON array of strings (" + why + "): "
+                + (text.length() > 60 ? text.substring(0, 60) + "..." : text));
     }
 
     private static IOException invalid(String why) {

@@ -42,29 +42,29 @@ import org.sparkgrad.engine.optim.Optimizer;
  * the driver's parameters every step, but the parameter names and shapes must be the same everywhere.
  */
 public final class DataParallelTrainer {
-    final SerializableSupplier<Module> modelFactory;
-    final SerializableSupplier<Loss> lossFactory;
-    final SerializableFunction<Map<String, Parameter>, Optimizer> optimizerFactory;
-    SerializableFunction<Optimizer, LRScheduler> schedulerFactory;
-    boolean schedulerPerStep;
-    int batchSize;
-    int epochs = 1;
-    long steps;
-    long seed;
-    boolean dropLast;
-    int microBatchSize = 1024;
-    int treeDepth = 2;
-    String checkpointDir;
-    int checkpointEvery;
-    boolean resume;
-    final TreeSet<Long> verifySteps = new TreeSet<>();
-    double gradientTolerance = 1e-4;
-    int logEvery = 10;
-    boolean classLabels;
-    StepListener listener;
-    DeviceChoice device = DeviceChoice.AUTO;
-    long failStep = -1;
-    int failPartition = -1;
+    private final SerializableSupplier<Module> modelFactory;
+    private final SerializableSupplier<Loss> lossFactory;
+    private final SerializableFunction<Map<String, Parameter>, Optimizer> optimizerFactory;
+    private SerializableFunction<Optimizer, LRScheduler> schedulerFactory;
+    private boolean schedulerPerStep;
+    private int batchSize;
+    private int epochs = 1;
+    private long steps;
+    private long seed;
+    private boolean dropLast;
+    private int microBatchSize = 1024;
+    private int treeDepth = 2;
+    private String checkpointDir;
+    private int checkpointEvery;
+    private boolean resume;
+    private final TreeSet<Long> verifySteps = new TreeSet<>();
+    private double gradientTolerance = 1e-4;
+    private int logEvery = 10;
+    private boolean classLabels;
+    private StepListener listener;
+    private DeviceChoice device = DeviceChoice.AUTO;
+    private StepMode stepMode = StepMode.AUTO;
+    private long stepTimeoutMillis = 60_000;
 
     /**
      * A trainer of the model the factory builds, with a loss (Reduction.SUM) and an optimizer made from the
@@ -215,25 +215,56 @@ public final class DataParallelTrainer {
         return this;
     }
 
+    /**
+     * How steps run on Spark: {@code "barrier"} runs many steps in one barrier stage ({@code RDD.barrier()}), whose
+     * tasks keep their model replica and blocks and exchange parameters and gradient sums with the driver over a
+     * socket each step (a stage ends at checkpoints and verify-gradients steps; a failed task starts a new stage from
+     * the current step, up to Spark's task attempts); {@code "jobs"} runs one Spark job per step; {@code "auto"} (the
+     * default) runs barrier stages when the cluster has a slot for every partition and no dynamic allocation, and jobs
+     * otherwise, logging why. Both give bitwise the same parameters when the jobs mode adds its partition sums in one
+     * job (see {@link #treeDepth(int)}).
+     */
+    public DataParallelTrainer stepMode(String mode) {
+        this.stepMode = StepMode.parse(mode);
+        return this;
+    }
+
+    /**
+     * How long the driver and the barrier tasks wait for each other (default 60 s): a task that sends nothing for this
+     * long fails the stage with a message naming its partition, executor and host.
+     */
+    public DataParallelTrainer stepTimeout(java.time.Duration timeout) {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("stepTimeout must be positive, got " + timeout);
+        }
+        this.stepTimeoutMillis = timeout.toMillis();
+        return this;
+    }
+
     /** Called on the driver after every step. */
     public DataParallelTrainer listener(StepListener l) {
         this.listener = l;
         return this;
     }
 
-    /** Test hook: in step {@code step1} (1-based) the first attempt of partition's task fails. */
-    DataParallelTrainer failFirstAttempt(long step1, int partition) {
-        this.failStep = step1 - 1;
-        this.failPartition = partition;
-        return this;
+    /**
+     * Trains on data and returns the final parameters and loss history. The run uses the settings as they are when
+     * fit is called; changing this trainer during the run does not change it.
+     */
+    public TrainingResult fit(TrainingData data) {
+        return fit(data, StepDecorator.NONE);
     }
 
-    /** Trains on data and returns the final parameters and loss history. */
-    public TrainingResult fit(TrainingData data) {
-        if (batchSize <= 0) {
-            throw new IllegalStateException("set the global batch size with batchSize(B) before fit");
-        }
-        return new TrainingRun(this, Objects.requireNonNull(data, "data")).run();
+    /** fit with the step function of every step wrapped by decorator (for tests). */
+    TrainingResult fit(TrainingData data, StepDecorator decorator) {
+        return new TrainingRun(settings(), Objects.requireNonNull(data, "data"), decorator).run();
+    }
+
+    /** A copy of the current settings (what fit freezes). */
+    TrainerSettings settings() {
+        return new TrainerSettings(modelFactory, lossFactory, optimizerFactory, schedulerFactory, schedulerPerStep,
+                batchSize, epochs, steps, seed, dropLast, microBatchSize, treeDepth, checkpointDir, checkpointEvery,
+                resume, verifySteps, gradientTolerance, logEvery, classLabels, listener, device, stepMode, stepTimeoutMillis);
     }
 
     private static int positive(int v, String what) {

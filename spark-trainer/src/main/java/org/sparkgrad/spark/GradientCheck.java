@@ -19,7 +19,7 @@ final class GradientCheck {
     }
 
     static void verify(TrainingRun run, String stepName, long epoch, long from, long to, float[] distributed) {
-        DataParallelTrainer cfg = run.config();
+        TrainerSettings settings = run.settings();
         List<BatchRows> parts;
         try {
             parts = run.packed().blocks().map(new CollectBatch(run.spec(), epoch, from, to)).collect();
@@ -46,8 +46,8 @@ final class GradientCheck {
             order[i] = i;
         }
         GradientSum reference = new GradientSum();
-        ModelReplica.wrap(run.model(), cfg.lossFactory.get(), run.layout()).accumulate(features, labels, fd, ld, order, 0,
-                rows, cfg.microBatchSize, cfg.classLabels, reference);
+        ModelReplica.wrap(run.model(), settings.lossFactory().get(), run.layout()).accumulate(features, labels, fd, ld, order, 0,
+                rows, settings.microBatchSize(), settings.classLabels(), reference);
         if (reference.count != to - from) {
             throw new TrainingException("verify-gradients at " + stepName + " collected " + reference.count
                     + " rows, expected " + (to - from) + " (of " + packed.rows() + ")");
@@ -73,9 +73,9 @@ final class GradientCheck {
             }
         }
         String line = "verify-gradients at " + stepName + ": largest relative difference " + TrainingRun.format(worst)
-                + " (at " + run.element(worstAt) + ") between the distributed gradient and the driver's over the same "
-                + rows + " rows; tolerance " + TrainingRun.format(cfg.gradientTolerance);
-        if (worst > cfg.gradientTolerance) {
+                + " (at " + layout.element(worstAt) + ") between the distributed gradient and the driver's over the same "
+                + rows + " rows; tolerance " + TrainingRun.format(settings.gradientTolerance());
+        if (worst > settings.gradientTolerance()) {
             throw new TrainingException(line);
         }
         LOG.info(line);

@@ -66,6 +66,21 @@ final class ParameterLayout implements Serializable {
     }
 
     /**
+     * The parameter element at flat index i, e.g. {@code 0.weight[3]} (the index within the parameter counts its
+     * elements row-major).
+     */
+    String element(int i) {
+        if (i < 0 || i >= total) {
+            throw new IndexOutOfBoundsException("flat index " + i + " is outside the " + total + " parameter values");
+        }
+        int p = 0;
+        while (p + 1 < offsets.length && offsets[p + 1] <= i) {
+            p++;
+        }
+        return names[p] + "[" + (i - offsets[p]) + "]";
+    }
+
+    /**
      * Null when other (the model an executor built) has this layout, else a message naming every
      * difference with both shapes.
      */

@@ -7,7 +7,7 @@ import scala.runtime.AbstractFunction2;
 
 /**
  * A step's task function for {@code SparkContext.runJob}: folds a partition's blocks into a new {@link GradientSum}
- * with the step's {@link StepGradient}. A plain class rather than a lambda, so Spark's closure cleaner takes it as
+ * with the step's {@link StepFunction}. A plain class rather than a lambda, so Spark's closure cleaner takes it as
  * it is; it reads the bytecode of every lambda's defining class, which made up about a third of a small step when
  * treeAggregate's lambdas (defined in the big RDD class) were cleaned several times per step.
  */
@@ -15,9 +15,9 @@ final class PartitionGradient extends AbstractFunction2<TaskContext, Iterator<Da
         implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    private final StepGradient seqOp;
+    private final StepFunction seqOp;
 
-    PartitionGradient(StepGradient seqOp) {
+    PartitionGradient(StepFunction seqOp) {
         this.seqOp = seqOp;
     }
 

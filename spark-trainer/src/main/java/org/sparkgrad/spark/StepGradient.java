@@ -1,7 +1,6 @@
 package org.sparkgrad.spark;
 
 import org.apache.spark.TaskContext;
-import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
 import org.sparkgrad.engine.backend.DeviceOutOfMemoryError;
 
@@ -10,49 +9,44 @@ import org.sparkgrad.engine.backend.DeviceOutOfMemoryError;
  * positions in the epoch's order fall in {@code [from, to)}) to the partition's {@link GradientSum}, on a
  * model replica that holds the broadcast parameters.
  */
-final class StepGradient implements Function2<GradientSum, DataBlock, GradientSum> {
+final class StepGradient implements StepFunction {
     private static final long serialVersionUID = 1L;
 
     private final StepSpec spec;
+    /** The step's parameters in a per-step job; null in a barrier task, which has them as values. */
     private final Broadcast<float[]> parameters;
-    private final long step;
+    private final long valuesId;
+    private final float[] values;
     private final long epoch;
     private final long from;
     private final long to;
-    private final int failPartition;
+
+    /** The seqOp of the global step that takes positions {@code [from, to)} of epoch's order. */
+    StepGradient(StepSpec spec, Broadcast<float[]> parameters, long epoch, long from, long to) {
+        this(spec, parameters, 0, null, epoch, from, to);
+    }
 
     /**
-     * @param step the 0-based global step (for messages and the test hook)
-     * @param failPartition test hook: the first attempt of this partition's task fails (-1: never)
+     * The seqOp of a step in a barrier task, on the parameters the driver sent; valuesId names them for the replicas
+     * (a replica that has loaded that id keeps its values), so it must differ from every broadcast's id (negative).
      */
-    StepGradient(StepSpec spec, Broadcast<float[]> parameters, long step, long epoch, long from, long to,
-            int failPartition) {
+    StepGradient(StepSpec spec, long valuesId, float[] values, long epoch, long from, long to) {
+        this(spec, null, valuesId, values, epoch, from, to);
+    }
+
+    private StepGradient(StepSpec spec, Broadcast<float[]> parameters, long valuesId, float[] values, long epoch,
+            long from, long to) {
         this.spec = spec;
         this.parameters = parameters;
-        this.step = step;
+        this.valuesId = valuesId;
+        this.values = values;
         this.epoch = epoch;
         this.from = from;
         this.to = to;
-        this.failPartition = failPartition;
     }
 
     @Override
     public GradientSum call(GradientSum sum, DataBlock block) {
-        if (failPartition >= 0) {
-            TaskContext tc = TaskContext.get();
-            if (tc != null && tc.partitionId() == failPartition && tc.attemptNumber() == 0) {
-                throw new IllegalStateException("injected failure: first attempt of partition " + failPartition
-                        + " in step " + (step + 1));
-            }
-        }
-        return add(sum, block, parameters.id(), parameters::value);
-    }
-
-    /**
-     * Adds the block's share of the step to sum on a replica that holds the parameters {@code values} (identified by
-     * {@code parametersId}: a replica that has loaded that id already keeps its values).
-     */
-    GradientSum add(GradientSum sum, DataBlock block, long parametersId, java.util.function.Supplier<float[]> values) {
         if (block.rows == 0) {
             return sum;
         }
@@ -69,7 +63,11 @@ final class StepGradient implements Function2<GradientSum, DataBlock, GradientSu
             cacheKey = spec.runId + "@" + device.device();
             replica = ExecutorCache.borrow(cacheKey,
                     () -> ModelReplica.build(spec.modelFactory, spec.lossFactory, spec.layout, device.device()));
-            replica.load(parametersId, values.get());
+            if (parameters != null) {
+                replica.load(parameters.id(), parameters.value());
+            } else {
+                replica.load(valuesId, values);
+            }
             replica.accumulate(block.features, block.labels, block.featureDim, block.labelDim, schedule.rows(), lo, hi,
                     spec.microBatch, spec.classLabels, sum);
             sum.addDevice(device.description());

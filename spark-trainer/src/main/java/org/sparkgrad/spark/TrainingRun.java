@@ -17,14 +17,15 @@ import org.sparkgrad.engine.nn.Parameter;
 import org.sparkgrad.engine.optim.LRScheduler;
 import org.sparkgrad.engine.optim.Optimizer;
 
-/** One fit call: the driver's step loop, checkpoints and resume. */
+/** One fit call, reading the {@link TrainerSettings} fit froze: the driver's step loop, checkpoints and resume. */
 final class TrainingRun {
     private static final Logger LOG = Logger.getLogger(DataParallelTrainer.class.getName());
     private static final Function2<GradientSum, GradientSum, GradientSum> MERGE = GradientSum::merge;
     private static final scala.reflect.ClassTag<GradientSum> PARTIAL_SUMS =
             scala.reflect.ClassTag$.MODULE$.apply(GradientSum.class);
 
-    private final DataParallelTrainer cfg;
+    private final TrainerSettings settings;
+    private final StepDecorator decorator;
     private final TrainingData data;
     private final JavaSparkContext sc;
     private final TrainingData.Packed packed;
@@ -41,50 +42,57 @@ final class TrainingRun {
     private final java.util.TreeSet<String> devices = new java.util.TreeSet<>();
     private long lastCheckpoint = -1;
 
-    TrainingRun(DataParallelTrainer cfg, TrainingData data) {
-        this.cfg = cfg;
+    TrainingRun(TrainerSettings settings, TrainingData data, StepDecorator decorator) {
+        this.settings = settings;
+        this.decorator = decorator;
         this.data = data;
         this.sc = data.sparkContext();
         this.packed = data.packed();
-        this.model = cfg.modelFactory.get();
+        this.model = settings.modelFactory().get();
         Map<String, Parameter> named = model.namedParameters();
         this.params = new ArrayList<>(named.values());
         this.layout = ParameterLayout.of(named);
-        ModelReplica.requireSum(cfg.lossFactory.get());
-        this.optimizer = cfg.optimizerFactory.apply(named);
-        this.scheduler = cfg.schedulerFactory == null ? null : cfg.schedulerFactory.apply(optimizer);
-        this.plan = new BatchPlan(packed.rows(), cfg.batchSize, cfg.dropLast);
-        this.totalSteps = cfg.steps > 0 ? cfg.steps : cfg.epochs * plan.stepsPerEpoch();
-        this.store = cfg.checkpointDir == null ? null : new CheckpointStore(cfg.checkpointDir, sc.hadoopConfiguration());
-        this.spec = new StepSpec(UUID.randomUUID().toString(), packed, cfg.seed, cfg.modelFactory, cfg.lossFactory, layout,
-                cfg.microBatchSize, cfg.classLabels, cfg.device);
+        ModelReplica.requireSum(settings.lossFactory().get());
+        this.optimizer = settings.optimizerFactory().apply(named);
+        this.scheduler = settings.schedulerFactory() == null ? null : settings.schedulerFactory().apply(optimizer);
+        this.plan = new BatchPlan(packed.rows(), settings.batchSize(), settings.dropLast());
+        this.totalSteps = settings.steps() > 0 ? settings.steps() : settings.epochs() * plan.stepsPerEpoch();
+        this.store = settings.checkpointDir() == null ? null
+                : new CheckpointStore(settings.checkpointDir(), sc.hadoopConfiguration());
+        this.spec = new StepSpec(UUID.randomUUID().toString(), packed, settings.seed(), settings.modelFactory(),
+                settings.lossFactory(), layout, settings.microBatchSize(), settings.classLabels(), settings.device());
     }
 
     TrainingResult run() {
         long start = System.nanoTime();
-        long first = cfg.resume ? restore() : 0;
+        long first = settings.resume() ? restore() : 0;
         LOG.info("training " + layout.total + " parameters on " + packed.rows() + " rows in " + data.numPartitions()
-                + " partitions: " + totalSteps + " steps of global batch " + cfg.batchSize + " (" + plan.stepsPerEpoch()
+                + " partitions: " + totalSteps + " steps of global batch " + settings.batchSize() + " (" + plan.stepsPerEpoch()
                 + " per epoch)" + (first > 0 ? ", resuming after step " + first : ""));
-        ProgressLog progress = new ProgressLog(LOG, cfg.logEvery, first, totalSteps, plan.stepsPerEpoch());
+        ProgressLog progress = new ProgressLog(LOG, settings.logEvery(), first, totalSteps, plan.stepsPerEpoch());
         String previousDescription = sc.getLocalProperty("spark.job.description");
         Broadcast<float[]> broadcast = null;
+        BarrierSteps barrier = BarrierSteps.open(settings.stepMode(), sc, packed.blocks(), spec,
+                settings.stepTimeoutMillis(), this::stageEndsAfter, totalSteps, decorator);
         try {
             for (long s = first; s < totalSteps; s++) {
                 if (broadcast != null) {
                     broadcast.unpersist(false);
                 }
-                broadcast = sc.broadcast(layout.flatten(params));
-                double loss = step(s, broadcast);
+                broadcast = barrier != null ? null : sc.broadcast(layout.flatten(params));
+                double loss = step(s, broadcast, barrier);
                 progress.stepDone(s + 1, loss, plan.end(s % plan.stepsPerEpoch()) - plan.start(s % plan.stepsPerEpoch()));
-                if (cfg.listener != null) {
-                    cfg.listener.afterStep(s + 1, s / plan.stepsPerEpoch(), loss, model);
+                if (settings.listener() != null) {
+                    settings.listener().afterStep(s + 1, s / plan.stepsPerEpoch(), loss, model);
                 }
-                if (store != null && ((s + 1) % cfg.checkpointEvery == 0 || s + 1 == totalSteps)) {
+                if (store != null && ((s + 1) % settings.checkpointEvery() == 0 || s + 1 == totalSteps)) {
                     checkpoint(s + 1);
                 }
             }
         } finally {
+            if (barrier != null) {
+                barrier.close();
+            }
             if (broadcast != null) {
                 broadcast.destroy();
             }
@@ -96,18 +104,23 @@ final class TrainingRun {
                 packed.dropped(), first, (System.nanoTime() - start) / 1e9, devices);
     }
 
-    /** Runs global step s (0-based); returns its mean loss. */
-    private double step(long s, Broadcast<float[]> broadcast) {
+    /** Whether a barrier stage ends after step s (0-based): the driver checkpoints or runs a verification job. */
+    private boolean stageEndsAfter(long s) {
+        return store != null && (s + 1) % settings.checkpointEvery() == 0 || settings.verifySteps().contains(s + 1);
+    }
+
+    /** Runs global step s (0-based) as one job on the broadcast, or in the barrier stage; returns its mean loss. */
+    private double step(long s, Broadcast<float[]> broadcast, BarrierSteps barrier) {
         long epoch = s / plan.stepsPerEpoch();
         long t = s % plan.stepsPerEpoch();
         long from = plan.start(t);
         long to = plan.end(t);
         String name = "step " + (s + 1) + "/" + totalSteps + " (epoch " + (epoch + 1) + ")";
         sc.setJobDescription("train step " + (s + 1) + "/" + totalSteps);
-        StepGradient seqOp = new StepGradient(spec, broadcast, s, epoch, from, to, s == cfg.failStep ? cfg.failPartition : -1);
         GradientSum sum;
         try {
-            sum = aggregate(seqOp);
+            sum = barrier != null ? barrier.gradient(s, epoch, from, to, layout.flatten(params))
+                    : aggregate(decorator.decorate(s, new StepGradient(spec, broadcast, epoch, from, to)));
         } catch (Exception e) {
             throw TrainingException.unwrap(e, name + ": ");
         }
@@ -129,18 +142,18 @@ final class TrainingRun {
         for (int i = 0; i < mean.length; i++) {
             mean[i] = (float) (mean[i] / count);
             if (!Float.isFinite(mean[i])) {
-                throw new TrainingException("the gradient of " + element(i) + " is " + mean[i] + " at " + name
+                throw new TrainingException("the gradient of " + layout.element(i) + " is " + mean[i] + " at " + name
                         + "; stopped before the update, so the parameters are those after step " + s + lastCheckpointNote());
             }
         }
-        if (cfg.verifySteps.contains(s + 1)) {
+        if (settings.verifySteps().contains(s + 1)) {
             GradientCheck.verify(this, name, epoch, from, to, mean);
         }
         for (int i = 0; i < params.size(); i++) {
             params.get(i).setGrad(layout.slice(mean, i));
         }
         optimizer.step();
-        if (scheduler != null && (cfg.schedulerPerStep || (s + 1) % plan.stepsPerEpoch() == 0)) {
+        if (scheduler != null && (settings.schedulerPerStep() || (s + 1) % plan.stepsPerEpoch() == 0)) {
             scheduler.step();
         }
         history.add(loss);
@@ -153,11 +166,11 @@ final class TrainingRun {
      * {@code scale = max(ceil(n^(1/depth)), 2)}), runs that stage directly as one job and adds the sums in partition
      * order; Spark's treeAggregate would clean its lambdas (reading the RDD class's bytecode) several times per step.
      */
-    private GradientSum aggregate(StepGradient seqOp) {
+    private GradientSum aggregate(StepFunction seqOp) {
         int n = packed.blocks().getNumPartitions();
-        int scale = Math.max((int) Math.ceil(Math.pow(n, 1.0 / cfg.treeDepth)), 2);
-        if (cfg.treeDepth > 1 && n > scale + (int) Math.ceil((double) n / scale)) {
-            return packed.blocks().treeAggregate(new GradientSum(), seqOp, MERGE, cfg.treeDepth);
+        int scale = Math.max((int) Math.ceil(Math.pow(n, 1.0 / settings.treeDepth())), 2);
+        if (settings.treeDepth() > 1 && n > scale + (int) Math.ceil((double) n / scale)) {
+            return packed.blocks().treeAggregate(new GradientSum(), seqOp, MERGE, settings.treeDepth());
         }
         Object[] parts = (Object[]) sc.sc().runJob(packed.blocks().rdd(), new PartitionGradient(seqOp), PARTIAL_SUMS);
         GradientSum sum = new GradientSum();
@@ -167,27 +180,18 @@ final class TrainingRun {
         return sum;
     }
 
-    /** The parameter element at flat index i, e.g. {@code 0.weight[3]}. */
-    String element(int i) {
-        int p = 0;
-        while (p + 1 < layout.offsets.length && layout.offsets[p + 1] <= i) {
-            p++;
-        }
-        return layout.names[p] + "[" + (i - layout.offsets[p]) + "]";
-    }
-
     private String lastCheckpointNote() {
         if (store == null) {
             return "";
         }
-        return lastCheckpoint >= 0 ? "; the last checkpoint (step " + lastCheckpoint + ") stays in " + cfg.checkpointDir
+        return lastCheckpoint >= 0 ? "; the last checkpoint (step " + lastCheckpoint + ") stays in " + settings.checkpointDir()
                 : "; no checkpoint was written in this run";
     }
 
     private void checkpoint(long stepsDone) {
         Map<String, Tensor> values = new LinkedHashMap<>();
         model.namedParameters().forEach((k, v) -> values.put(k, v.detach()));
-        store.save(new TrainingState(stepsDone, stepsDone / plan.stepsPerEpoch(), cfg.seed, values, optimizer.stateDict(),
+        store.save(new TrainingState(stepsDone, stepsDone / plan.stepsPerEpoch(), settings.seed(), values, optimizer.stateDict(),
                 List.copyOf(history)));
         lastCheckpoint = stepsDone;
     }
@@ -199,14 +203,14 @@ final class TrainingRun {
         }
         Optional<TrainingState> found = store.loadLatestValid();
         if (found.isEmpty()) {
-            LOG.info("no checkpoint in " + cfg.checkpointDir + "; starting from step 0");
+            LOG.info("no checkpoint in " + settings.checkpointDir() + "; starting from step 0");
             return 0;
         }
         TrainingState st = found.get();
-        String where = "the checkpoint of step " + st.step() + " in " + cfg.checkpointDir;
-        if (st.dataSeed() != cfg.seed) {
+        String where = "the checkpoint of step " + st.step() + " in " + settings.checkpointDir();
+        if (st.dataSeed() != settings.seed()) {
             throw new TrainingException(where + " was trained with data seed " + st.dataSeed() + ", this run has seed "
-                    + cfg.seed + "; resume with the same seed (or another checkpoint directory)");
+                    + settings.seed() + "; resume with the same seed (or another checkpoint directory)");
         }
         if (st.step() > totalSteps) {
             throw new TrainingException(where + " is past this run's last step " + totalSteps);
@@ -223,7 +227,7 @@ final class TrainingRun {
         }
         model.loadStateDict(st.parameters(), false);
         if (scheduler != null) {
-            long replays = cfg.schedulerPerStep ? st.step() : st.step() / plan.stepsPerEpoch();
+            long replays = settings.schedulerPerStep() ? st.step() : st.step() / plan.stepsPerEpoch();
             for (long i = 0; i < replays; i++) {
                 scheduler.step();
             }
@@ -261,8 +265,8 @@ final class TrainingRun {
         return spec;
     }
 
-    DataParallelTrainer config() {
-        return cfg;
+    TrainerSettings settings() {
+        return settings;
     }
 
     static String format(double v) {

@@ -1,10 +1,13 @@
 package org.sparkgrad.spark;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,30 +18,87 @@ import org.sparkgrad.engine.io.SafeTensors;
 import org.sparkgrad.spark.CheckpointFixtures.Run;
 
 /**
- * {@link CheckpointFormat} and {@link CheckpointJson}: what makes a file's contents a valid checkpoint, and
- * the reason given when they are not. Files whose checksum was recomputed after the change stand for a
- * writer with a bug, which the structural checks still catch.
+ * {@link CheckpointFormat}: what makes a file's contents a valid checkpoint, and the reason given when they are not.
+ * Files whose checksum was recomputed after the change stand for a writer with a bug, which the structural checks
+ * still catch.
  */
 class CheckpointFormatTest {
+    /**
+     * Written by the format's first writer (hand-written JSON, before Jackson) with hostile names: quotes,
+     * backslashes, control characters (which it escaped as backslash-u00XX), non-ASCII, commas; Python's json and
+     * hashlib confirm its checksum and names (the recipe in CheckpointFormat's Javadoc).
+     */
+    private static final String LEGACY = "/checkpoints/ckpt-000000003.safetensors";
+
     @Test
     void stringArraysRoundTripWithEscapes() {
         List<String> names = List.of("fc.weight", "", "quote\"back\\slash", "tab\tnl\ncontrol\u0001", "ünï €", "a,b");
-        String json = CheckpointJson.stringArray(names);
-        assertEquals("[\"fc.weight\",\"\",\"quote\\\"back\\\\slash\",\"tab\\u0009nl\\u000acontrol\\u0001\",\"ünï €\",\"a,b\"]",
+        String json = CheckpointFormat.stringArray(names);
+        // compact, as Python's json.dumps(names, separators=(",", ":"), ensure_ascii=False) writes it
+        assertEquals("[\"fc.weight\",\"\",\"quote\\\"back\\\\slash\",\"tab\\tnl\\ncontrol\\u0001\",\"ünï €\",\"a,b\"]",
                 json);
-        assertEquals(names, CheckpointJson.parseStringArray(json));
-        assertEquals(List.of(), CheckpointJson.parseStringArray(" [ ] "));
-        assertEquals(List.of("a", "b/c", "\n"), CheckpointJson.parseStringArray("[ \"a\" , \"b\\/c\", \"\\n\"]"));
+        assertEquals(names, CheckpointFormat.parseStringArray(json));
+        assertEquals(List.of(), CheckpointFormat.parseStringArray(" [ ] "));
+        assertEquals(List.of("a", "b/c", "\n", "\t"),
+                CheckpointFormat.parseStringArray("[ \"a\" , \"b\\/c\", \"\\n\",\"\\u0009\"]"));
     }
 
     @Test
-    void malformedStringArraysSayWhere() {
+    void malformedStringArraysSayWhat() {
         IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
-                () -> CheckpointJson.parseStringArray("[\"a\" \"b\"]"));
-        assertEquals("not a JSON array of strings (expected ',' or ']' at character 5): [\"a\" \"b\"]", ex.getMessage());
-        for (String bad : new String[] {"", "[", "[\"a\"", "[\"a\",]", "[1]", "[\"a\"] x", "[\"\\x\"]", "[\"\\u12\"]", "{}"}) {
-            assertThrows(IllegalArgumentException.class, () -> CheckpointJson.parseStringArray(bad), bad);
+                () -> CheckpointFormat.parseStringArray("[\"a\" \"b\"]"));
+        assertTrue(ex.getMessage().startsWith("not a JSON array of strings (Unexpected character"), ex.getMessage());
+        assertTrue(ex.getMessage().endsWith(" at character 5): [\"a\" \"b\"]"), ex.getMessage());
+        assertEquals("not a JSON array of strings (element 1 is number, not a string): [\"a\",1]",
+                assertThrows(IllegalArgumentException.class, () -> CheckpointFormat.parseStringArray("[\"a\",1]"))
+                        .getMessage());
+        assertEquals("not a JSON array of strings (expected an array, got object): {}",
+                assertThrows(IllegalArgumentException.class, () -> CheckpointFormat.parseStringArray("{}")).getMessage());
+        assertEquals("not a JSON array of strings (expected an array, got nothing): ",
+                assertThrows(IllegalArgumentException.class, () -> CheckpointFormat.parseStringArray("")).getMessage());
+        for (String bad : new String[] {"", " ", "[", "[\"a\"", "[\"a\",]", "[1]", "[null]", "[[\"a\"]]", "[\"a\"] x",
+            "[\"a\"] [\"b\"]", "[\"\\x\"]", "[\"\\u12\"]", "{}", "\"a\"", "['a']", "[\"a\"] // c", "[\"tab\tin\"]"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> CheckpointFormat.parseStringArray(bad), bad);
+            assertTrue(e.getMessage().startsWith("not a JSON array of strings ("), e.getMessage());
         }
+    }
+
+    @Test
+    void aCheckpointOfTheFirstWriterStillReads() throws IOException {
+        byte[] bytes;
+        try (InputStream in = CheckpointFormatTest.class.getResourceAsStream(LEGACY)) {
+            bytes = in.readAllBytes();
+        }
+        SafeTensors.Contents contents = SafeTensors.read(new ByteArrayInputStream(bytes), bytes.length, LEGACY);
+        TrainingState s = CheckpointFormat.decode(contents, 3);
+        List<String> names = List.of("fc.weight", "quote\"back\\slash", "tab\tnl\ncontrol\u0001", "ünï €/a,b");
+        assertEquals(names, List.copyOf(s.parameters().keySet()));
+        assertEquals(names, s.optimizer().params());
+        assertEquals(List.of("state.fc.weight.momentum_buffer", "state.tab\tnl\ncontrol\u0001.momentum_buffer"),
+                List.copyOf(s.optimizer().tensors().keySet()));
+        assertEquals(Map.of("lr", 0.03, "momentum", 0.9), s.optimizer().hyper());
+        assertEquals(3, s.step());
+        assertEquals(1, s.epoch());
+        assertEquals(9007199254740993L, s.dataSeed());
+        assertEquals(List.of(2.5, 1.25, 0.625), s.lossHistory());
+        assertArrayEquals(new float[] {1.5f, -2f, 0.25f, 3f}, s.parameters().get("fc.weight").toFloatArray());
+        assertArrayEquals(new int[] {2, 2}, s.parameters().get("fc.weight").shape());
+        assertArrayEquals(new float[] {-1f, 2f}, s.parameters().get("tab\tnl\ncontrol\u0001").toFloatArray());
+        assertArrayEquals(new float[] {-0.5f, 0.5f},
+                s.optimizer().tensors().get("state.tab\tnl\ncontrol\u0001.momentum_buffer").toFloatArray());
+        // the first writer's escapes (Jackson writes \t and \n)
+        assertTrue(contents.metadata().get("parameters").contains("tab\\u0009nl\\u000acontrol\\u0001"));
+
+        // written again, the same state has the same shape of metadata and reads back the same
+        CheckpointFormat.Encoded again = CheckpointFormat.encode(s);
+        assertEquals(List.copyOf(contents.metadata().keySet()), List.copyOf(again.metadata().keySet()));
+        for (String key : List.of("format", "format_version", "step", "epoch", "data_seed", "optimizer.hyper.lr",
+                "optimizer.hyper.momentum")) {
+            assertEquals(contents.metadata().get(key), again.metadata().get(key), key);
+        }
+        CheckpointFixtures.assertSameState(s,
+                CheckpointFormat.decode(new SafeTensors.Contents(again.tensors(), again.metadata()), 3));
     }
 
     /** The state's file contents, changed by edit, with the checksum recomputed so only the structure is wrong. */

@@ -232,6 +232,36 @@ class DataParallelTrainerTest {
     }
 
     @Test
+    void changingTheTrainerDuringFitDoesNotChangeTheRun() {
+        float[][] rows = regressionRows(40, 5);
+        List<Map<String, float[]>> clean = new ArrayList<>();
+        List<Map<String, float[]>> changed = new ArrayList<>();
+        try (TrainingData data = TrainingData.fromRdd(sc.parallelize(Arrays.asList(rows), 2), 3, 1)) {
+            trainerWithScheduler().listener((s, e, l, m) -> clean.add(SparkTestSupport.snapshot(m))).fit(data);
+            DataParallelTrainer trainer = trainerWithScheduler();
+            trainer.listener((s, e, l, m) -> {
+                changed.add(SparkTestSupport.snapshot(m));
+                // read during the loop before settings were frozen: the scheduler would step every step and
+                // step 3's gradient check would fail at this tolerance
+                trainer.schedulerPerStep(true).verifyGradients(3).gradientTolerance(Double.MIN_VALUE).listener(null);
+            }).fit(data);
+        }
+        assertEquals(8, clean.size());
+        assertEquals(clean.size(), changed.size(), "the listener stays the one fit started with");
+        for (int s = 0; s < clean.size(); s++) {
+            // two partition sums added in partition order on the driver: the same floats in both runs
+            for (String name : clean.get(s).keySet()) {
+                assertArrayEquals(clean.get(s).get(name), changed.get(s).get(name), "step " + (s + 1) + " " + name);
+            }
+        }
+    }
+
+    private static DataParallelTrainer trainerWithScheduler() {
+        return new DataParallelTrainer(MLP, SUM_MSE, SGD_MOMENTUM).batchSize(10).epochs(2).seed(4).logEvery(0)
+                .scheduler(o -> new StepLR(o, 1, 0.5));
+    }
+
+    @Test
     void nonFiniteLossStopsNamingTheStep() {
         float[][] rows = regressionRows(40, 3);
         SerializableSupplier<Module> linear = () -> new Sequential(new Linear(3, 1, true, new Generator(1)));
