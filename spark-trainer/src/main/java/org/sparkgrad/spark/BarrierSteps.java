@@ -21,6 +21,8 @@ import org.apache.spark.scheduler.TaskSchedulerImpl;
 final class BarrierSteps implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(DataParallelTrainer.class.getName());
     private static final scala.reflect.ClassTag<Object> OBJECT = scala.reflect.ClassTag$.MODULE$.Object();
+    /** The least time a stage's tasks get to launch and connect (the step timeout when that is longer). */
+    private static final long LAUNCH_MILLIS = 120_000;
 
     private final JavaSparkContext sc;
     private final JavaRDD<DataBlock> blocks;
@@ -67,7 +69,7 @@ final class BarrierSteps implements AutoCloseable {
         if (mode == StepMode.JOBS) {
             return null;
         }
-        String reason = unavailable(sc, blocks.getNumPartitions());
+        String reason = unavailable(sc, blocks.rdd());
         if (reason != null && mode == StepMode.BARRIER) {
             throw new TrainingException("stepMode(\"barrier\") cannot run: " + reason
                     + "; give the application more cores or fewer partitions, or use stepMode(\"auto\")");
@@ -80,18 +82,48 @@ final class BarrierSteps implements AutoCloseable {
     }
 
     /**
-     * Why a barrier stage over this many partitions cannot run on this cluster now (too few slots, dynamic
-     * allocation), or null when it can.
+     * Why a barrier stage over the blocks cannot run on this cluster now (too few slots, dynamic allocation, a lineage
+     * that Spark runs no barrier stage over), or null when it can.
      */
-    static String unavailable(JavaSparkContext sc, int partitions) {
+    static String unavailable(JavaSparkContext sc, org.apache.spark.rdd.RDD<?> blocks) {
         if (sc.getConf().getBoolean("spark.dynamicAllocation.enabled", false)) {
             return "dynamic allocation is on (spark.dynamicAllocation.enabled), and a barrier stage needs all its slots"
                     + " at once";
         }
+        int partitions = blocks.getNumPartitions();
         int slots = sc.sc().maxNumConcurrentTasks(sc.sc().resourceProfileManager().defaultResourceProfile());
         if (slots < partitions) {
             return "a barrier stage needs one slot per partition, " + partitions + ", and the cluster offers " + slots
                     + " now";
+        }
+        return changedPartitioning(blocks);
+    }
+
+    /**
+     * Spark refuses a barrier stage in which an RDD has another number of partitions than the stage's last one (a
+     * coalesce, union or partition pruning without a shuffle): the reason when the data's lineage has one, else null.
+     */
+    private static String changedPartitioning(org.apache.spark.rdd.RDD<?> last) {
+        java.util.ArrayDeque<org.apache.spark.rdd.RDD<?>> todo = new java.util.ArrayDeque<>();
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        todo.push(last);
+        while (!todo.isEmpty()) {
+            org.apache.spark.rdd.RDD<?> r = todo.pop();
+            if (!seen.add(r.id())) {
+                continue;
+            }
+            if (r.getNumPartitions() != last.getNumPartitions()) {
+                return "the data's lineage has " + r + " with " + r.getNumPartitions() + " partitions in the stage of its "
+                        + last.getNumPartitions() + " blocks (a coalesce, union or partition pruning), which Spark runs no"
+                        + " barrier stage over; repartition (shuffle) the rows instead";
+            }
+            scala.collection.Iterator<org.apache.spark.Dependency<?>> deps = r.dependencies().iterator();
+            while (deps.hasNext()) {
+                org.apache.spark.Dependency<?> d = deps.next();
+                if (!(d instanceof org.apache.spark.ShuffleDependency)) {
+                    todo.push(d.rdd());
+                }
+            }
         }
         return null;
     }
@@ -161,7 +193,7 @@ final class BarrierSteps implements AutoCloseable {
         watcher.start();
         Stage st = new Stage(endpoint, job, first, end, attempt, watcher);
         try {
-            endpoint.awaitPeers(partitions, description);
+            endpoint.awaitPeers(partitions, description, Math.max(timeoutMillis, LAUNCH_MILLIS));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             cancel(st);

@@ -73,16 +73,16 @@ final class StepEndpoint implements AutoCloseable {
     }
 
     /**
-     * Waits until partitions 0..n-1 have connected and authenticated (at most the timeout), else fails naming the
+     * Waits until partitions 0..n-1 have connected and authenticated (at most waitMillis), else fails naming the
      * partitions that did not.
      */
-    synchronized void awaitPeers(int n, String stage) throws InterruptedException {
-        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+    synchronized void awaitPeers(int n, String stage, long waitMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + waitMillis * 1_000_000L;
         while (!missing(n).isEmpty() && aborted == null) {
             long left = (deadline - System.nanoTime()) / 1_000_000L;
             if (left <= 0) {
                 throw new TrainingException(stage + ": the tasks of partitions " + missing(n) + " did not connect to the"
-                        + " driver's step endpoint " + address + " within " + FrameChannel.seconds(timeoutMillis)
+                        + " driver's step endpoint " + address + " within " + FrameChannel.seconds(waitMillis)
                         + (refusals.isEmpty() ? "" : "; refused connections: " + refusals));
             }
             wait(left);

@@ -40,6 +40,8 @@ class BarrierStepsTest {
     private static SparkSession spark;
     private static JavaSparkContext sc;
     private static final List<String> JOBS = Collections.synchronizedList(new ArrayList<>());
+    /** Held strongly: java.util.logging keeps loggers weakly, and a collected one would lose the handler. */
+    private static final Logger TRAINER_LOG = Logger.getLogger(DataParallelTrainer.class.getName());
     private final List<String> log = Collections.synchronizedList(new ArrayList<>());
     private final Handler handler = new Handler() {
         @Override
@@ -80,12 +82,12 @@ class BarrierStepsTest {
 
     @BeforeEach
     void listen() {
-        Logger.getLogger(DataParallelTrainer.class.getName()).addHandler(handler);
+        TRAINER_LOG.addHandler(handler);
     }
 
     @AfterEach
     void unlisten() {
-        Logger.getLogger(DataParallelTrainer.class.getName()).removeHandler(handler);
+        TRAINER_LOG.removeHandler(handler);
     }
 
     private static DataParallelTrainer trainer(String mode, List<Map<String, float[]>> seen) {
@@ -153,6 +155,16 @@ class BarrierStepsTest {
                     () -> trainer("barrier", new ArrayList<>()).steps(2).fit(data));
             assertTrue(e.getMessage().startsWith("stepMode(\"barrier\") cannot run: a barrier stage needs one slot per"
                     + " partition, 9, and the cluster offers 8 now"), e.getMessage());
+        }
+        // Spark runs no barrier stage over a coalesce without a shuffle: said before any stage starts
+        try (TrainingData coalesced = TrainingData.fromRdd(sc.parallelize(Arrays.asList(
+                DataParallelTrainerTest.regressionRows(40, 21)), 4).coalesce(2), 3, 1)) {
+            List<String> runs = jobsOf(() -> trainer("auto", new ArrayList<>()).steps(1).fit(coalesced));
+            assertEquals(List.of("train step 1/1"), runs);
+            assertTrue(log.stream().anyMatch(l -> l.matches(".*the data's lineage has .*ParallelCollectionRDD.* with 4"
+                    + " partitions in the stage of its 2 blocks \\(a coalesce, union or partition pruning\\), which Spark"
+                    + " runs no barrier stage over; repartition \\(shuffle\\) the rows instead; training with one Spark"
+                    + " job per step")), log.toString());
         }
     }
 

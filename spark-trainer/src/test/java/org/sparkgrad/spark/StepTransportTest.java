@@ -70,7 +70,7 @@ class StepTransportTest {
 
             try (FrameChannel t0 = good.connect(0, 0, "3", "hostA", "spark-secret");
                     FrameChannel t1 = good.connect(1, 0, "4", "hostB", "spark-secret")) {
-                endpoint.awaitPeers(2, "test stage");
+                endpoint.awaitPeers(2, "test stage", 10_000);
                 assertEquals(2, endpoint.refusals().size(), endpoint.refusals().toString());
                 for (int p = 0; p < 2; p++) {
                     endpoint.peer(p).write(StepFrame.parameters(5, 0, 0, 1, new float[] {p, 10f}), "sending");
@@ -97,13 +97,13 @@ class StepTransportTest {
     void aSilentTaskTimesOutNamingPartitionExecutorAndHost() throws Exception {
         try (StepEndpoint endpoint = new StepEndpoint("127.0.0.1", "127.0.0.1", SECRET, null, 300);
                 FrameChannel task = endpoint.link().connect(2, 0, "7", "worker-3", null)) {
-            TrainingException e = assertThrows(TrainingException.class, () -> endpoint.awaitPeers(3, "stage of steps 1-4"));
+            TrainingException e = assertThrows(TrainingException.class, () -> endpoint.awaitPeers(3, "stage of steps 1-4", 300));
             assertTrue(e.getMessage().startsWith("stage of steps 1-4: the tasks of partitions [0, 1] did not connect")
                     && e.getMessage().contains("within 0.3 s"), e.getMessage());
         }
         try (StepEndpoint endpoint = new StepEndpoint("127.0.0.1", "127.0.0.1", SECRET, null, 300);
                 FrameChannel task = endpoint.link().connect(0, 0, "7", "worker-3", null)) {
-            endpoint.awaitPeers(1, "stage");
+            endpoint.awaitPeers(1, "stage", 10_000);
             long start = System.nanoTime();
             TrainingException e = assertThrows(TrainingException.class,
                     () -> endpoint.peer(0).expect(StepFrame.Kind.GRADIENT, "the gradient of step 3"));
@@ -117,7 +117,7 @@ class StepTransportTest {
     void abortWakesAWaitingReadWithTheCause() throws Exception {
         try (StepEndpoint endpoint = new StepEndpoint("127.0.0.1", "127.0.0.1", SECRET, null, 60_000);
                 FrameChannel task = endpoint.link().connect(0, 0, "1", "h", null)) {
-            endpoint.awaitPeers(1, "stage");
+            endpoint.awaitPeers(1, "stage", 10_000);
             Thread aborter = new Thread(() -> endpoint.abort(new TrainingException("the barrier stage failed: boom")));
             FrameChannel driverSide = endpoint.peer(0);
             aborter.start();
@@ -132,7 +132,7 @@ class StepTransportTest {
     void aTaskFailureFrameBecomesTheDriversError() throws Exception {
         try (StepEndpoint endpoint = new StepEndpoint("127.0.0.1", "127.0.0.1", SECRET, null, 10_000);
                 FrameChannel task = endpoint.link().connect(0, 0, "1", "h", null)) {
-            endpoint.awaitPeers(1, "stage");
+            endpoint.awaitPeers(1, "stage", 10_000);
             task.write(StepFrame.text(StepFrame.Kind.FAILED, 2, "out of memory in a micro-batch"), "failing");
             TrainingException e = assertThrows(TrainingException.class,
                     () -> endpoint.peer(0).expect(StepFrame.Kind.GRADIENT, "the gradient of step 3"));
