@@ -7,8 +7,9 @@ import org.apache.spark.TaskContext;
 
 /**
  * A test's {@link StepDecorator} for local Spark (tasks in the test's JVM): in one step (1-based) the task of one
- * partition throws "injected failure" the first time it runs, whichever job or stage attempt that is, so a barrier
- * stage that starts again (a new job, its tasks' attempt numbers 0 again) goes through.
+ * partition throws "injected failure" the first time it runs, whichever job, stage or task attempt that is: Spark's
+ * retry of the task (per-step jobs) and a barrier stage that starts again (a new job, its tasks' attempt numbers 0
+ * again) both go through.
  */
 final class FailOnce implements StepDecorator {
     private static final long serialVersionUID = 1L;

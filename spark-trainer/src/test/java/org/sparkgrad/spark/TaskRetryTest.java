@@ -56,7 +56,7 @@ class TaskRetryTest {
             List<Map<String, float[]>> clean = new ArrayList<>();
             List<Map<String, float[]>> faulty = new ArrayList<>();
             trainer(clean).fit(data);
-            TrainingResult r = trainer(faulty).fit(data, new FailFirstAttempt(2, 1));
+            TrainingResult r = trainer(faulty).fit(data, new FailOnce(2, 1));
             assertEquals(7, r.steps());
             sc.sc().listenerBus().waitUntilEmpty();
             assertEquals(1, failedTasks.get(), "the first attempt of partition 1 in step 2 failed once");
