@@ -10,18 +10,21 @@ import org.sparkgrad.engine.optim.LRScheduler;
 import org.sparkgrad.engine.optim.Optimizer;
 
 /**
- * Synchronous data-parallel training on Spark. Every step: the driver broadcasts the flat parameter
- * vector; each partition runs forward/backward on its rows of the global batch (in micro-batches) and
- * returns the sum of per-sample gradients, the loss sum and the sample count; {@code treeAggregate} adds
- * them up; the driver divides by the count, writes the mean gradient into its model's parameters and steps
- * its optimizer. Per-step driver work is O(parameters).
+ * Synchronous data-parallel training on Spark. Every step: the driver sends the flat parameter vector to
+ * the partitions; each runs forward/backward on its rows of the global batch (in micro-batches) and returns
+ * the sum of per-sample gradients, the loss sum and the sample count; the driver adds them up, divides by the
+ * count, writes the mean gradient into its model's parameters and steps its optimizer. Per-step driver work
+ * is O(parameters). How the vectors travel is the {@link #stepMode(String) step mode}: inside long-lived
+ * barrier stages over a socket to each task (the default where the cluster allows), or one Spark job per step
+ * (a broadcast, then the partition sums of one job or {@code treeAggregate}).
  *
  * <p>The samples of global step t in epoch e are positions {@code [t*B, (t+1)*B)} of a
  * {@link KeyedPermutation} of the N global row indices keyed by (seed, e), so training is the same for
  * any number of partitions, executors or cores: it equals a one-process loop over the same batches (up to
- * float rounding of the sums). When the partition sums reach the driver directly (up to {@code treeDepth}'s
- * threshold, e.g. up to 5 partitions at the default depth 2), the driver adds them in partition order, so a run is
- * bitwise reproducible, task retries included; above it, treeAggregate's intermediate stage adds them in task
+ * float rounding of the sums). In barrier stages, and in per-step jobs when the partition sums reach the driver
+ * directly (up to {@code treeDepth}'s threshold, e.g. up to 5 partitions at the default depth 2), the driver adds
+ * them in partition order, so a run is bitwise reproducible, retries included, and the two modes agree bitwise;
+ * above that threshold in per-step jobs, treeAggregate's intermediate stage adds them in task
  * completion order, so runs agree to float rounding (about 1e-7 relative per step).
  *
  * <pre>{@code
