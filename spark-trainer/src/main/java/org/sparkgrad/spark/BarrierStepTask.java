@@ -11,7 +11,8 @@ import scala.runtime.AbstractFunction1;
 /**
  * The function of a barrier stage's task: connects to the driver's {@link StepEndpoint}, then for every PARAMETERS
  * frame adds its partition's share of that step (with the jobs mode's {@link StepGradient}, block by block in the
- * same order) and sends the sum back, until STOP. The task keeps its blocks and its model replica between steps.
+ * same order) and sends the sum back, until STOP. Sharded, the frame holds the task's parameter slice and the sum
+ * sent back its gradient slice, exchanged with the other tasks through a {@link ShardMesh}. The task keeps its blocks and its model replica between steps.
  * An error is sent to the driver as a FAILED frame with its message (so the driver names it) and fails the task.
  */
 final class BarrierStepTask extends AbstractFunction1<Iterator<DataBlock>, Iterator<Object>> implements Serializable {
@@ -21,12 +22,15 @@ final class BarrierStepTask extends AbstractFunction1<Iterator<DataBlock>, Itera
     private final StepLink link;
     private final int stageAttempt;
     private final StepDecorator decorator;
+    private final boolean sharded;
 
-    BarrierStepTask(StepSpec spec, StepLink link, int stageAttempt, StepDecorator decorator) {
+    /** @param sharded whether the tasks reduce-scatter the gradient among themselves ({@link ShardMesh}) */
+    BarrierStepTask(StepSpec spec, StepLink link, int stageAttempt, StepDecorator decorator, boolean sharded) {
         this.spec = spec;
         this.link = link;
         this.stageAttempt = stageAttempt;
         this.decorator = decorator;
+        this.sharded = sharded;
     }
 
     @Override
@@ -37,9 +41,13 @@ final class BarrierStepTask extends AbstractFunction1<Iterator<DataBlock>, Itera
         }
         BarrierTaskContext ctx = BarrierTaskContext.get();
         int partition = ctx.partitionId();
-        String host = ctx.getTaskInfos()[partition].address();
-        try (FrameChannel driver = link.connect(partition, stageAttempt, SparkEnv.get().executorId(),
-                host.lastIndexOf(':') > 0 ? host.substring(0, host.lastIndexOf(':')) : host, PeerAuth.sparkSecret())) {
+        String address = ctx.getTaskInfos()[partition].address();
+        String host = address.lastIndexOf(':') > 0 ? address.substring(0, address.lastIndexOf(':')) : address;
+        String executor = SparkEnv.get().executorId();
+        String sparkSecret = PeerAuth.sparkSecret();
+        try (FrameChannel driver = link.connect(partition, stageAttempt, executor, host, sparkSecret);
+                ShardMesh mesh = sharded ? ShardMesh.connect(ctx, link, stageAttempt, executor, host, sparkSecret,
+                        spec.layout.total) : null) {
             while (true) {
                 StepFrame f = driver.read("the next step's parameters");
                 if (f.kind() == StepFrame.Kind.STOP) {
@@ -49,7 +57,7 @@ final class BarrierStepTask extends AbstractFunction1<Iterator<DataBlock>, Itera
                     throw new TrainingException("expected PARAMETERS or STOP from the driver, got " + f.kind());
                 }
                 try {
-                    driver.write(StepFrame.gradient(f.step(), step(blocks, f)),
+                    driver.write(StepFrame.gradient(f.step(), step(blocks, f, mesh)),
                             "sending the gradient sum of step " + (f.step() + 1));
                 } catch (RuntimeException e) {
                     TrainingException te = TrainingException.find(e);
@@ -66,15 +74,19 @@ final class BarrierStepTask extends AbstractFunction1<Iterator<DataBlock>, Itera
         return scala.collection.Iterator$.MODULE$.empty();
     }
 
-    private GradientSum step(List<DataBlock> blocks, StepFrame f) {
+    /** The task's gradient sum of a step; with a mesh, its slice of all tasks' sum (and its own loss and count). */
+    private GradientSum step(List<DataBlock> blocks, StepFrame f, ShardMesh mesh) {
         long s = f.step();
         long[] batch = f.batch();
-        float[] values = f.floats();
+        float[] values = mesh == null ? f.floats() : mesh.allGather(s, f.floats());
         // negative ids: never a broadcast's (>= 0), one per step, so replicas shared by tasks load each step once
         StepFunction seqOp = decorator.decorate(s, new StepGradient(spec, -2 - s, values, batch[0], batch[1], batch[2]));
         GradientSum sum = new GradientSum();
         for (DataBlock b : blocks) {
             sum = seqOp.call(sum, b);
+        }
+        if (mesh != null) {
+            sum.grad = mesh.reduceScatter(s, sum.grad);
         }
         return sum;
     }

@@ -1,5 +1,6 @@
 package org.sparkgrad.spark;
 
+import java.util.Arrays;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -34,6 +35,7 @@ final class BarrierSteps implements AutoCloseable {
     private final LongPredicate stageEndsAfter;
     private final long totalSteps;
     private final int partitions;
+    private final boolean sharded;
     private Stage stage;
     /** Stage failures since the last step that succeeded. */
     private int failures;
@@ -48,7 +50,7 @@ final class BarrierSteps implements AutoCloseable {
      * @param decorator wraps each step's function in the tasks ({@link StepDecorator#NONE} in training)
      */
     BarrierSteps(JavaSparkContext sc, JavaRDD<DataBlock> blocks, StepSpec spec, long timeoutMillis,
-            LongPredicate stageEndsAfter, long totalSteps, StepDecorator decorator) {
+            LongPredicate stageEndsAfter, long totalSteps, StepDecorator decorator, long shardAbove) {
         this.sc = sc;
         this.blocks = blocks;
         this.spec = spec;
@@ -58,6 +60,11 @@ final class BarrierSteps implements AutoCloseable {
         this.decorator = decorator;
         this.partitions = blocks.getNumPartitions();
         this.maxAttempts = maxTaskFailures(sc);
+        this.sharded = partitions > 1 && spec.layout.total >= shardAbove;
+        if (sharded) {
+            LOG.info(spec.layout.total + " parameters (shard threshold " + shardAbove + "): the " + partitions
+                    + " tasks reduce-scatter the gradient among themselves and exchange one slice each with the driver");
+        }
     }
 
     /**
@@ -65,7 +72,7 @@ final class BarrierSteps implements AutoCloseable {
      * when the cluster cannot run a barrier stage now (the reason is logged); BARRIER then fails with the reason.
      */
     static BarrierSteps open(StepMode mode, JavaSparkContext sc, JavaRDD<DataBlock> blocks, StepSpec spec,
-            long timeoutMillis, LongPredicate stageEndsAfter, long totalSteps, StepDecorator decorator) {
+            long timeoutMillis, LongPredicate stageEndsAfter, long totalSteps, StepDecorator decorator, long shardAbove) {
         if (mode == StepMode.JOBS) {
             return null;
         }
@@ -78,7 +85,7 @@ final class BarrierSteps implements AutoCloseable {
             LOG.info(reason + "; training with one Spark job per step");
             return null;
         }
-        return new BarrierSteps(sc, blocks, spec, timeoutMillis, stageEndsAfter, totalSteps, decorator);
+        return new BarrierSteps(sc, blocks, spec, timeoutMillis, stageEndsAfter, totalSteps, decorator, shardAbove);
     }
 
     /**
@@ -130,13 +137,18 @@ final class BarrierSteps implements AutoCloseable {
 
     /** The step's gradient sum over all partitions, in partition order. */
     GradientSum gradient(long s, long epoch, long from, long to, float[] parameters) {
-        StepFrame frame = StepFrame.parameters(s, epoch, from, to, parameters);
+        StepFrame[] frames = new StepFrame[partitions];
+        for (int p = 0; p < partitions; p++) {
+            frames[p] = !sharded && p > 0 ? frames[0] : StepFrame.parameters(s, epoch, from, to, sharded
+                    ? Arrays.copyOfRange(parameters, ShardMesh.lo(parameters.length, partitions, p),
+                            ShardMesh.lo(parameters.length, partitions, p + 1)) : parameters);
+        }
         while (true) {
             if (stage == null) {
                 stage = start(s);
             }
             try {
-                GradientSum sum = exchange(stage, frame);
+                GradientSum sum = exchange(stage, frames, parameters.length);
                 failures = 0;
                 if (s + 1 == stage.end) {
                     finish(stage);
@@ -176,7 +188,7 @@ final class BarrierSteps implements AutoCloseable {
                 PeerAuth.sparkSecret(), timeoutMillis);
         String description = "train steps " + (first + 1) + "-" + end + "/" + totalSteps + " (barrier stage"
                 + (attempt > 1 ? ", attempt " + attempt : "") + ")";
-        BarrierStepTask task = new BarrierStepTask(spec, endpoint.link(), attempt - 1, decorator);
+        BarrierStepTask task = new BarrierStepTask(spec, endpoint.link(), attempt - 1, decorator, sharded);
         String previous = sc.getLocalProperty("spark.job.description");
         String previousInterrupt = sc.getLocalProperty("spark.job.interruptOnCancel");
         JavaFutureAction<Long> job;
@@ -226,24 +238,47 @@ final class BarrierSteps implements AutoCloseable {
         }
     }
 
-    private GradientSum exchange(Stage st, StepFrame frame) {
-        String step = "step " + (frame.step() + 1);
+    /**
+     * Sends each task its frame and adds what they send back in partition order: whole sums (star), or one task's loss
+     * and count with its slice of the reduced gradient (sharded), placed at the slice's offset.
+     */
+    private GradientSum exchange(Stage st, StepFrame[] frames, int total) {
+        String step = "step " + (frames[0].step() + 1);
         for (int p = 0; p < partitions; p++) {
             FrameChannel ch = st.endpoint.peer(p);
-            ch.write(frame, "sending the parameters of " + step + " to " + ch.peer());
+            ch.write(frames[p], "sending the parameters of " + step + " to " + ch.peer());
         }
         GradientSum sum = new GradientSum();
+        float[] slices = sharded ? new float[total] : null;
+        boolean anySlice = false;
         for (int p = 0; p < partitions; p++) {
             FrameChannel ch = st.endpoint.peer(p);
             StepFrame g = ch.read("the gradient sum of " + step);
             if (g.kind() == StepFrame.Kind.FAILED) {
                 throw new TaskFailed(g.text());
             }
-            if (g.kind() != StepFrame.Kind.GRADIENT || g.step() != frame.step()) {
+            if (g.kind() != StepFrame.Kind.GRADIENT || g.step() != frames[0].step()) {
                 throw new TrainingException("expected the gradient sum of " + step + " from " + ch.peer() + ", got "
                         + g.kind() + " of step " + (g.step() + 1));
             }
-            sum.merge(g.gradientSum());
+            GradientSum part = g.gradientSum();
+            if (sharded) {
+                int lo = ShardMesh.lo(total, partitions, p);
+                int length = ShardMesh.lo(total, partitions, p + 1) - lo;
+                if (part.grad != null) {
+                    if (part.grad.length != length) {
+                        throw new TrainingException(ch.peer() + " sent a gradient slice of " + part.grad.length
+                                + " values for " + step + ", expected " + length);
+                    }
+                    System.arraycopy(part.grad, 0, slices, lo, length);
+                    anySlice = true;
+                }
+                part.grad = null;
+            }
+            sum.merge(part);
+        }
+        if (anySlice) {
+            sum.grad = slices;
         }
         return sum;
     }

@@ -68,6 +68,7 @@ public final class DataParallelTrainer {
     private DeviceChoice device = DeviceChoice.AUTO;
     private StepMode stepMode = StepMode.AUTO;
     private long stepTimeoutMillis = 60_000;
+    private long shardAbove = 1L << 22;
 
     /**
      * A trainer of the model the factory builds, with a loss (Reduction.SUM) and an optimizer made from the
@@ -244,6 +245,20 @@ public final class DataParallelTrainer {
         return this;
     }
 
+    /**
+     * Models with at least this many parameters (default 4,194,304: 16 MB of float32) exchange sharded in barrier
+     * stages: each task reduces one slice of the gradient from all tasks (in partition order, so the parameters are
+     * bitwise those of the star exchange), sends that slice to the driver and shares the new parameters' slice with the
+     * others, so the driver moves about one model each way per step instead of one per task.
+     */
+    public DataParallelTrainer shardAbove(long parameters) {
+        if (parameters < 1) {
+            throw new IllegalArgumentException("shardAbove must be at least 1 parameter, got " + parameters);
+        }
+        this.shardAbove = parameters;
+        return this;
+    }
+
     /** Called on the driver after every step. */
     public DataParallelTrainer listener(StepListener l) {
         this.listener = l;
@@ -267,7 +282,8 @@ public final class DataParallelTrainer {
     TrainerSettings settings() {
         return new TrainerSettings(modelFactory, lossFactory, optimizerFactory, schedulerFactory, schedulerPerStep,
                 batchSize, epochs, steps, seed, dropLast, microBatchSize, treeDepth, checkpointDir, checkpointEvery,
-                resume, verifySteps, gradientTolerance, logEvery, classLabels, listener, device, stepMode, stepTimeoutMillis);
+                resume, verifySteps, gradientTolerance, logEvery, classLabels, listener, device, stepMode, stepTimeoutMillis,
+                shardAbove);
     }
 
     private static int positive(int v, String what) {

@@ -77,11 +77,16 @@ final class StepEndpoint implements AutoCloseable {
      * partitions that did not.
      */
     synchronized void awaitPeers(int n, String stage, long waitMillis) throws InterruptedException {
+        awaitPeers(n, -1, stage, waitMillis);
+    }
+
+    /** {@link #awaitPeers(int, String, long)} for partitions 0..n-1 other than except. */
+    synchronized void awaitPeers(int n, int except, String stage, long waitMillis) throws InterruptedException {
         long deadline = System.nanoTime() + waitMillis * 1_000_000L;
-        while (!missing(n).isEmpty() && aborted == null) {
+        while (!missing(n, except).isEmpty() && aborted == null) {
             long left = (deadline - System.nanoTime()) / 1_000_000L;
             if (left <= 0) {
-                throw new TrainingException(stage + ": the tasks of partitions " + missing(n) + " did not connect to the"
+                throw new TrainingException(stage + ": the tasks of partitions " + missing(n, except) + " did not connect to the"
                         + " driver's step endpoint " + address + " within " + FrameChannel.seconds(waitMillis)
                         + (refusals.isEmpty() ? "" : "; refused connections: " + refusals));
             }
@@ -92,10 +97,10 @@ final class StepEndpoint implements AutoCloseable {
         }
     }
 
-    private List<Integer> missing(int n) {
+    private List<Integer> missing(int n, int except) {
         List<Integer> missing = new ArrayList<>();
         for (int p = 0; p < n; p++) {
-            if (!peers.containsKey(p)) {
+            if (p != except && !peers.containsKey(p)) {
                 missing.add(p);
             }
         }

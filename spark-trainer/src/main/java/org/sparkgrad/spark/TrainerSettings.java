@@ -43,7 +43,8 @@ record TrainerSettings(
         StepListener listener,
         DeviceChoice device,
         StepMode stepMode,
-        long stepTimeoutMillis) {
+        long stepTimeoutMillis,
+        long shardAbove) {
 
     /** Requires the factories, the device and a batch size; copies the verify steps. */
     TrainerSettings {

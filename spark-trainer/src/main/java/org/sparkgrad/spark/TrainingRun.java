@@ -73,7 +73,7 @@ final class TrainingRun {
         String previousDescription = sc.getLocalProperty("spark.job.description");
         Broadcast<float[]> broadcast = null;
         BarrierSteps barrier = BarrierSteps.open(settings.stepMode(), sc, packed.blocks(), spec,
-                settings.stepTimeoutMillis(), this::stageEndsAfter, totalSteps, decorator);
+                settings.stepTimeoutMillis(), this::stageEndsAfter, totalSteps, decorator, settings.shardAbove());
         try {
             for (long s = first; s < totalSteps; s++) {
                 if (broadcast != null) {

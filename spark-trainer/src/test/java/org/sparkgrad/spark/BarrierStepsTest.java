@@ -145,6 +145,24 @@ class BarrierStepsTest {
     }
 
     @Test
+    void aShardedExchangeGivesBitwiseTheParametersOfPerStepJobs() {
+        // 21 parameters in slices of 7 (3 tasks) or 3 (7 tasks); batches of 9 leave some partitions without rows
+        for (int partitions : new int[] {3, 7}) {
+            try (TrainingData data = data(partitions)) {
+                List<Map<String, float[]>> jobs = new ArrayList<>();
+                List<Map<String, float[]>> sharded = new ArrayList<>();
+                trainer("jobs", jobs).steps(6).fit(data);
+                log.clear();
+                List<String> runs = jobsOf(() -> trainer("barrier", sharded).shardAbove(1).steps(6).fit(data));
+                assertEquals(List.of("train steps 1-6/6 (barrier stage)"), runs);
+                assertTrue(log.stream().anyMatch(l -> l.contains("21 parameters (shard threshold 1): the " + partitions
+                        + " tasks reduce-scatter the gradient")), log.toString());
+                assertBitwiseEqual(jobs, sharded, partitions + " partitions, sharded");
+            }
+        }
+    }
+
+    @Test
     void tooFewSlotsFallBackToPerStepJobsAndSayWhy() {
         try (TrainingData data = data(9)) {
             List<String> runs = jobsOf(() -> trainer("auto", new ArrayList<>()).steps(2).fit(data));

@@ -54,6 +54,7 @@ class TrainerSettingsTest {
         assertSame(DeviceChoice.AUTO, s.device());
         assertSame(StepMode.AUTO, s.stepMode());
         assertEquals(60_000, s.stepTimeoutMillis());
+        assertEquals(4_194_304, s.shardAbove());
     }
 
     @Test
@@ -63,7 +64,7 @@ class TrainerSettingsTest {
         DataParallelTrainer trainer = new DataParallelTrainer(model, loss, sgd).batchSize(16).epochs(3).steps(7).seed(-5)
                 .dropLast(true).microBatchSize(4).treeDepth(3).scheduler(stepLr).schedulerPerStep(true)
                 .checkpoint("file:///tmp/ckpt", 5).resume(true).verifyGradients(2, 4).gradientTolerance(1e-3).logEvery(0)
-                .classLabels(true).listener(listener).device("cpu").stepMode("jobs").stepTimeout(java.time.Duration.ofSeconds(5));
+                .classLabels(true).listener(listener).device("cpu").stepMode("jobs").stepTimeout(java.time.Duration.ofSeconds(5)).shardAbove(1000);
         TrainerSettings s = trainer.settings();
 
         trainer.batchSize(1).epochs(9).steps(0).seed(1).dropLast(false).microBatchSize(1024).treeDepth(1).scheduler(null)
@@ -91,6 +92,7 @@ class TrainerSettingsTest {
         assertEquals("cpu", s.device().toString());
         assertSame(StepMode.JOBS, s.stepMode());
         assertEquals(5_000, s.stepTimeoutMillis());
+        assertEquals(1000, s.shardAbove());
         assertThrows(UnsupportedOperationException.class, () -> s.verifySteps().add(3L));
 
         TrainerSettings later = trainer.settings();
@@ -108,6 +110,8 @@ class TrainerSettingsTest {
                 assertThrows(IllegalArgumentException.class, () -> t.stepMode("Barrier")).getMessage());
         assertEquals("stepTimeout must be positive, got PT0S",
                 assertThrows(IllegalArgumentException.class, () -> t.stepTimeout(java.time.Duration.ZERO)).getMessage());
+        assertEquals("shardAbove must be at least 1 parameter, got 0",
+                assertThrows(IllegalArgumentException.class, () -> t.shardAbove(0)).getMessage());
     }
 
     @Test
