@@ -26,7 +26,8 @@ import org.sparkgrad.engine.optim.SGD;
  *
  * <ul>
  *   <li>{@code step N}: {@code Linear(32, H) -> Linear(H, 1)} of about N parameters, 1 row per partition per step:
- *       the step's overhead (exchange, load, driver update).</li>
+ *       the step's overhead (exchange, load, driver update), per-step jobs, barrier stages with the star exchange
+ *       and with the sharded one.</li>
  *   <li>{@code mlp B=256}: the synthetic MLP 32-64-64-10 (sigmoid, cross entropy, SGD), global batch 256.</li>
  * </ul>
  * Run: {@code java <Spark's --add-opens> -cp <spark-trainer test class path> org.sparkgrad.spark.StepModeBenchmark
@@ -47,12 +48,14 @@ public final class StepModeBenchmark {
             for (int hidden : new int[] {2940, 29_400, 294_000}) {
                 long n = 32L * hidden + hidden + hidden + 1;
                 int timed = (int) Math.max(5, scale * (hidden < 100_000 ? 60 : hidden < 1_000_000 ? 20 : 8));
-                double jobs = overhead(sc, hidden, "jobs", timed);
-                double barrier = overhead(sc, hidden, "barrier", timed);
+                double jobs = overhead(sc, hidden, "jobs", timed, Long.MAX_VALUE);
+                double star = overhead(sc, hidden, "barrier", timed, Long.MAX_VALUE);
+                double sharded = overhead(sc, hidden, "barrier", timed, 1);
                 double plain = plainLoop(sc, (int) n, timed);
-                table.add(String.format(Locale.ROOT, "step %-6s  jobs %8.2f ms  barrier %8.2f ms  plain loop %8.2f ms  "
-                        + "barrier/jobs %.2f  barrier/plain %.2f  (%d params, median of %d)", human(n), jobs, barrier, plain,
-                        barrier / jobs, barrier / plain, n, timed));
+                table.add(String.format(Locale.ROOT, "step %-6s  jobs %8.2f ms  barrier star %8.2f ms  barrier sharded"
+                        + " %8.2f ms  plain loop %8.2f ms  star/jobs %.2f  star/plain %.2f  sharded/plain %.2f  (%d params,"
+                        + " median of %d)", human(n), jobs, star, sharded, plain, star / jobs, star / plain, sharded / plain,
+                        n, timed));
             }
             int timed = (int) Math.max(10, scale * 100);
             double jobs = mlp(sc, "jobs", timed);
@@ -69,7 +72,7 @@ public final class StepModeBenchmark {
     }
 
     /** Median ms per step of the Linear(32, H) -> Linear(H, 1) model at 1 row per partition. */
-    private static double overhead(JavaSparkContext sc, int hidden, String mode, int timed) {
+    private static double overhead(JavaSparkContext sc, int hidden, String mode, int timed, long shardAbove) {
         float[] w = new float[32];
         Arrays.fill(w, 0.1f);
         try (TrainingData data = TrainingData.synthetic(sc, new LinearRowGenerator(w, 0f, 0.0), 2, 2, 7)) {
@@ -78,7 +81,7 @@ public final class StepModeBenchmark {
             int warmup = 3;
             new DataParallelTrainer(() -> new Sequential(new Linear(32, hidden, true, new Generator(0)),
                     new Linear(hidden, 1, true, new Generator(1))), () -> new MSELoss(Reduction.SUM), p -> new SGD(p, 1e-9))
-                    .batchSize(2).seed(0).logEvery(0).stepMode(mode).steps(warmup + 1 + timed)
+                    .batchSize(2).seed(0).logEvery(0).stepMode(mode).shardAbove(shardAbove).steps(warmup + 1 + timed)
                     .listener((s, e, l, m) -> ends.add(System.nanoTime())).fit(data);
             return medianInterval(ends, warmup);
         }
