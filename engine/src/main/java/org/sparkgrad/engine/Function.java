@@ -55,12 +55,16 @@ public abstract class Function {
         }
         node.setInputs(inputs);
         node.outputShapes = new int[outputs.length][];
+        node.outputDtypes = new DType[outputs.length];
+        node.outputDevices = new Device[outputs.length];
         Tensor[] result = new Tensor[outputs.length];
         for (int i = 0; i < outputs.length; i++) {
             Tensor o = outputs[i];
             // Outputs get fresh tensor objects so that returning an input unchanged does not rewrite its history.
             Tensor r = o.detach();
             node.outputShapes[i] = o.shapeRef();
+            node.outputDtypes[i] = o.dtype();
+            node.outputDevices[i] = o.device();
             if (o.dtype().isFloatingPoint()) {
                 node.attach(r, i);
             }
@@ -73,7 +77,10 @@ public abstract class Function {
     private static final class CustomNode extends Node {
         private final Function fn;
         private final FunctionCtx ctx;
+        // What an output's zero gradient is made like when it receives none (not the output itself: no data kept).
         int[][] outputShapes;
+        DType[] outputDtypes;
+        Device[] outputDevices;
 
         CustomNode(Function fn, FunctionCtx ctx) {
             this.fn = fn;
@@ -95,8 +102,7 @@ public abstract class Function {
             Tensor[] g = gradOutputs.clone();
             for (int i = 0; i < g.length; i++) {
                 if (g[i] == null) {
-                    g[i] = Tensor.zeros(inputDtypes.length > 0 && inputDtypes[0] != null ? inputDtypes[0] : DType.FLOAT32,
-                            outputShapes[i]);
+                    g[i] = Dispatch.empty(outputDevices[i], outputDtypes[i], outputShapes[i]);
                 }
             }
             Tensor[] grads = fn.backward(ctx, g);

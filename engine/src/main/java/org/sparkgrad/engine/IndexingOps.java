@@ -12,6 +12,15 @@ final class IndexingOps {
     static Tensor gather(Tensor x, int dim, Tensor index) {
         Dispatch.checkIndexTensor(index, "gather");
         int d = Shapes.wrapDim(dim, x.dim());
+        if (x.dim() == 0 && index.dim() <= 1) {
+            // PyTorch treats a 0-d input (and a 0-d index) as one element of a 1-d one.
+            Tensor x1 = x.viewRaw(new int[] {1}, new int[] {1}, x.storageOffset());
+            Tensor i1 = index.reshape(index.numel());
+            Tensor out = Dispatch.gather(x1, 0, i1).viewRaw(index.shape());
+            OpNode n = OpNode.record("GatherBackward0", x);
+            return n == null ? out : n.finish(out, g -> new Tensor[] {
+                scatterAddInto(new int[] {1}, 0, i1, g[0].reshape(i1.numel())).reshape()});
+        }
         if (index.dim() != x.dim()) {
             throw new IllegalArgumentException("Index tensor must have the same number of dimensions as input tensor ("
                     + index.dim() + " vs " + x.dim() + ")");
@@ -45,12 +54,11 @@ final class IndexingOps {
             throw new IllegalArgumentException("index_select(): Index is supposed to be a vector, got " + index.dim() + "-d");
         }
         int d = Shapes.wrapDim(dim, x.dim());
-        int[] shape = x.shape();
         if (x.dim() == 0) {
-            shape = new int[0];
-        } else {
-            shape[d] = index.numel();
+            return indexSelectScalar(x, index);
         }
+        int[] shape = x.shape();
+        shape[d] = index.numel();
         // The index repeated across the other dimensions by stride 0: index_select is a gather.
         int[] strides = new int[shape.length];
         if (shape.length > 0) {
@@ -64,6 +72,22 @@ final class IndexingOps {
         }
         int[] in = x.shapeRef();
         return n.finish(out, g -> new Tensor[] {scatterAddInto(in, d, expanded, g[0])});
+    }
+
+    /** index_select of a 0-d tensor: the index must be one 0 (or -1), the result is the element. */
+    private static Tensor indexSelectScalar(Tensor x, Tensor index) {
+        if (index.numel() != 1) {
+            throw new IllegalArgumentException("index_select(): Index to scalar can have only 1 value, got "
+                    + index.numel() + " value(s)");
+        }
+        long at = (long) index.item();
+        if (at != 0 && at != -1) {
+            throw new IndexOutOfBoundsException("index_select(): index " + at + " out of range for tensor of size [] at "
+                    + "dimension 0");
+        }
+        Tensor out = Dispatch.contiguousCopy(x);
+        OpNode n = OpNode.record("IndexSelectBackward0", x);
+        return n == null ? out : n.finish(out, g -> new Tensor[] {g[0]});
     }
 
     /** x[i0, i1, ...] with int64 index tensors on the leading dimensions, or one bool mask. */
@@ -172,13 +196,19 @@ final class IndexingOps {
         return out;
     }
 
+    /** A 1-d tensor of size 0: cat skips it whatever the others' shapes (a legacy rule PyTorch keeps). */
+    private static boolean legacyEmpty(Tensor x) {
+        return x.dim() == 1 && x.size(0) == 0;
+    }
+
     static Tensor cat(List<Tensor> tensors, int dim) {
         if (tensors.isEmpty()) {
             throw new IllegalArgumentException("torch.cat(): expected a non-empty list of Tensors");
         }
-        Tensor first = tensors.get(0);
+        Tensor first = tensors.stream().filter(x -> !legacyEmpty(x)).findFirst().orElse(tensors.get(0));
+        int position = tensors.indexOf(first);
         if (first.dim() == 0) {
-            throw new IllegalArgumentException("zero-dimensional tensor (at position 0) cannot be concatenated");
+            throw new IllegalArgumentException("zero-dimensional tensor (at position " + position + ") cannot be concatenated");
         }
         int d = Shapes.wrapDim(dim, first.dim());
         DType t = first.dtype();
@@ -186,6 +216,13 @@ final class IndexingOps {
         for (int i = 0; i < tensors.size(); i++) {
             Tensor x = tensors.get(i);
             Dispatch.sameDevice(first, x);
+            t = Dispatch.promote(Dispatch.as(first, t), x);
+            if (legacyEmpty(x) && x != first) {
+                continue;
+            }
+            if (x.dim() == 0) {
+                throw new IllegalArgumentException("zero-dimensional tensor (at position " + i + ") cannot be concatenated");
+            }
             if (x.dim() != first.dim()) {
                 throw new IllegalArgumentException("Tensors must have same number of dimensions: got " + first.dim()
                         + " and " + x.dim());
@@ -197,17 +234,22 @@ final class IndexingOps {
                             + i + " in the list.");
                 }
             }
-            t = Dispatch.promote(Dispatch.as(first, t), x);
             total += x.size(d);
         }
         int[] shape = first.shape();
         shape[d] = total;
         Tensor out = Dispatch.empty(first.device(), t, shape);
         int[] offsets = new int[tensors.size()];
+        int[] sizes = new int[tensors.size()];
         int at = 0;
         for (int i = 0; i < tensors.size(); i++) {
             Tensor x = tensors.get(i);
             offsets[i] = at;
+            if (legacyEmpty(x) && x != first) {
+                sizes[i] = -1;
+                continue;
+            }
+            sizes[i] = x.size(d);
             Tensor part = out.viewRaw(x.shapeRef(), out.strides(), at * out.strides()[d]);
             out.backend().copy(x.strided(), part.strided());
             at += x.size(d);
@@ -216,11 +258,14 @@ final class IndexingOps {
         if (n == null) {
             return out;
         }
-        int[] sizes = tensors.stream().mapToInt(x -> x.size(d)).toArray();
         return n.finish(out, g -> {
             Tensor[] grads = new Tensor[sizes.length];
             for (int i = 0; i < sizes.length; i++) {
-                grads[i] = n.needsInputGrad(i) ? g[0].slice(d, offsets[i], offsets[i] + sizes[i]) : null;
+                if (!n.needsInputGrad(i)) {
+                    continue;
+                }
+                grads[i] = sizes[i] < 0 ? Tensor.zeros(g[0].dtype(), 0).to(g[0].device())
+                        : g[0].slice(d, offsets[i], offsets[i] + sizes[i]);
             }
             return grads;
         });
@@ -275,21 +320,37 @@ final class IndexingOps {
         });
     }
 
+    /** value where mask is true, else x; the result has the broadcast shape of x and mask, as in PyTorch. */
     static Tensor maskedFill(Tensor x, Tensor mask, double value) {
+        return maskedFill(x, mask, Tensor.wrappedScalar(value, x.dtype(), x.device()), "MaskedFillBackward0");
+    }
+
+    /** masked_fill with a 0-d tensor value, differentiable in the value too (MaskedFillBackward1). */
+    static Tensor maskedFill(Tensor x, Tensor mask, Tensor value) {
+        if (value.dim() != 0) {
+            throw new IllegalArgumentException("masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
+                    + "with " + value.dim() + " dimension(s).");
+        }
+        return maskedFill(x, mask, value, "MaskedFillBackward1");
+    }
+
+    private static Tensor maskedFill(Tensor x, Tensor mask, Tensor value, String name) {
         if (mask.dtype() != DType.BOOL) {
             throw new IllegalArgumentException("masked_fill_ only supports boolean masks, but got mask with dtype "
                     + mask.dtype().pyName());
         }
-        if (!Shapes.broadcastsTo(mask.shapeRef(), x.shapeRef())) {
-            throw new IllegalArgumentException("The size of the mask " + Shapes.str(mask.shapeRef())
-                    + " must be broadcastable to the size of the tensor " + Shapes.str(x.shapeRef()));
-        }
-        Tensor out = Dispatch.where(mask, Tensor.wrappedScalar(value, x.dtype(), x.device()), x);
-        OpNode n = OpNode.record("MaskedFillBackward0", x);
+        Tensor out = Dispatch.where(mask, Dispatch.as(value, x.dtype()), x);
+        OpNode n = OpNode.record(name, x, value);
         if (n == null) {
             return out;
         }
         SavedTensor sm = n.save(mask);
-        return n.finish(out, g -> new Tensor[] {Tensor.where(sm.unpack(), Tensor.zerosLike(g[0]), g[0])});
+        return n.finish(out, g -> {
+            Tensor m = sm.unpack();
+            Tensor zero = Tensor.zerosLike(g[0]);
+            return new Tensor[] {
+                n.needsInputGrad(0) ? Tensor.where(m, zero, g[0]) : null,
+                n.needsInputGrad(1) ? Tensor.where(m, g[0], zero).sum() : null};
+        });
     }
 }

@@ -121,6 +121,21 @@ final class LinalgOps {
         if (da == 2 && db == 2) {
             return mm(a, b);
         }
+        if (da >= 3 && db <= 2) {
+            // Fold a's leading dimensions into one matrix product, as PyTorch does (UnsafeViewBackward0).
+            int k = a.size(-1);
+            int[] lead = java.util.Arrays.copyOf(a.shapeRef(), da - 1);
+            Tensor prod = a.reshape(Shapes.numel(lead), k).matmul(b);
+            int[] outShape = db == 1 ? lead : concat(lead, b.size(1));
+            Tensor result = prod.viewRaw(outShape);
+            OpNode n = OpNode.record("UnsafeViewBackward0", prod);
+            int[] folded = prod.shapeRef();
+            return n == null ? result : n.finish(result, g -> new Tensor[] {g[0].reshape(folded)});
+        }
+        if (da == 2) {
+            // A matrix times a batch: (b^T @ a^T)^T, the way PyTorch computes it (TransposeBackward0).
+            return b.transpose(-1, -2).matmul(a.t()).transpose(-1, -2);
+        }
         // Batched: broadcast the batch dimensions, fold them into one, bmm, unfold.
         Tensor x = da == 1 ? a.unsqueeze(0) : a;
         Tensor y = db == 1 ? b.unsqueeze(1) : b;
@@ -154,6 +169,32 @@ final class LinalgOps {
         OpNode n = OpNode.record("UnsafeViewBackward0", out);
         int[] folded = out.shapeRef();
         return n == null ? result : n.finish(result, g -> new Tensor[] {g[0].reshape(folded)});
+    }
+
+    /**
+     * bias + m1 @ m2 with bias broadcast to the product's shape, one node (AddmmBackward0) as in PyTorch's
+     * F.linear on matrices.
+     */
+    static Tensor addmm(Tensor bias, Tensor m1, Tensor m2) {
+        Tensor prod;
+        try (GradMode.Scope s = GradMode.noGrad()) {
+            prod = mm(m1, m2);
+        }
+        Tensor out = Dispatch.binary(org.sparkgrad.engine.backend.BinaryOp.ADD, prod, bias);
+        if (!java.util.Arrays.equals(out.shapeRef(), prod.shapeRef())) {
+            throw new IllegalArgumentException("addmm: the bias of shape " + Shapes.str(bias.shapeRef())
+                    + " does not broadcast to the product's shape " + Shapes.str(prod.shapeRef()));
+        }
+        OpNode n = OpNode.record("AddmmBackward0", bias, m1, m2);
+        if (n == null) {
+            return out;
+        }
+        SavedTensor s1 = n.needsInputGrad(2) ? n.save(m1) : null;
+        SavedTensor s2 = n.needsInputGrad(1) ? n.save(m2) : null;
+        return n.finish(out, g -> new Tensor[] {
+            n.needsInputGrad(0) ? g[0] : null,
+            s2 == null ? null : g[0].mm(s2.unpack().t()),
+            s1 == null ? null : s1.unpack().t().mm(g[0])});
     }
 
     private static int[] concat(int[] head, int... tail) {

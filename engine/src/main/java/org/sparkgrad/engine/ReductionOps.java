@@ -9,12 +9,25 @@ final class ReductionOps {
     private ReductionOps() {
     }
 
-    /** The reduced-dimension mask; null dims means all dimensions. */
+    /**
+     * The reduced-dimension mask; null dims means all dimensions, and so does an empty list (torch 1.13's
+     * {@code sum(dim=[])} reduces everything). A 0-d tensor accepts dim 0 and -1, as in PyTorch, and has no
+     * dimension to flag.
+     */
     private static boolean[] mask(Tensor x, int[] dims) {
+        if (x.dim() > 64) {
+            throw new IllegalArgumentException("only tensors with up to 64 dims are supported, got " + x.dim());
+        }
         if (dims == null || (dims.length == 0)) {
             boolean[] all = new boolean[x.dim()];
             java.util.Arrays.fill(all, true);
             return all;
+        }
+        if (x.dim() == 0) {
+            for (int d : dims) {
+                Shapes.wrapDim(d, 0);
+            }
+            return new boolean[0];
         }
         return Shapes.dimMask(dims, x.dim());
     }
@@ -45,7 +58,7 @@ final class ReductionOps {
     static Tensor mean(Tensor x, int[] dims, boolean keepdim) {
         if (!x.dtype().isFloatingPoint()) {
             throw new IllegalArgumentException("mean(): could not infer output dtype. Input dtype must be either a "
-                    + "floating point or complex dtype. Got: " + x.dtype().pyName());
+                    + "floating point or complex dtype. Got: " + x.dtype().scalarName());
         }
         boolean[] m = mask(x, dims);
         int count = 1;
@@ -97,19 +110,7 @@ final class ReductionOps {
             throw new IllegalArgumentException((max ? "max" : "min") + "(): Expected reduction dim to be specified for "
                     + "input.numel() == 0. Specify the reduction dim with the 'dim' argument.");
         }
-        boolean[] m = mask(x, null);
-        Tensor out = Dispatch.reduce(max ? ReduceOp.MAX : ReduceOp.MIN, x, m, false);
-        OpNode n = OpNode.record(max ? "MaxBackward1" : "MinBackward1", x);
-        if (n == null) {
-            return out;
-        }
-        SavedTensor sx = n.save(x);
-        SavedTensor so = n.saveOutput(out);
-        return n.finish(out, g -> {
-            Tensor hit = Dispatch.cast(sx.unpack().eq(so.unpack()), x.dtype());
-            Tensor share = hit.div(hit.sum());
-            return new Tensor[] {share.mul(g[0])};
-        });
+        return amax(x, null, false, max, max ? "MaxBackward1" : "MinBackward1");
     }
 
     /** Max or min along dim with indices; the gradient goes to the index that was chosen. */
@@ -117,8 +118,11 @@ final class ReductionOps {
         int d = Shapes.wrapDim(dim, x.dim());
         Tensor[] vi = Dispatch.argReduce(max, x, d, keepdim);
         OpNode n = OpNode.record(max ? "MaxBackward0" : "MinBackward0", x);
-        if (n == null || x.dim() == 0) {
-            return new Tensor.ValuesIndices(n == null ? vi[0] : x.clone(), vi[1]);
+        if (n == null) {
+            return new Tensor.ValuesIndices(vi[0], vi[1]);
+        }
+        if (x.dim() == 0) {
+            return new Tensor.ValuesIndices(n.finish(vi[0], g -> new Tensor[] {g[0]}), vi[1]);
         }
         int[] shape = x.shapeRef();
         Tensor idx = keepdim ? vi[1] : vi[1].unsqueeze(d);
@@ -127,8 +131,70 @@ final class ReductionOps {
         return new Tensor.ValuesIndices(values, vi[1]);
     }
 
-    /** The p-norm (sum |x|^p)^(1/p) over dims (all when null). */
+    /**
+     * amax / amin over dims (all when null or empty); the gradient is shared evenly among the elements equal
+     * to the extreme, as PyTorch's AmaxBackward0 / AminBackward0 (unlike max(dim), which picks one).
+     */
+    static Tensor amax(Tensor x, int[] dims, boolean keepdim, boolean max) {
+        return amax(x, dims, keepdim, max, max ? "AmaxBackward0" : "AminBackward0");
+    }
+
+    /** amax / amin recorded under a given node name (max() and min() of all elements have their own). */
+    private static Tensor amax(Tensor x, int[] dims, boolean keepdim, boolean max, String name) {
+        boolean[] m = mask(x, dims);
+        for (int d = 0; d < m.length; d++) {
+            if (m[d] && x.size(d) == 0) {
+                throw new IllegalArgumentException((max ? "amax" : "amin") + "(): Expected reduction dim " + d
+                        + " to have non-zero size.");
+            }
+        }
+        Tensor out = Dispatch.reduce(max ? ReduceOp.MAX : ReduceOp.MIN, x, m, keepdim);
+        OpNode n = OpNode.record(name, x);
+        if (n == null) {
+            return out;
+        }
+        SavedTensor sx = n.save(x);
+        SavedTensor so = n.saveOutput(out);
+        int[] shape = x.shapeRef();
+        return n.finish(out, g -> {
+            Tensor hit = Dispatch.cast(sx.unpack().eq(unsqueezeReduced(so.unpack(), m, keepdim, shape)), x.dtype());
+            Tensor count = Dispatch.reduce(ReduceOp.SUM, hit, m, true);
+            return new Tensor[] {unsqueezeReduced(g[0], m, keepdim, shape).div(count).mul(hit)};
+        });
+    }
+
+    /**
+     * The index of the first maximum (minimum) along dim, or of the flattened tensor when dim is null (then
+     * keepdim gives a tensor of x's rank with all sizes 1).
+     */
+    static Tensor argmax(Tensor x, Integer dim, boolean keepdim, boolean max) {
+        if (dim != null) {
+            return Dispatch.argReduce(max, x, x.dim() == 0 ? 0 : Shapes.wrapDim(dim, x.dim()), keepdim)[1];
+        }
+        if (x.numel() == 0) {
+            throw new IllegalArgumentException((max ? "argmax" : "argmin") + "(): Expected reduction dim to be specified "
+                    + "for input.numel() == 0.");
+        }
+        Tensor flat = Dispatch.contiguousCopy(x).viewRaw(new int[] {x.numel()});
+        Tensor index = Dispatch.argReduce(max, flat, 0, false)[1];
+        if (!keepdim) {
+            return index;
+        }
+        int[] ones = new int[x.dim()];
+        Arrays.fill(ones, 1);
+        return index.viewRaw(ones);
+    }
+
+    /** The p-norm (sum |x|^p)^(1/p) over dims (all when null), recorded as torch.norm (NormBackward1). */
     static Tensor norm(Tensor x, double p, int[] dims, boolean keepdim) {
+        return norm(x, p, dims, keepdim, "NormBackward1");
+    }
+
+    /**
+     * The p-norm over dims under a given node name (linalg.vector_norm has its own). p = 0 counts the non-zero
+     * elements, p = +-inf is the largest / smallest |x|.
+     */
+    static Tensor norm(Tensor x, double p, int[] dims, boolean keepdim, String name) {
         if (!x.dtype().isFloatingPoint()) {
             throw new IllegalArgumentException("norm(): input dtype should be a floating point type, got " + x.dtype().pyName());
         }
@@ -140,18 +206,17 @@ final class ReductionOps {
                 out = Dispatch.reduce(ReduceOp.SUM, a.mul(a), m, keepdim).sqrt();
             } else if (p == 1) {
                 out = Dispatch.reduce(ReduceOp.SUM, a, m, keepdim);
+            } else if (p == 0) {
+                out = Dispatch.reduce(ReduceOp.SUM, Dispatch.cast(x.ne(0.0), x.dtype()), m, keepdim);
             } else if (Double.isInfinite(p)) {
                 out = Dispatch.reduce(p > 0 ? ReduceOp.MAX : ReduceOp.MIN, a, m, keepdim);
             } else {
                 out = Dispatch.reduce(ReduceOp.SUM, a.pow(p), m, keepdim).pow(1 / p);
             }
         }
-        OpNode n = OpNode.record("NormBackward1", x);
+        OpNode n = OpNode.record(name, x);
         if (n == null) {
             return out;
-        }
-        if (Double.isInfinite(p) || p == 0) {
-            throw new UnsupportedOperationException("the gradient of norm(p=" + p + ") is not implemented; use p >= 1");
         }
         SavedTensor sx = n.save(x);
         SavedTensor so = n.saveOutput(out);
@@ -160,18 +225,95 @@ final class ReductionOps {
             Tensor xv = sx.unpack();
             Tensor nv = unsqueezeReduced(so.unpack(), m, keepdim, shape);
             Tensor gg = unsqueezeReduced(g[0], m, keepdim, shape);
-            Tensor d;
-            if (p == 1) {
-                d = Dispatch.unary(org.sparkgrad.engine.backend.UnaryOp.SIGN, xv);
-            } else if (p == 2) {
-                d = xv.div(nv);
-            } else {
-                d = xv.mul(xv.abs().pow(p - 2)).div(nv.pow(p - 1));
-            }
-            // A zero norm has a zero subgradient, as in PyTorch.
-            d = Tensor.where(nv.eq(0.0), Tensor.zerosLike(d), d);
-            return new Tensor[] {gg.mul(d)};
+            return new Tensor[] {normBackward(xv, nv, gg, p, m)};
         });
+    }
+
+    /**
+     * torch.norm with a string p: "fro" is the 2-norm (over two dims computed, as torch 1.13's frobenius_norm,
+     * as sqrt(sum(x * x))); "nuc" needs a singular value decomposition, which sparkgrad does not have.
+     */
+    static Tensor norm(Tensor x, String p, int[] dims, boolean keepdim) {
+        if ("nuc".equals(p)) {
+            throw new UnsupportedOperationException("norm(p='nuc'): the nuclear norm needs a singular value decomposition, "
+                    + "which sparkgrad does not have");
+        }
+        if (!"fro".equals(p)) {
+            throw new IllegalArgumentException("norm(): p must be a number, 'fro' or 'nuc', got '" + p + "'");
+        }
+        if (dims == null || dims.length == 1 || x.dim() == 0) {
+            return norm(x, 2, dims, keepdim);
+        }
+        if (!x.dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException("norm(): input dtype should be a floating point type, got " + x.dtype().pyName());
+        }
+        return x.mul(x).sum(dims, keepdim).sqrt();
+    }
+
+    /**
+     * linalg.matrix_norm over two dims: "fro" (the 2-norm of the elements), and ord 1 / -1 (largest / smallest
+     * column sum of |x|) and inf / -inf (row sums), composed as PyTorch 1.13 does; ord 2 / -2 and "nuc" need a
+     * singular value decomposition, which sparkgrad does not have.
+     */
+    static Tensor matrixNorm(Tensor x, Object ord, int[] dims, boolean keepdim) {
+        if (dims.length != 2) {
+            throw new IllegalArgumentException("linalg.matrix_norm: dim must be a 2-tuple. Got " + Arrays.toString(dims));
+        }
+        if (x.dim() < 2) {
+            throw new IllegalArgumentException("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.");
+        }
+        int d0 = Shapes.wrapDim(dims[0], x.dim());
+        int d1 = Shapes.wrapDim(dims[1], x.dim());
+        if (d0 == d1) {
+            throw new IllegalArgumentException("linalg.matrix_norm: dims must be different. Got (" + dims[0] + ", "
+                    + dims[1] + ")");
+        }
+        if ("fro".equals(ord)) {
+            return norm(x, 2, new int[] {d0, d1}, keepdim, "LinalgVectorNormBackward0");
+        }
+        double p = ord instanceof Number v ? v.doubleValue() : Double.NaN;
+        if (Math.abs(p) != 1 && Math.abs(p) != Double.POSITIVE_INFINITY) {
+            throw new UnsupportedOperationException("linalg.matrix_norm(ord=" + ord + "): this norm needs a singular "
+                    + "value decomposition, which sparkgrad does not have; ord may be 'fro', 1, -1, inf or -inf");
+        }
+        if (Double.isInfinite(p)) {
+            int t = d0;
+            d0 = d1;
+            d1 = t;
+        }
+        if (!keepdim && d0 < d1) {
+            d1--;
+        }
+        Tensor sums = norm(x, 1, new int[] {d0}, keepdim, "LinalgVectorNormBackward0");
+        return amax(sums, new int[] {d1}, keepdim, p > 0);
+    }
+
+    /** PyTorch 1.13's norm_backward: d||x||_p / dx times the gradient, with its conventions at 0 and ties. */
+    private static Tensor normBackward(Tensor x, Tensor norm, Tensor g, double p, boolean[] m) {
+        Tensor sgn = MathOps.sgn(x);
+        if (p == 0) {
+            return Tensor.zerosLike(x);
+        }
+        if (p == 1) {
+            return sgn.mul(g);
+        }
+        Tensor zeroNorm = norm.eq(0.0);
+        if (p == 2) {
+            return g.mul(Tensor.where(zeroNorm, 0.0, x.div(norm)));
+        }
+        if (Double.isInfinite(p)) {
+            // The gradient of amax(|x|), shared evenly among the elements at the extreme (and NaNs).
+            Tensor a = x.abs();
+            Tensor hit = Dispatch.binary(BinaryOp.ADD, Dispatch.cast(a.eq(norm), x.dtype()), Dispatch.cast(a.ne(a), x.dtype()));
+            Tensor count = Dispatch.reduce(ReduceOp.SUM, hit, m, true);
+            return sgn.mul(g.div(count).mul(hit));
+        }
+        if (p < 1) {
+            Tensor scaled = Tensor.where(x.eq(0.0), 0.0, sgn.mul(x.abs().pow(p - 1)));
+            return scaled.mul(g).mul(norm.pow(1 - p));
+        }
+        Tensor scaled = p < 2 ? sgn.mul(x.abs().pow(p - 1)) : x.mul(x.abs().pow(p - 2));
+        return scaled.mul(Tensor.where(zeroNorm, 0.0, g.div(norm.pow(p - 1))));
     }
 
     /** Sums a broadcast gradient back down to {@code shape} (differentiably). */

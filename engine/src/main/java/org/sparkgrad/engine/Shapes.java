@@ -122,6 +122,10 @@ final class Shapes {
             }
         }
         if (infer >= 0) {
+            if (known == 0 && numel == 0) {
+                throw new IllegalArgumentException("cannot reshape tensor of 0 elements into shape " + str(requested)
+                        + " because the unspecified dimension size -1 can be any value and is ambiguous");
+            }
             if (known == 0 || numel % known != 0) {
                 throw new IllegalArgumentException("shape '" + str(requested) + "' is invalid for input of size " + numel);
             }

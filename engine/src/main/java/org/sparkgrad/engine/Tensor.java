@@ -40,25 +40,8 @@ public class Tensor {
     private Tensor base;
     private boolean wrappedNumber;
     private double wrappedValue;
-    /**
-     * For a view made by a view op: the tensor at the root of its chain of views (PyTorch's {@code _base}),
-     * whose history in-place ops on this view rewrite (CopySlices); null otherwise.
-     */
-    private Tensor viewBase;
-    /** Whether this view was made with grad mode off (then in-place ops on it may not be recorded). */
-    private boolean viewMadeWithoutGrad;
-    /** The base's grad_fn when this no-grad view was made: a recorded in-place change of the base replaces it. */
-    private Node viewBaseGradFn;
-    /** The version at which this view's history was last in step with its base's. */
-    private int viewVersion;
-
-    private boolean requiresGrad;
-    private Tensor grad;
-    private Node gradFn;
-    private int outputNr;
-    private AccumulateGrad accumulator;
-    private boolean retainsGrad;
-    private List<UnaryOperator<Tensor>> leafHooks;
+    /** requires_grad, grad, grad_fn, hooks and view history; null until autograd first needs them. */
+    private AutogradMeta meta;
 
     Tensor(Storage storage, int offset, int[] shape, int[] strides, Version version, Tensor base) {
         this.storage = storage;
@@ -446,21 +429,37 @@ public class Tensor {
         return base != null;
     }
 
+    /** This tensor's autograd state, made on first need. */
+    private AutogradMeta meta() {
+        AutogradMeta m = meta;
+        if (m == null) {
+            m = new AutogradMeta();
+            meta = m;
+        }
+        return m;
+    }
+
+    /** grad_fn as it stands, without bringing a view's history up to date first. */
+    private Node currentGradFn() {
+        return meta == null ? null : meta.gradFn;
+    }
+
     /** Makes this fresh output of a view op a view of {@code of}, for in-place autograd (CopySlices). */
     void markViewOf(Tensor of) {
-        viewBase = of.viewBase != null ? of.viewBase : of;
-        viewMadeWithoutGrad = !GradMode.isEnabled() || of.viewMadeWithoutGrad;
-        viewBaseGradFn = viewBase.gradFn;
-        viewVersion = version.value;
+        AutogradMeta m = meta();
+        m.viewBase = of.viewBase() != null ? of.viewBase() : of;
+        m.viewMadeWithoutGrad = !GradMode.isEnabled() || of.viewMadeWithoutGrad();
+        m.viewBaseGradFn = m.viewBase.currentGradFn();
+        m.viewVersion = version.value;
     }
 
     /** The root of this view's chain of views, or null when this tensor is not the output of a view op. */
     Tensor viewBase() {
-        return viewBase;
+        return meta == null ? null : meta.viewBase;
     }
 
     boolean viewMadeWithoutGrad() {
-        return viewMadeWithoutGrad;
+        return meta != null && meta.viewMadeWithoutGrad;
     }
 
     /**
@@ -469,13 +468,14 @@ public class Tensor {
      * a CopySlices node, and gradients for this view must flow through it.
      */
     private void syncViewHistory() {
-        if (viewBase == null || viewVersion == version.value) {
+        AutogradMeta m = meta;
+        if (m == null || m.viewBase == null || m.viewVersion == version.value) {
             return;
         }
-        if (viewMadeWithoutGrad) {
+        if (m.viewMadeWithoutGrad) {
             // Changes made without recording (optimizer steps under no_grad) leave such a view as it is; a recorded
             // change of its base would leave it silently out of the graph, which PyTorch forbids.
-            if (viewBase.gradFn != viewBaseGradFn) {
+            if (m.viewBase.currentGradFn() != m.viewBaseGradFn) {
                 throw new IllegalStateException("A view was created in no_grad mode and its base or another view of its "
                         + "base has been modified inplace with grad mode enabled. Given that this use case is ambiguous "
                         + "and error-prone, it is forbidden. You can clarify your code by moving both the view and the "
@@ -484,12 +484,12 @@ public class Tensor {
             }
             return;
         }
-        viewVersion = version.value;
-        if (viewBase.requiresGrad()) {
-            Node n = CopySlices.viewNode(viewBase, this);
-            gradFn = n;
-            outputNr = 0;
-            requiresGrad = true;
+        m.viewVersion = version.value;
+        if (m.viewBase.requiresGrad()) {
+            Node n = CopySlices.viewNode(m.viewBase, this);
+            m.gradFn = n;
+            m.outputNr = 0;
+            m.requiresGrad = true;
         }
     }
 
@@ -499,7 +499,7 @@ public class Tensor {
     /** Whether gradients flow to or through this tensor. */
     public boolean requiresGrad() {
         syncViewHistory();
-        return requiresGrad;
+        return meta != null && meta.requiresGrad;
     }
 
     /** Starts tracking operations on this leaf, like {@code requires_grad_()}. */
@@ -510,7 +510,7 @@ public class Tensor {
     /** Sets whether this leaf tracks operations. */
     public Tensor requiresGrad_(boolean flag) {
         syncViewHistory();
-        if (gradFn != null && !flag) {
+        if (currentGradFn() != null && !flag) {
             throw new IllegalStateException("you can only change requires_grad flags of leaf variables. If you want to use "
                     + "a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().");
         }
@@ -518,25 +518,27 @@ public class Tensor {
             throw new IllegalArgumentException("only Tensors of floating point dtype can require gradients, got "
                     + dtype().pyName());
         }
-        requiresGrad = flag;
+        if (flag || meta != null) {
+            meta().requiresGrad = flag;
+        }
         return this;
     }
 
     /** Whether this tensor was made by the user rather than by a recorded op. */
     public boolean isLeaf() {
         syncViewHistory();
-        return gradFn == null;
+        return currentGradFn() == null;
     }
 
     /** The node that made this tensor, or null for leaves (PyTorch's {@code grad_fn}). */
     public Node gradFn() {
         syncViewHistory();
-        return gradFn;
+        return currentGradFn();
     }
 
     /** The accumulated gradient; null before the first backward, and on non-leaves without {@link #retainGrad()}. */
     public Tensor grad() {
-        return grad;
+        return meta == null ? null : meta.grad;
     }
 
     /** Replaces the gradient (null clears it), like assigning {@code .grad}. */
@@ -545,57 +547,64 @@ public class Tensor {
             throw new IllegalArgumentException("assigned grad has data of a different size: expected "
                     + Shapes.str(shape) + ", got " + Shapes.str(g.shape));
         }
-        this.grad = g;
+        if (g != null || meta != null) {
+            meta().grad = g;
+        }
     }
 
     /** Which output of its {@link #gradFn()} this tensor is. */
     int outputNr() {
         syncViewHistory();
-        return outputNr;
+        return meta == null ? 0 : meta.outputNr;
     }
 
     void setHistory(Node node, int nr) {
-        this.gradFn = node;
-        this.outputNr = nr;
-        this.requiresGrad = true;
+        AutogradMeta m = meta();
+        m.gradFn = node;
+        m.outputNr = nr;
+        m.requiresGrad = true;
     }
 
     /** Where a gradient for this tensor enters the graph. */
     Edge gradientEdge() {
         syncViewHistory();
-        if (gradFn != null) {
-            return new Edge(gradFn, outputNr);
+        AutogradMeta m = meta();
+        if (m.gradFn != null) {
+            return new Edge(m.gradFn, m.outputNr);
         }
-        if (accumulator == null) {
-            accumulator = new AccumulateGrad(this);
+        if (m.accumulator == null) {
+            m.accumulator = new AccumulateGrad(this);
         }
-        return new Edge(accumulator, 0);
+        return new Edge(m.accumulator, 0);
     }
 
     /** What a node keeps of this tensor: the leaf itself, or an alias holding today's history. */
     Tensor savedAlias() {
         syncViewHistory();
-        if (gradFn == null) {
+        AutogradMeta m = meta;
+        if (m == null || m.gradFn == null) {
             return this;
         }
         Tensor t = new Tensor(storage, offset, shape, strides, version, base);
-        t.gradFn = gradFn;
-        t.outputNr = outputNr;
-        t.requiresGrad = requiresGrad;
+        AutogradMeta tm = t.meta();
+        tm.gradFn = m.gradFn;
+        tm.outputNr = m.outputNr;
+        tm.requiresGrad = m.requiresGrad;
         return t;
     }
 
     /** Keeps this non-leaf's gradient in {@link #grad()} during backward. */
     public Tensor retainGrad() {
         syncViewHistory();
-        if (!requiresGrad) {
+        AutogradMeta m = meta;
+        if (m == null || !m.requiresGrad) {
             throw new IllegalStateException("can't retain_grad on Tensor that has requires_grad=False");
         }
-        if (gradFn == null || retainsGrad) {
+        if (m.gradFn == null || m.retainsGrad) {
             return this;
         }
-        retainsGrad = true;
-        gradFn.addPreHook(outputNr, g -> {
+        m.retainsGrad = true;
+        m.gradFn.addPreHook(m.outputNr, g -> {
             accumulateGrad(g, GradMode.isEnabled());
             return null;
         });
@@ -604,7 +613,7 @@ public class Tensor {
 
     /** Whether {@link #retainGrad()} was called on this non-leaf. */
     public boolean retainsGrad() {
-        return retainsGrad;
+        return meta != null && meta.retainsGrad;
     }
 
     /** A registered hook; {@link #remove()} unregisters it. */
@@ -619,27 +628,28 @@ public class Tensor {
      */
     public HookHandle registerHook(UnaryOperator<Tensor> hook) {
         syncViewHistory();
-        if (!requiresGrad) {
+        AutogradMeta m = meta;
+        if (m == null || !m.requiresGrad) {
             throw new IllegalStateException("cannot register a hook on a tensor that doesn't require gradient");
         }
         // Wrapped so that removing one of two equal hooks removes exactly that registration.
         UnaryOperator<Tensor> h = g -> hook.apply(g);
-        if (gradFn == null) {
-            if (leafHooks == null) {
-                leafHooks = new ArrayList<>();
+        if (m.gradFn == null) {
+            if (m.leafHooks == null) {
+                m.leafHooks = new ArrayList<>();
             }
-            leafHooks.add(h);
-            return () -> leafHooks.remove(h);
+            m.leafHooks.add(h);
+            return () -> m.leafHooks.remove(h);
         }
-        Node node = gradFn;
-        int nr = outputNr;
+        Node node = m.gradFn;
+        int nr = m.outputNr;
         node.addPreHook(nr, h);
         return () -> node.preHooks.get(nr).remove(h);
     }
 
     Tensor runLeafHooks(Tensor g) {
-        if (leafHooks != null) {
-            for (UnaryOperator<Tensor> h : leafHooks) {
+        if (meta != null && meta.leafHooks != null) {
+            for (UnaryOperator<Tensor> h : meta.leafHooks) {
                 Tensor r = h.apply(g);
                 if (r != null) {
                     g = r;
@@ -651,13 +661,14 @@ public class Tensor {
 
     /** grad += g, keeping the graph of g only when it is being recorded (create_graph). */
     void accumulateGrad(Tensor g, boolean keepGraph) {
-        if (grad == null) {
-            grad = keepGraph ? g : Dispatch.contiguousCopy(g);
-        } else if (keepGraph || grad.requiresGrad()) {
-            grad = grad.add(g);
+        AutogradMeta m = meta();
+        if (m.grad == null) {
+            m.grad = keepGraph ? g : Dispatch.contiguousCopy(g);
+        } else if (keepGraph || m.grad.requiresGrad()) {
+            m.grad = m.grad.add(g);
         } else {
-            Dispatch.binaryInPlace(BinaryOp.ADD, grad, g);
-            grad.bumpVersion();
+            Dispatch.binaryInPlace(BinaryOp.ADD, m.grad, g);
+            m.grad.bumpVersion();
         }
     }
 
@@ -691,8 +702,10 @@ public class Tensor {
         if (isView() && requiresGrad()) {
             throw new IllegalStateException("Can't detach views in-place. Use detach() instead.");
         }
-        gradFn = null;
-        requiresGrad = false;
+        if (meta != null) {
+            meta.gradFn = null;
+            meta.requiresGrad = false;
+        }
         return this;
     }
 
@@ -708,9 +721,9 @@ public class Tensor {
     public void setData(Tensor data) {
         if (gradFn() != null) {
             throw new IllegalStateException("setData is for leaf tensors (e.g. parameters); this tensor was made by "
-                    + gradFn.name() + ". Use detach() to get a leaf first");
+                    + currentGradFn().name() + ". Use detach() to get a leaf first");
         }
-        if (requiresGrad && !data.dtype().isFloatingPoint()) {
+        if (meta != null && meta.requiresGrad && !data.dtype().isFloatingPoint()) {
             throw new IllegalArgumentException("a tensor that requires grad can't take data of type "
                     + data.dtype().pyName() + ": only floating point types can require gradients");
         }
@@ -719,13 +732,16 @@ public class Tensor {
         shape = data.shape;
         strides = data.strides;
         base = data.base == this ? base : data.base;
-        // the new data is not a view of whatever this tensor was a view of
-        viewBase = null;
-        viewMadeWithoutGrad = false;
-        viewBaseGradFn = null;
-        if (grad != null && !(grad.dtype() == data.dtype() && grad.device().equals(data.device())
-                && java.util.Arrays.equals(grad.shape, data.shape))) {
-            grad = null;
+        AutogradMeta m = meta;
+        if (m != null) {
+            // the new data is not a view of whatever this tensor was a view of
+            m.viewBase = null;
+            m.viewMadeWithoutGrad = false;
+            m.viewBaseGradFn = null;
+            if (m.grad != null && !(m.grad.dtype() == data.dtype() && m.grad.device().equals(data.device())
+                    && java.util.Arrays.equals(m.grad.shape, data.shape))) {
+                m.grad = null;
+            }
         }
         bumpVersion();
     }
@@ -781,6 +797,41 @@ public class Tensor {
         return ArithmeticOps.rsub(this, scalarLike(value));
     }
 
+    /** this + alpha * other, like {@code torch.add(x, other, alpha=alpha)}. */
+    public Tensor add(Tensor other, double alpha) {
+        return ArithmeticOps.add(this, other, scalarLike(alpha));
+    }
+
+    /** this + alpha * other with an integral alpha (the only kind integer tensors accept). */
+    public Tensor add(Tensor other, long alpha) {
+        return ArithmeticOps.add(this, other, scalarLike(alpha));
+    }
+
+    /** this - alpha * other, like {@code torch.sub(x, other, alpha=alpha)}. */
+    public Tensor sub(Tensor other, double alpha) {
+        return ArithmeticOps.sub(this, other, scalarLike(alpha));
+    }
+
+    /** this - alpha * other with an integral alpha. */
+    public Tensor sub(Tensor other, long alpha) {
+        return ArithmeticOps.sub(this, other, scalarLike(alpha));
+    }
+
+    /** other - this, like {@code torch.rsub(x, other)} (grad_fn RsubBackward0). */
+    public Tensor rsub(Tensor other) {
+        return ArithmeticOps.rsub(this, other, scalarLike(1L));
+    }
+
+    /** other - alpha * this. */
+    public Tensor rsub(Tensor other, double alpha) {
+        return ArithmeticOps.rsub(this, other, scalarLike(alpha));
+    }
+
+    /** other - alpha * this with an integral alpha. */
+    public Tensor rsub(Tensor other, long alpha) {
+        return ArithmeticOps.rsub(this, other, scalarLike(alpha));
+    }
+
     /** this * other, broadcasting. */
     public Tensor mul(Tensor other) {
         return ArithmeticOps.mul(this, other);
@@ -821,6 +872,24 @@ public class Tensor {
         return ArithmeticOps.rdiv(this, scalarLike(value));
     }
 
+    /**
+     * this / other rounded as {@code torch.div(x, other, rounding_mode=...)}: "trunc" toward zero, "floor" down,
+     * null for true division. Integer operands then give an integer result; the gradient is zero.
+     */
+    public Tensor div(Tensor other, String roundingMode) {
+        return ArithmeticOps.div(this, other, roundingMode);
+    }
+
+    /** this / value with a rounding mode (see {@link #div(Tensor, String)}). */
+    public Tensor div(double value, String roundingMode) {
+        return ArithmeticOps.div(this, scalarLike(value), roundingMode);
+    }
+
+    /** this / value with a rounding mode, value integral. */
+    public Tensor div(long value, String roundingMode) {
+        return ArithmeticOps.div(this, scalarLike(value), roundingMode);
+    }
+
     /** this ** exponent. */
     public Tensor pow(double exponent) {
         return ArithmeticOps.powScalar(this, scalarLike(exponent));
@@ -834,6 +903,16 @@ public class Tensor {
     /** this ** exponent elementwise, broadcasting. */
     public Tensor pow(Tensor exponent) {
         return ArithmeticOps.pow(this, exponent);
+    }
+
+    /** base ** exponent for a number base, like {@code torch.pow(2.0, t)} (grad_fn PowBackward2). */
+    public static Tensor pow(double base, Tensor exponent) {
+        return ArithmeticOps.rpow(exponent.scalarLike(base), exponent);
+    }
+
+    /** base ** exponent for an integral base (an integer exponent tensor gives integers). */
+    public static Tensor pow(long base, Tensor exponent) {
+        return ArithmeticOps.rpow(exponent.scalarLike(base), exponent);
     }
 
     /** -this. */
@@ -939,6 +1018,44 @@ public class Tensor {
     /** min(x, max) with an integral bound. */
     public Tensor clampMax(long max) {
         return MathOps.clamp(this, null, scalarLike(max), "ClampMaxBackward0");
+    }
+
+    /**
+     * Clamps into [min, max] elementwise with tensor bounds (null for an open bound), broadcasting all three;
+     * differentiable in the bounds too (grad_fn ClampBackward0).
+     */
+    public Tensor clamp(Tensor min, Tensor max) {
+        return MathOps.clampTensor(this, min, max, "ClampBackward0");
+    }
+
+    /** max(x, min) elementwise with a tensor bound (grad_fn ClampMinBackward1). */
+    public Tensor clampMin(Tensor min) {
+        return MathOps.clampTensor(this, min, null, "ClampMinBackward1");
+    }
+
+    /** min(x, max) elementwise with a tensor bound (grad_fn ClampMaxBackward1). */
+    public Tensor clampMax(Tensor max) {
+        return MathOps.clampTensor(this, null, max, "ClampMaxBackward1");
+    }
+
+    /** The elementwise maximum, broadcasting; NaN where either is NaN (ties share the gradient). */
+    public Tensor maximum(Tensor other) {
+        return MathOps.maximum(this, other, true);
+    }
+
+    /** The elementwise minimum, broadcasting; NaN where either is NaN. */
+    public Tensor minimum(Tensor other) {
+        return MathOps.maximum(this, other, false);
+    }
+
+    /** {@code torch.max(x, other)}: the same as {@link #maximum}. */
+    public Tensor max(Tensor other) {
+        return maximum(other);
+    }
+
+    /** {@code torch.min(x, other)}: the same as {@link #minimum}. */
+    public Tensor min(Tensor other) {
+        return minimum(other);
     }
 
     /** A clamp bound as a floating wrapped number, or null for an open bound. */
@@ -1079,6 +1196,21 @@ public class Tensor {
         return IndexingOps.maskedFill(this, mask, value);
     }
 
+    /** cond ? value : b, value a Python-style float (it does not widen a floating b). */
+    public static Tensor where(Tensor cond, double value, Tensor b) {
+        return IndexingOps.where(cond, b.scalarLike(value), b);
+    }
+
+    /** cond ? value : b with an integral value (an integer b stays integer). */
+    public static Tensor where(Tensor cond, long value, Tensor b) {
+        return IndexingOps.where(cond, b.scalarLike(value), b);
+    }
+
+    /** value where mask is true, else this, value a 0-d tensor (differentiable in it too). */
+    public Tensor maskedFill(Tensor mask, Tensor value) {
+        return IndexingOps.maskedFill(this, mask, value);
+    }
+
     // =====================================================================================================
     // Matrix products
 
@@ -1105,6 +1237,11 @@ public class Tensor {
     /** Batched matrix product of [B, M, K] and [B, K, N]. */
     public Tensor bmm(Tensor other) {
         return LinalgOps.bmm(this, other);
+    }
+
+    /** bias + m1 @ m2 (bias broadcast to the product's shape), like {@code torch.addmm}: one node, AddmmBackward0. */
+    public static Tensor addmm(Tensor bias, Tensor m1, Tensor m2) {
+        return LinalgOps.addmm(bias, m1, m2);
     }
 
     // =====================================================================================================
@@ -1195,6 +1332,19 @@ public class Tensor {
     /** Elements from..to-1 by step along dim, like {@code x[from:to:step]}. */
     public Tensor slice(int dim, int from, int to, int step) {
         return ViewOps.slice(this, dim, from, to, step);
+    }
+
+    /** length elements from start along dim (a view; start may be negative, the range may not exceed the size). */
+    public Tensor narrow(int dim, int start, int length) {
+        return ViewOps.narrow(this, dim, start, length);
+    }
+
+    /** narrow with start given as a 0-d integer tensor. */
+    public Tensor narrow(int dim, Tensor start, int length) {
+        if (start.dim() != 0 || start.dtype().isFloatingPoint() || start.dtype() == DType.BOOL) {
+            throw new IllegalArgumentException("start must be an 0-dim integral Tensor.");
+        }
+        return ViewOps.narrow(this, dim, (int) start.item(), length);
     }
 
     /** Concatenates along an existing dimension. */
@@ -1323,6 +1473,51 @@ public class Tensor {
         return max(dim).indices();
     }
 
+    /** Indices of the maxima along dim (int64; the first one among ties). */
+    public Tensor argmax(int dim, boolean keepdim) {
+        return ReductionOps.argmax(this, dim, keepdim, true);
+    }
+
+    /** The index of the largest element of the flattened tensor (0-d int64). */
+    public Tensor argmax() {
+        return ReductionOps.argmax(this, null, false, true);
+    }
+
+    /** Indices of the minima along dim. */
+    public Tensor argmin(int dim) {
+        return ReductionOps.argmax(this, dim, false, false);
+    }
+
+    /** Indices of the minima along dim. */
+    public Tensor argmin(int dim, boolean keepdim) {
+        return ReductionOps.argmax(this, dim, keepdim, false);
+    }
+
+    /** The index of the smallest element of the flattened tensor. */
+    public Tensor argmin() {
+        return ReductionOps.argmax(this, null, false, false);
+    }
+
+    /** The largest element (like {@link #max()}, but the gradient is shared among ties: AmaxBackward0). */
+    public Tensor amax() {
+        return ReductionOps.amax(this, null, false, true);
+    }
+
+    /** The maxima over dims (all when empty), values only; ties share the gradient. */
+    public Tensor amax(int[] dims, boolean keepdim) {
+        return ReductionOps.amax(this, dims, keepdim, true);
+    }
+
+    /** The smallest element (AminBackward0). */
+    public Tensor amin() {
+        return ReductionOps.amax(this, null, false, false);
+    }
+
+    /** The minima over dims (all when empty), values only. */
+    public Tensor amin(int[] dims, boolean keepdim) {
+        return ReductionOps.amax(this, dims, keepdim, false);
+    }
+
     /** The result of max(dim)/min(dim). */
     public record ValuesIndices(Tensor values, Tensor indices) {
     }
@@ -1340,6 +1535,26 @@ public class Tensor {
     /** The p-norm over the given dimensions. */
     public Tensor norm(double p, int[] dims, boolean keepdim) {
         return ReductionOps.norm(this, p, dims, keepdim);
+    }
+
+    /** {@code torch.norm(x, "fro", dims, keepdim)} (dims may be null); "nuc" needs an SVD, which we do not have. */
+    public Tensor norm(String p, int[] dims, boolean keepdim) {
+        return ReductionOps.norm(this, p, dims, keepdim);
+    }
+
+    /** {@code torch.linalg.vector_norm(x, ord, dims, keepdim)}: the ord-norm of the elements over dims (all when null). */
+    public Tensor vectorNorm(double ord, int[] dims, boolean keepdim) {
+        return ReductionOps.norm(this, ord, dims, keepdim, "LinalgVectorNormBackward0");
+    }
+
+    /** {@code torch.linalg.matrix_norm(x, "fro", dims, keepdim)} over two dims. */
+    public Tensor matrixNorm(String ord, int[] dims, boolean keepdim) {
+        return ReductionOps.matrixNorm(this, ord, dims, keepdim);
+    }
+
+    /** {@code torch.linalg.matrix_norm(x, ord, dims, keepdim)} for ord 1, -1, inf, -inf (2 and -2 need an SVD). */
+    public Tensor matrixNorm(double ord, int[] dims, boolean keepdim) {
+        return ReductionOps.matrixNorm(this, ord, dims, keepdim);
     }
 
     /** Softmax along dim. */
@@ -1633,8 +1848,8 @@ public class Tensor {
     void rebase(Tensor result) {
         backend().copy(result.broadcastView(shape), strided());
         bumpVersion();
-        if (result.gradFn != null) {
-            setHistory(result.gradFn, result.outputNr);
+        if (result.currentGradFn() != null) {
+            setHistory(result.currentGradFn(), result.meta.outputNr);
         }
     }
 

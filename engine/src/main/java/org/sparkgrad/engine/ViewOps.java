@@ -1,6 +1,5 @@
 package org.sparkgrad.engine;
 
-import java.util.Arrays;
 import java.util.function.UnaryOperator;
 
 /**
@@ -219,9 +218,7 @@ final class ViewOps {
                         + ".  Tensor sizes: " + Shapes.str(x.shapeRef()));
             }
         }
-        if (Arrays.equals(shape, x.shapeRef())) {
-            return x;
-        }
+        // Even to the same shape the result is a new view with its own node, as in PyTorch.
         Tensor out = x.viewRaw(shape, strides, x.storageOffset());
         int[] in = x.shapeRef();
         return viewNode("ExpandBackward0", x, out, g -> ReductionOps.sumToShape(g, in));
@@ -270,6 +267,28 @@ final class ViewOps {
         Tensor out = x.viewRaw(shape, strides, offset);
         int[] in = x.shapeRef();
         return viewNode("SliceBackward0", x, out, g -> embed(g, in, t -> t.slice(d, s, e, step), "SliceBackwardBackward0"));
+    }
+
+    /** length elements from start along dim (start may be negative), a view recorded as PyTorch's slice. */
+    static Tensor narrow(Tensor x, int dim, int start, int length) {
+        if (x.dim() == 0) {
+            throw new IndexOutOfBoundsException("narrow() cannot be applied to a 0-dim tensor.");
+        }
+        if (length < 0) {
+            throw new IllegalArgumentException("narrow(): length must be non-negative.");
+        }
+        int d = Shapes.wrapDim(dim, x.dim());
+        int size = x.size(d);
+        if (start < -size || start > size) {
+            throw new IndexOutOfBoundsException("start out of range (expected to be in range of [" + (-size) + ", " + size
+                    + "], but got " + start + ")");
+        }
+        int s = start < 0 ? start + size : start;
+        if (s + length > size) {
+            throw new IllegalArgumentException("start (" + s + ") + length (" + length + ") exceeds dimension size ("
+                    + size + ").");
+        }
+        return slice(x, d, s, s + length, 1);
     }
 
     private static int clip(int i, int size) {

@@ -237,6 +237,37 @@ class CustomFunctionTest {
     }
 
     @Test
+    void anUnusedOutputsZeroGradientIsLikeThatOutput() {
+        // Input 0 is float64 on the CPU; the unused outputs are float32 on the CPU and float64 on the sim device.
+        List<Tensor[]> received = new ArrayList<>();
+        Function mixed = new Function() {
+            @Override
+            protected Tensor[] forward(FunctionCtx ctx, Tensor... in) {
+                return new Tensor[] {in[0].mul(2), in[0].to(DType.FLOAT32), in[0].to(Device.of("sim", 0))};
+            }
+
+            @Override
+            protected Tensor[] backward(FunctionCtx ctx, Tensor... grad) {
+                received.add(grad);
+                return new Tensor[] {grad[0].mul(2)};
+            }
+        };
+        Tensor x = Tensor.tensor(new double[] {1, 2, 3, 4, 5, 6}, DType.FLOAT64, 2, 3).requiresGrad_();
+        Tensor[] out = mixed.apply(x);
+        out[0].sum().backward();
+        Tensor[] g = received.get(0);
+        assertEquals(DType.FLOAT32, g[1].dtype(), "zero gradient of the float32 output");
+        assertEquals(Device.CPU, g[1].device());
+        assertArrayEquals(new int[] {2, 3}, g[1].shape());
+        assertArrayEquals(new double[6], g[1].toArray(), 0.0);
+        assertEquals(Device.of("sim", 0), g[2].device(), "zero gradient of the output on the sim device");
+        assertEquals(DType.FLOAT64, g[2].dtype());
+        assertArrayEquals(new int[] {2, 3}, g[2].shape());
+        assertArrayEquals(new double[6], g[2].toArray(), 0.0);
+        assertValues(x.grad(), 2, 2, 2, 2, 2, 2); // d sum(2x) / dx through backward grad[0] * 2
+    }
+
+    @Test
     void savedTensorsAreVersionChecked() {
         Tensor x = Tensor.of(1, 2).requiresGrad_();
         Tensor h = x.mul(1);

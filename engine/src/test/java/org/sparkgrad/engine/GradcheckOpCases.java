@@ -6,6 +6,8 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.sparkgrad.engine.nn.F;
+import org.sparkgrad.engine.nn.Reduction;
 
 /**
  * The table of differentiable op cases checked by {@link GradcheckTest}: a name, the grad_fn the output is
@@ -158,6 +160,26 @@ final class GradcheckOpCases {
         };
     }
 
+    /** -1.2 + 0.25 k + offset for random k in [0, 10): with offsets 0.125 and 0.2, never within 0.05 of DISTINCT's values nor of each other. */
+    static Sampler grid(double offset) {
+        return (g, n) -> {
+            double[] v = new double[n];
+            for (int i = 0; i < n; i++) {
+                v[i] = -1.2 + 0.25 * g.nextInt(10) + offset;
+            }
+            return v;
+        };
+    }
+
+    /** Uniform in (0.1, 0.9): probabilities, BCE targets. */
+    static final Sampler UNIT = (g, n) -> {
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = 0.1 + 0.8 * g.nextUniform();
+        }
+        return v;
+    };
+
     static int[] s(int... shape) {
         return shape;
     }
@@ -284,6 +306,9 @@ final class GradcheckOpCases {
         copies(b);
         inPlace(b);
         compositions(b);
+        alphaRoundingAndBounds(b);
+        extremesAndNorms(b);
+        losses(b);
         return b.cases;
     }
 
@@ -354,7 +379,7 @@ final class GradcheckOpCases {
         b.twice("matmul 2d.2d", "MmBackward0", x -> x[0].matmul(x[1]), n(3, 4), n(4, 2));
         b.twice("matmul 3d.2d", "UnsafeViewBackward0", x -> x[0].matmul(x[1]), n(2, 3, 4), n(4, 2));
         // PyTorch 1.13 names this one CloneBackward0 (it folds the 2-d operand differently); the engine says UnsafeViewBackward0.
-        b.twice("matmul 2d.3d", "UnsafeViewBackward0", x -> x[0].matmul(x[1]), n(3, 4), n(2, 4, 2));
+        b.twice("matmul 2d.3d", "TransposeBackward0", x -> x[0].matmul(x[1]), n(3, 4), n(2, 4, 2));
         b.twice("matmul 3d.3d", "UnsafeViewBackward0", x -> x[0].matmul(x[1]), n(2, 3, 4), n(2, 4, 2));
         b.twice("matmul 3d.3d broadcast batch (2,3,4)@(1,4,2)", "UnsafeViewBackward0", x -> x[0].matmul(x[1]), n(2, 3, 4),
                 n(1, 4, 2));
@@ -590,5 +615,62 @@ final class GradcheckOpCases {
                 x -> x[0].sigmoid().mul(x[1].tanh()).sub(x[0].cos().div(x[1].exp())).sum(0), n(3, 1), n(1, 4));
         b.twice("stack of softmax and sqrt rows", "StackBackward0",
                 x -> Tensor.stack(0, x[0].softmax(1).get(0), x[0].sqrt().get(2)), p(3, 4));
+    }
+
+    private static void alphaRoundingAndBounds(Builder b) {
+        b.linear("add alpha (2,3),(3)", "AddBackward0", x -> x[0].add(x[1], 2.5), n(2, 3), n(3));
+        b.linear("sub alpha (2,3),(3)", "SubBackward0", x -> x[0].sub(x[1], -0.5), n(2, 3), n(3));
+        b.linear("rsub(Tensor) (2,3),(3)", "RsubBackward0", x -> x[0].rsub(x[1]), n(2, 3), n(3));
+        b.linear("rsub(Tensor) alpha (3),(2,3)", "RsubBackward0", x -> x[0].rsub(x[1], 3L), n(3), n(2, 3));
+        // Rounded division is piecewise constant: its gradient is a zero tensor not connected to the inputs.
+        b.firstOnly("div floor (2,3),(3)", "DivBackward2", "rounded division is piecewise constant: its gradient is "
+                + "identically zero", 1e-6, x -> x[0].div(x[1], "floor"), n(2, 3), z(3));
+        b.twice("pow(2.5, Tensor)", "PowBackward2", x -> Tensor.pow(2.5, x[0]), n(2, 3));
+        b.linear("clamp(Tensor, Tensor)", "ClampBackward0", x -> x[0].clamp(x[1], x[2]),
+                d(2, 3), in(grid(0.125), 3), in(grid(0.2), 2, 3));
+        b.linear("clamp(Tensor, null)", "ClampBackward0", x -> x[0].clamp(x[1], null), d(2, 3), in(grid(0.125), 2, 1));
+        b.linear("clampMin(Tensor)", "ClampMinBackward1", x -> x[0].clampMin(x[1]), d(2, 3), in(grid(0.125), 3));
+        b.linear("clampMax(Tensor)", "ClampMaxBackward1", x -> x[0].clampMax(x[1]), d(2, 3), in(grid(0.2), 3));
+        b.linear("maximum (2,3),(3)", "MaximumBackward0", x -> x[0].maximum(x[1]), d(2, 3), in(grid(0.125), 3));
+        b.linear("minimum (3),(2,3)", "MinimumBackward0", x -> x[0].minimum(x[1]), in(grid(0.125), 3), d(2, 3));
+        Tensor mask = bools(s(2, 3), 1, 0, 0, 1, 1, 0);
+        b.linear("maskedFill(Tensor value)", "MaskedFillBackward1", x -> x[0].maskedFill(follow(mask, x[0]), x[1]), n(2, 3), n());
+    }
+
+    private static void extremesAndNorms(Builder b) {
+        b.linear("amax dim 1", "AmaxBackward0", x -> x[0].amax(new int[] {1}, false), d(3, 4));
+        b.linear("amax all", "AmaxBackward0", x -> x[0].amax(), d(3, 4));
+        b.linear("amin dims 0,2 keepdim", "AminBackward0", x -> x[0].amin(new int[] {0, 2}, true), d(2, 3, 2));
+        b.twice("vectorNorm 3 dim 1", "LinalgVectorNormBackward0", x -> x[0].vectorNorm(3, new int[] {1}, false), z(3, 4));
+        b.twice("vectorNorm 0.5", "LinalgVectorNormBackward0", x -> x[0].vectorNorm(0.5, null, false), z(3, 4));
+        b.linear("norm inf dim 1", "NormBackward1", x -> x[0].norm(Double.POSITIVE_INFINITY, new int[] {1}, false), d(3, 4));
+        b.linear("matrixNorm 1", "AmaxBackward0", x -> x[0].matrixNorm(1, new int[] {-2, -1}, false), d(2, 3, 4));
+        b.twice("norm fro dims 0,1", "SqrtBackward0", x -> x[0].norm("fro", new int[] {0, 1}, false), n(3, 4));
+    }
+
+    private static void losses(Builder b) {
+        Tensor targets = longs(s(4), 1, 0, 2, 1);
+        Tensor targets2d = longs(s(2, 2, 2), 0, 2, 1, 1, 2, 0, 0, 1);
+        Tensor weight = Tensor.tensor(new double[] {0.5, 2.0, 1.25}, DType.FLOAT64, 3);
+        b.twice("mse_loss mean", "MseLossBackward0", x -> F.mseLoss(x[0], x[1]), n(2, 3), n(2, 3));
+        b.twice("mse_loss none", "MseLossBackward0", x -> F.mseLoss(x[0], x[1], Reduction.NONE), n(3), n(3));
+        b.linear("nll_loss weighted mean", "NllLossBackward0",
+                x -> F.nllLoss(x[0], follow(targets, x[0]), follow(weight, x[0]), Reduction.MEAN, 2), n(4, 3));
+        b.linear("nll_loss 4-d none", "NllLoss2DBackward0",
+                x -> F.nllLoss(x[0], follow(targets2d, x[0]), null, Reduction.NONE, -100), n(2, 3, 2, 2));
+        b.twice("cross_entropy weighted", "NllLossBackward0",
+                x -> F.crossEntropy(x[0], follow(targets, x[0]), follow(weight, x[0]), Reduction.MEAN, -100, 0), n(4, 3));
+        b.twice("cross_entropy label smoothing", "AddBackward0",
+                x -> F.crossEntropy(x[0], follow(targets, x[0]), null, Reduction.MEAN, 0, 0.2), n(4, 3));
+        b.twice("cross_entropy probabilities", "DivBackward1",
+                x -> F.crossEntropy(x[0], x[1], follow(weight, x[0]), Reduction.MEAN, -100, 0.1), n(4, 3), in(UNIT, 4, 3));
+        b.twice("bce_with_logits", "BinaryCrossEntropyWithLogitsBackward0",
+                x -> F.binaryCrossEntropyWithLogits(x[0], x[1]), n(2, 3), in(UNIT, 2, 3));
+        Tensor posWeight = Tensor.tensor(new double[] {0.5, 3.0, 1.5}, DType.FLOAT64, 3);
+        b.twice("bce_with_logits weight pos_weight", "BinaryCrossEntropyWithLogitsBackward0",
+                x -> F.binaryCrossEntropyWithLogits(x[0], x[1], follow(weight, x[0]), follow(posWeight, x[0]), Reduction.SUM),
+                n(2, 3), in(UNIT, 2, 3));
+        b.twice("linear addmm", "AddmmBackward0", x -> F.linear(x[0], x[1], x[2]), n(4, 3), n(2, 3), n(2));
+        b.twice("linear 3-d", "ViewBackward0", x -> F.linear(x[0], x[1], x[2]), n(2, 2, 3), n(2, 3), n(2));
     }
 }

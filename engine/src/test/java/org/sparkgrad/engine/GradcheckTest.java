@@ -27,6 +27,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.sparkgrad.engine.GradcheckOpCases.Case;
@@ -114,7 +115,7 @@ class GradcheckTest {
             }
         }
         // pow 0 (x2 shapes), prod with two zeros, three float32 casts.
-        assertEquals(6, firstOnly.size(), "cases without a second-order check: " + firstOnly);
+        assertEquals(7, firstOnly.size(), "cases without a second-order check: " + firstOnly);
     }
 
     // =====================================================================================================
@@ -122,23 +123,40 @@ class GradcheckTest {
 
     private static final Pattern GRAD_FN_LITERAL = Pattern.compile("\"([A-Z][A-Za-z]*Backward[0-9]+)\"");
 
-    /** grad_fn names given to nodes in src/main/java/org/sparkgrad/engine/*.java, with the files naming them. */
+    /** grad_fn names given to nodes in src/main/java/org/sparkgrad/engine/**.java, with the files naming them. */
     static SortedMap<String, SortedSet<String>> declaredGradFnNames() throws IOException {
         Path dir = Paths.get("src", "main", "java", "org", "sparkgrad", "engine");
         assertTrue(Files.isDirectory(dir), "engine sources not found at " + dir.toAbsolutePath()
                 + " (the test must run with the engine module as working directory)");
+        return gradFnNamesUnder(dir);
+    }
+
+    /** grad_fn names in the .java files under {@code dir} and all its subdirectories, with their relative paths. */
+    static SortedMap<String, SortedSet<String>> gradFnNamesUnder(Path dir) throws IOException {
         SortedMap<String, SortedSet<String>> names = new TreeMap<>();
         List<Path> files;
-        try (Stream<Path> list = Files.list(dir)) {
-            files = list.filter(p -> p.getFileName().toString().endsWith(".java")).sorted().collect(Collectors.toList());
+        try (Stream<Path> walk = Files.walk(dir)) {
+            files = walk.filter(p -> p.getFileName().toString().endsWith(".java") && Files.isRegularFile(p)).sorted()
+                    .collect(Collectors.toList());
         }
         for (Path f : files) {
             Matcher m = GRAD_FN_LITERAL.matcher(Files.readString(f, StandardCharsets.UTF_8));
             while (m.find()) {
-                names.computeIfAbsent(m.group(1), k -> new TreeSet<>()).add(f.getFileName().toString());
+                names.computeIfAbsent(m.group(1), k -> new TreeSet<>()).add(dir.relativize(f).toString());
             }
         }
         return names;
+    }
+
+    @Test
+    void theSourceScanFindsNamesInSubpackages(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("TopOps.java"), "Node n = new OpNode(\"TopBackward0\", 1);");
+        Path nested = Files.createDirectories(dir.resolve("nn").resolve("functional"));
+        Files.writeString(nested.resolve("DeepOps.java"), "name = \"DeepBackward1\"; other = \"NotAGradFn\";");
+        Files.writeString(nested.resolve("notes.txt"), "\"IgnoredBackward0\"");
+        SortedMap<String, SortedSet<String>> names = gradFnNamesUnder(dir);
+        assertEquals(List.of("DeepBackward1", "TopBackward0"), List.copyOf(names.keySet()));
+        assertEquals(Set.of(Paths.get("nn", "functional", "DeepOps.java").toString()), names.get("DeepBackward1"));
     }
 
     /** Adds the names of every node reachable from {@code root} (iteratively: graphs may be deep). */

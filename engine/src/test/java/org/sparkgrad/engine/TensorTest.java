@@ -727,7 +727,7 @@ class TensorTest {
             assertValues(x.clamp(null, 1.0), -2, 0.5, 1);
             assertValues(x.clamp(0.0, null), 0, 0.5, 3);
             assertValues(x, -2, 0.5, 3); // out of place
-            assertThrows(RuntimeException.class, () -> x.clamp(null, null));
+            assertThrows(RuntimeException.class, () -> x.clamp((Double) null, null));
         }
 
         @Test

@@ -11,9 +11,23 @@ public final class AutogradDemo {
     private AutogradDemo() {
     }
 
-    /** Prints what the seed notebooks print. Options: --lr (0.1), --start-x0 (11), --start-x1 (2). */
+    /** Settings of the gradient-descent cell: the step size and the starting point (those of {@link Descent}). */
+    record Settings(double lr, double startX0, double startX1) {
+        static final Settings DEFAULTS = new Settings(Descent.Settings.DEFAULTS.lr(), Descent.Settings.DEFAULTS.x0(),
+                Descent.Settings.DEFAULTS.x1());
+        static final Options.Spec OPTIONS = new Options.Spec("bin/run autograd-demo")
+                .number("lr", DEFAULTS.lr(), Options.Range.POSITIVE, "the gradient-descent step size")
+                .number("start-x0", DEFAULTS.startX0(), Options.Range.FINITE, "the starting x0")
+                .number("start-x1", DEFAULTS.startX1(), Options.Range.FINITE, "the starting x1");
+
+        static Settings from(Options o) {
+            return new Settings(o.number("lr"), o.number("start-x0"), o.number("start-x1"));
+        }
+    }
+
+    /** Prints what the seed notebooks print; options as {@link Settings#OPTIONS} ({@code bin/run autograd-demo --help}). */
     public static void main(String[] args) {
-        Options opts = Options.parse(args, "lr", "0.1", "start-x0", "11", "start-x1", "2");
+        Settings settings = Settings.from(Settings.OPTIONS.parse(args));
 
         System.out.println("== f(x) = 3x^3 + 4x^2 + 6");
         Tensor x1 = Tensor.of(1f).requiresGrad_();
@@ -52,8 +66,8 @@ public final class AutogradDemo {
         System.out.println(a.grad() + " == 4x: " + a.grad().eq(a.mul(4)));
 
         System.out.println("\n== gradient descent on 2*x0^2 + 4*x1^2");
-        double lr = opts.getDouble("lr");
-        Tensor p = Tensor.of(opts.getDouble("start-x0"), opts.getDouble("start-x1")).requiresGrad_();
+        double lr = settings.lr();
+        Tensor p = Tensor.of(settings.startX0(), settings.startX1()).requiresGrad_();
         Double last = null;
         for (int i = 0; i < 1000; i++) {
             Tensor loss = p.get(0).pow(2).mul(2).add(p.get(1).pow(2).mul(4));

@@ -10,6 +10,21 @@ public final class Descent {
     private Descent() {
     }
 
+    /** Settings: the step size, the starting point and the most steps taken. */
+    record Settings(double lr, double x0, double x1, int maxIters) {
+        /** The seed's values. */
+        static final Settings DEFAULTS = new Settings(0.1, 11, 2, 1000);
+        static final Options.Spec OPTIONS = new Options.Spec("bin/run descent")
+                .number("lr", DEFAULTS.lr(), Options.Range.POSITIVE, "the step size")
+                .number("x0", DEFAULTS.x0(), Options.Range.FINITE, "the starting x0")
+                .number("x1", DEFAULTS.x1(), Options.Range.FINITE, "the starting x1")
+                .intOption("max-iters", DEFAULTS.maxIters(), 1, "the most steps taken");
+
+        static Settings from(Options o) {
+            return new Settings(o.number("lr"), o.number("x0"), o.number("x1"), o.intValue("max-iters"));
+        }
+    }
+
     /** The losses of the steps taken and the final point. */
     record Result(List<Double> losses, Tensor x) {
     }
@@ -36,10 +51,10 @@ public final class Descent {
         return new Result(losses, x.detach());
     }
 
-    /** Options: --lr (0.1), --x0 (11), --x1 (2), --max-iters (1000). */
+    /** Runs with the options of {@link Settings#OPTIONS} ({@code bin/run descent --help}). */
     public static void main(String[] args) {
-        Options opts = Options.parse(args, "lr", "0.1", "x0", "11", "x1", "2", "max-iters", "1000");
-        Result r = run(opts.getDouble("lr"), opts.getDouble("x0"), opts.getDouble("x1"), opts.getInt("max-iters"), true);
+        Settings s = Settings.from(Settings.OPTIONS.parse(args));
+        Result r = run(s.lr(), s.x0(), s.x1(), s.maxIters(), true);
         System.out.println("stopped after " + r.losses().size() + " steps at x = " + r.x());
     }
 }

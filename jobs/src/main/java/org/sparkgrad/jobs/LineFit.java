@@ -28,8 +28,9 @@ import org.sparkgrad.engine.optim.StepLR;
  * the first gradients in a are ~10^4 times those near the optimum, and with Adam's default beta2 = 0.999
  * its denominator remembers them for ~1000 steps, so the defaults use beta2 = 0.9 (it forgets within ~10).
  * With a constant rate Adam then circles the optimum at a distance set by the rate; the schedule's decay
- * (cosine annealing by default) is what lets it settle, which is the seed's lesson. Defaults: Adam, lr 0.3,
- * beta2 0.9, cosine over 400 epochs, which reaches the exact least-perpendicular-distance line.
+ * (cosine annealing by default) is what lets it settle, which is the seed's lesson. The defaults
+ * ({@link Settings#defaults}: Adam, its {@link #defaultLr}, beta2 0.9 and cosine annealing over the whole run)
+ * reach the exact least-perpendicular-distance line.
  *
  * <p>Like the seed it keeps the best loss seen and the a, b that gave it; it prints progress, the best
  * result, and writes two charts (loss curve, points with the fitted line).
@@ -54,6 +55,41 @@ public final class LineFit {
         /** The defaults described in the class comment, for the given optimizer. */
         static Settings defaults(String optimizer) {
             return new Settings(optimizer, defaultLr(optimizer), 0.9, 0.9, "cosine", 400);
+        }
+    }
+
+    /**
+     * The line-fit program's settings: how to train, the points' seed and noise, the print interval, the
+     * Spark run's partitions and master, the output folder, and whether to run without Spark.
+     */
+    record Job(Settings train, long seed, double noise, int printEvery, int partitions, String master, Path out,
+            boolean noSpark) {
+        /** The program's defaults: Adam ({@link Settings#defaults}) on the seed's points. */
+        static final Job DEFAULTS = new Job(Settings.defaults("adam"), 42, 2, 50, 4, "auto", Path.of("out/line-fit"), false);
+        static final Options.Spec OPTIONS = new Options.Spec("bin/run line-fit")
+                .intOption("epochs", DEFAULTS.train().epochs(), 1, "full-batch steps")
+                .numberOrAuto("lr", Options.Range.POSITIVE, "adam " + Options.plain(defaultLr("adam")) + ", sgd "
+                        + Options.plain(defaultLr("sgd")), "the learning rate")
+                .choice("optimizer", DEFAULTS.train().optimizer(), "the optimizer", "adam", "sgd")
+                .choice("schedule", DEFAULTS.train().schedule(), "the learning-rate schedule", "none", "step", "exp",
+                        "cosine")
+                .number("momentum", DEFAULTS.train().momentum(), Options.Range.NON_NEGATIVE, "SGD's momentum")
+                .number("beta2", DEFAULTS.train().beta2(), Options.Range.UNIT_OPEN, "Adam's beta2")
+                .integer("seed", DEFAULTS.seed(), Long.MIN_VALUE, "seed of the points' noise")
+                .number("noise", DEFAULTS.noise(), Options.Range.NON_NEGATIVE, "standard deviation of the noise on x and y")
+                .intOption("print-every", DEFAULTS.printEvery(), 0, "print every this many epochs, 0: never")
+                .intOption("partitions", DEFAULTS.partitions(), 1, "Spark partitions of the points")
+                .text("master", DEFAULTS.master(), "Spark master; auto: spark-submit's, else local[*]")
+                .text("out", DEFAULTS.out().toString(), "folder of the charts (and, on Spark, model and loss CSV)")
+                .flag("no-spark", "run the one-machine loop instead of Spark");
+
+        static Job from(Options o) {
+            String optimizer = o.text("optimizer");
+            double lr = o.isAuto("lr") ? defaultLr(optimizer) : o.number("lr");
+            Settings train = new Settings(optimizer, lr, o.number("momentum"), o.number("beta2"), o.text("schedule"),
+                    o.intValue("epochs"));
+            return new Job(train, o.integer("seed"), o.number("noise"), o.intValue("print-every"),
+                    o.intValue("partitions"), o.text("master"), Path.of(o.text("out")), o.flag("no-spark"));
         }
     }
 
@@ -185,42 +221,32 @@ public final class LineFit {
     }
 
     /**
-     * Options: --epochs (400), --lr (auto: 0.3 for adam, 1e-4 for sgd), --optimizer (adam; or sgd),
-     * --schedule (cosine; or none, step, exp), --momentum (0.9, sgd), --beta2 (0.9, adam), --seed (42),
-     * --noise (2), --print-every (50), --out (out/line-fit); data-parallel on Spark by default
-     * ({@link SparkLineFit}, with --partitions (4) and --master (spark-submit's, else local[*])), or the
-     * in-process loop with {@code --no-spark}.
+     * Runs data-parallel on Spark ({@link SparkLineFit}) by default, or the in-process loop with
+     * {@code --no-spark}; the options and their defaults are {@link Job#OPTIONS} ({@code bin/run line-fit --help}).
      */
     public static void main(String[] args) {
-        SparkJobSupport.Flag noSpark = SparkJobSupport.flag(args, "no-spark");
-        Options o = Options.parse(noSpark.rest(), "epochs", "400", "lr", "auto", "optimizer", "adam", "schedule",
-                "cosine", "momentum", "0.9", "beta2", "0.9", "seed", "42", "noise", "2", "print-every", "50",
-                "partitions", "4", "master", "auto", "out", "out/line-fit");
-        String optimizer = o.get("optimizer");
-        double lr = o.get("lr").equals("auto") ? defaultLr(optimizer) : o.getDouble("lr");
-        Settings s = new Settings(optimizer, lr, o.getDouble("momentum"), o.getDouble("beta2"), o.get("schedule"),
-                o.getInt("epochs"));
-        Points p = points(POINTS, o.getDouble("noise"), o.getInt("seed"));
+        Job job = Job.from(Job.OPTIONS.parse(args));
+        Settings s = job.train();
+        Points p = points(POINTS, job.noise(), job.seed());
         System.out.printf(Locale.ROOT, "fitting y = a x + b to %d points (true a=%s, b=%s, noise %s) with %s lr %s, "
-                + "schedule %s, %d epochs%n", POINTS, TRUE_A, TRUE_B, o.get("noise"), optimizer, lr, s.schedule(),
-                s.epochs());
-        if (!noSpark.present()) {
-            SparkLineFit.Result sr = SparkLineFit.run(p, s, o.getInt("partitions"), o.get("master"),
-                    o.getInt("print-every"));
+                + "schedule %s, %d epochs%n", POINTS, TRUE_A, TRUE_B, Options.plain(job.noise()), s.optimizer(), s.lr(),
+                s.schedule(), s.epochs());
+        if (!job.noSpark()) {
+            SparkLineFit.Result sr = SparkLineFit.run(p, s, job.partitions(), job.master(), job.printEvery());
             Result r = sr.fit();
             System.out.printf(Locale.ROOT, "trained data-parallel in %.1f s (%d steps on %d partitions)%n",
-                    sr.training().seconds(), sr.training().steps(), o.getInt("partitions"));
+                    sr.training().seconds(), sr.training().steps(), job.partitions());
             System.out.printf(Locale.ROOT, "best a=%.5f, b=%.5f, loss=%.6f%n", r.bestA(), r.bestB(), r.bestLoss());
-            Path dir = Path.of(o.get("out"));
+            Path dir = job.out();
             SparkLineFit.write(p, sr, dir).print();
             System.out.println("fitted line: " + dir.resolve("fit.png"));
             return;
         }
-        Result r = run(p, s, o.getInt("print-every"));
+        Result r = run(p, s, job.printEvery());
         System.out.printf(Locale.ROOT, "trained in %.1f ms (first epoch %.1f ms, with the engine's start-up)%n",
                 r.trainNanos() / 1e6, r.firstEpochNanos() / 1e6);
         System.out.printf(Locale.ROOT, "best a=%.5f, b=%.5f, loss=%.6f%n", r.bestA(), r.bestB(), r.bestLoss());
-        Path[] files = charts(p, r, Path.of(o.get("out")));
+        Path[] files = charts(p, r, job.out());
         System.out.println("loss curve: " + files[0].toAbsolutePath());
         System.out.println("fitted line: " + files[1].toAbsolutePath());
     }

@@ -30,14 +30,38 @@ public final class LinearRegression {
     private LinearRegression() {
     }
 
-    /** Settings, with the seed's values as defaults. */
+    /** Settings of the one-machine loop. */
     record Settings(int samples, int batch, int epochs, double lr, double noise, long seed, Path out) {
-        static Settings parse(String[] args) {
-            Options o = Options.parse(args, "samples", "1000", "batch", "10", "epochs", "3", "lr", "0.03",
-                    "noise", "0.01", "seed", "0", "out", "out/linear-regression");
-            return new Settings(o.getInt("samples"), o.getInt("batch"), o.getInt("epochs"), o.getDouble("lr"),
-                    o.getDouble("noise"), (long) o.getDouble("seed"), Path.of(o.get("out")));
+        /** The seed's values (the Spark run's defaults too). */
+        static final Settings DEFAULTS = new Settings(1000, 10, 3, 0.03, 0.01, 0, Path.of("out/linear-regression"));
+        /** The options of {@code --no-spark}: the others apply to the Spark run only. */
+        static final List<String> OPTION_NAMES = List.of("samples", "batch", "epochs", "lr", "noise", "seed", "out");
+
+        /** The settings from linear-regression's options; an option of the Spark run only is an error. */
+        static Settings from(Options o) {
+            for (String name : OPTIONS.names()) {
+                if (o.given(name) && !OPTION_NAMES.contains(name) && !name.equals("no-spark")) {
+                    throw new Options.BadOption("Option --" + name + " applies to the Spark run only, not with --no-spark");
+                }
+            }
+            long samples = o.integer("samples");
+            if (samples > Integer.MAX_VALUE) {
+                throw new Options.BadOption("Option --samples expects at most " + Integer.MAX_VALUE
+                        + " with --no-spark, got '" + samples + "'");
+            }
+            return new Settings((int) samples, o.intValue("batch"), o.intValue("epochs"), o.number("lr"),
+                    o.number("noise"), o.integer("seed"), Path.of(o.text("out")));
         }
+    }
+
+    /** linear-regression's options: the Spark run's and {@code --no-spark}. */
+    static final Options.Spec OPTIONS = SparkLinearRegression.Settings.options("bin/run linear-regression")
+            .flag("no-spark", "run the one-machine loop instead of Spark (it takes --"
+                    + String.join(" --", Settings.OPTION_NAMES) + " only)");
+
+    /** The settings the options select: the one-machine loop's with --no-spark, else the Spark run's. */
+    static Object settings(Options o) {
+        return o.flag("no-spark") ? Settings.from(o) : SparkLinearRegression.Settings.from(o);
     }
 
     /** What a run learned: per-epoch losses over the whole data, w, b and the saved model file. */
@@ -96,17 +120,16 @@ public final class LinearRegression {
     }
 
     /**
-     * Runs data-parallel on Spark ({@link SparkLinearRegression}, its options) unless {@code --no-spark}, which
-     * runs the in-process loop with options --samples 1000 --batch 10 --epochs 3 --lr 0.03 --noise 0.01
-     * --seed 0 --out out/linear-regression.
+     * Runs data-parallel on Spark ({@link SparkLinearRegression}) unless {@code --no-spark}, which runs the
+     * in-process loop; the options and their defaults are {@link #OPTIONS} ({@code bin/run linear-regression --help}).
      */
     public static void main(String[] args) {
-        SparkJobSupport.Flag noSpark = SparkJobSupport.flag(args, "no-spark");
-        if (!noSpark.present()) {
-            SparkLinearRegression.main(args);
+        Options o = OPTIONS.parse(args);
+        if (!o.flag("no-spark")) {
+            SparkLinearRegression.main(SparkLinearRegression.Settings.from(o));
             return;
         }
-        Result r = run(Settings.parse(noSpark.rest()), true);
+        Result r = run(Settings.from(o), true);
         printLearned(r.w(), r.b());
         System.out.println("model written to " + r.model());
     }

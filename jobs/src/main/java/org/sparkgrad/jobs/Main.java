@@ -13,19 +13,37 @@ import java.util.TreeSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
-/** The one launcher of every runnable program: {@code bin/run <name> [--option value ...]}. */
+/**
+ * The one launcher of every runnable program: {@code bin/run <name> [--option value ...]};
+ * {@code bin/run <name> --help} lists the program's options with their defaults.
+ */
 public final class Main {
-    private static final Map<String, Consumer<String[]>> PROGRAMS = new LinkedHashMap<>();
+    /**
+     * A runnable program: its entry point, its options, how parsed options become its settings record, and
+     * that record's defaults (the one home of the program's default values).
+     */
+    record Program(Consumer<String[]> main, Options.Spec options, Function<Options, Object> settings, Object defaults) {
+    }
+
+    static final Map<String, Program> PROGRAMS = new LinkedHashMap<>();
 
     static {
-        PROGRAMS.put("autograd-demo", AutogradDemo::main);
-        PROGRAMS.put("polynomial", Polynomial::main);
-        PROGRAMS.put("descent", Descent::main);
-        PROGRAMS.put("manual-vs-autograd", ManualVsAutograd::main);
-        PROGRAMS.put("linear-regression", LinearRegression::main);
-        PROGRAMS.put("line-fit", LineFit::main);
-        PROGRAMS.put("synthetic-mlp", SyntheticMlp::main);
+        PROGRAMS.put("autograd-demo", new Program(AutogradDemo::main, AutogradDemo.Settings.OPTIONS,
+                AutogradDemo.Settings::from, AutogradDemo.Settings.DEFAULTS));
+        PROGRAMS.put("polynomial", new Program(Polynomial::main, Polynomial.Settings.OPTIONS, Polynomial.Settings::from,
+                Polynomial.Settings.DEFAULTS));
+        PROGRAMS.put("descent", new Program(Descent::main, Descent.Settings.OPTIONS, Descent.Settings::from,
+                Descent.Settings.DEFAULTS));
+        PROGRAMS.put("manual-vs-autograd", new Program(ManualVsAutograd::main, ManualVsAutograd.Settings.OPTIONS,
+                ManualVsAutograd.Settings::from, ManualVsAutograd.Settings.DEFAULTS));
+        PROGRAMS.put("linear-regression", new Program(LinearRegression::main, LinearRegression.OPTIONS,
+                LinearRegression::settings, SparkLinearRegression.Settings.DEFAULTS));
+        PROGRAMS.put("line-fit", new Program(LineFit::main, LineFit.Job.OPTIONS, LineFit.Job::from,
+                LineFit.Job.DEFAULTS));
+        PROGRAMS.put("synthetic-mlp", new Program(SyntheticMlp::main, SyntheticMlp.Settings.OPTIONS,
+                SyntheticMlp.Settings::from, SyntheticMlp.Settings.DEFAULTS));
     }
 
     private Main() {
@@ -38,20 +56,29 @@ public final class Main {
             usage();
             return;
         }
-        Consumer<String[]> program = PROGRAMS.get(name);
+        Program program = PROGRAMS.get(name);
         if (program == null) {
             System.err.println("Unknown program '" + name + "'.");
             usage();
             System.exit(2);
         }
         String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
-        program.accept(withConfFile(name, rest));
+        try {
+            program.main().accept(withConfFile(name, rest));
+        } catch (Options.HelpRequested help) {
+            System.out.print(help.getMessage());
+        } catch (Options.BadOption e) {
+            System.err.println(name + ": " + e.getMessage());
+            System.err.println("(bin/run " + name + " --help lists its options and their defaults)");
+            System.exit(2);
+        }
     }
 
     /**
-     * The program's settings file, {@code <conf dir>/<program>.properties}, as {@code --key value} options
-     * placed before the command line's (which therefore win). The conf dir is the system property
-     * {@code sparkgrad.conf.dir} (bin/run sets it) or the environment variable SPARKGRAD_CONF_DIR.
+     * The program's settings file, {@code <conf dir>/<program>.properties}, as {@code --key=value} options
+     * placed before the command line's (which therefore win); a flag is {@code key=true} there. The conf dir
+     * is the system property {@code sparkgrad.conf.dir} (bin/run sets it) or the environment variable
+     * SPARKGRAD_CONF_DIR.
      */
     static String[] withConfFile(String name, String[] args) {
         String dir = System.getProperty("sparkgrad.conf.dir", System.getenv("SPARKGRAD_CONF_DIR"));
@@ -70,15 +97,14 @@ public final class Main {
         }
         List<String> out = new ArrayList<>();
         for (String key : new TreeSet<>(p.stringPropertyNames())) {
-            out.add("--" + key);
-            out.add(p.getProperty(key).trim());
+            out.add("--" + key + "=" + p.getProperty(key).trim());
         }
         out.addAll(Arrays.asList(args));
         return out.toArray(new String[0]);
     }
 
     private static void usage() {
-        System.err.println("usage: bin/run <program> [--option value ...]");
+        System.err.println("usage: bin/run <program> [--option value ...]   (bin/run <program> --help: its options)");
         System.err.println("programs: " + String.join(", ", PROGRAMS.keySet()));
     }
 }

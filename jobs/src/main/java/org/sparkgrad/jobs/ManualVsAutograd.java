@@ -19,6 +19,26 @@ public final class ManualVsAutograd {
     private ManualVsAutograd() {
     }
 
+    /** Settings: the network's sizes (m rows, input -> hidden -> output), training, and print interval. */
+    record Settings(int m, int input, int hidden, int output, int epochs, double lr, long seed, int every) {
+        /** The seed's values. */
+        static final Settings DEFAULTS = new Settings(64, 1000, 100, 10, 400, 1e-2, 0, 50);
+        static final Options.Spec OPTIONS = new Options.Spec("bin/run manual-vs-autograd")
+                .intOption("m", DEFAULTS.m(), 1, "rows of the random batch")
+                .intOption("input", DEFAULTS.input(), 1, "input features")
+                .intOption("hidden", DEFAULTS.hidden(), 1, "hidden units")
+                .intOption("output", DEFAULTS.output(), 1, "outputs")
+                .intOption("epochs", DEFAULTS.epochs(), 1, "training steps of each run")
+                .number("lr", DEFAULTS.lr(), Options.Range.POSITIVE, "the learning rate")
+                .integer("seed", DEFAULTS.seed(), Long.MIN_VALUE, "the seed of the data and the initial weights")
+                .intOption("every", DEFAULTS.every(), 1, "print the losses every this many epochs");
+
+        static Settings from(Options o) {
+            return new Settings(o.intValue("m"), o.intValue("input"), o.intValue("hidden"), o.intValue("output"),
+                    o.intValue("epochs"), o.number("lr"), o.integer("seed"), o.intValue("every"));
+        }
+    }
+
     /** Loss histories of both runs and the largest relative gradient difference at the first step. */
     record Result(List<Double> manualLosses, List<Double> autogradLosses, double firstStepRelDiff) {
     }
@@ -101,12 +121,10 @@ public final class ManualVsAutograd {
         return worst;
     }
 
-    /** Options: --m 64 --input 1000 --hidden 100 --output 10 --epochs 400 --lr 1e-2 --seed 0 --every 50. */
+    /** Runs with the options of {@link Settings#OPTIONS} ({@code bin/run manual-vs-autograd --help}). */
     public static void main(String[] args) {
-        Options o = Options.parse(args, "m", "64", "input", "1000", "hidden", "100", "output", "10", "epochs", "400",
-                "lr", "1e-2", "seed", "0", "every", "50");
-        Result r = run(o.getInt("m"), o.getInt("input"), o.getInt("hidden"), o.getInt("output"), o.getInt("epochs"),
-                o.getDouble("lr"), (long) o.getDouble("seed"), o.getInt("every"), true);
+        Settings s = Settings.from(Settings.OPTIONS.parse(args));
+        Result r = run(s.m(), s.input(), s.hidden(), s.output(), s.epochs(), s.lr(), s.seed(), s.every(), true);
         boolean agree = r.firstStepRelDiff() <= 1e-4;
         System.out.printf(Locale.ROOT, "first-step gradients, hand-written vs autograd: max relative difference %.3e (%s)%n",
                 r.firstStepRelDiff(), agree ? "agree within 1e-4" : "DISAGREE");

@@ -7,6 +7,18 @@ public final class Polynomial {
     private Polynomial() {
     }
 
+    /** Settings: the point x. */
+    record Settings(double x) {
+        /** The seed's point. */
+        static final Settings DEFAULTS = new Settings(1);
+        static final Options.Spec OPTIONS = new Options.Spec("bin/run polynomial")
+                .number("x", DEFAULTS.x(), Options.Range.FINITE, "where f and its gradient are evaluated");
+
+        static Settings from(Options o) {
+            return new Settings(o.number("x"));
+        }
+    }
+
     /** f(x) = 3x^3 + 4x^2 + 6, elementwise. */
     static Tensor f(Tensor x) {
         return x.pow(3).mul(3).add(x.pow(2).mul(4)).add(6);
@@ -25,10 +37,9 @@ public final class Polynomial {
         return new Result(y1, x1.grad(), x2.grad());
     }
 
-    /** Options: --x (1). */
+    /** Runs with the options of {@link Settings#OPTIONS} ({@code bin/run polynomial --help}). */
     public static void main(String[] args) {
-        Options opts = Options.parse(args, "x", "1");
-        double at = opts.getDouble("x");
+        double at = Settings.from(Settings.OPTIONS.parse(args)).x();
         Result r = run(at);
         System.out.println("f(x) = 3x^3 + 4x^2 + 6 at x = " + at + ": " + r.value());
         System.out.println("df/dx = 9x^2 + 8x: " + r.grad());

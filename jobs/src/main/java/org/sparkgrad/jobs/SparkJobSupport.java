@@ -5,9 +5,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -16,22 +13,11 @@ import org.sparkgrad.spark.SparkgradKryoRegistrator;
 import org.sparkgrad.spark.TrainingResult;
 
 /**
- * What the data-parallel jobs share: bare flags on the command line, the Spark session (an existing one,
+ * What the data-parallel jobs share: the Spark session (an existing one,
  * or a new one with the trainer's Kryo settings), and the files a run writes next to each other.
  */
 final class SparkJobSupport {
     private SparkJobSupport() {
-    }
-
-    /** The command line without the bare flag {@code --name}, and whether it was there. */
-    record Flag(boolean present, String[] rest) {
-    }
-
-    /** Removes every bare {@code --name} (a flag, no value) from args. */
-    static Flag flag(String[] args, String name) {
-        List<String> rest = new ArrayList<>(Arrays.asList(args));
-        boolean present = rest.removeIf(a -> a.equals("--" + name));
-        return new Flag(present, rest.toArray(new String[0]));
     }
 
     /** A Spark session with its Java context; {@link #close()} stops it only when this job created it. */

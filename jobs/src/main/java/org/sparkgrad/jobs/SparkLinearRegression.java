@@ -39,20 +39,49 @@ final class SparkLinearRegression {
     record Settings(long samples, int batch, int epochs, double lr, double noise, long seed, int partitions,
             String master, String device, String checkpointDir, int checkpointEvery, boolean resume,
             boolean verifyGradients, Path out) {
-        static Settings parse(String[] args) {
-            SparkJobSupport.Flag resume = SparkJobSupport.flag(args, "resume");
-            SparkJobSupport.Flag verify = SparkJobSupport.flag(resume.rest(), "verify-gradients");
-            Options o = Options.parse(verify.rest(), "samples", "1000", "batch", "10", "epochs", "3", "lr", "0.03",
-                    "noise", "0.01", "seed", "0", "partitions", "4", "master", "auto", "device", "auto", "checkpoint-dir", "",
-                    "checkpoint-every", "100", "out", "out/linear-regression");
-            String ckpt = o.get("checkpoint-dir");
-            if (resume.present() && ckpt.isEmpty()) {
-                throw new IllegalArgumentException("--resume needs --checkpoint-dir (the folder of the checkpoints)");
+        /** The seed's values ({@link LinearRegression.Settings#DEFAULTS}) and the Spark run's own. */
+        static final Settings DEFAULTS = defaults(LinearRegression.Settings.DEFAULTS);
+
+        private static Settings defaults(LinearRegression.Settings seed) {
+            return new Settings(seed.samples(), seed.batch(), seed.epochs(), seed.lr(), seed.noise(), seed.seed(), 4,
+                    "auto", "auto", null, 100, false, false, seed.out());
+        }
+
+        /** The Spark run's options, with {@link #DEFAULTS}, for a program whose usage line is usage. */
+        static Options.Spec options(String usage) {
+            Settings d = DEFAULTS;
+            return new Options.Spec(usage)
+                    .integer("samples", d.samples(), 1, "rows of generated data")
+                    .intOption("batch", d.batch(), 1, "rows of each global batch")
+                    .intOption("epochs", d.epochs(), 1, "passes over the data")
+                    .number("lr", d.lr(), Options.Range.POSITIVE, "SGD's learning rate")
+                    .number("noise", d.noise(), Options.Range.NON_NEGATIVE, "standard deviation of the labels' noise")
+                    .integer("seed", d.seed(), Long.MIN_VALUE, "seed of the data, the initial weights and the batch order")
+                    .intOption("partitions", d.partitions(), 1, "Spark partitions of the data")
+                    .text("master", d.master(), "Spark master; auto: spark-submit's, else local[*]")
+                    .device("device", d.device(), true, "where executor tasks compute")
+                    .text("checkpoint-dir", "", "folder (any Hadoop path) of the checkpoints")
+                    .intOption("checkpoint-every", d.checkpointEvery(), 1, "steps between checkpoints")
+                    .flag("resume", "continue from the newest valid checkpoint in --checkpoint-dir")
+                    .flag("verify-gradients", "check the distributed gradients against a one-process run")
+                    .text("out", d.out().toString(), "folder of the model, loss CSV and chart");
+        }
+
+        /** The settings from linear-regression's options. */
+        static Settings from(Options o) {
+            String ckpt = o.text("checkpoint-dir");
+            if (o.flag("resume") && ckpt.isEmpty()) {
+                throw new Options.BadOption("--resume needs --checkpoint-dir (the folder of the checkpoints)");
             }
-            return new Settings(Long.parseLong(o.get("samples")), o.getInt("batch"), o.getInt("epochs"),
-                    o.getDouble("lr"), o.getDouble("noise"), (long) o.getDouble("seed"), o.getInt("partitions"),
-                    o.get("master"), o.get("device"), ckpt.isEmpty() ? null : ckpt, o.getInt("checkpoint-every"), resume.present(),
-                    verify.present(), Path.of(o.get("out")));
+            return new Settings(o.integer("samples"), o.intValue("batch"), o.intValue("epochs"), o.number("lr"),
+                    o.number("noise"), o.integer("seed"), o.intValue("partitions"), o.text("master"), o.text("device"),
+                    ckpt.isEmpty() ? null : ckpt, o.intValue("checkpoint-every"), o.flag("resume"),
+                    o.flag("verify-gradients"), Path.of(o.text("out")));
+        }
+
+        /** Parses a command line of linear-regression's options (tests). */
+        static Settings parse(String... args) {
+            return from(LinearRegression.OPTIONS.parse(args));
         }
     }
 
@@ -111,13 +140,8 @@ final class SparkLinearRegression {
         }
     }
 
-    /**
-     * Options: --samples 1000 --batch 10 --epochs 3 --lr 0.03 --noise 0.01 --seed 0 --partitions 4
-     * --master (spark-submit's, else local[*]) --device auto|cpu|cuda --checkpoint-dir URI --checkpoint-every 100 --resume
-     * --verify-gradients --out out/linear-regression.
-     */
-    static void main(String[] args) {
-        Settings s = Settings.parse(args);
+    /** Runs with settings from {@link LinearRegression#OPTIONS} and prints what it learned and where the files are. */
+    static void main(Settings s) {
         Result r = run(s, true);
         LinearRegression.printLearned(r.w(), r.b());
         System.out.printf(Locale.ROOT, "%d steps on %d rows in %.1f s%n", r.training().steps(), r.training().rows(),

@@ -40,34 +40,50 @@ final class SyntheticMlp {
     private SyntheticMlp() {
     }
 
-    /** Settings; lr {@code <= 0} means the optimizer's default (adam 0.003, sgd 0.05 with momentum 0.9). */
+    /** Settings; lr is the optimizer's (adam's, or sgd's with momentum 0.9), by default {@link #defaultLr}. */
     record Settings(long rows, int features, int[] hidden, int classes, boolean classify, int partitions, int batch,
             long steps, double lr, String optimizer, long seed, int heldout, int logEvery, String master, String device,
             Path out) {
-        static Settings parse(String[] args) {
-            SparkJobSupport.Flag classify = SparkJobSupport.flag(args, "classify");
-            Options o = Options.parse(classify.rest(), "rows", "100000", "features", "32", "hidden", "64,64",
-                    "classes", "10", "partitions", "4", "batch", "256", "steps", "200", "lr", "auto", "optimizer",
-                    "adam", "seed", "0", "heldout", "2000", "log-every", "20", "master", "auto", "device", "auto",
-                    "out", "out/synthetic-mlp");
-            String opt = o.get("optimizer");
-            double lr = o.get("lr").equals("auto") ? defaultLr(opt) : o.getDouble("lr");
-            return new Settings(Long.parseLong(o.get("rows")), o.getInt("features"), hiddenSizes(o.get("hidden")),
-                    o.getInt("classes"), classify.present(), o.getInt("partitions"), o.getInt("batch"),
-                    Long.parseLong(o.get("steps")), lr, opt, (long) o.getDouble("seed"), o.getInt("heldout"),
-                    o.getInt("log-every"), o.get("master"), o.get("device"), Path.of(o.get("out")));
-        }
-    }
+        /** The program's defaults. */
+        static final Settings DEFAULTS = new Settings(100_000, 32, new int[] {64, 64}, 10, false, 4, 256, 200,
+                defaultLr("adam"), "adam", 0, 2000, 20, "auto", "auto", Path.of("out/synthetic-mlp"));
+        static final Options.Spec OPTIONS = new Options.Spec("bin/run synthetic-mlp")
+                .integer("rows", DEFAULTS.rows(), 1, "rows the teacher labels (made on the executors)")
+                .intOption("features", DEFAULTS.features(), 1, "features per row")
+                .intList("hidden", Arrays.stream(DEFAULTS.hidden()).mapToObj(Integer::toString)
+                        .collect(java.util.stream.Collectors.joining(",")), 1, "hidden layer sizes of teacher and student")
+                .intOption("classes", DEFAULTS.classes(), 1, "classes of --classify, at least 2 there")
+                .flag("classify", "classify by the teacher's arg-max instead of regression")
+                .intOption("partitions", DEFAULTS.partitions(), 1, "Spark partitions of the data")
+                .intOption("batch", DEFAULTS.batch(), 1, "rows of each global batch")
+                .integer("steps", DEFAULTS.steps(), 1, "optimizer steps")
+                .numberOrAuto("lr", Options.Range.POSITIVE, "adam " + Options.plain(defaultLr("adam")) + ", sgd "
+                        + Options.plain(defaultLr("sgd")), "the learning rate")
+                .choice("optimizer", DEFAULTS.optimizer(), "the optimizer; sgd has momentum 0.9", "adam", "sgd")
+                .integer("seed", DEFAULTS.seed(), Long.MIN_VALUE, "seed of the data, the teacher, the student and the batch order")
+                .intOption("heldout", DEFAULTS.heldout(), 1, "held-out rows evaluated at the end")
+                .intOption("log-every", DEFAULTS.logEvery(), 0, "print the loss every this many steps, 0: never")
+                .text("master", DEFAULTS.master(), "Spark master; auto: spark-submit's, else local[*]")
+                .device("device", DEFAULTS.device(), true, "where executor tasks compute")
+                .text("out", DEFAULTS.out().toString(), "folder of the model, loss CSV and chart");
 
-    /** Comma-separated hidden sizes, e.g. {@code 64,64}; an empty string means no hidden layer. */
-    static int[] hiddenSizes(String s) {
-        if (s.isBlank()) {
-            return new int[0];
+        static Settings from(Options o) {
+            String opt = o.text("optimizer");
+            double lr = o.isAuto("lr") ? defaultLr(opt) : o.number("lr");
+            boolean classify = o.flag("classify");
+            int classes = o.intValue("classes");
+            if (classify && classes < 2) {
+                throw new Options.BadOption("Option --classes expects an integer >= 2 with --classify, got '" + classes + "'");
+            }
+            return new Settings(o.integer("rows"), o.intValue("features"), o.ints("hidden"), classes, classify,
+                    o.intValue("partitions"), o.intValue("batch"), o.integer("steps"), lr, opt, o.integer("seed"),
+                    o.intValue("heldout"), o.intValue("log-every"), o.text("master"), o.text("device"),
+                    Path.of(o.text("out")));
         }
-        try {
-            return Arrays.stream(s.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--hidden expects comma-separated sizes like 64,64, got '" + s + "'", e);
+
+        /** Parses a command line of synthetic-mlp's options. */
+        static Settings parse(String... args) {
+            return from(OPTIONS.parse(args));
         }
     }
 
@@ -195,11 +211,7 @@ final class SyntheticMlp {
         }
     }
 
-    /**
-     * Options: --rows 100000 --features 32 --hidden 64,64 --classes 10 --classify --partitions 4 --batch 256
-     * --steps 200 --lr (adam 0.003, sgd 0.05) --optimizer adam|sgd --seed 0 --heldout 2000 --log-every 20
-     * --master (spark-submit's, else local[*]) --device auto|cpu|cuda --out out/synthetic-mlp.
-     */
+    /** Runs with the options of {@link Settings#OPTIONS} ({@code bin/run synthetic-mlp --help}). */
     static void main(String[] args) {
         run(Settings.parse(args), true);
     }

@@ -2,7 +2,6 @@ package org.sparkgrad.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -46,13 +45,4 @@ class SeedProgramsTest {
         }
     }
 
-    @Test
-    void unknownOptionsAreRejectedWithTheKnownOnes() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Options.parse(new String[] {"--lrr", "0.1"}, "lr", "0.1"));
-        assertEquals("Unknown option --lrr; known options: [lr]", e.getMessage());
-        IllegalArgumentException n = assertThrows(IllegalArgumentException.class,
-                () -> Options.parse(new String[] {"--lr", "fast"}, "lr", "0.1").getDouble("lr"));
-        assertEquals("Option --lr expects a number, got 'fast'", n.getMessage());
-    }
 }

@@ -9,6 +9,8 @@ import org.sparkgrad.engine.Tensor;
  */
 public class CrossEntropyLoss extends Loss {
     private final int ignoreIndex;
+    private final Tensor weight;
+    private final double labelSmoothing;
 
     /** The loss with {@link Reduction#MEAN}. */
     public CrossEntropyLoss() {
@@ -22,8 +24,19 @@ public class CrossEntropyLoss extends Loss {
 
     /** The loss with the given reduction, skipping targets equal to ignoreIndex. */
     public CrossEntropyLoss(Reduction reduction, int ignoreIndex) {
+        this(null, reduction, ignoreIndex, 0);
+    }
+
+    /**
+     * The loss with per-class weights (null, or [C]) and label smoothing in [0, 1], like
+     * {@code CrossEntropyLoss(weight=, reduction=, ignore_index=, label_smoothing=)}; see
+     * {@link F#crossEntropy(Tensor, Tensor, Tensor, Reduction, int, double)}.
+     */
+    public CrossEntropyLoss(Tensor weight, Reduction reduction, int ignoreIndex, double labelSmoothing) {
         super(reduction);
         this.ignoreIndex = ignoreIndex;
+        this.weight = weight;
+        this.labelSmoothing = labelSmoothing;
     }
 
     /** The target value that is skipped. */
@@ -31,9 +44,9 @@ public class CrossEntropyLoss extends Loss {
         return ignoreIndex;
     }
 
-    /** {@code F.crossEntropy(input, target, reduction(), ignoreIndex())}. */
+    /** {@code F.crossEntropy(input, target, weight, reduction(), ignoreIndex(), labelSmoothing)}. */
     @Override
     public Tensor forward(Tensor input, Tensor target) {
-        return F.crossEntropy(input, target, reduction(), ignoreIndex);
+        return F.crossEntropy(input, target, weight, reduction(), ignoreIndex, labelSmoothing);
     }
 }

@@ -1,8 +1,10 @@
 package org.sparkgrad.engine.nn;
 
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.Objects;
 import org.sparkgrad.engine.DType;
+import org.sparkgrad.engine.LossOps;
 import org.sparkgrad.engine.Tensor;
 
 /**
@@ -52,16 +54,20 @@ public final class F {
             }
             checkSameDtype("linear", "input", x, "bias", b);
         }
-        Tensor out;
-        if (x.dim() <= 2) {
-            out = x.matmul(w.t());
-        } else {
-            // Fold the leading dimensions into one matrix product, as PyTorch does.
-            int[] outShape = x.shape();
-            outShape[outShape.length - 1] = w.size(0);
-            out = x.reshape(-1, in).mm(w.t()).reshape(outShape);
+        // The same graph as PyTorch's: addmm for a matrix with a bias, addmm on the folded leading dimensions
+        // for more, matmul (which folds too) without a bias.
+        if (b == null) {
+            return x.matmul(w.t());
         }
-        return b == null ? out : out.add(b);
+        if (x.dim() == 1) {
+            return x.matmul(w.t()).add(b);
+        }
+        if (x.dim() == 2) {
+            return Tensor.addmm(b, x, w.t());
+        }
+        int[] outShape = x.shape();
+        outShape[outShape.length - 1] = w.size(0);
+        return Tensor.addmm(b, x.reshape(-1, in), w.t()).view(outShape);
     }
 
     /** max(x, 0) elementwise. */
@@ -103,7 +109,7 @@ public final class F {
      */
     public static Tensor mseLoss(Tensor input, Tensor target, Reduction reduction) {
         checkSameShapeForRegression("mse_loss", input, target);
-        return reduction(reduction).apply(input.sub(target).pow(2));
+        return LossOps.mseLoss(input, target, name(reduction));
     }
 
     /** Mean absolute error with {@link Reduction#MEAN}. */
@@ -137,8 +143,40 @@ public final class F {
      * by the mean).
      */
     public static Tensor crossEntropy(Tensor logits, Tensor targets, Reduction reduction, int ignoreIndex) {
-        checkClassificationArgs("cross_entropy", logits, targets);
-        return nll("cross_entropy", logits.logSoftmax(classDim(logits)), targets, reduction, ignoreIndex);
+        return crossEntropy(logits, targets, null, reduction, ignoreIndex, 0);
+    }
+
+    /**
+     * Cross entropy with every option of {@code torch.nn.functional.cross_entropy}. targets are either class
+     * indices (int64, shapes as in {@link #crossEntropy(Tensor, Tensor, Reduction, int)}) or class
+     * probabilities (floating, logits' shape; ignoreIndex then does not apply). weight (null, or [C]) scales each
+     * class's term; with indices the mean divides by the counted targets' summed weights, with probabilities by
+     * the number of positions. labelSmoothing in [0, 1] mixes the targets with the uniform distribution.
+     */
+    public static Tensor crossEntropy(Tensor logits, Tensor targets, Tensor weight, Reduction reduction, int ignoreIndex,
+                                      double labelSmoothing) {
+        String op = "cross_entropy";
+        if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
+            throw new IllegalArgumentException("label_smoothing must be between 0.0 and 1.0. Got: " + labelSmoothing);
+        }
+        // Floating targets of the input's shape are class probabilities; any others are wrong class indices.
+        if (targets.dtype().isFloatingPoint() && Arrays.equals(logits.shape(), targets.shape())) {
+            checkFloating(op, "input", logits);
+            checkWeight(op, logits, weight);
+            Tensor t = targets;
+            if (labelSmoothing > 0) {
+                t = targets.mul(1 - labelSmoothing).add(labelSmoothing / logits.size(classDim(logits)));
+            }
+            return LossOps.crossEntropyProbs(logits.logSoftmax(classDim(logits)), t, weight, name(reduction));
+        }
+        checkClassificationArgs(op, logits, targets);
+        checkWeight(op, logits, weight);
+        checkTargets(op, logits, targets, ignoreIndex);
+        Tensor logProbs = logits.logSoftmax(classDim(logits));
+        if (labelSmoothing > 0) {
+            return LossOps.crossEntropyLabelSmoothing(logProbs, targets, weight, name(reduction), ignoreIndex, labelSmoothing);
+        }
+        return LossOps.nllLoss(logProbs, targets, weight, name(reduction), ignoreIndex);
     }
 
     /** {@link #nllLoss(Tensor, Tensor, Reduction, int)} with {@link Reduction#MEAN} and ignore index -100. */
@@ -156,34 +194,36 @@ public final class F {
      * number of targets not equal to ignoreIndex). Shapes as in {@link #crossEntropy(Tensor, Tensor, Reduction, int)}.
      */
     public static Tensor nllLoss(Tensor logProbs, Tensor targets, Reduction reduction, int ignoreIndex) {
-        checkClassificationArgs("nll_loss", logProbs, targets);
-        return nll("nll_loss", logProbs, targets, reduction, ignoreIndex);
+        return nllLoss(logProbs, targets, null, reduction, ignoreIndex);
     }
 
-    private static Tensor nll(String op, Tensor logProbs, Tensor targets, Reduction reduction, int ignoreIndex) {
-        Reduction r = reduction(reduction);
-        int cd = classDim(logProbs);
-        int classes = logProbs.size(cd);
-        long ignored = 0;
+    /**
+     * Negative log likelihood with per-class weights (null, or [C]): {@code -weight[t] * logProbs[n, t]}; the
+     * mean divides by the summed weights of the targets not equal to ignoreIndex (NaN when none counts).
+     */
+    public static Tensor nllLoss(Tensor logProbs, Tensor targets, Tensor weight, Reduction reduction, int ignoreIndex) {
+        checkClassificationArgs("nll_loss", logProbs, targets);
+        checkWeight("nll_loss", logProbs, weight);
+        checkTargets("nll_loss", logProbs, targets, ignoreIndex);
+        return LossOps.nllLoss(logProbs, targets, weight, name(reduction), ignoreIndex);
+    }
+
+    private static void checkTargets(String op, Tensor logProbs, Tensor targets, int ignoreIndex) {
+        int classes = logProbs.size(classDim(logProbs));
         for (long t : targets.toLongArray()) {
-            if (t == ignoreIndex) {
-                ignored++;
-            } else if (t < 0 || t >= classes) {
+            if (t != ignoreIndex && (t < 0 || t >= classes)) {
                 throw new IndexOutOfBoundsException("Target " + t + " is out of bounds for " + classes + " classes: " + op
                         + " expects class indices in [0, " + (classes - 1) + "] (input of shape " + shape(logProbs) + ")");
             }
         }
-        if (ignored == 0) {
-            return r.apply(logProbs.gather(cd, targets.unsqueeze(cd)).squeeze(cd).neg());
+    }
+
+    private static void checkWeight(String op, Tensor input, Tensor weight) {
+        int classes = input.size(classDim(input));
+        if (weight != null && (weight.dim() != 1 || weight.size(0) != classes)) {
+            throw new IllegalArgumentException(op + ": weight tensor should be defined either for all " + classes
+                    + " classes or no classes but got weight tensor of shape: " + shape(weight));
         }
-        Tensor keep = targets.ne(ignoreIndex);
-        Tensor safe = Tensor.where(keep, targets, Tensor.zerosLike(targets));
-        Tensor losses = Tensor.where(keep, logProbs.gather(cd, safe.unsqueeze(cd)).squeeze(cd).neg(), 0);
-        if (r == Reduction.MEAN) {
-            // PyTorch's mean over the targets that count (NaN when none does).
-            return losses.sum().div(targets.numel() - ignored);
-        }
-        return r.apply(losses);
     }
 
     /** {@link #binaryCrossEntropyWithLogits(Tensor, Tensor, Reduction)} with {@link Reduction#MEAN}. */
@@ -196,6 +236,16 @@ public final class F {
      * (1 - y) log(1 - sigmoid(x))]}, computed in the stable form {@code max(x, 0) - x y + log(1 + exp(-|x|))}.
      */
     public static Tensor binaryCrossEntropyWithLogits(Tensor logits, Tensor targets, Reduction reduction) {
+        return binaryCrossEntropyWithLogits(logits, targets, null, null, reduction);
+    }
+
+    /**
+     * Binary cross entropy of logits with a weight per element (null, or broadcastable to the logits' shape) and
+     * a weight of the positive term (null, or broadcastable along the last dimension, usually [classes]):
+     * {@code -weight * [posWeight * y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))]}.
+     */
+    public static Tensor binaryCrossEntropyWithLogits(Tensor logits, Tensor targets, Tensor weight, Tensor posWeight,
+                                                      Reduction reduction) {
         String op = "binary_cross_entropy_with_logits";
         if (!Arrays.equals(logits.shape(), targets.shape())) {
             throw new IllegalArgumentException("Target size (" + size(targets) + ") must be the same as input size ("
@@ -203,12 +253,9 @@ public final class F {
         }
         checkFloating(op, "input (logits)", logits);
         checkFloating(op, "target", targets);
-        Reduction r = reduction(reduction);
-        // 1 + exp(-|x|) written as exp(-m) + exp(x - m) with m = max(x, 0): the same values, and a gradient
-        // that does not depend on m's (undefined) derivative at x = 0, so it is sigmoid(x) - y everywhere.
-        Tensor m = logits.clampMin(0);
-        Tensor softplus = m.add(m.neg().exp().add(logits.sub(m).exp()).log());
-        return r.apply(softplus.sub(logits.mul(targets)));
+        checkBroadcastsTo(op, "weight", weight, logits);
+        checkBroadcastsTo(op, "pos_weight", posWeight, logits);
+        return LossOps.binaryCrossEntropyWithLogits(logits, targets, weight, posWeight, name(reduction));
     }
 
     // =====================================================================================================
@@ -216,6 +263,27 @@ public final class F {
 
     private static Reduction reduction(Reduction r) {
         return Objects.requireNonNull(r, "reduction must be MEAN, SUM or NONE, not null");
+    }
+
+    /** PyTorch's name of a reduction: "mean", "sum", "none". */
+    private static String name(Reduction r) {
+        return reduction(r).name().toLowerCase(Locale.ROOT);
+    }
+
+    private static void checkBroadcastsTo(String op, String what, Tensor t, Tensor input) {
+        if (t == null) {
+            return;
+        }
+        int[] a = t.shape();
+        int[] b = input.shape();
+        boolean ok = a.length <= b.length;
+        for (int i = 1; ok && i <= a.length; i++) {
+            ok = a[a.length - i] == 1 || a[a.length - i] == b[b.length - i];
+        }
+        if (!ok) {
+            throw new IllegalArgumentException(op + ": " + what + " of shape " + shape(t)
+                    + " must broadcast to the input's shape " + shape(input));
+        }
     }
 
     private static int classDim(Tensor input) {
@@ -251,6 +319,18 @@ public final class F {
 
     private static void checkSameShapeForRegression(String op, Tensor input, Tensor target) {
         if (!Arrays.equals(input.shape(), target.shape())) {
+            int[] a = input.shape();
+            int[] b = target.shape();
+            for (int i = 1; i <= Math.min(a.length, b.length); i++) {
+                int sa = a[a.length - i];
+                int sb = b[b.length - i];
+                if (sa != sb && sa != 1 && sb != 1) {
+                    // PyTorch's own error for shapes that do not even broadcast
+                    throw new IllegalArgumentException(op + ": The size of tensor a (" + sa + ") must match the size of "
+                            + "tensor b (" + sb + ") at non-singleton dimension " + (Math.max(a.length, b.length) - i)
+                            + " (input of shape " + shape(input) + ", target of shape " + shape(target) + ")");
+                }
+            }
             throw new IllegalArgumentException(op + ": Using a target size (" + size(target)
                     + ") that is different to the input size (" + size(input) + ") is an error here (PyTorch would "
                     + "broadcast them with a warning, likely giving wrong results); reshape one of them to match");

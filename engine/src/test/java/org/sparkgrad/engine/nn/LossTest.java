@@ -224,6 +224,25 @@ class LossTest {
     // Errors
 
     @Test
+    void lossModulesTakePyTorchsWeightsAndSmoothing() {
+        Tensor x = Tensor.tensor(new double[][] {{0.5, -1.0, 2.0}, {1.5, 0.25, -0.5}}, DType.FLOAT64);
+        Tensor w = Tensor.tensor(new double[] {0.5, 2.0, 1.25}, DType.FLOAT64, 3);
+        // torch.nn.CrossEntropyLoss(weight=w, label_smoothing=0.2)(x, tensor([2, 0])) in torch 1.13
+        Tensor ce = new CrossEntropyLoss(w, Reduction.MEAN, F.DEFAULT_IGNORE_INDEX, 0.2).forward(x, Tensor.ofLongs(2, 0));
+        assertEquals(0.7507092375009148, ce.item(), 1e-12);
+        Tensor y = Tensor.tensor(new double[][] {{1.0, 0.0, 0.5}, {0.25, 1.0, 0.0}}, DType.FLOAT64);
+        Tensor pw = Tensor.tensor(new double[] {3.0, 0.5, 1.0}, DType.FLOAT64, 3);
+        // torch.nn.BCEWithLogitsLoss(weight=w, pos_weight=pw)(x, y)
+        assertEquals(0.7713990789502271, new BCEWithLogitsLoss(w, pw, Reduction.MEAN).forward(x, y).item(), 1e-12);
+        assertContains(message(IllegalArgumentException.class,
+                () -> new CrossEntropyLoss(w, Reduction.MEAN, -100, 1.5).forward(x, Tensor.ofLongs(2, 0))),
+                "label_smoothing must be between 0.0 and 1.0. Got: 1.5");
+        assertContains(message(IllegalArgumentException.class,
+                () -> F.nllLoss(x, Tensor.ofLongs(2, 0), Tensor.ones(DType.FLOAT64, 2), Reduction.MEAN, -100)),
+                "weight tensor should be defined either for all 3 classes or no classes", "[2]");
+    }
+
+    @Test
     void regressionLossesRejectDifferentShapesNamingBoth() {
         String m = message(IllegalArgumentException.class, () -> F.mseLoss(Tensor.zeros(3, 1), Tensor.zeros(3)));
         assertContains(m, "mse_loss", "target size (torch.Size([3]))", "input size (torch.Size([3, 1]))");

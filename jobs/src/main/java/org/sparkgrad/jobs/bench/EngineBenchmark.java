@@ -23,6 +23,7 @@ import org.sparkgrad.engine.nn.ReLU;
 import org.sparkgrad.engine.nn.Reduction;
 import org.sparkgrad.engine.nn.Sequential;
 import org.sparkgrad.engine.optim.SGD;
+import org.sparkgrad.jobs.Options;
 
 /**
  * Times the engine on six cases that bench/torch_engine_bench.py runs identically in PyTorch, printing
@@ -45,11 +46,9 @@ import org.sparkgrad.engine.optim.SGD;
  *       (bwd includes zero_grad).</li>
  * </ul>
  *
- * Arguments: {@code --case NAME|all} (default all), {@code --warmup N}, {@code --iters N} (defaults per
- * case), {@code --threads N} (checked, not set: the thread counts must be fixed when the JVM starts, with
- * {@code -XX:ActiveProcessorCount=N -Dsparkgrad.threads=N} and {@code OPENBLAS_NUM_THREADS=N}; see
- * bench/run-engine-bench.sh), {@code --device cpu|cuda|cuda:N} (default cpu). Run with
- * {@code --add-modules=jdk.incubator.vector}.
+ * Arguments: {@link #OPTIONS} ({@code --help} lists them); {@code --threads N} is checked, not set: the thread
+ * counts must be fixed when the JVM starts, with {@code -XX:ActiveProcessorCount=N -Dsparkgrad.threads=N} and
+ * {@code OPENBLAS_NUM_THREADS=N} (see bench/run-engine-bench.sh). Run with {@code --add-modules=jdk.incubator.vector}.
  *
  * <p>On another device than the CPU, the cases in {@link #DEVICE_CASES} make their data and parameters on the
  * CPU exactly as there (same seeds) and move them with {@code to(device)}; each timed step and each phase
@@ -65,6 +64,13 @@ public final class EngineBenchmark {
     static final List<String> DEVICE_CASES = List.of("seed_mlp", "large_mlp", "sgemm", "seed_mlp_nn");
     /** Exit status when the requested device cannot be used. */
     static final int UNAVAILABLE = 2;
+    /** The benchmark's options. */
+    static final Options.Spec OPTIONS = new Options.Spec("EngineBenchmark")
+            .text("case", "all", "the cases to run, comma-separated (" + String.join("|", CASES) + "), or all")
+            .optionalInt("warmup", 0, "per case", "untimed steps before timing")
+            .optionalInt("iters", 1, "per case", "timed steps")
+            .optionalInt("threads", 1, "not checked", "the thread count the JVM was started with, checked")
+            .device("device", "cpu", false, "the device the cases run on");
 
     private EngineBenchmark() {
     }
@@ -161,29 +167,18 @@ public final class EngineBenchmark {
      * status: 0, or {@value #UNAVAILABLE} when the device cannot be used. Bad arguments throw.
      */
     static int run(String[] args, PrintStream out) {
-        String which = "all";
-        Integer warmup = null;
-        Integer iters = null;
-        Integer threads = null;
-        Device device = Device.CPU;
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            String v = i + 1 < args.length ? args[i + 1] : null;
-            switch (a) {
-                case "--case" -> which = need(a, v);
-                case "--warmup" -> warmup = Integer.parseInt(need(a, v));
-                case "--iters" -> iters = Integer.parseInt(need(a, v));
-                case "--threads" -> threads = Integer.parseInt(need(a, v));
-                case "--device" -> device = Device.parse(need(a, v));
-                case "-h", "--help" -> {
-                    out.println("usage: EngineBenchmark [--case " + String.join("|", CASES)
-                            + "|all] [--warmup N] [--iters N] [--threads N] [--device cpu|cuda|cuda:N]");
-                    return 0;
-                }
-                default -> throw new IllegalArgumentException("unknown argument " + a);
-            }
-            i++;
+        Options o;
+        try {
+            o = OPTIONS.parse(args);
+        } catch (Options.HelpRequested help) {
+            out.print(help.getMessage());
+            return 0;
         }
+        String which = o.text("case");
+        Integer warmup = o.optionalInt("warmup");
+        Integer iters = o.optionalInt("iters");
+        Integer threads = o.optionalInt("threads");
+        Device device = Device.parse(o.text("device"));
         boolean onCpu = device.equals(Device.CPU);
         List<String> cases = !which.equals("all") ? List.of(which.split(","))
                 : onCpu ? Arrays.asList(CASES) : DEVICE_CASES;
@@ -227,13 +222,6 @@ public final class EngineBenchmark {
             out.println(report(name, cpus, device, w, ms, c.extra() + fmt(" alloc_kib_per_step=%.1f", timed[n]), c.check()));
         }
         return 0;
-    }
-
-    private static String need(String flag, String v) {
-        if (v == null) {
-            throw new IllegalArgumentException(flag + " needs a value");
-        }
-        return v;
     }
 
     static int defaultWarmup(String name) {

@@ -29,6 +29,7 @@ import org.sparkgrad.engine.nn.Reduction;
 import org.sparkgrad.engine.nn.Sequential;
 import org.sparkgrad.engine.nn.Sigmoid;
 import org.sparkgrad.engine.optim.SGD;
+import org.sparkgrad.jobs.Options;
 import org.sparkgrad.jobs.TeacherRowGenerator;
 import org.sparkgrad.spark.DataParallelTrainer;
 import org.sparkgrad.spark.LinearRowGenerator;
@@ -53,10 +54,8 @@ import org.sparkgrad.spark.TrainingData;
  *       {@link TrainingData#fromDataset}.</li>
  * </ol>
  *
- * Arguments (all optional): {@code --rows N} (rows of the throughput and MLlib data, default 65536),
- * {@code --steps N} (timed throughput steps, default 100), {@code --small-steps N} / {@code --large-steps N}
- * (timed all-reduce steps, defaults 40 / 8), {@code --mllib-iters N} (timed MLlib iterations and our
- * full-batch steps, default 4), {@code --partitions N} (default 2). Run with Spark's {@code --add-opens}
+ * Arguments (all optional): {@link Settings#OPTIONS}, with the defaults of {@link Settings#DEFAULTS}
+ * ({@code --help} lists them). Run with Spark's {@code --add-opens}
  * options (conf/spark-defaults.conf); see bench/run-spark-bench.sh.
  */
 public final class SparkBenchmark {
@@ -67,51 +66,52 @@ public final class SparkBenchmark {
     static final double LR = 0.03;
     static final long DATA_SEED = 7;
 
+    /** What to measure: data rows, timed steps of each part, and partitions. */
+    record Settings(int rows, int steps, int smallSteps, int largeSteps, int mllibIters, int partitions) {
+        static final Settings DEFAULTS = new Settings(65536, 100, 40, 8, 4, 2);
+        static final Options.Spec OPTIONS = new Options.Spec("SparkBenchmark")
+                .intOption("rows", DEFAULTS.rows(), 1, "rows of the throughput and MLlib data")
+                .intOption("steps", DEFAULTS.steps(), 1, "timed throughput steps")
+                .intOption("small-steps", DEFAULTS.smallSteps(), 1, "timed all-reduce steps of the small model")
+                .intOption("large-steps", DEFAULTS.largeSteps(), 1, "timed all-reduce steps of the large model")
+                .intOption("mllib-iters", DEFAULTS.mllibIters(), 1, "timed MLlib iterations and our full-batch steps")
+                .intOption("partitions", DEFAULTS.partitions(), 1, "partitions of the throughput and MLlib data");
+
+        static Settings parse(String... args) {
+            Options o = OPTIONS.parse(args);
+            return new Settings(o.intValue("rows"), o.intValue("steps"), o.intValue("small-steps"),
+                    o.intValue("large-steps"), o.intValue("mllib-iters"), o.intValue("partitions"));
+        }
+    }
+
     private final List<String[]> table = new ArrayList<>();
-    private int rows = 65536;
-    private int steps = 100;
-    private int smallSteps = 40;
-    private int largeSteps = 8;
-    private int mllibIters = 4;
-    private int partitions = 2;
+    private final int rows;
+    private final int steps;
+    private final int smallSteps;
+    private final int largeSteps;
+    private final int mllibIters;
+    private final int partitions;
 
-    private SparkBenchmark() {
+    private SparkBenchmark(Settings s) {
+        rows = s.rows();
+        steps = s.steps();
+        smallSteps = s.smallSteps();
+        largeSteps = s.largeSteps();
+        mllibIters = s.mllibIters();
+        partitions = s.partitions();
     }
 
-    /** Runs the three benchmarks and prints the table. */
+    /** Runs the three benchmarks and prints the table ({@code --help}: the options). */
     public static void main(String[] args) {
-        SparkBenchmark b = new SparkBenchmark();
-        b.parse(args);
+        Settings s;
+        try {
+            s = Settings.parse(args);
+        } catch (Options.HelpRequested help) {
+            System.out.print(help.getMessage());
+            return;
+        }
         Logger.getLogger("org.sparkgrad").setLevel(Level.WARNING);
-        b.run();
-    }
-
-    private void parse(String[] args) {
-        for (int i = 0; i < args.length; i++) {
-            String v = i + 1 < args.length ? args[i + 1] : null;
-            switch (args[i]) {
-                case "--rows" -> rows = positive(args[i], v);
-                case "--steps" -> steps = positive(args[i], v);
-                case "--small-steps" -> smallSteps = positive(args[i], v);
-                case "--large-steps" -> largeSteps = positive(args[i], v);
-                case "--mllib-iters" -> mllibIters = positive(args[i], v);
-                case "--partitions" -> partitions = positive(args[i], v);
-                default -> throw new IllegalArgumentException("unknown argument " + args[i] + "; expected --rows, --steps, "
-                        + "--small-steps, --large-steps, --mllib-iters or --partitions");
-            }
-            i++;
-        }
-    }
-
-    private static int positive(String name, String value) {
-        if (value == null) {
-            throw new IllegalArgumentException(name + " needs a value");
-        }
-        int n = Integer.parseInt(value);
-        if (n <= 0) {
-            throw new IllegalArgumentException(name + " must be positive, got " + n);
-        }
-        return n;
+        new SparkBenchmark(s).run();
     }
 
     private void run() {

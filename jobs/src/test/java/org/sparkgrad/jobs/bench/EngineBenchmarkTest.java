@@ -91,4 +91,19 @@ class EngineBenchmarkTest {
         assertThrows(IllegalArgumentException.class, () -> run("--device", "gpu"));
         assertThrows(IllegalArgumentException.class, () -> run("--case", "nope"));
     }
+
+    @Test
+    void optionsAreCheckedWhenParsedAndHelpListsThem() {
+        assertEquals("Option --iters expects an integer >= 1, got '0'",
+                assertThrows(IllegalArgumentException.class, () -> run("--iters", "0")).getMessage());
+        assertEquals("Option --warmup expects an integer >= 0, got '1.5'",
+                assertThrows(IllegalArgumentException.class, () -> run("--warmup", "1.5")).getMessage());
+        assertEquals("Option --device expects one of cpu|cuda|cuda:N, got 'auto'",
+                assertThrows(IllegalArgumentException.class, () -> run("--device", "auto")).getMessage());
+        Result help = run("--help");
+        assertEquals(0, help.status());
+        assertTrue(help.lines().get(0).startsWith("usage: EngineBenchmark "), help.lines().toString());
+        assertTrue(help.lines().stream().anyMatch(l -> l.startsWith("  --device cpu|cuda|cuda:N ") && l.endsWith("default cpu)")),
+                help.lines().toString());
+    }
 }

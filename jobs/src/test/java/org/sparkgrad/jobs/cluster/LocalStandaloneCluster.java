@@ -3,7 +3,6 @@ package org.sparkgrad.jobs.cluster;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -86,15 +85,23 @@ final class LocalStandaloneCluster implements AutoCloseable {
     /** Lines of each process, kept and mirrored to a file for the failure message. */
     private final List<ProcessLog> logs = new CopyOnWriteArrayList<>();
 
+    /**
+     * Reads one process's output on a daemon thread until the process ends. The thread never throws: a read
+     * that fails while the cluster stops is the end of the log, and any other failure is kept as the log's
+     * last line and fails the waiters with it.
+     */
     private static final class ProcessLog {
         final Process process;
         final List<String> lines = new CopyOnWriteArrayList<>();
         final List<CompletableFuture<String>> waiters = new CopyOnWriteArrayList<>();
         final List<Predicate<String>> tests = new CopyOnWriteArrayList<>();
+        final Thread thread;
+        volatile boolean stopping;
 
         ProcessLog(Process process, Path file) {
             this.process = process;
-            Thread t = new Thread(() -> {
+            thread = new Thread(() -> {
+                String end = "process exited before the expected line";
                 try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
                         StandardCharsets.UTF_8)); var w = Files.newBufferedWriter(file)) {
                     String line;
@@ -110,18 +117,18 @@ final class LocalStandaloneCluster implements AutoCloseable {
                         }
                     }
                 } catch (IOException e) {
-                    if (process.isAlive()) {
-                        throw new UncheckedIOException(e);
+                    if (!stopping && process.isAlive()) {
+                        end = "reading the process's output failed: " + e;
+                        lines.add("[" + end + "]");
                     }
-                    // the stream closes when close() stops the process: the log simply ends
                 } finally {
                     for (CompletableFuture<String> f : waiters) {
-                        f.completeExceptionally(new IllegalStateException("process exited before the expected line"));
+                        f.completeExceptionally(new IllegalStateException(end));
                     }
                 }
             }, "cluster-log");
-            t.setDaemon(true);
-            t.start();
+            thread.setDaemon(true);
+            thread.start();
         }
 
         synchronized CompletableFuture<String> await(Predicate<String> test) {
@@ -152,17 +159,26 @@ final class LocalStandaloneCluster implements AutoCloseable {
         }
     }
 
-    /** Stops the Worker (and the executors it launched) and the Master, and waits for them to exit. */
+    /**
+     * Stops the Worker (and the executors it launched) and the Master, waits for them to exit and for their
+     * logs to end. The processes are signalled through their handles: {@link Process#destroy} would also
+     * close the output pipe under the log thread while the process is still shutting down.
+     */
     @Override
     public void close() throws InterruptedException {
+        logs.forEach(l -> l.stopping = true);
         for (int i = processes.size() - 1; i >= 0; i--) {
             Process p = processes.get(i);
             p.descendants().forEach(ProcessHandle::destroy);
-            p.destroy();
+            p.toHandle().destroy();
             if (!p.waitFor(30, TimeUnit.SECONDS)) {
                 p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly().waitFor();
+                p.toHandle().destroyForcibly();
+                p.waitFor();
             }
+        }
+        for (ProcessLog l : logs) {
+            l.thread.join(TimeUnit.SECONDS.toMillis(10));
         }
     }
 }

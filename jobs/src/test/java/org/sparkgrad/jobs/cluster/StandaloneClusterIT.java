@@ -1,6 +1,7 @@
 package org.sparkgrad.jobs.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
@@ -60,6 +61,32 @@ class StandaloneClusterIT {
         String log = submit("plain", List.of("--conf", "spark.executor.memory=1g"), List.of());
         assertLearned(log);
         assertTrue(log.contains("executor tasks computed on: cpu"), log);
+        // conf/spark-defaults.conf gives the executors the driver's JVM options by reference
+        // (${spark.driver.extraJavaOptions}): every one of them is on each executor's command line.
+        List<String> commands = executorCommands();
+        assertFalse(commands.isEmpty(), "no executor command in the Worker's work dir");
+        for (String command : commands) {
+            assertFalse(command.contains("${"), command);
+            for (String option : jvm) {
+                assertTrue(command.contains(option), "executor command lacks " + option + ":\n" + command);
+            }
+        }
+    }
+
+    /** The "Spark Executor Command:" lines the Worker wrote at the top of each executor's stderr. */
+    private static List<String> executorCommands() throws IOException {
+        List<String> commands = new ArrayList<>();
+        Path work = dir.resolve("cluster").resolve("work");
+        try (var files = Files.walk(work)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().equals("stderr")).toList()) {
+                for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+                    if (line.startsWith("Spark Executor Command:")) {
+                        commands.add(line);
+                    }
+                }
+            }
+        }
+        return commands;
     }
 
     @Test
