@@ -16,8 +16,10 @@ import org.apache.spark.scheduler.TaskSchedulerImpl;
  * per partition, each covering the steps up to the next stage end (a checkpoint, a verify-gradients step or the last
  * step). Per step it sends every task the parameters and gets back each partition's gradient sum, which it adds in
  * partition order, the way the jobs mode adds the sums of its one job, so both modes give bitwise the same
- * parameters. A stage whose task fails, breaks its connection or stays silent past the timeout is cancelled and a
- * new one starts from the same step with the same parameters, up to Spark's task attempt limit.
+ * parameters; above the shard threshold the tasks reduce-scatter among themselves ({@link ShardMesh}) and each
+ * exchanges one slice with the driver. A stage whose task fails, breaks its connection or stays silent past the
+ * timeout is cancelled and a new one starts from the same step with the same parameters, up to Spark's task attempt
+ * limit.
  */
 final class BarrierSteps implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(DataParallelTrainer.class.getName());
@@ -41,20 +43,16 @@ final class BarrierSteps implements AutoCloseable {
     private int failures;
 
     /** A running barrier stage: its endpoint, its Spark job and the steps it covers, [first, end). */
-    private record Stage(StepEndpoint endpoint, JavaFutureAction<Long> job, long first, long end, int attempt,
-            Thread watcher) {
+    private record Stage(StepEndpoint endpoint, JavaFutureAction<Long> job, long first, long end, int attempt) {
     }
 
-    /**
-     * @param stageEndsAfter whether a stage ends after a 0-based step (so a Spark job may run after it)
-     * @param decorator wraps each step's function in the tasks ({@link StepDecorator#NONE} in training)
-     */
-    BarrierSteps(JavaSparkContext sc, JavaRDD<DataBlock> blocks, StepSpec spec, long timeoutMillis,
-            LongPredicate stageEndsAfter, long totalSteps, StepDecorator decorator, long shardAbove) {
+    private BarrierSteps(TrainerSettings settings, JavaSparkContext sc, JavaRDD<DataBlock> blocks, StepSpec spec,
+            LongPredicate stageEndsAfter, long totalSteps, StepDecorator decorator) {
+        long shardAbove = settings.shardAbove();
         this.sc = sc;
         this.blocks = blocks;
         this.spec = spec;
-        this.timeoutMillis = timeoutMillis;
+        this.timeoutMillis = settings.stepTimeoutMillis();
         this.stageEndsAfter = stageEndsAfter;
         this.totalSteps = totalSteps;
         this.decorator = decorator;
@@ -68,11 +66,15 @@ final class BarrierSteps implements AutoCloseable {
     }
 
     /**
-     * The barrier step loop for a run in mode, or null when it trains with one job per step: in mode JOBS, or in AUTO
+     * The barrier step loop of a run, or null when it trains with one job per step: in step mode JOBS, or in AUTO
      * when the cluster cannot run a barrier stage now (the reason is logged); BARRIER then fails with the reason.
+     *
+     * @param stageEndsAfter whether a stage ends after a 0-based step (so a Spark job may run after it)
+     * @param decorator wraps each step's function in the tasks ({@link StepDecorator#NONE} in training)
      */
-    static BarrierSteps open(StepMode mode, JavaSparkContext sc, JavaRDD<DataBlock> blocks, StepSpec spec,
-            long timeoutMillis, LongPredicate stageEndsAfter, long totalSteps, StepDecorator decorator, long shardAbove) {
+    static BarrierSteps open(TrainerSettings settings, JavaSparkContext sc, JavaRDD<DataBlock> blocks, StepSpec spec,
+            LongPredicate stageEndsAfter, long totalSteps, StepDecorator decorator) {
+        StepMode mode = settings.stepMode();
         if (mode == StepMode.JOBS) {
             return null;
         }
@@ -85,7 +87,7 @@ final class BarrierSteps implements AutoCloseable {
             LOG.info(reason + "; training with one Spark job per step");
             return null;
         }
-        return new BarrierSteps(sc, blocks, spec, timeoutMillis, stageEndsAfter, totalSteps, decorator, shardAbove);
+        return new BarrierSteps(settings, sc, blocks, spec, stageEndsAfter, totalSteps, decorator);
     }
 
     /**
@@ -144,10 +146,10 @@ final class BarrierSteps implements AutoCloseable {
                             ShardMesh.lo(parameters.length, partitions, p + 1)) : parameters);
         }
         while (true) {
-            if (stage == null) {
-                stage = start(s);
-            }
             try {
+                if (stage == null) {
+                    stage = start(s);
+                }
                 GradientSum sum = exchange(stage, frames, parameters.length);
                 failures = 0;
                 if (s + 1 == stage.end) {
@@ -163,6 +165,7 @@ final class BarrierSteps implements AutoCloseable {
         }
     }
 
+    /** After a failed stage (or one that did not start: stage null), throws error or logs why a new one starts. */
     private void retryOrThrow(long s, String reason, TrainingException error) {
         Stage failed = stage;
         stage = null;
@@ -171,9 +174,11 @@ final class BarrierSteps implements AutoCloseable {
         if (failures >= maxAttempts) {
             throw error;
         }
-        LOG.warning("the barrier stage of steps " + (failed.first + 1) + "-" + failed.end + " (attempt " + failed.attempt
-                + ") failed at step " + (s + 1) + ": " + reason + "; starting attempt " + (failures + 1) + " of "
-                + maxAttempts + " from step " + (s + 1) + " with the driver's parameters and optimizer state");
+        String which = failed == null ? "the barrier stage from step " + (s + 1) + " (attempt " + failures
+                + ") did not start" : "the barrier stage of steps " + (failed.first + 1) + "-" + failed.end + " (attempt "
+                + failed.attempt + ") failed at step " + (s + 1);
+        LOG.warning(which + ": " + reason + "; starting attempt " + (failures + 1) + " of " + maxAttempts + " from step "
+                + (s + 1) + " with the driver's parameters and optimizer state");
     }
 
     private Stage start(long first) {
@@ -203,7 +208,7 @@ final class BarrierSteps implements AutoCloseable {
         Thread watcher = new Thread(() -> watch(job, endpoint), "sparkgrad-barrier-watch");
         watcher.setDaemon(true);
         watcher.start();
-        Stage st = new Stage(endpoint, job, first, end, attempt, watcher);
+        Stage st = new Stage(endpoint, job, first, end, attempt);
         try {
             endpoint.awaitPeers(partitions, description, Math.max(timeoutMillis, LAUNCH_MILLIS));
         } catch (InterruptedException e) {

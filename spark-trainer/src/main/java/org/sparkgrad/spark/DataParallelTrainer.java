@@ -235,7 +235,9 @@ public final class DataParallelTrainer {
 
     /**
      * How long the driver and the barrier tasks wait for each other (default 60 s): a task that sends nothing for this
-     * long fails the stage with a message naming its partition, executor and host.
+     * long fails the stage with a message naming its partition, executor and host. The tasks wait as long for the
+     * next step's parameters, so it also bounds the driver's time between steps (a slow listener); a stage's tasks
+     * get at least 120 s to launch and connect.
      */
     public DataParallelTrainer stepTimeout(java.time.Duration timeout) {
         if (timeout.isNegative() || timeout.isZero()) {

@@ -72,8 +72,8 @@ final class TrainingRun {
         ProgressLog progress = new ProgressLog(LOG, settings.logEvery(), first, totalSteps, plan.stepsPerEpoch());
         String previousDescription = sc.getLocalProperty("spark.job.description");
         Broadcast<float[]> broadcast = null;
-        BarrierSteps barrier = BarrierSteps.open(settings.stepMode(), sc, packed.blocks(), spec,
-                settings.stepTimeoutMillis(), this::stageEndsAfter, totalSteps, decorator, settings.shardAbove());
+        BarrierSteps barrier = BarrierSteps.open(settings, sc, packed.blocks(), spec, this::stageEndsAfter, totalSteps,
+                decorator);
         try {
             for (long s = first; s < totalSteps; s++) {
                 if (broadcast != null) {
