@@ -209,6 +209,7 @@ final class BarrierSteps implements AutoCloseable {
         watcher.setDaemon(true);
         watcher.start();
         Stage st = new Stage(endpoint, job, first, end, attempt);
+        LOG.info(description + ": " + partitions + " tasks connect to the step endpoint " + endpoint.address());
         try {
             endpoint.awaitPeers(partitions, description, Math.max(timeoutMillis, LAUNCH_MILLIS));
         } catch (InterruptedException e) {

@@ -163,6 +163,31 @@ class BarrierStepsTest {
     }
 
     @Test
+    void aConnectionWithoutTheSecretIsRefusedAndTheRunGoesOn() {
+        try (TrainingData data = data(3)) {
+            List<Map<String, float[]>> jobs = new ArrayList<>();
+            trainer("jobs", jobs).steps(4).fit(data);
+            List<Map<String, float[]>> barrier = new ArrayList<>();
+            List<String> refused = new ArrayList<>();
+            trainer("barrier", new ArrayList<>()).steps(4).listener((step, e, l, m) -> {
+                barrier.add(SparkTestSupport.snapshot(m));
+                if (step == 2) {
+                    String line = log.stream().filter(x -> x.contains("tasks connect to the step endpoint")).findFirst()
+                            .orElseThrow();
+                    String address = line.substring(line.lastIndexOf(' ') + 1);
+                    StepLink intruder = new StepLink(address, new byte[32], 5_000);
+                    refused.add(assertThrows(TrainingException.class, () -> intruder.connect(0, 0, "x", "elsewhere", null))
+                            .getMessage());
+                }
+            }).fit(data);
+            assertEquals(1, refused.size());
+            assertTrue(refused.get(0).contains("refused") && refused.get(0).contains("did not present this fit's secret"),
+                    refused.get(0));
+            assertBitwiseEqual(jobs, barrier, "a run that refused a connection mid-way");
+        }
+    }
+
+    @Test
     void tooFewSlotsFallBackToPerStepJobsAndSayWhy() {
         try (TrainingData data = data(9)) {
             List<String> runs = jobsOf(() -> trainer("auto", new ArrayList<>()).steps(2).fit(data));
