@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs the Spark benchmark (org.sparkgrad.jobs.bench.SparkBenchmark) on an embedded local Spark and prints
-# its table: all-reduce overhead per step (100k and 10M parameters), MLP throughput with local[1] and
-# local[2], and the same MLP against Spark MLlib's MultilayerPerceptronClassifier (solver gd).
+# its table: all-reduce overhead per step (100k, 1M and 10M parameters; per-step jobs and barrier stages side
+# by side, next to a plain broadcast + treeAggregate loop of float[N]), MLP throughput with local[1] and
+# local[2] (both step modes), and the same MLP against Spark MLlib's MultilayerPerceptronClassifier (solver gd).
 #
 #   bench/run-spark-bench.sh [--rebuild | --no-build] [SparkBenchmark arguments...]
 #
-# SparkBenchmark arguments: --rows N --steps N --small-steps N --large-steps N --mllib-iters N --partitions N.
+# SparkBenchmark arguments: --rows N --steps N --small-steps N --mid-steps N --large-steps N --mllib-iters N
+# --partitions N.
 # Environment: JAVA (default java), JAVA_OPTS (extra JVM options; default -Xmx4g).
 # The engine's own threads are pinned to 1 (sparkgrad.threads, OPENBLAS_NUM_THREADS) so that Spark's
 # executor cores (local[1] vs local[2]) are the only parallelism.
@@ -22,7 +24,7 @@ while [[ $# -gt 0 ]]; do
     case "$1" in
         --rebuild) build=always; shift ;;
         --no-build) build=never; shift ;;
-        -h|--help) sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) args+=("$1"); shift ;;
     esac
 done

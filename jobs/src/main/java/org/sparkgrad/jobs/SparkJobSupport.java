@@ -17,6 +17,9 @@ import org.sparkgrad.spark.TrainingResult;
  * or a new one with the trainer's Kryo settings), and the files a run writes next to each other.
  */
 final class SparkJobSupport {
+    /** The help of the Spark programs' --step-mode option (the trainer's stepMode). */
+    static final String STEP_MODE_HELP = "how steps run: barrier stages, one Spark job per step, or auto (barrier"
+            + " stages when every partition has a slot)";
     private SparkJobSupport() {
     }
 

@@ -39,14 +39,14 @@ final class SparkLinearRegression {
 
     /** Settings, with the seed's values as defaults; master {@code auto} keeps spark-submit's or uses local[*]. */
     record Settings(long samples, int batch, int epochs, double lr, double noise, long seed, int partitions,
-            String master, String device, String checkpointDir, int checkpointEvery, boolean resume,
+            String master, String device, String stepMode, String checkpointDir, int checkpointEvery, boolean resume,
             boolean verifyGradients, Path out, Path initWeights) {
         /** The seed's values ({@link LinearRegression.Settings#DEFAULTS}) and the Spark run's own. */
         static final Settings DEFAULTS = defaults(LinearRegression.Settings.DEFAULTS);
 
         private static Settings defaults(LinearRegression.Settings seed) {
             return new Settings(seed.samples(), seed.batch(), seed.epochs(), seed.lr(), seed.noise(), seed.seed(), 4,
-                    "auto", "auto", null, 100, false, false, seed.out(), seed.initWeights());
+                    "auto", "auto", "auto", null, 100, false, false, seed.out(), seed.initWeights());
         }
 
         /** The Spark run's options, with {@link #DEFAULTS}, for a program whose usage line is usage. */
@@ -62,6 +62,8 @@ final class SparkLinearRegression {
                     .intOption("partitions", d.partitions(), 1, "Spark partitions of the data")
                     .text("master", d.master(), "Spark master; auto: spark-submit's, else local[*]")
                     .device("device", d.device(), true, "where executor tasks compute")
+                    .choice("step-mode", d.stepMode(), SparkJobSupport.STEP_MODE_HELP, "auto", "barrier",
+                    "jobs")
                     .text("checkpoint-dir", "", "folder (any Hadoop path) of the checkpoints")
                     .intOption("checkpoint-every", d.checkpointEvery(), 1, "steps between checkpoints")
                     .flag("resume", "continue from the newest valid checkpoint in --checkpoint-dir")
@@ -79,7 +81,7 @@ final class SparkLinearRegression {
             }
             return new Settings(o.integer("samples"), o.intValue("batch"), o.intValue("epochs"), o.number("lr"),
                     o.number("noise"), o.integer("seed"), o.intValue("partitions"), o.text("master"), o.text("device"),
-                    ckpt.isEmpty() ? null : ckpt, o.intValue("checkpoint-every"), o.flag("resume"),
+                    o.text("step-mode"), ckpt.isEmpty() ? null : ckpt, o.intValue("checkpoint-every"), o.flag("resume"),
                     o.flag("verify-gradients"), Path.of(o.text("out")), LinearRegression.initWeightsFile(o));
         }
 
@@ -127,7 +129,8 @@ final class SparkLinearRegression {
                     : ParameterValues.initialWeights(s.initWeights(), model(s.seed()));
             DataParallelTrainer trainer = new DataParallelTrainer(initial, () -> new MSELoss(Reduction.SUM),
                     p -> new SGD(p, lr))
-                    .batchSize(s.batch()).epochs(s.epochs()).seed(s.seed()).device(s.device()).logEvery(print ? 100 : 0)
+                    .batchSize(s.batch()).epochs(s.epochs()).seed(s.seed()).device(s.device()).stepMode(s.stepMode())
+                    .logEvery(print ? 100 : 0)
                     .listener((step, epoch, loss, m) -> {
                         if (step % stepsPerEpoch == 0) {
                             session.sc().setJobDescription("loss over all rows after epoch " + (epoch + 1));

@@ -43,10 +43,10 @@ final class SyntheticMlp {
     /** Settings; lr is the optimizer's (adam's, or sgd's with momentum 0.9), by default {@link #defaultLr}. */
     record Settings(long rows, int features, int[] hidden, int classes, boolean classify, int partitions, int batch,
             long steps, double lr, String optimizer, long seed, int heldout, int logEvery, String master, String device,
-            Path out) {
+            String stepMode, Path out) {
         /** The program's defaults. */
         static final Settings DEFAULTS = new Settings(100_000, 32, new int[] {64, 64}, 10, false, 4, 256, 200,
-                defaultLr("adam"), "adam", 0, 2000, 20, "auto", "auto", Path.of("out/synthetic-mlp"));
+                defaultLr("adam"), "adam", 0, 2000, 20, "auto", "auto", "auto", Path.of("out/synthetic-mlp"));
         static final Options.Spec OPTIONS = new Options.Spec("bin/run synthetic-mlp")
                 .integer("rows", DEFAULTS.rows(), 1, "rows the teacher labels (made on the executors)")
                 .intOption("features", DEFAULTS.features(), 1, "features per row")
@@ -65,6 +65,8 @@ final class SyntheticMlp {
                 .intOption("log-every", DEFAULTS.logEvery(), 0, "print the loss every this many steps, 0: never")
                 .text("master", DEFAULTS.master(), "Spark master; auto: spark-submit's, else local[*]")
                 .device("device", DEFAULTS.device(), true, "where executor tasks compute")
+                .choice("step-mode", DEFAULTS.stepMode(), SparkJobSupport.STEP_MODE_HELP, "auto", "barrier",
+                    "jobs")
                 .text("out", DEFAULTS.out().toString(), "folder of the model, loss CSV and chart");
 
         static Settings from(Options o) {
@@ -78,7 +80,7 @@ final class SyntheticMlp {
             return new Settings(o.integer("rows"), o.intValue("features"), o.ints("hidden"), classes, classify,
                     o.intValue("partitions"), o.intValue("batch"), o.integer("steps"), lr, opt, o.integer("seed"),
                     o.intValue("heldout"), o.intValue("log-every"), o.text("master"), o.text("device"),
-                    Path.of(o.text("out")));
+                    o.text("step-mode"), Path.of(o.text("out")));
         }
 
         /** Parses a command line of synthetic-mlp's options. */
@@ -144,7 +146,7 @@ final class SyntheticMlp {
             long total = s.steps();
             DataParallelTrainer trainer = new DataParallelTrainer(student(s.features(), s.hidden(), outputs, s.seed()),
                     loss, optimizer).batchSize(s.batch()).steps(s.steps()).seed(s.seed()).classLabels(classify)
-                    .device(s.device()).logEvery(0).listener((step, epoch, l, m) -> {
+                    .device(s.device()).stepMode(s.stepMode()).logEvery(0).listener((step, epoch, l, m) -> {
                         if (print && every > 0 && (step == 1 || step % every == 0 || step == total)) {
                             System.out.printf(Locale.ROOT, "step %d/%d, epoch %d, loss %.6f%n", step, total, epoch + 1, l);
                         }

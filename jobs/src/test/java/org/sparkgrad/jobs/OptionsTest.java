@@ -31,6 +31,16 @@ class OptionsTest {
     }
 
     @Test
+    void theSparkProgramsTakeTheTrainersStepMode() {
+        assertEquals("auto", SyntheticMlp.Settings.parse().stepMode());
+        assertEquals("jobs", SyntheticMlp.Settings.parse("--step-mode", "jobs").stepMode());
+        assertEquals("auto", SparkLinearRegression.Settings.parse().stepMode());
+        assertEquals("barrier", SparkLinearRegression.Settings.parse("--step-mode=barrier").stepMode());
+        assertEquals("Option --step-mode expects one of auto|barrier|jobs, got 'fast'",
+                rejected(() -> SyntheticMlp.Settings.parse("--step-mode", "fast")));
+    }
+
+    @Test
     void integersMustBeIntegers() {
         // Before: --seed 1.7 was truncated to 1.
         assertEquals("Option --seed expects an integer, got '1.7'",

@@ -10,18 +10,21 @@ import org.sparkgrad.engine.optim.LRScheduler;
 import org.sparkgrad.engine.optim.Optimizer;
 
 /**
- * Synchronous data-parallel training on Spark. Every step: the driver broadcasts the flat parameter
- * vector; each partition runs forward/backward on its rows of the global batch (in micro-batches) and
- * returns the sum of per-sample gradients, the loss sum and the sample count; {@code treeAggregate} adds
- * them up; the driver divides by the count, writes the mean gradient into its model's parameters and steps
- * its optimizer. Per-step driver work is O(parameters).
+ * Synchronous data-parallel training on Spark. Every step: the driver sends the flat parameter vector to
+ * the partitions; each runs forward/backward on its rows of the global batch (in micro-batches) and returns
+ * the sum of per-sample gradients, the loss sum and the sample count; the driver adds them up, divides by the
+ * count, writes the mean gradient into its model's parameters and steps its optimizer. Per-step driver work
+ * is O(parameters). How the vectors travel is the {@link #stepMode(String) step mode}: inside long-lived
+ * barrier stages over a socket to each task (the default where the cluster allows), or one Spark job per step
+ * (a broadcast, then the partition sums of one job or {@code treeAggregate}).
  *
  * <p>The samples of global step t in epoch e are positions {@code [t*B, (t+1)*B)} of a
  * {@link KeyedPermutation} of the N global row indices keyed by (seed, e), so training is the same for
  * any number of partitions, executors or cores: it equals a one-process loop over the same batches (up to
- * float rounding of the sums). When the partition sums reach the driver directly (up to {@code treeDepth}'s
- * threshold, e.g. up to 5 partitions at the default depth 2), the driver adds them in partition order, so a run is
- * bitwise reproducible, task retries included; above it, treeAggregate's intermediate stage adds them in task
+ * float rounding of the sums). In barrier stages, and in per-step jobs when the partition sums reach the driver
+ * directly (up to {@code treeDepth}'s threshold, e.g. up to 5 partitions at the default depth 2), the driver adds
+ * them in partition order, so a run is bitwise reproducible, retries included, and the two modes agree bitwise;
+ * above that threshold in per-step jobs, treeAggregate's intermediate stage adds them in task
  * completion order, so runs agree to float rounding (about 1e-7 relative per step).
  *
  * <pre>{@code
@@ -63,6 +66,9 @@ public final class DataParallelTrainer {
     private boolean classLabels;
     private StepListener listener;
     private DeviceChoice device = DeviceChoice.AUTO;
+    private StepMode stepMode = StepMode.AUTO;
+    private long stepTimeoutMillis = 60_000;
+    private long shardAbove = 1L << 22;
 
     /**
      * A trainer of the model the factory builds, with a loss (Reduction.SUM) and an optimizer made from the
@@ -213,6 +219,48 @@ public final class DataParallelTrainer {
         return this;
     }
 
+    /**
+     * How steps run on Spark: {@code "barrier"} runs many steps in one barrier stage ({@code RDD.barrier()}), whose
+     * tasks keep their model replica and blocks and exchange parameters and gradient sums with the driver over a
+     * socket each step (a stage ends at epoch ends, checkpoints and verify-gradients steps, where a listener may run Spark jobs; a failed task starts a new stage from
+     * the current step, up to Spark's task attempts); {@code "jobs"} runs one Spark job per step; {@code "auto"} (the
+     * default) runs barrier stages when the cluster has a slot for every partition and no dynamic allocation, and jobs
+     * otherwise, logging why. Both give bitwise the same parameters when the jobs mode adds its partition sums in one
+     * job (see {@link #treeDepth(int)}).
+     */
+    public DataParallelTrainer stepMode(String mode) {
+        this.stepMode = StepMode.parse(mode);
+        return this;
+    }
+
+    /**
+     * How long the driver and the barrier tasks wait for each other (default 60 s): a task that sends nothing for this
+     * long fails the stage with a message naming its partition, executor and host. The tasks wait as long for the
+     * next step's parameters, so it also bounds the driver's time between steps (a slow listener); a stage's tasks
+     * get at least 120 s to launch and connect.
+     */
+    public DataParallelTrainer stepTimeout(java.time.Duration timeout) {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("stepTimeout must be positive, got " + timeout);
+        }
+        this.stepTimeoutMillis = timeout.toMillis();
+        return this;
+    }
+
+    /**
+     * Models with at least this many parameters (default 4,194,304: 16 MB of float32) exchange sharded in barrier
+     * stages: each task reduces one slice of the gradient from all tasks (in partition order, so the parameters are
+     * bitwise those of the star exchange), sends that slice to the driver and shares the new parameters' slice with the
+     * others, so the driver moves about one model each way per step instead of one per task.
+     */
+    public DataParallelTrainer shardAbove(long parameters) {
+        if (parameters < 1) {
+            throw new IllegalArgumentException("shardAbove must be at least 1 parameter, got " + parameters);
+        }
+        this.shardAbove = parameters;
+        return this;
+    }
+
     /** Called on the driver after every step. */
     public DataParallelTrainer listener(StepListener l) {
         this.listener = l;
@@ -236,7 +284,8 @@ public final class DataParallelTrainer {
     TrainerSettings settings() {
         return new TrainerSettings(modelFactory, lossFactory, optimizerFactory, schedulerFactory, schedulerPerStep,
                 batchSize, epochs, steps, seed, dropLast, microBatchSize, treeDepth, checkpointDir, checkpointEvery,
-                resume, verifySteps, gradientTolerance, logEvery, classLabels, listener, device);
+                resume, verifySteps, gradientTolerance, logEvery, classLabels, listener, device, stepMode, stepTimeoutMillis,
+                shardAbove);
     }
 
     private static int positive(int v, String what) {

@@ -13,15 +13,33 @@ final class StepGradient implements StepFunction {
     private static final long serialVersionUID = 1L;
 
     private final StepSpec spec;
+    /** The step's parameters in a per-step job; null in a barrier task, which has them as values. */
     private final Broadcast<float[]> parameters;
+    private final long valuesId;
+    private final float[] values;
     private final long epoch;
     private final long from;
     private final long to;
 
     /** The seqOp of the global step that takes positions {@code [from, to)} of epoch's order. */
     StepGradient(StepSpec spec, Broadcast<float[]> parameters, long epoch, long from, long to) {
+        this(spec, parameters, 0, null, epoch, from, to);
+    }
+
+    /**
+     * The seqOp of a step in a barrier task, on the parameters the driver sent; valuesId names them for the replicas
+     * (a replica that has loaded that id keeps its values), so it must differ from every broadcast's id (negative).
+     */
+    StepGradient(StepSpec spec, long valuesId, float[] values, long epoch, long from, long to) {
+        this(spec, null, valuesId, values, epoch, from, to);
+    }
+
+    private StepGradient(StepSpec spec, Broadcast<float[]> parameters, long valuesId, float[] values, long epoch,
+            long from, long to) {
         this.spec = spec;
         this.parameters = parameters;
+        this.valuesId = valuesId;
+        this.values = values;
         this.epoch = epoch;
         this.from = from;
         this.to = to;
@@ -45,7 +63,11 @@ final class StepGradient implements StepFunction {
             cacheKey = spec.runId + "@" + device.device();
             replica = ExecutorCache.borrow(cacheKey,
                     () -> ModelReplica.build(spec.modelFactory, spec.lossFactory, spec.layout, device.device()));
-            replica.load(parameters.id(), parameters.value());
+            if (parameters != null) {
+                replica.load(parameters.id(), parameters.value());
+            } else {
+                replica.load(valuesId, values);
+            }
             replica.accumulate(block.features, block.labels, block.featureDim, block.labelDim, schedule.rows(), lo, hi,
                     spec.microBatch, spec.classLabels, sum);
             sum.addDevice(device.description());

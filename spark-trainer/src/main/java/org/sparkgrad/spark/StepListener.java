@@ -4,7 +4,8 @@ import org.sparkgrad.engine.nn.Module;
 
 /**
  * Called on the driver after every optimizer step (e.g. to record parameters step by step, or to stop a
- * run by throwing).
+ * run by throwing). In barrier stages it runs between steps of a stage that may hold every slot, so a Spark job
+ * started from it should run at an epoch's end, where every stage ends.
  */
 @FunctionalInterface
 public interface StepListener {

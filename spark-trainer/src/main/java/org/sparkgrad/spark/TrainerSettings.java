@@ -41,7 +41,10 @@ record TrainerSettings(
         int logEvery,
         boolean classLabels,
         StepListener listener,
-        DeviceChoice device) {
+        DeviceChoice device,
+        StepMode stepMode,
+        long stepTimeoutMillis,
+        long shardAbove) {
 
     /** Requires the factories, the device and a batch size; copies the verify steps. */
     TrainerSettings {
@@ -49,6 +52,7 @@ record TrainerSettings(
         Objects.requireNonNull(lossFactory, "lossFactory");
         Objects.requireNonNull(optimizerFactory, "optimizerFactory");
         Objects.requireNonNull(device, "device");
+        Objects.requireNonNull(stepMode, "stepMode");
         if (batchSize <= 0) {
             throw new IllegalStateException("set the global batch size with batchSize(B) before fit");
         }

@@ -72,13 +72,15 @@ final class TrainingRun {
         ProgressLog progress = new ProgressLog(LOG, settings.logEvery(), first, totalSteps, plan.stepsPerEpoch());
         String previousDescription = sc.getLocalProperty("spark.job.description");
         Broadcast<float[]> broadcast = null;
+        BarrierSteps barrier = BarrierSteps.open(settings, sc, packed.blocks(), spec, this::stageEndsAfter, totalSteps,
+                decorator);
         try {
             for (long s = first; s < totalSteps; s++) {
                 if (broadcast != null) {
                     broadcast.unpersist(false);
                 }
-                broadcast = sc.broadcast(layout.flatten(params));
-                double loss = step(s, broadcast);
+                broadcast = barrier != null ? null : sc.broadcast(layout.flatten(params));
+                double loss = step(s, broadcast, barrier);
                 progress.stepDone(s + 1, loss, plan.end(s % plan.stepsPerEpoch()) - plan.start(s % plan.stepsPerEpoch()));
                 if (settings.listener() != null) {
                     settings.listener().afterStep(s + 1, s / plan.stepsPerEpoch(), loss, model);
@@ -88,6 +90,9 @@ final class TrainingRun {
                 }
             }
         } finally {
+            if (barrier != null) {
+                barrier.close();
+            }
             if (broadcast != null) {
                 broadcast.destroy();
             }
@@ -99,18 +104,28 @@ final class TrainingRun {
                 packed.dropped(), first, (System.nanoTime() - start) / 1e9, devices);
     }
 
-    /** Runs global step s (0-based); returns its mean loss. */
-    private double step(long s, Broadcast<float[]> broadcast) {
+    /**
+     * Whether a barrier stage ends after step s (0-based): the driver checkpoints or runs a verification job, or an
+     * epoch ends, so that a listener may run Spark jobs there (e.g. a loss over all rows): while a stage runs, it
+     * may hold every slot.
+     */
+    private boolean stageEndsAfter(long s) {
+        return store != null && (s + 1) % settings.checkpointEvery() == 0 || settings.verifySteps().contains(s + 1)
+                || (s + 1) % plan.stepsPerEpoch() == 0;
+    }
+
+    /** Runs global step s (0-based) as one job on the broadcast, or in the barrier stage; returns its mean loss. */
+    private double step(long s, Broadcast<float[]> broadcast, BarrierSteps barrier) {
         long epoch = s / plan.stepsPerEpoch();
         long t = s % plan.stepsPerEpoch();
         long from = plan.start(t);
         long to = plan.end(t);
         String name = "step " + (s + 1) + "/" + totalSteps + " (epoch " + (epoch + 1) + ")";
         sc.setJobDescription("train step " + (s + 1) + "/" + totalSteps);
-        StepFunction seqOp = decorator.decorate(s, new StepGradient(spec, broadcast, epoch, from, to));
         GradientSum sum;
         try {
-            sum = aggregate(seqOp);
+            sum = barrier != null ? barrier.gradient(s, epoch, from, to, layout.flatten(params))
+                    : aggregate(decorator.decorate(s, new StepGradient(spec, broadcast, epoch, from, to)));
         } catch (Exception e) {
             throw TrainingException.unwrap(e, name + ": ");
         }

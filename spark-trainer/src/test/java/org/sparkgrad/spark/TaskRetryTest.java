@@ -19,7 +19,10 @@ import org.junit.jupiter.api.Test;
 import org.sparkgrad.engine.nn.MSELoss;
 import org.sparkgrad.engine.nn.Reduction;
 
-/** A task whose first attempt fails is retried (local[2,4]) and the run ends with the parameters of a clean run. */
+/**
+ * A task whose first attempt fails is retried (local[2,4]) and the run ends with the parameters of a clean run; in the
+ * per-step jobs mode, where Spark retries the task (BarrierStepsTest covers a barrier stage that starts again).
+ */
 class TaskRetryTest {
     private static SparkSession spark;
     private static JavaSparkContext sc;
@@ -53,7 +56,7 @@ class TaskRetryTest {
             List<Map<String, float[]>> clean = new ArrayList<>();
             List<Map<String, float[]>> faulty = new ArrayList<>();
             trainer(clean).fit(data);
-            TrainingResult r = trainer(faulty).fit(data, new FailFirstAttempt(2, 1));
+            TrainingResult r = trainer(faulty).fit(data, new FailOnce(2, 1));
             assertEquals(7, r.steps());
             sc.sc().listenerBus().waitUntilEmpty();
             assertEquals(1, failedTasks.get(), "the first attempt of partition 1 in step 2 failed once");
@@ -73,7 +76,7 @@ class TaskRetryTest {
                 new org.sparkgrad.engine.nn.Linear(3, 4, true, new org.sparkgrad.engine.Generator(3)),
                 new org.sparkgrad.engine.nn.Tanh(),
                 new org.sparkgrad.engine.nn.Linear(4, 1, true, new org.sparkgrad.engine.Generator(4))),
-                () -> new MSELoss(Reduction.SUM), p -> new org.sparkgrad.engine.optim.SGD(p, 0.05)).batchSize(9).seed(2)
+                () -> new MSELoss(Reduction.SUM), p -> new org.sparkgrad.engine.optim.SGD(p, 0.05)).batchSize(9).seed(2).stepMode("jobs")
                 .logEvery(0).listener((s, e, l, m) -> seen.add(SparkTestSupport.snapshot(m)));
     }
 }

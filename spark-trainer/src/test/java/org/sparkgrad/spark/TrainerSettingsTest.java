@@ -52,6 +52,9 @@ class TrainerSettingsTest {
         assertFalse(s.classLabels());
         assertNull(s.listener());
         assertSame(DeviceChoice.AUTO, s.device());
+        assertSame(StepMode.AUTO, s.stepMode());
+        assertEquals(60_000, s.stepTimeoutMillis());
+        assertEquals(4_194_304, s.shardAbove());
     }
 
     @Test
@@ -61,12 +64,13 @@ class TrainerSettingsTest {
         DataParallelTrainer trainer = new DataParallelTrainer(model, loss, sgd).batchSize(16).epochs(3).steps(7).seed(-5)
                 .dropLast(true).microBatchSize(4).treeDepth(3).scheduler(stepLr).schedulerPerStep(true)
                 .checkpoint("file:///tmp/ckpt", 5).resume(true).verifyGradients(2, 4).gradientTolerance(1e-3).logEvery(0)
-                .classLabels(true).listener(listener).device("cpu");
+                .classLabels(true).listener(listener).device("cpu").stepMode("jobs").stepTimeout(java.time.Duration.ofSeconds(5)).shardAbove(1000);
         TrainerSettings s = trainer.settings();
 
         trainer.batchSize(1).epochs(9).steps(0).seed(1).dropLast(false).microBatchSize(1024).treeDepth(1).scheduler(null)
                 .schedulerPerStep(false).checkpoint("file:///elsewhere", 1).resume(false).verifyGradients(1)
-                .gradientTolerance(0.5).logEvery(3).classLabels(false).listener(null).device("auto");
+                .gradientTolerance(0.5).logEvery(3).classLabels(false).listener(null).device("auto").stepMode("barrier")
+                .stepTimeout(java.time.Duration.ofMillis(1));
 
         assertEquals(16, s.batchSize());
         assertEquals(3, s.epochs());
@@ -86,12 +90,28 @@ class TrainerSettingsTest {
         assertTrue(s.classLabels());
         assertSame(listener, s.listener());
         assertEquals("cpu", s.device().toString());
+        assertSame(StepMode.JOBS, s.stepMode());
+        assertEquals(5_000, s.stepTimeoutMillis());
+        assertEquals(1000, s.shardAbove());
         assertThrows(UnsupportedOperationException.class, () -> s.verifySteps().add(3L));
 
         TrainerSettings later = trainer.settings();
         assertEquals(1, later.batchSize());
         assertEquals(Set.of(1L, 2L, 4L), later.verifySteps());
         assertEquals("file:///elsewhere", later.checkpointDir());
+        assertSame(StepMode.BARRIER, later.stepMode());
+        assertEquals(1, later.stepTimeoutMillis());
+    }
+
+    @Test
+    void anUnknownStepModeOrANonPositiveTimeoutIsRefused() {
+        DataParallelTrainer t = new DataParallelTrainer(model, loss, sgd);
+        assertEquals("stepMode must be \"auto\", \"barrier\" or \"jobs\", got \"Barrier\"",
+                assertThrows(IllegalArgumentException.class, () -> t.stepMode("Barrier")).getMessage());
+        assertEquals("stepTimeout must be positive, got PT0S",
+                assertThrows(IllegalArgumentException.class, () -> t.stepTimeout(java.time.Duration.ZERO)).getMessage());
+        assertEquals("shardAbove must be at least 1 parameter, got 0",
+                assertThrows(IllegalArgumentException.class, () -> t.shardAbove(0)).getMessage());
     }
 
     @Test

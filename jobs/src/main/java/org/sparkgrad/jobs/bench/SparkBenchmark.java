@@ -40,13 +40,16 @@ import org.sparkgrad.spark.TrainingData;
  * benchmark, not a test: it asserts nothing about speed.
  *
  * <ol>
- *   <li>{@code allreduce}: per-step overhead of the all-reduce (broadcast of the flat parameters,
- *       treeAggregate of the gradient sums, driver step) for models of about 100k and 10M parameters
- *       ({@code Linear(32, H) -> Linear(H, 1)}) with 1 row per partition and step, 2 partitions, local[2];
+ *   <li>{@code allreduce}: per-step overhead of the parameter exchange (parameters out, gradient sums back,
+ *       driver step) for models of about 100k, 1M and 10M parameters ({@code Linear(32, H) -> Linear(H, 1)}) with
+ *       1 row per partition and step, 2 partitions, local[2], in both step modes: per-step jobs (a broadcast and
+ *       one job) and barrier stages (sharded at 10M); in the MLlib column, a plain broadcast + treeAggregate loop
+ *       of a float[N] over 2 cached partitions at the same N (what MLlib's GradientDescent does per iteration);
  *       next to it, an empty Spark job of 2 tasks (the scheduling floor).</li>
  *   <li>{@code throughput}: samples/s of a synthetic MLP classifier, 32 -> 64 -> 64 -> 10 (sigmoid hidden
  *       layers, cross entropy, SGD), global batch 256, rows made on the executors by synthetic-mlp's {@link TeacherRowGenerator},
- *       2 partitions, with local[1] and local[2].</li>
+ *       2 partitions, with local[1] (per-step jobs: a barrier stage needs a slot per partition) and local[2]
+ *       (per-step jobs and barrier stages, in the same run).</li>
  *   <li>{@code mllib}: the same model and rows (a cached DataFrame with a vector features column and a
  *       double label column) trained by MLlib's {@code MultilayerPerceptronClassifier} (solver gd, blockSize
  *       256, tol 0), time per iteration (one full-batch gradient step), against ours: a full-batch step
@@ -65,21 +68,24 @@ public final class SparkBenchmark {
     static final int BATCH = 256;
     static final double LR = 0.03;
     static final long DATA_SEED = 7;
+    /** The trainer's default shardAbove: barrier stages exchange sharded from this many parameters. */
+    static final long SHARD_ABOVE = 1L << 22;
 
     /** What to measure: data rows, timed steps of each part, and partitions. */
-    record Settings(int rows, int steps, int smallSteps, int largeSteps, int mllibIters, int partitions) {
-        static final Settings DEFAULTS = new Settings(65536, 100, 40, 8, 4, 2);
+    record Settings(int rows, int steps, int smallSteps, int midSteps, int largeSteps, int mllibIters, int partitions) {
+        static final Settings DEFAULTS = new Settings(65536, 100, 40, 20, 8, 4, 2);
         static final Options.Spec OPTIONS = new Options.Spec("SparkBenchmark")
                 .intOption("rows", DEFAULTS.rows(), 1, "rows of the throughput and MLlib data")
                 .intOption("steps", DEFAULTS.steps(), 1, "timed throughput steps")
                 .intOption("small-steps", DEFAULTS.smallSteps(), 1, "timed all-reduce steps of the small model")
+                .intOption("mid-steps", DEFAULTS.midSteps(), 1, "timed all-reduce steps of the 1M-parameter model")
                 .intOption("large-steps", DEFAULTS.largeSteps(), 1, "timed all-reduce steps of the large model")
                 .intOption("mllib-iters", DEFAULTS.mllibIters(), 1, "timed MLlib iterations and our full-batch steps")
                 .intOption("partitions", DEFAULTS.partitions(), 1, "partitions of the throughput and MLlib data");
 
         static Settings parse(String... args) {
             Options o = OPTIONS.parse(args);
-            return new Settings(o.intValue("rows"), o.intValue("steps"), o.intValue("small-steps"),
+            return new Settings(o.intValue("rows"), o.intValue("steps"), o.intValue("small-steps"), o.intValue("mid-steps"),
                     o.intValue("large-steps"), o.intValue("mllib-iters"), o.intValue("partitions"));
         }
     }
@@ -88,6 +94,7 @@ public final class SparkBenchmark {
     private final int rows;
     private final int steps;
     private final int smallSteps;
+    private final int midSteps;
     private final int largeSteps;
     private final int mllibIters;
     private final int partitions;
@@ -96,6 +103,7 @@ public final class SparkBenchmark {
         rows = s.rows();
         steps = s.steps();
         smallSteps = s.smallSteps();
+        midSteps = s.midSteps();
         largeSteps = s.largeSteps();
         mllibIters = s.mllibIters();
         partitions = s.partitions();
@@ -120,13 +128,14 @@ public final class SparkBenchmark {
                 BATCH, FEATURES, HIDDEN, HIDDEN, CLASSES, LR);
         SparkSession one = session("local[1]");
         try {
-            throughput(one, "local[1]");
+            throughput(one, "local[1]", "jobs");
         } finally {
             one.stop();
         }
         SparkSession two = session("local[2]");
         try {
-            throughput(two, "local[2]");
+            throughput(two, "local[2]", "jobs");
+            throughput(two, "local[2]", "barrier");
             allReduce(two);
             mllib(two);
         } finally {
@@ -193,18 +202,19 @@ public final class SparkBenchmark {
 
     // ---- 2. throughput -------------------------------------------------------------------------------
 
-    private void throughput(SparkSession spark, String master) {
+    private void throughput(SparkSession spark, String master, String mode) {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         int warmup = 10;
         try (TrainingData data = TrainingData.synthetic(sc, teacherRows(), rows, partitions,
                 DATA_SEED)) {
             data.rows();
             StepClock clock = new StepClock();
-            mlpTrainer().batchSize(BATCH).steps(warmup + 1 + steps).listener((s, e, l, m) -> clock.mark()).fit(data);
+            mlpTrainer().batchSize(BATCH).stepMode(mode).steps(warmup + 1 + steps).listener((s, e, l, m) -> clock.mark())
+                    .fit(data);
             double[] ms = clock.intervals(warmup);
             double sum = Arrays.stream(ms).sum();
             double perSec = ms.length * (double) BATCH / (sum / 1e3);
-            table.add(new String[] {"throughput " + master, String.format(Locale.ROOT, "%.0f samples/s", perSec),
+            table.add(new String[] {"throughput " + master + " " + mode, String.format(Locale.ROOT, "%.0f samples/s", perSec),
                     "-", "-", String.format(Locale.ROOT, "B=%d, %d partitions, %d steps timed, median %.2f ms/step",
                     BATCH, partitions, ms.length, median(ms))});
         }
@@ -226,10 +236,19 @@ public final class SparkBenchmark {
         table.add(new String[] {"empty Spark job (2 tasks)", String.format(Locale.ROOT, "%.2f ms/job", median(empty)), "-",
                 "-", "sc.parallelize(2 items, 2).count(), median of 30"});
         allReduceCase(sc, 2940, smallSteps);
+        allReduceCase(sc, 29_400, midSteps);
         allReduceCase(sc, 294_000, largeSteps);
     }
 
+    /** Both step modes at one model size, each next to the plain loop's time at the same size. */
     private void allReduceCase(JavaSparkContext sc, int hidden, int timed) {
+        long parameters = (long) FEATURES * hidden + hidden + hidden + 1;
+        double plain = plainLoop(sc, (int) parameters, timed);
+        allReduceCase(sc, hidden, timed, "jobs", plain);
+        allReduceCase(sc, hidden, timed, "barrier", plain);
+    }
+
+    private void allReduceCase(JavaSparkContext sc, int hidden, int timed, String mode, double plain) {
         int warmup = 3;
         float[] w = new float[FEATURES];
         Arrays.fill(w, 0.1f);
@@ -239,15 +258,56 @@ public final class SparkBenchmark {
             StepClock clock = new StepClock();
             new DataParallelTrainer(() -> new Sequential(new Linear(FEATURES, hidden, true, new Generator(0)),
                     new Linear(hidden, 1, true, new Generator(1))), () -> new MSELoss(Reduction.SUM), p -> new SGD(p, 1e-9))
-                    .batchSize(2).seed(0).logEvery(0).steps(warmup + 1 + timed).listener((s, e, l, m) -> clock.mark())
-                    .fit(data);
+                    .batchSize(2).seed(0).logEvery(0).stepMode(mode).steps(warmup + 1 + timed)
+                    .listener((s, e, l, m) -> clock.mark()).fit(data);
             double[] ms = clock.intervals(warmup);
-            table.add(new String[] {String.format(Locale.ROOT, "all-reduce %s params", human(parameters)),
-                    String.format(Locale.ROOT, "%.2f ms/step", median(ms)), "-", "-",
+            boolean sharded = mode.equals("barrier") && parameters >= SHARD_ABOVE;
+            table.add(new String[] {String.format(Locale.ROOT, "all-reduce %s params, %s", human(parameters),
+                    sharded ? "barrier sharded" : mode), String.format(Locale.ROOT, "%.2f ms/step", median(ms)),
+                    String.format(Locale.ROOT, "%.2f ms/step", plain), String.format(Locale.ROOT, "%.2f", median(ms) / plain),
                     String.format(Locale.ROOT, "%d params (%.1f MB float32), Linear(32,%d)->Linear(%d,1), 1 row/partition, "
-                            + "2 partitions, local[2], median of %d (mean %.2f)", parameters, parameters * 4 / 1e6, hidden,
-                            hidden, ms.length, mean(ms))});
+                            + "2 partitions, local[2], median of %d (mean %.2f); MLlib column: plain broadcast + treeAggregate"
+                            + " of float[%d], median of %d", parameters, parameters * 4 / 1e6, hidden, hidden, ms.length,
+                            mean(ms), parameters, timed)});
         }
+    }
+
+    /**
+     * Median ms per iteration of MLlib's GradientDescent loop shape on a float[n]: broadcast the weights,
+     * treeAggregate over 2 cached partitions a per-partition vector (the weights scaled by the partition's one value,
+     * an O(n) pass like a gradient) and update the weights on the driver.
+     */
+    private static double plainLoop(JavaSparkContext sc, int n, int timed) {
+        JavaRDD<float[]> parts = sc.parallelize(List.of(new float[] {1f}, new float[] {2f}), 2).cache();
+        parts.count();
+        float[] weights = new float[n];
+        int warmup = 3;
+        double[] ms = new double[timed];
+        for (int i = -warmup; i < timed; i++) {
+            long t = System.nanoTime();
+            org.apache.spark.broadcast.Broadcast<float[]> bc = sc.broadcast(weights);
+            float[] g = parts.treeAggregate(new float[n], (acc, row) -> {
+                float[] v = bc.value();
+                for (int j = 0; j < acc.length; j++) {
+                    acc[j] += row[0] * v[j] + 1e-9f;
+                }
+                return acc;
+            }, (a, b) -> {
+                for (int j = 0; j < a.length; j++) {
+                    a[j] += b[j];
+                }
+                return a;
+            }, 2);
+            for (int j = 0; j < n; j++) {
+                weights[j] -= 1e-9f * g[j];
+            }
+            bc.destroy();
+            if (i >= 0) {
+                ms[i] = (System.nanoTime() - t) / 1e6;
+            }
+        }
+        parts.unpersist();
+        return median(ms);
     }
 
     private static String human(long n) {
@@ -281,7 +341,7 @@ public final class SparkBenchmark {
             double mllibMore = Math.min(mllibFit(df, 1 + mllibIters), mllibFit(df, 1 + mllibIters));
             double mllibIter = (mllibMore - mllibOne) / mllibIters;
             String settings = String.format(Locale.ROOT, "N=%d cached DataFrame (features vector, label double), %d partitions, local[2], %d-%d-%d-%d sigmoid, "
-                    + "SGD lr %.2f; MLlib solver gd blockSize %d", n, df.rdd().getNumPartitions(), FEATURES, HIDDEN, HIDDEN,
+                    + "SGD lr %.2f, step mode auto; MLlib solver gd blockSize %d", n, df.rdd().getNumPartitions(), FEATURES, HIDDEN, HIDDEN,
                     CLASSES, LR, BATCH);
             table.add(new String[] {"full-batch GD iteration", ms(oursFull), ms(mllibIter),
                     String.format(Locale.ROOT, "%.2f", oursFull / mllibIter), settings + "; ours B=N, mean of "

@@ -1,0 +1,330 @@
+package org.sparkgrad.spark;
+
+import java.util.Arrays;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongPredicate;
+import java.util.logging.Logger;
+import org.apache.spark.api.java.JavaFutureAction;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.scheduler.TaskSchedulerImpl;
+
+/**
+ * The driver's side of the barrier step loop: runs the training as barrier stages ({@code RDD.barrier()}), one task
+ * per partition, each covering the steps up to the next stage end (an epoch end, a checkpoint, a verify-gradients
+ * step or the last step). Per step it sends every task the parameters and gets back each partition's gradient sum, which it adds in
+ * partition order, the way the jobs mode adds the sums of its one job, so both modes give bitwise the same
+ * parameters; above the shard threshold the tasks reduce-scatter among themselves ({@link ShardMesh}) and each
+ * exchanges one slice with the driver. A stage whose task fails, breaks its connection or stays silent past the
+ * timeout is cancelled and a new one starts from the same step with the same parameters, up to Spark's task attempt
+ * limit.
+ */
+final class BarrierSteps implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(DataParallelTrainer.class.getName());
+    private static final scala.reflect.ClassTag<Object> OBJECT = scala.reflect.ClassTag$.MODULE$.Object();
+    /** The least time a stage's tasks get to launch and connect (the step timeout when that is longer). */
+    private static final long LAUNCH_MILLIS = 120_000;
+
+    private final JavaSparkContext sc;
+    private final JavaRDD<DataBlock> blocks;
+    private final StepSpec spec;
+    private final byte[] fitSecret = PeerAuth.random(32);
+    private final long timeoutMillis;
+    private final int maxAttempts;
+    private final StepDecorator decorator;
+    private final LongPredicate stageEndsAfter;
+    private final long totalSteps;
+    private final int partitions;
+    private final boolean sharded;
+    private Stage stage;
+    /** Stage failures since the last step that succeeded. */
+    private int failures;
+
+    /** A running barrier stage: its endpoint, its Spark job and the steps it covers, [first, end). */
+    private record Stage(StepEndpoint endpoint, JavaFutureAction<Long> job, long first, long end, int attempt) {
+    }
+
+    private BarrierSteps(TrainerSettings settings, JavaSparkContext sc, JavaRDD<DataBlock> blocks, StepSpec spec,
+            LongPredicate stageEndsAfter, long totalSteps, StepDecorator decorator) {
+        long shardAbove = settings.shardAbove();
+        this.sc = sc;
+        this.blocks = blocks;
+        this.spec = spec;
+        this.timeoutMillis = settings.stepTimeoutMillis();
+        this.stageEndsAfter = stageEndsAfter;
+        this.totalSteps = totalSteps;
+        this.decorator = decorator;
+        this.partitions = blocks.getNumPartitions();
+        this.maxAttempts = maxTaskFailures(sc);
+        this.sharded = partitions > 1 && spec.layout.total >= shardAbove;
+        if (sharded) {
+            LOG.info(spec.layout.total + " parameters (shard threshold " + shardAbove + "): the " + partitions
+                    + " tasks reduce-scatter the gradient among themselves and exchange one slice each with the driver");
+        }
+    }
+
+    /**
+     * The barrier step loop of a run, or null when it trains with one job per step: in step mode JOBS, or in AUTO
+     * when the cluster cannot run a barrier stage now (the reason is logged); BARRIER then fails with the reason.
+     *
+     * @param stageEndsAfter whether a stage ends after a 0-based step (so a Spark job may run after it)
+     * @param decorator wraps each step's function in the tasks ({@link StepDecorator#NONE} in training)
+     */
+    static BarrierSteps open(TrainerSettings settings, JavaSparkContext sc, JavaRDD<DataBlock> blocks, StepSpec spec,
+            LongPredicate stageEndsAfter, long totalSteps, StepDecorator decorator) {
+        StepMode mode = settings.stepMode();
+        if (mode == StepMode.JOBS) {
+            return null;
+        }
+        String reason = unavailable(sc, blocks.rdd());
+        if (reason != null && mode == StepMode.BARRIER) {
+            throw new TrainingException("stepMode(\"barrier\") cannot run: " + reason
+                    + "; give the application more cores or fewer partitions, or use stepMode(\"auto\")");
+        }
+        if (reason != null) {
+            LOG.info(reason + "; training with one Spark job per step");
+            return null;
+        }
+        return new BarrierSteps(settings, sc, blocks, spec, stageEndsAfter, totalSteps, decorator);
+    }
+
+    /**
+     * Why a barrier stage over the blocks cannot run on this cluster now (too few slots, dynamic allocation, a lineage
+     * that Spark runs no barrier stage over), or null when it can.
+     */
+    static String unavailable(JavaSparkContext sc, org.apache.spark.rdd.RDD<?> blocks) {
+        if (sc.getConf().getBoolean("spark.dynamicAllocation.enabled", false)) {
+            return "dynamic allocation is on (spark.dynamicAllocation.enabled), and a barrier stage needs all its slots"
+                    + " at once";
+        }
+        int partitions = blocks.getNumPartitions();
+        int slots = sc.sc().maxNumConcurrentTasks(sc.sc().resourceProfileManager().defaultResourceProfile());
+        if (slots < partitions) {
+            return "a barrier stage needs one slot per partition, " + partitions + ", and the cluster offers " + slots
+                    + " now";
+        }
+        return changedPartitioning(blocks);
+    }
+
+    /**
+     * Spark refuses a barrier stage in which an RDD has another number of partitions than the stage's last one (a
+     * coalesce, union or partition pruning without a shuffle): the reason when the data's lineage has one, else null.
+     */
+    private static String changedPartitioning(org.apache.spark.rdd.RDD<?> last) {
+        java.util.ArrayDeque<org.apache.spark.rdd.RDD<?>> todo = new java.util.ArrayDeque<>();
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        todo.push(last);
+        while (!todo.isEmpty()) {
+            org.apache.spark.rdd.RDD<?> r = todo.pop();
+            if (!seen.add(r.id())) {
+                continue;
+            }
+            if (r.getNumPartitions() != last.getNumPartitions()) {
+                return "the data's lineage has " + r + " with " + r.getNumPartitions() + " partitions in the stage of its "
+                        + last.getNumPartitions() + " blocks (a coalesce, union or partition pruning), which Spark runs no"
+                        + " barrier stage over; repartition (shuffle) the rows instead";
+            }
+            scala.collection.Iterator<org.apache.spark.Dependency<?>> deps = r.dependencies().iterator();
+            while (deps.hasNext()) {
+                org.apache.spark.Dependency<?> d = deps.next();
+                if (!(d instanceof org.apache.spark.ShuffleDependency)) {
+                    todo.push(d.rdd());
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The step's gradient sum over all partitions, in partition order. */
+    GradientSum gradient(long s, long epoch, long from, long to, float[] parameters) {
+        StepFrame[] frames = new StepFrame[partitions];
+        for (int p = 0; p < partitions; p++) {
+            frames[p] = !sharded && p > 0 ? frames[0] : StepFrame.parameters(s, epoch, from, to, sharded
+                    ? Arrays.copyOfRange(parameters, ShardMesh.lo(parameters.length, partitions, p),
+                            ShardMesh.lo(parameters.length, partitions, p + 1)) : parameters);
+        }
+        while (true) {
+            try {
+                if (stage == null) {
+                    stage = start(s);
+                }
+                GradientSum sum = exchange(stage, frames, parameters.length);
+                failures = 0;
+                if (s + 1 == stage.end) {
+                    finish(stage);
+                    stage = null;
+                }
+                return sum;
+            } catch (TaskFailed e) {
+                retryOrThrow(s, e.getMessage(), new TrainingException(e.getMessage(), e));
+            } catch (TrainingException e) {
+                retryOrThrow(s, e.getMessage(), e);
+            }
+        }
+    }
+
+    /** After a failed stage (or one that did not start: stage null), throws error or logs why a new one starts. */
+    private void retryOrThrow(long s, String reason, TrainingException error) {
+        Stage failed = stage;
+        stage = null;
+        cancel(failed);
+        failures++;
+        if (failures >= maxAttempts) {
+            throw error;
+        }
+        String which = failed == null ? "the barrier stage from step " + (s + 1) + " (attempt " + failures
+                + ") did not start" : "the barrier stage of steps " + (failed.first + 1) + "-" + failed.end + " (attempt "
+                + failed.attempt + ") failed at step " + (s + 1);
+        LOG.warning(which + ": " + reason + "; starting attempt " + (failures + 1) + " of " + maxAttempts + " from step "
+                + (s + 1) + " with the driver's parameters and optimizer state");
+    }
+
+    private Stage start(long first) {
+        long end = first;
+        while (end + 1 < totalSteps && !stageEndsAfter.test(end)) {
+            end++;
+        }
+        end++;
+        int attempt = failures + 1;
+        String host = sc.getConf().get("spark.driver.host", "localhost");
+        StepEndpoint endpoint = new StepEndpoint(sc.getConf().get("spark.driver.bindAddress", host), host, fitSecret,
+                PeerAuth.sparkSecret(), timeoutMillis);
+        String description = "train steps " + (first + 1) + "-" + end + "/" + totalSteps + " (barrier stage"
+                + (attempt > 1 ? ", attempt " + attempt : "") + ")";
+        BarrierStepTask task = new BarrierStepTask(spec, endpoint.link(), attempt - 1, decorator, sharded);
+        String previous = sc.getLocalProperty("spark.job.description");
+        String previousInterrupt = sc.getLocalProperty("spark.job.interruptOnCancel");
+        JavaFutureAction<Long> job;
+        try {
+            sc.setJobDescription(description);
+            sc.setLocalProperty("spark.job.interruptOnCancel", "true"); // a cancelled stage stops a stuck task
+            job = JavaRDD.fromRDD(blocks.rdd().barrier().mapPartitions(task, false, OBJECT), OBJECT).countAsync();
+        } finally {
+            sc.setJobDescription(previous);
+            sc.setLocalProperty("spark.job.interruptOnCancel", previousInterrupt);
+        }
+        Thread watcher = new Thread(() -> watch(job, endpoint), "sparkgrad-barrier-watch");
+        watcher.setDaemon(true);
+        watcher.start();
+        Stage st = new Stage(endpoint, job, first, end, attempt);
+        LOG.info(description + ": " + partitions + " tasks connect to the step endpoint " + endpoint.address());
+        try {
+            endpoint.awaitPeers(partitions, description, Math.max(timeoutMillis, LAUNCH_MILLIS));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            cancel(st);
+            throw new TrainingException(description + ": interrupted while waiting for the tasks to connect", e);
+        } catch (TrainingException e) {
+            cancel(st);
+            throw e;
+        }
+        return st;
+    }
+
+    /** Fails the stage's waits when its Spark job ends before the driver stopped it (a failure or a cancel). */
+    private static void watch(JavaFutureAction<Long> job, StepEndpoint endpoint) {
+        try {
+            job.get();
+            endpoint.abort(new TrainingException("the barrier stage's tasks ended before the driver stopped them"));
+        } catch (ExecutionException e) {
+            endpoint.abort(TrainingException.unwrap(e, "the barrier stage failed: "));
+        } catch (InterruptedException | java.util.concurrent.CancellationException e) {
+            endpoint.abort(new TrainingException("the barrier stage was cancelled"));
+        }
+    }
+
+    /** A task's own error (a FAILED frame): its message is the step's error. */
+    private static final class TaskFailed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        TaskFailed(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Sends each task its frame and adds what they send back in partition order: whole sums (star), or one task's loss
+     * and count with its slice of the reduced gradient (sharded), placed at the slice's offset.
+     */
+    private GradientSum exchange(Stage st, StepFrame[] frames, int total) {
+        String step = "step " + (frames[0].step() + 1);
+        for (int p = 0; p < partitions; p++) {
+            FrameChannel ch = st.endpoint.peer(p);
+            ch.write(frames[p], "sending the parameters of " + step + " to " + ch.peer());
+        }
+        GradientSum sum = new GradientSum();
+        float[] slices = sharded ? new float[total] : null;
+        boolean anySlice = false;
+        for (int p = 0; p < partitions; p++) {
+            FrameChannel ch = st.endpoint.peer(p);
+            StepFrame g = ch.read("the gradient sum of " + step);
+            if (g.kind() == StepFrame.Kind.FAILED) {
+                throw new TaskFailed(g.text());
+            }
+            if (g.kind() != StepFrame.Kind.GRADIENT || g.step() != frames[0].step()) {
+                throw new TrainingException("expected the gradient sum of " + step + " from " + ch.peer() + ", got "
+                        + g.kind() + " of step " + (g.step() + 1));
+            }
+            GradientSum part = g.gradientSum();
+            if (sharded) {
+                int lo = ShardMesh.lo(total, partitions, p);
+                int length = ShardMesh.lo(total, partitions, p + 1) - lo;
+                if (part.grad != null) {
+                    if (part.grad.length != length) {
+                        throw new TrainingException(ch.peer() + " sent a gradient slice of " + part.grad.length
+                                + " values for " + step + ", expected " + length);
+                    }
+                    System.arraycopy(part.grad, 0, slices, lo, length);
+                    anySlice = true;
+                }
+                part.grad = null;
+            }
+            sum.merge(part);
+        }
+        if (anySlice) {
+            sum.grad = slices;
+        }
+        return sum;
+    }
+
+    private void finish(Stage st) {
+        for (int p = 0; p < partitions; p++) {
+            st.endpoint.peer(p).write(new StepFrame(StepFrame.Kind.STOP, st.end - 1, new byte[0]), "stopping the stage");
+        }
+        try {
+            st.job.get(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TrainingException("interrupted while the barrier stage of steps " + (st.first + 1) + "-" + st.end
+                    + " finished", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new TrainingException("the barrier stage of steps " + (st.first + 1) + "-" + st.end
+                    + " did not finish after its last step: " + e, e);
+        } finally {
+            st.endpoint.close();
+        }
+    }
+
+    private static void cancel(Stage st) {
+        if (st != null) {
+            st.job.cancel(true);
+            st.endpoint.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        cancel(stage);
+        stage = null;
+    }
+
+    /** Spark's attempts per task (local[N]: 1, local[N,F]: F, a cluster: spark.task.maxFailures). */
+    private static int maxTaskFailures(JavaSparkContext sc) {
+        if (sc.sc().taskScheduler() instanceof TaskSchedulerImpl ts) {
+            return Math.max(1, ts.maxTaskFailures());
+        }
+        return Math.max(1, sc.getConf().getInt("spark.task.maxFailures", 4));
+    }
+}

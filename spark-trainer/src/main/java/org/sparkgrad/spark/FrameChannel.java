@@ -1,0 +1,182 @@
+package org.sparkgrad.spark;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.util.Locale;
+
+/**
+ * A connection between the driver and a barrier task that reads and writes {@link StepFrame}s, every wait bounded by
+ * a timeout whose message names the peer (partition, executor, host) and what was awaited. Non-blocking NIO under one
+ * selector per connection, so {@link #abort(Throwable)} (the stage failed elsewhere) wakes a waiting read at once.
+ */
+final class FrameChannel implements AutoCloseable {
+    private final SocketChannel channel;
+    private final Selector selector;
+    private final long timeoutMillis;
+    private volatile String peer;
+    private volatile Throwable aborted;
+
+    private FrameChannel(SocketChannel channel, long timeoutMillis, String peer) throws IOException {
+        this.channel = channel;
+        this.timeoutMillis = timeoutMillis;
+        this.peer = peer;
+        channel.configureBlocking(false);
+        channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        this.selector = Selector.open();
+    }
+
+    /** Wraps an accepted connection (the driver's side). */
+    static FrameChannel accepted(SocketChannel channel, long timeoutMillis) throws IOException {
+        return new FrameChannel(channel, timeoutMillis, "an unauthenticated connection from " + channel.getRemoteAddress());
+    }
+
+    /** Connects to the driver's endpoint at host:port (the task's side). */
+    static FrameChannel connect(String address, long timeoutMillis) {
+        int colon = address.lastIndexOf(':');
+        String host = address.substring(0, colon);
+        int port = Integer.parseInt(address.substring(colon + 1));
+        SocketChannel ch = null;
+        try {
+            ch = SocketChannel.open();
+            ch.socket().connect(new InetSocketAddress(host, port), (int) Math.min(timeoutMillis, Integer.MAX_VALUE));
+            return new FrameChannel(ch, timeoutMillis, "the driver at " + address);
+        } catch (IOException e) {
+            closeQuietly(ch);
+            throw new TrainingException("cannot connect to the driver's step endpoint at " + address + " within "
+                    + seconds(timeoutMillis) + ": " + e, e);
+        }
+    }
+
+    /** Who is at the other end, for messages (e.g. "partition 3 (executor 1 on host h)"). */
+    String peer() {
+        return peer;
+    }
+
+    void peer(String description) {
+        this.peer = description;
+    }
+
+    /** Writes a frame, waiting at most the timeout for the peer to take it. */
+    void write(StepFrame frame, String doing) {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        ByteBuffer[] parts = {frame.header(), ByteBuffer.wrap(frame.payload())};
+        try {
+            while (parts[0].hasRemaining() || parts[1].hasRemaining()) {
+                if (channel.write(parts) == 0) {
+                    await(SelectionKey.OP_WRITE, deadline, doing);
+                }
+            }
+        } catch (IOException e) {
+            throw lost(doing, e);
+        }
+    }
+
+    /** Reads the next frame, waiting at most the timeout. */
+    StepFrame read(String waitingFor) {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        ByteBuffer header = ByteBuffer.allocate(StepFrame.HEADER);
+        fill(header, deadline, waitingFor);
+        ByteBuffer payload = ByteBuffer.allocate(StepFrame.payloadLength(header, peer));
+        fill(payload, deadline, waitingFor);
+        return StepFrame.decode(header, payload.array(), peer);
+    }
+
+    /** Reads the next frame and fails unless it is of the expected kind (a FAILED frame's message is the error). */
+    StepFrame expect(StepFrame.Kind kind, String waitingFor) {
+        StepFrame f = read(waitingFor);
+        if (f.kind() == kind) {
+            return f;
+        }
+        if (f.kind() == StepFrame.Kind.FAILED || f.kind() == StepFrame.Kind.REFUSED) {
+            throw new TrainingException(peer + " " + (f.kind() == StepFrame.Kind.FAILED ? "failed" : "refused")
+                    + " while the other side waited for " + waitingFor + ": " + f.text());
+        }
+        throw new TrainingException("expected " + kind + " from " + peer + " (" + waitingFor + "), got " + f.kind()
+                + " of step " + (f.step() + 1));
+    }
+
+    /** Makes waits on this channel fail with cause (e.g. the barrier stage failed). */
+    void abort(Throwable cause) {
+        aborted = cause;
+        selector.wakeup();
+    }
+
+    private void fill(ByteBuffer buf, long deadline, String waitingFor) {
+        try {
+            while (buf.hasRemaining()) {
+                int n = channel.read(buf);
+                if (n < 0) {
+                    throw new TrainingException(peer + " closed the connection while waiting for " + waitingFor);
+                }
+                if (n == 0) {
+                    await(SelectionKey.OP_READ, deadline, waitingFor);
+                }
+            }
+        } catch (IOException e) {
+            throw lost(waitingFor, e);
+        }
+    }
+
+    private void await(int op, long deadline, String what) throws IOException {
+        SelectionKey key = channel.register(selector, op);
+        try {
+            while (true) {
+                checkAborted(what);
+                long left = (deadline - System.nanoTime()) / 1_000_000L;
+                if (left <= 0) {
+                    throw new TrainingException("no progress from " + peer + " for " + seconds(timeoutMillis)
+                            + " while " + (op == SelectionKey.OP_READ ? "waiting for " : "") + what
+                            + ": the task is stuck or lost");
+                }
+                if (Thread.interrupted()) {
+                    Thread.currentThread().interrupt();
+                    throw new TrainingException("interrupted while " + what + " (" + peer + ")");
+                }
+                if (selector.select(left) > 0) {
+                    selector.selectedKeys().clear();
+                    return;
+                }
+            }
+        } finally {
+            key.interestOps(0);
+            checkAborted(what);
+        }
+    }
+
+    private void checkAborted(String what) {
+        Throwable a = aborted;
+        if (a != null) {
+            throw new TrainingException("stopped " + what + " from " + peer + ": " + a.getMessage(), a);
+        }
+    }
+
+    private TrainingException lost(String what, IOException e) {
+        checkAborted(what);
+        return new TrainingException("the connection to " + peer + " broke while " + what + ": " + e, e);
+    }
+
+    static String seconds(long millis) {
+        return String.format(Locale.ROOT, "%.1f s", millis / 1000.0);
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(selector);
+        closeQuietly(channel);
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // closing after a failure: the first error is the one reported
+            }
+        }
+    }
+}

@@ -1,0 +1,201 @@
+package org.sparkgrad.spark;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32;
+
+/**
+ * One message between the driver and a barrier task: a kind, the 0-based global step it belongs to and a payload.
+ * On the wire a frame is a 17-byte header (payload length, kind, step, CRC32 of kind, step and payload) followed by
+ * the payload, so a frame damaged on the way is detected rather than read as parameters. Headers are big-endian;
+ * payloads little-endian, so float vectors go in and out of them as bulk copies on x86 and ARM.
+ */
+final class StepFrame {
+    /** Header bytes: int length, byte kind, long step, int checksum. */
+    static final int HEADER = 4 + 1 + 8 + 4;
+    /** The largest payload one frame carries (1 GiB); bigger vectors must be chunked. */
+    static final int MAX_PAYLOAD = 1 << 30;
+
+    /** What a frame says. */
+    enum Kind {
+        /** driver -> task on connect: a random nonce to answer. */
+        CHALLENGE,
+        /** task -> driver: the nonce's HMAC, partition, attempt, executor and host. */
+        HELLO,
+        /** driver -> task: authenticated. */
+        WELCOME,
+        /** driver -> task: not authenticated (payload: the reason), then the driver closes. */
+        REFUSED,
+        /** driver -> task: the flat parameters of a step (float32). */
+        PARAMETERS,
+        /** task -> driver: the task's gradient sum of a step. */
+        GRADIENT,
+        /** driver -> task: the stage's steps are done. */
+        STOP,
+        /** task -> driver: the task failed the step (payload: the message). */
+        FAILED
+    }
+
+    /** Bytes before the floats of a PARAMETERS frame: epoch, first and end position of the step's batch. */
+    private static final int BATCH = 3 * 8;
+
+    private final Kind kind;
+    private final long step;
+    private final byte[] payload;
+    private final int checksum;
+
+    StepFrame(Kind kind, long step, byte[] payload) {
+        if (payload.length > MAX_PAYLOAD) {
+            throw new TrainingException("a " + kind + " frame of " + payload.length + " bytes is over the "
+                    + MAX_PAYLOAD + "-byte frame limit");
+        }
+        this.kind = kind;
+        this.step = step;
+        this.payload = payload;
+        this.checksum = checksum(kind.ordinal(), step, payload);
+    }
+
+    Kind kind() {
+        return kind;
+    }
+
+    /** The 0-based global step (-1 for the handshake). */
+    long step() {
+        return step;
+    }
+
+    byte[] payload() {
+        return payload;
+    }
+
+    static StepFrame text(Kind kind, long step, String message) {
+        return new StepFrame(kind, step, message.getBytes(StandardCharsets.UTF_8));
+    }
+
+    String text() {
+        return new String(payload, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A PARAMETERS frame: the step's epoch and batch positions {@code [from, to)} of the epoch's order, then the flat
+     * parameters.
+     */
+    static StepFrame parameters(long step, long epoch, long from, long to, float[] flat) {
+        ByteBuffer b = payload(BATCH + 4 * flat.length);
+        b.putLong(epoch).putLong(from).putLong(to);
+        b.asFloatBuffer().put(flat);
+        return new StepFrame(Kind.PARAMETERS, step, b.array());
+    }
+
+    /** The epoch, from and to of a PARAMETERS frame. */
+    long[] batch() {
+        ByteBuffer b = ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN);
+        return new long[] {b.getLong(), b.getLong(), b.getLong()};
+    }
+
+    /** The flat parameters of a PARAMETERS frame. */
+    float[] floats() {
+        if (payload.length < BATCH || (payload.length - BATCH) % 4 != 0) {
+            throw new TrainingException("a " + kind + " frame of step " + (step + 1) + " has " + payload.length
+                    + " bytes, not a batch and a whole number of floats");
+        }
+        float[] v = new float[(payload.length - BATCH) / 4];
+        ByteBuffer.wrap(payload, BATCH, payload.length - BATCH).slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+        return v;
+    }
+
+    /** A GRADIENT frame: loss sum, sample count, devices, and the gradient (length -1 when the task had no rows). */
+    static StepFrame gradient(long step, GradientSum sum) {
+        byte[] devices = sum.devices.getBytes(StandardCharsets.UTF_8);
+        int n = sum.grad == null ? 0 : sum.grad.length;
+        ByteBuffer b = payload(8 + 8 + 4 + devices.length + 4 + 4 * n);
+        b.putDouble(sum.loss).putLong(sum.count).putInt(devices.length).put(devices);
+        b.putInt(sum.grad == null ? -1 : n);
+        if (n > 0) {
+            b.asFloatBuffer().put(sum.grad);
+        }
+        return new StepFrame(Kind.GRADIENT, step, b.array());
+    }
+
+    /** The gradient sum of a GRADIENT frame. */
+    GradientSum gradientSum() {
+        ByteBuffer b = ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN);
+        GradientSum sum = new GradientSum();
+        sum.loss = b.getDouble();
+        sum.count = b.getLong();
+        byte[] devices = new byte[b.getInt()];
+        b.get(devices);
+        sum.devices = new String(devices, StandardCharsets.UTF_8);
+        int n = b.getInt();
+        if (n >= 0) {
+            sum.grad = new float[n];
+            b.asFloatBuffer().get(sum.grad);
+        }
+        return sum;
+    }
+
+    private static ByteBuffer payload(int bytes) {
+        return ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** The header for this frame's payload (the payload follows it on the wire). */
+    ByteBuffer header() {
+        ByteBuffer h = ByteBuffer.allocate(HEADER);
+        h.putInt(payload.length).put((byte) kind.ordinal()).putLong(step).putInt(checksum);
+        return h.flip();
+    }
+
+    /** Payload length from a header, checked against the limit. */
+    static int payloadLength(ByteBuffer header, String from) {
+        int n = header.getInt(0);
+        if (n < 0 || n > MAX_PAYLOAD) {
+            throw new TrainingException("a frame from " + from + " announces " + n + " payload bytes (limit "
+                    + MAX_PAYLOAD + "): the stream is corrupted or not from a sparkgrad task");
+        }
+        return n;
+    }
+
+    /** The frame of a header and payload, after checking the kind and checksum. */
+    static StepFrame decode(ByteBuffer header, byte[] payload, String from) {
+        int kind = header.get(4);
+        long step = header.getLong(5);
+        int expected = header.getInt(13);
+        if (kind < 0 || kind >= Kind.values().length) {
+            throw new TrainingException("a frame from " + from + " has unknown kind " + kind
+                    + ": the stream is corrupted or not from a sparkgrad task");
+        }
+        StepFrame frame = new StepFrame(Kind.values()[kind], step, payload);
+        if (frame.checksum != expected) {
+            throw new TrainingException("a " + frame.kind + " frame of step " + (step + 1) + " from " + from
+                    + " fails its checksum (CRC32 " + Integer.toHexString(frame.checksum) + ", header says "
+                    + Integer.toHexString(expected) + "): it was damaged on the way");
+        }
+        return frame;
+    }
+
+    /** The whole frame as bytes (header then payload). */
+    byte[] encode() {
+        ByteBuffer b = ByteBuffer.allocate(HEADER + payload.length);
+        b.put(header()).put(payload);
+        return b.array();
+    }
+
+    /** The frame in bytes (as {@link #encode()} writes them), checked. */
+    static StepFrame decode(byte[] bytes, String from) {
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        if (bytes.length < HEADER || payloadLength(b, from) != bytes.length - HEADER) {
+            throw new TrainingException("a frame from " + from + " of " + bytes.length + " bytes is truncated or too long");
+        }
+        byte[] payload = new byte[bytes.length - HEADER];
+        System.arraycopy(bytes, HEADER, payload, 0, payload.length);
+        return decode(b, payload, from);
+    }
+
+    private static int checksum(int kind, long step, byte[] payload) {
+        CRC32 crc = new CRC32();
+        crc.update(ByteBuffer.allocate(9).put((byte) kind).putLong(step).flip());
+        crc.update(payload);
+        return (int) crc.getValue();
+    }
+}
