@@ -96,7 +96,7 @@ final class ModelReplica {
                 System.arraycopy(labels, r * labelDim, y, i * labelDim, labelDim);
             }
             try {
-                Tensor out = model.forward(Tensor.tensor(x, m, featureDim).to(device));
+                Tensor out = model.call(Tensor.tensor(x, m, featureDim).to(device));   // with its hooks, as model(x)
                 Tensor target = classLabels ? classIndices(y, labelDim) : Tensor.tensor(y, m, labelDim);
                 Tensor l = loss.forward(out, target.to(device));
                 if (l.numel() != 1) {

@@ -126,6 +126,26 @@ class DataParallelTrainerTest {
     }
 
     @Test
+    void theModelsOwnForwardHooksRunOnTheExecutors() {
+        // a forward hook on the model itself (not a child) that zeroes the output: the MSE gradient of every
+        // parameter is then 0, so plain SGD leaves the initial parameters exactly as they were
+        float[][] rows = regressionRows(20, 3);
+        SerializableSupplier<Module> hooked = () -> {
+            Module m = new Sequential(new Linear(3, 1, true, new Generator(7)));
+            m.registerForwardHook((mod, in, out) -> out.mul(0.0));
+            return m;
+        };
+        Map<String, float[]> initial = SparkTestSupport.snapshot(hooked.get());
+        try (TrainingData data = TrainingData.fromRdd(sc.parallelize(Arrays.asList(rows), 2), 3, 1)) {
+            TrainingResult r = new DataParallelTrainer(hooked, () -> new MSELoss(Reduction.SUM), p -> new SGD(p, 0.1))
+                    .batchSize(5).epochs(1).seed(1).logEvery(0).fit(data);
+            for (Map.Entry<String, float[]> e : initial.entrySet()) {
+                assertArrayEquals(e.getValue(), r.parameters().get(e.getKey()).toFloatArray(), e.getKey());
+            }
+        }
+    }
+
+    @Test
     void sameParametersWhetherPartitionSumsAreAddedInOneJobOrByATreeOfStages() {
         float[][] rows = regressionRows(50, 1);
         List<Map<String, float[]>> expected = SparkTestSupport.reference(rows, 3, 1, false, MLP, new MSELoss(), SGD_MOMENTUM,
