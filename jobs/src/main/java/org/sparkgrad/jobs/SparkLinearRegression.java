@@ -37,14 +37,14 @@ final class SparkLinearRegression {
 
     /** Settings, with the seed's values as defaults; master {@code auto} keeps spark-submit's or uses local[*]. */
     record Settings(long samples, int batch, int epochs, double lr, double noise, long seed, int partitions,
-            String master, String device, String checkpointDir, int checkpointEvery, boolean resume,
+            String master, String device, String checkpointDir, int checkpointEvery, boolean resume, boolean startOver,
             boolean verifyGradients, Path out) {
         /** The seed's values ({@link LinearRegression.Settings#DEFAULTS}) and the Spark run's own. */
         static final Settings DEFAULTS = defaults(LinearRegression.Settings.DEFAULTS);
 
         private static Settings defaults(LinearRegression.Settings seed) {
             return new Settings(seed.samples(), seed.batch(), seed.epochs(), seed.lr(), seed.noise(), seed.seed(), 4,
-                    "auto", "auto", null, 100, false, false, seed.out());
+                    "auto", "auto", null, 100, false, false, false, seed.out());
         }
 
         /** The Spark run's options, with {@link #DEFAULTS}, for a program whose usage line is usage. */
@@ -63,6 +63,8 @@ final class SparkLinearRegression {
                     .text("checkpoint-dir", "", "folder (any Hadoop path) of the checkpoints")
                     .intOption("checkpoint-every", d.checkpointEvery(), 1, "steps between checkpoints")
                     .flag("resume", "continue from the newest valid checkpoint in --checkpoint-dir")
+                    .flag("start-over", "move checkpoints that can't be continued (another run's, or damaged) into"
+                            + " --checkpoint-dir/superseded-<time>/ and start from step 0")
                     .flag("verify-gradients", "check the distributed gradients against a one-process run")
                     .text("out", d.out().toString(), "folder of the model, loss CSV and chart");
         }
@@ -70,12 +72,14 @@ final class SparkLinearRegression {
         /** The settings from linear-regression's options. */
         static Settings from(Options o) {
             String ckpt = o.text("checkpoint-dir");
-            if (o.flag("resume") && ckpt.isEmpty()) {
-                throw new Options.BadOption("--resume needs --checkpoint-dir (the folder of the checkpoints)");
+            for (String flag : new String[] {"resume", "start-over"}) {
+                if (o.flag(flag) && ckpt.isEmpty()) {
+                    throw new Options.BadOption("--" + flag + " needs --checkpoint-dir (the folder of the checkpoints)");
+                }
             }
             return new Settings(o.integer("samples"), o.intValue("batch"), o.intValue("epochs"), o.number("lr"),
                     o.number("noise"), o.integer("seed"), o.intValue("partitions"), o.text("master"), o.text("device"),
-                    ckpt.isEmpty() ? null : ckpt, o.intValue("checkpoint-every"), o.flag("resume"),
+                    ckpt.isEmpty() ? null : ckpt, o.intValue("checkpoint-every"), o.flag("resume"), o.flag("start-over"),
                     o.flag("verify-gradients"), Path.of(o.text("out")));
         }
 
@@ -104,6 +108,7 @@ final class SparkLinearRegression {
 
     /** Trains on the active Spark session (or a new one on s.master, stopped at the end). */
     static Result run(Settings s, boolean print) {
+        SparkJobSupport.checkWritable(s.out());
         try (SparkJobSupport.Session session = SparkJobSupport.open(s.master(), "sparkgrad linear-regression")) {
             long stepsPerEpoch = (s.samples() + s.batch() - 1) / s.batch();
             List<Double> epochLosses = new ArrayList<>();
@@ -124,7 +129,7 @@ final class SparkLinearRegression {
                         }
                     });
             if (s.checkpointDir() != null) {
-                trainer.checkpoint(s.checkpointDir(), s.checkpointEvery()).resume(s.resume());
+                trainer.checkpoint(s.checkpointDir(), s.checkpointEvery()).resume(s.resume()).startOver(s.startOver());
             }
             if (s.verifyGradients()) {
                 trainer.verifyGradients(1, stepsPerEpoch * s.epochs());
