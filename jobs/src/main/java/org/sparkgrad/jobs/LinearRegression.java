@@ -122,7 +122,7 @@ public final class LinearRegression {
         Path model = s.out().resolve("model.safetensors");
         try {
             Files.createDirectories(s.out());
-            SafeTensors.saveModule(net, model);
+            SparkJobSupport.writeAtomically(model, file -> SafeTensors.saveModule(net, file));
         } catch (IOException e) {
             throw new UncheckedIOException("could not write the model to " + model, e);
         }

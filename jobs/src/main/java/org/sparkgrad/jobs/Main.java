@@ -85,7 +85,7 @@ public final class Main {
      * SPARKGRAD_CONF_DIR.
      */
     static String[] withConfFile(String name, String[] args) {
-        String dir = System.getProperty("sparkgrad.conf.dir", System.getenv("SPARKGRAD_CONF_DIR"));
+        String dir = confDir();
         if (dir == null) {
             return args;
         }
@@ -105,6 +105,11 @@ public final class Main {
         }
         out.addAll(Arrays.asList(args));
         return out.toArray(new String[0]);
+    }
+
+    /** The conf dir: the system property sparkgrad.conf.dir, else SPARKGRAD_CONF_DIR; null when neither is set. */
+    static String confDir() {
+        return System.getProperty("sparkgrad.conf.dir", System.getenv("SPARKGRAD_CONF_DIR"));
     }
 
     private static void usage() {

@@ -1,10 +1,15 @@
 package org.sparkgrad.jobs;
 
 import java.io.IOException;
+import java.io.Reader;
 import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Properties;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -13,8 +18,8 @@ import org.sparkgrad.spark.SparkgradKryoRegistrator;
 import org.sparkgrad.spark.TrainingResult;
 
 /**
- * What the data-parallel jobs share: the Spark session (an existing one,
- * or a new one with the trainer's Kryo settings), and the files a run writes next to each other.
+ * What the data-parallel jobs share: the Spark session (an existing one, or a new one with the settings of
+ * conf/spark-defaults.conf and the trainer's Kryo settings), and the files a run writes next to each other.
  */
 final class SparkJobSupport {
     /** The help of the Spark programs' --step-mode option (the trainer's stepMode). */
@@ -35,8 +40,7 @@ final class SparkJobSupport {
 
     /**
      * The active Spark session when there is one (e.g. a test's, or a notebook's); otherwise a new one named
-     * appName with the trainer's Kryo settings, on master: {@code auto} keeps the spark.master that
-     * spark-submit set (a system property) and falls back to {@code local[*]}.
+     * appName with {@link #conf}.
      */
     static Session open(String master, String appName) {
         SparkSession existing = SparkSession.getActiveSession().isDefined() ? SparkSession.getActiveSession().get()
@@ -44,11 +48,43 @@ final class SparkJobSupport {
         if (existing != null && !existing.sparkContext().isStopped()) {
             return new Session(existing, JavaSparkContext.fromSparkContext(existing.sparkContext()), false);
         }
+        SparkSession spark = SparkSession.builder().config(conf(master, appName)).getOrCreate();
+        return new Session(spark, JavaSparkContext.fromSparkContext(spark.sparkContext()), true);
+    }
+
+    /**
+     * A new session's settings: spark-submit's (system properties), then those of {@code spark-defaults.conf} in the
+     * conf dir ({@link Main#confDir()}, which bin/run sets) where not set, and the trainer's Kryo settings. master
+     * {@code auto} keeps the spark.master that spark-submit set and falls back to {@code local[*,F]}, F being
+     * spark.task.maxFailures (4): plain local mode never retries a failed task. A master that is not local gets
+     * the job jar in spark.jars (unless set), so executors can load the job's classes.
+     */
+    static SparkConf conf(String master, String appName) {
         SparkConf conf = new SparkConf().setAppName(appName);
+        String dir = Main.confDir();
+        if (dir != null) {
+            Path defaults = Path.of(dir, "spark-defaults.conf");
+            if (Files.isRegularFile(defaults)) {
+                // Read as Spark's own loader does: java.util.Properties, whitespace between key and value.
+                Properties p = new Properties();
+                try (Reader r = Files.newBufferedReader(defaults, StandardCharsets.UTF_8)) {
+                    p.load(r);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("could not read " + defaults + ": " + e.getMessage(), e);
+                }
+                p.stringPropertyNames().forEach(k -> conf.setIfMissing(k, p.getProperty(k).trim()));
+            }
+        }
         if (master != null && !master.equals("auto")) {
             conf.setMaster(master);
         } else if (!conf.contains("spark.master")) {
-            conf.setMaster("local[*]");
+            conf.setMaster("local[*," + conf.getInt("spark.task.maxFailures", 4) + "]");
+        }
+        if (!conf.get("spark.master").startsWith("local")) {
+            String jar = jobJar(SparkJobSupport.class.getProtectionDomain().getCodeSource().getLocation());
+            if (jar != null) {
+                conf.setIfMissing("spark.jars", jar);
+            }
         }
         SparkgradKryoRegistrator.configure(conf);
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");
@@ -56,8 +92,53 @@ final class SparkJobSupport {
             conf.setIfMissing("spark.driver.host", "127.0.0.1");
             conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
         }
-        SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
-        return new Session(spark, JavaSparkContext.fromSparkContext(spark.sparkContext()), true);
+        return conf;
+    }
+
+    /** The job jar's path when the classes were loaded from a jar (bin/run, spark-submit), else null. */
+    static String jobJar(URL codeSource) {
+        if (codeSource == null || !codeSource.getPath().endsWith(".jar")) {
+            return null;
+        }
+        try {
+            return Path.of(codeSource.toURI()).toString();
+        } catch (URISyntaxException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Creates the output folder and writes and deletes a probe file in it, so an unwritable {@code --out} fails at
+     * start-up instead of after training.
+     *
+     * @throws Options.BadOption naming the folder and the reason
+     */
+    static void checkWritable(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            Files.delete(Files.createTempFile(dir, ".probe-", ".tmp"));
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new Options.BadOption("--out " + dir + " is not a writable folder: " + e);
+        }
+    }
+
+    /** How a file's contents are written to a path. */
+    interface FileWriter {
+        void write(Path file) throws IOException;
+    }
+
+    /**
+     * Writes target atomically: into a temporary file in the same folder, then renamed over target, so a crash or
+     * a failed write never leaves a half-written target (nor removes an earlier one).
+     */
+    static void writeAtomically(Path target, FileWriter writer) throws IOException {
+        Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(), "." + target.getFileName() + ".", ".tmp");
+        try {
+            writer.write(tmp);
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
 
     /** Prints what the executor tasks computed on (a GPU, or the CPU and why). */
@@ -75,14 +156,14 @@ final class SparkJobSupport {
         }
     }
 
-    /** Writes model.safetensors (the final parameters), loss.csv and loss.png into dir. */
+    /** Writes model.safetensors (the final parameters, atomically), loss.csv and loss.png into dir. */
     static Outputs write(TrainingResult r, Path dir) {
         Path model = dir.resolve("model.safetensors");
         Path csv = dir.resolve("loss.csv");
         try {
             Files.createDirectories(dir);
-            SafeTensors.saveModule(r.model(), model);
-            Files.writeString(csv, r.lossCsv(), StandardCharsets.UTF_8);
+            writeAtomically(model, file -> SafeTensors.saveModule(r.model(), file));
+            writeAtomically(csv, file -> Files.writeString(file, r.lossCsv(), StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException("could not write the results to " + dir + ": " + e.getMessage(), e);
         }

@@ -40,13 +40,13 @@ final class SparkLinearRegression {
     /** Settings, with the seed's values as defaults; master {@code auto} keeps spark-submit's or uses local[*]. */
     record Settings(long samples, int batch, int epochs, double lr, double noise, long seed, int partitions,
             String master, String device, String stepMode, String checkpointDir, int checkpointEvery, boolean resume,
-            boolean verifyGradients, Path out, Path initWeights) {
+            boolean startOver, boolean verifyGradients, Path out, Path initWeights) {
         /** The seed's values ({@link LinearRegression.Settings#DEFAULTS}) and the Spark run's own. */
         static final Settings DEFAULTS = defaults(LinearRegression.Settings.DEFAULTS);
 
         private static Settings defaults(LinearRegression.Settings seed) {
             return new Settings(seed.samples(), seed.batch(), seed.epochs(), seed.lr(), seed.noise(), seed.seed(), 4,
-                    "auto", "auto", "auto", null, 100, false, false, seed.out(), seed.initWeights());
+                    "auto", "auto", "auto", null, 100, false, false, false, seed.out(), seed.initWeights());
         }
 
         /** The Spark run's options, with {@link #DEFAULTS}, for a program whose usage line is usage. */
@@ -67,6 +67,8 @@ final class SparkLinearRegression {
                     .text("checkpoint-dir", "", "folder (any Hadoop path) of the checkpoints")
                     .intOption("checkpoint-every", d.checkpointEvery(), 1, "steps between checkpoints")
                     .flag("resume", "continue from the newest valid checkpoint in --checkpoint-dir")
+                    .flag("start-over", "move checkpoints that can't be continued (another run's, or damaged) into"
+                            + " --checkpoint-dir/superseded-<time>/ and start from step 0")
                     .flag("verify-gradients", "check the distributed gradients against a one-process run")
                     .text("out", d.out().toString(), "folder of the model, loss CSV and chart")
                     .text("init-weights", "", "safetensors file of the initial parameters (0.weight [1, 2], 0.bias [1],"
@@ -76,13 +78,16 @@ final class SparkLinearRegression {
         /** The settings from linear-regression's options. */
         static Settings from(Options o) {
             String ckpt = o.text("checkpoint-dir");
-            if (o.flag("resume") && ckpt.isEmpty()) {
-                throw new Options.BadOption("--resume needs --checkpoint-dir (the folder of the checkpoints)");
+            for (String flag : new String[] {"resume", "start-over"}) {
+                if (o.flag(flag) && ckpt.isEmpty()) {
+                    throw new Options.BadOption("--" + flag + " needs --checkpoint-dir (the folder of the checkpoints)");
+                }
             }
             return new Settings(o.integer("samples"), o.intValue("batch"), o.intValue("epochs"), o.number("lr"),
                     o.number("noise"), o.integer("seed"), o.intValue("partitions"), o.text("master"), o.text("device"),
                     o.text("step-mode"), ckpt.isEmpty() ? null : ckpt, o.intValue("checkpoint-every"), o.flag("resume"),
-                    o.flag("verify-gradients"), Path.of(o.text("out")), LinearRegression.initWeightsFile(o));
+                    o.flag("start-over"), o.flag("verify-gradients"), Path.of(o.text("out")),
+                    LinearRegression.initWeightsFile(o));
         }
 
         /** Parses a command line of linear-regression's options (tests). */
@@ -118,6 +123,7 @@ final class SparkLinearRegression {
 
     /** {@link #run(Settings, boolean)}, calling also after (when not null) after every step (tests stop runs with it). */
     static Result run(Settings s, boolean print, StepListener after) {
+        SparkJobSupport.checkWritable(s.out());
         try (SparkJobSupport.Session session = SparkJobSupport.open(s.master(), "sparkgrad linear-regression")) {
             long stepsPerEpoch = (s.samples() + s.batch() - 1) / s.batch();
             LinearRowGenerator rows = new LinearRowGenerator(TRUE_W, TRUE_B, s.noise());
@@ -145,7 +151,7 @@ final class SparkLinearRegression {
                         }
                     });
             if (s.checkpointDir() != null) {
-                trainer.checkpoint(s.checkpointDir(), s.checkpointEvery()).resume(s.resume());
+                trainer.checkpoint(s.checkpointDir(), s.checkpointEvery()).resume(s.resume()).startOver(s.startOver());
             }
             if (s.verifyGradients()) {
                 trainer.verifyGradients(1, stepsPerEpoch * s.epochs());

@@ -141,6 +141,7 @@ final class SyntheticMlp {
                     + "hidden %s, %s lr %s, batch %d, %d steps%n", s.rows(), s.features(), s.partitions(), teacher,
                     Arrays.toString(s.hidden()), s.optimizer(), lr, s.batch(), s.steps());
         }
+        SparkJobSupport.checkWritable(s.out());
         try (SparkJobSupport.Session session = SparkJobSupport.open(s.master(), "sparkgrad synthetic-mlp")) {
             long every = s.logEvery();
             long total = s.steps();
@@ -153,6 +154,9 @@ final class SyntheticMlp {
                     });
             TrainingResult r;
             try (TrainingData data = TrainingData.synthetic(session.sc(), teacher, s.rows(), s.partitions(), s.seed())) {
+                if (classify) {
+                    data.classLabels(s.classes());
+                }
                 r = trainer.fit(data);
             }
             Result out = evaluate(r, teacher, s, SparkJobSupport.write(r, s.out()));

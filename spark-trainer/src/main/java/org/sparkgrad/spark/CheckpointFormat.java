@@ -40,6 +40,8 @@ import org.sparkgrad.engine.optim.OptimizerState;
  *           optimizer.state    JSON array of the optimizer's buffer keys (optim.&lt;key&gt; without the prefix), in its order
  *           optimizer.hyper.&lt;key&gt;        each hyper-parameter as a decimal (Java's Double.toString,
  *                                         which Python's float() reads exactly), in the optimizer's order
+ *           run.&lt;key&gt;       the run's identity ({@link RunIdentity}: run.model, run.data, run.seed, ...),
+ *                              absent in checkpoints written without one
  *           checksum           "sha256:" + 64 hex digits
  * </pre>
  *
@@ -69,6 +71,7 @@ final class CheckpointFormat {
     static final String KEY_OPTIMIZER_STATE = "optimizer.state";
     static final String HYPER_PREFIX = "optimizer.hyper.";
     static final String KEY_CHECKSUM = "checksum";
+    static final String RUN_PREFIX = "run.";
 
     static final String PARAM_PREFIX = "param.";
     static final String OPTIM_PREFIX = "optim.";
@@ -112,6 +115,7 @@ final class CheckpointFormat {
         for (Map.Entry<String, Double> e : s.optimizer().hyper().entrySet()) {
             meta.put(HYPER_PREFIX + e.getKey(), Double.toString(e.getValue()));
         }
+        s.run().forEach((k, v) -> meta.put(RUN_PREFIX + k, v));
         meta.put(KEY_CHECKSUM, checksum(tensors, meta));
         return new Encoded(tensors, meta);
     }
@@ -154,8 +158,11 @@ final class CheckpointFormat {
         List<String> optimizerParams = stringArray(meta, KEY_OPTIMIZER_PARAMS);
         List<String> optimizerKeys = stringArray(meta, KEY_OPTIMIZER_STATE);
         Map<String, Double> hyper = new LinkedHashMap<>();
+        Map<String, String> run = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : meta.entrySet()) {
-            if (e.getKey().startsWith(HYPER_PREFIX)) {
+            if (e.getKey().startsWith(RUN_PREFIX)) {
+                run.put(e.getKey().substring(RUN_PREFIX.length()), e.getValue());
+            } else if (e.getKey().startsWith(HYPER_PREFIX)) {
                 try {
                     hyper.put(e.getKey().substring(HYPER_PREFIX.length()), Double.parseDouble(e.getValue()));
                 } catch (NumberFormatException ex) {
@@ -194,7 +201,7 @@ final class CheckpointFormat {
         }
         try {
             return new TrainingState(step, epoch, dataSeed, params,
-                    new OptimizerState(optimizerParams, hyper, optimizerTensors), lossHistory);
+                    new OptimizerState(optimizerParams, hyper, optimizerTensors), lossHistory, run);
         } catch (IllegalArgumentException ex) {
             throw invalid(ex.getMessage());
         }

@@ -32,7 +32,8 @@ import org.sparkgrad.engine.io.SafeTensors;
  *       ({@code .ckpt-000000017.safetensors.tmp-<uuid>}), closes it and renames it to the final name: a
  *       crash leaves at most a temporary file, which is never read, and never a half-written file under a
  *       final name. A failed save deletes its temporary file. After the new checkpoint is in place, the
- *       oldest are deleted so that the newest {@code keep} remain.
+ *       oldest are deleted so that the newest {@code keep} remain, and so are temporary files older than the
+ *       new checkpoint (left by saves that crashed).
  *   <li>{@link #loadLatestValid} tries the checkpoints newest first and returns the first one that reads
  *       completely, passes its SHA-256 checksum and makes sense; each one it skips (truncated, corrupted,
  *       not a checkpoint) is logged as a WARNING naming the file and the reason.
@@ -55,6 +56,7 @@ public final class CheckpointStore {
 
     private static final Logger LOG = Logger.getLogger(CheckpointStore.class.getName());
     private static final Pattern FINAL_NAME = Pattern.compile("ckpt-(\\d{9,19})\\.safetensors");
+    private static final Pattern TEMP_NAME = Pattern.compile("\\.ckpt-\\d{9,19}\\.safetensors\\.tmp-.+");
 
     private final Path directory;
     private final FileSystem fs;
@@ -168,17 +170,123 @@ public final class CheckpointStore {
      * @throws UncheckedIOException when the directory can't be listed
      */
     public Optional<TrainingState> loadLatestValid() {
+        return scan(state -> null).state();
+    }
+
+    /**
+     * What {@link #scan} found: the newest checkpoint that is valid and fits (empty when none), its file, each
+     * newer or unusable file skipped with the reason ({@code "<file>: <reason>"}), and how many checkpoints the
+     * directory holds.
+     */
+    record Scan(Optional<TrainingState> state, String file, List<String> skipped, int checkpoints) {
+    }
+
+    /**
+     * Like {@link #loadLatestValid} with a further check: fits gives null when a decoded state suits the run, else
+     * the reason (e.g. a parameter of another shape), and an unsuitable checkpoint is skipped (logged as a WARNING
+     * naming the file) like a damaged one.
+     */
+    Scan scan(java.util.function.Function<TrainingState, String> fits) {
         List<Checkpoint> found = checkpoints();
+        List<String> skipped = new ArrayList<>();
         for (int i = found.size() - 1; i >= 0; i--) {
             Checkpoint c = found.get(i);
+            String reason;
             try {
-                return Optional.of(read(c));
+                TrainingState state = read(c);
+                reason = fits.apply(state);
+                if (reason == null) {
+                    return new Scan(Optional.of(state), c.path().toString(), skipped, found.size());
+                }
             } catch (IOException | RuntimeException ex) {
-                String reason = ex.getMessage() == null ? ex.toString() : ex.getMessage();
-                LOG.warning("skipping checkpoint " + c.path() + ": " + reason);
+                reason = ex.getMessage() == null ? ex.toString() : ex.getMessage();
             }
+            LOG.warning("skipping checkpoint " + c.path() + ": " + reason);
+            skipped.add(c.path() + ": " + reason);
         }
-        return Optional.empty();
+        return new Scan(Optional.empty(), null, skipped, found.size());
+    }
+
+    /**
+     * Creates the directory and writes and deletes a probe file in it, so an unwritable directory fails before
+     * training instead of at the first checkpoint.
+     *
+     * @throws UncheckedIOException naming the directory and the reason
+     */
+    public void probeWritable() {
+        Path probe = new Path(directory, ".probe-" + UUID.randomUUID());
+        try {
+            if (!fs.mkdirs(directory)) {
+                throw new IOException("could not create the directory");
+            }
+            try (FSDataOutputStream out = fs.create(probe, false)) {
+                out.write(0);
+            }
+            if (!fs.delete(probe, false)) {
+                throw new IOException("could not delete the probe file " + probe);
+            }
+        } catch (IOException | RuntimeException ex) {
+            throw new UncheckedIOException("the checkpoint directory " + directory + " is not writable: "
+                    + (ex.getMessage() == null ? ex.toString() : ex.getMessage()),
+                    ex instanceof IOException io ? io : new IOException(ex));
+        }
+    }
+
+    /**
+     * Moves every checkpoint and temporary file of the directory into a new subfolder
+     * {@code superseded-<UTC time>} (never deleting them), so a new run can start there; returns that folder.
+     *
+     * @throws UncheckedIOException when listing or moving fails
+     */
+    String setAside() {
+        String stamp = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+                .format(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC));
+        Path aside = new Path(directory, "superseded-" + stamp);
+        try {
+            for (int n = 2; fs.exists(aside); n++) {
+                aside = new Path(directory, "superseded-" + stamp + "-" + n);
+            }
+            if (!fs.mkdirs(aside)) {
+                throw new IOException("could not create " + aside);
+            }
+            for (FileStatus st : fs.listStatus(directory)) {
+                String name = st.getPath().getName();
+                if (st.isFile() && (FINAL_NAME.matcher(name).matches() || TEMP_NAME.matcher(name).matches())
+                        && !fs.rename(st.getPath(), new Path(aside, name))) {
+                    throw new IOException("could not move " + st.getPath() + " into " + aside);
+                }
+            }
+        } catch (IOException ex) {
+            throw new UncheckedIOException("could not set the checkpoints of " + directory + " aside: " + ex.getMessage(),
+                    ex);
+        }
+        return aside.toString();
+    }
+
+    /**
+     * Deletes the temporary files ({@code .ckpt-*.tmp-*}) older than the newest checkpoint: saves that crashed
+     * before their rename. Failures are logged, never thrown.
+     */
+    void removeOrphans() {
+        try {
+            FileStatus[] all = fs.listStatus(directory);
+            long newest = Long.MIN_VALUE;
+            for (FileStatus st : all) {
+                if (st.isFile() && FINAL_NAME.matcher(st.getPath().getName()).matches()) {
+                    newest = Math.max(newest, st.getModificationTime());
+                }
+            }
+            for (FileStatus st : all) {
+                if (st.isFile() && TEMP_NAME.matcher(st.getPath().getName()).matches() && st.getModificationTime() < newest) {
+                    fs.delete(st.getPath(), false);
+                    LOG.info("deleted the orphaned temporary file " + st.getPath());
+                }
+            }
+        } catch (FileNotFoundException ex) {
+            // no directory, no orphans
+        } catch (IOException ex) {
+            LOG.warning("could not remove orphaned temporary files in " + directory + ": " + ex.getMessage());
+        }
     }
 
     /**
@@ -272,5 +380,6 @@ public final class CheckpointStore {
                 LOG.warning("could not delete old checkpoint " + c.path() + ": " + ex.getMessage());
             }
         }
+        removeOrphans();
     }
 }

@@ -37,4 +37,26 @@ final class DataBlock implements Serializable {
         this.labels = labels;
         this.dropped = dropped;
     }
+
+    /**
+     * A fingerprint of the block's rows that does not depend on how rows are split into partitions or blocks: the
+     * sum of a 64-bit hash of each row's values (so it sees any changed, added or removed row, not a reordering).
+     */
+    long contentHash() {
+        long sum = 0;
+        for (int r = 0; r < rows; r++) {
+            long h = 0xcbf29ce484222325L;
+            for (int j = 0; j < featureDim; j++) {
+                h = (h ^ Float.floatToIntBits(features[r * featureDim + j])) * 0x100000001b3L;
+            }
+            for (int j = 0; j < labelDim; j++) {
+                h = (h ^ Float.floatToIntBits(labels[r * labelDim + j])) * 0x100000001b3L;
+            }
+            h ^= h >>> 33;
+            h *= 0xff51afd7ed558ccdL;
+            h ^= h >>> 33;
+            sum += h;
+        }
+        return sum;
+    }
 }

@@ -60,6 +60,7 @@ public final class DataParallelTrainer {
     private String checkpointDir;
     private int checkpointEvery;
     private boolean resume;
+    private boolean startOver;
     private final TreeSet<Long> verifySteps = new TreeSet<>();
     private double gradientTolerance = 1e-4;
     private int logEvery = 10;
@@ -156,11 +157,24 @@ public final class DataParallelTrainer {
 
     /**
      * Whether fit continues from the newest valid checkpoint in the checkpoint directory (when there is
-     * one); the batch order is a function of (seed, epoch, step), so the resumed run ends with the same
+     * one). Each checkpoint carries its run's identity (model layout, data fingerprint, seed, batch plan, loss,
+     * optimizer and hyper-parameters): a resume with other settings fails naming each difference, except the
+     * learning rate, the schedule and the number of steps, which may change (logged as a WARNING). Without resume, a
+     * fit refuses a directory that holds checkpoints (see {@link #startOver(boolean)}). The batch order is a function of (seed, epoch, step), so the resumed run ends with the same
      * parameters as an uninterrupted one.
      */
     public DataParallelTrainer resume(boolean r) {
         this.resume = r;
+        return this;
+    }
+
+    /**
+     * Whether fit may start over when the checkpoint directory holds checkpoints it must not continue (another
+     * run's, or none usable): they are moved into a {@code superseded-<time>} subfolder, never deleted, and the run
+     * starts from step 0. Without it (the default) such a fit fails before the first step, saying why.
+     */
+    public DataParallelTrainer startOver(boolean s) {
+        this.startOver = s;
         return this;
     }
 
@@ -284,8 +298,8 @@ public final class DataParallelTrainer {
     TrainerSettings settings() {
         return new TrainerSettings(modelFactory, lossFactory, optimizerFactory, schedulerFactory, schedulerPerStep,
                 batchSize, epochs, steps, seed, dropLast, microBatchSize, treeDepth, checkpointDir, checkpointEvery,
-                resume, verifySteps, gradientTolerance, logEvery, classLabels, listener, device, stepMode, stepTimeoutMillis,
-                shardAbove);
+                resume, startOver, verifySteps, gradientTolerance, logEvery, classLabels, listener, device, stepMode,
+                stepTimeoutMillis, shardAbove);
     }
 
     private static int positive(int v, String what) {

@@ -4,8 +4,8 @@ package org.sparkgrad.spark;
 final class FloatRowPacker extends RowPacker<float[]> {
     private static final long serialVersionUID = 1L;
 
-    FloatRowPacker(int featureDim, int labelDim, boolean dropMalformed, int maxBlockRows) {
-        super(featureDim, labelDim, dropMalformed, maxBlockRows);
+    FloatRowPacker(int featureDim, int labelDim, boolean dropMalformed, int maxBlockRows, int classes) {
+        super(featureDim, labelDim, dropMalformed, maxBlockRows, classes);
     }
 
     @Override

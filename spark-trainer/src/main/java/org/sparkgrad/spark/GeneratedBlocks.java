@@ -18,8 +18,10 @@ final class GeneratedBlocks implements Function2<Integer, Iterator<Integer>, Ite
     private final int partitions;
     private final long seed;
     private final int maxBlockRows;
+    private final int classes;
 
-    GeneratedBlocks(RowGenerator generator, long rows, int partitions, long seed, int maxBlockRows) {
+    GeneratedBlocks(RowGenerator generator, long rows, int partitions, long seed, int maxBlockRows, int classes) {
+        this.classes = classes;
         this.generator = generator;
         this.rows = rows;
         this.partitions = partitions;
@@ -54,6 +56,12 @@ final class GeneratedBlocks implements Function2<Integer, Iterator<Integer>, Ite
             generator.generate(seed, partition, first + done, n, features, labels);
             check(features, fd, first + done, "feature");
             check(labels, ld, first + done, "label");
+            for (int i = 0; i < n && classes > 0; i++) {
+                String problem = RowPacker.checkClass(labels[i], classes);
+                if (problem != null) {
+                    throw new TrainingException(generator + " made row " + (first + done + i) + ": " + problem);
+                }
+            }
             blocks.add(new DataBlock(partition, done, n, fd, ld, features, labels, 0));
             done += n;
         } while (done < count);

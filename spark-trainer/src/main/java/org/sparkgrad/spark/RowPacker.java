@@ -17,12 +17,15 @@ abstract class RowPacker<T> implements Function2<Integer, Iterator<T>, Iterator<
     final int labelDim;
     final boolean dropMalformed;
     final int maxBlockRows;
+    /** The number of classes when the label is a class index, else 0. */
+    final int classes;
 
-    RowPacker(int featureDim, int labelDim, boolean dropMalformed, int maxBlockRows) {
+    RowPacker(int featureDim, int labelDim, boolean dropMalformed, int maxBlockRows, int classes) {
         this.featureDim = featureDim;
         this.labelDim = labelDim;
         this.dropMalformed = dropMalformed;
         this.maxBlockRows = maxBlockRows;
+        this.classes = classes;
     }
 
     /** Parses row into features and labels; returns null when it is well formed, else what is wrong with it. */
@@ -44,13 +47,18 @@ abstract class RowPacker<T> implements Function2<Integer, Iterator<T>, Iterator<
                 T row = rows.next();
                 String problem = parse(row, features, labels);
                 if (problem == null) {
+                    problem = checkClass(labels[0], classes);
+                }
+                if (problem == null) {
                     builder.add(features, labels);
                 } else if (dropMalformed) {
                     builder.drop();
                 } else {
                     throw new TrainingException("malformed input row " + index + " of partition " + partition + origin(row)
-                            + ": " + problem + " (expected " + featureDim + " finite feature values and " + labelDim
-                            + " label value" + (labelDim == 1 ? "" : "s") + "; set dropMalformed to count and drop such rows)");
+                            + ": " + problem + " (expected " + featureDim + " finite feature values and "
+                            + (classes > 0 ? "a class index in [0, " + classes + ")"
+                                    : labelDim + " label value" + (labelDim == 1 ? "" : "s"))
+                            + "; set dropMalformed to count and drop such rows)");
                 }
                 index++;
             }
@@ -60,6 +68,14 @@ abstract class RowPacker<T> implements Function2<Integer, Iterator<T>, Iterator<
                     + " rows (" + builder.bytes() / (1 << 20) + " MiB of floats): use more partitions (repartition the input)"
                     + " or raise spark.executor.memory", e);
         }
+    }
+
+    /** Null when classes is 0 (no class labels) or label is an integer in [0, classes), else the problem. */
+    static String checkClass(float label, int classes) {
+        if (classes == 0 || (label >= 0 && label < classes && label == Math.rint(label))) {
+            return null;
+        }
+        return "label " + label + " is not a class index (an integer in [0, " + classes + "))";
     }
 
     /** Checks that v is finite; returns null or the problem, naming value j of the row. */

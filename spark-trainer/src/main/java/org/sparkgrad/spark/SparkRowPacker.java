@@ -15,8 +15,8 @@ final class SparkRowPacker extends RowPacker<Row> {
     private final String labelColumn;
 
     SparkRowPacker(ColumnKind featureKind, ColumnKind labelKind, String featureColumn, String labelColumn, int featureDim,
-            int labelDim, boolean dropMalformed, int maxBlockRows) {
-        super(featureDim, labelDim, dropMalformed, maxBlockRows);
+            int labelDim, boolean dropMalformed, int maxBlockRows, int classes) {
+        super(featureDim, labelDim, dropMalformed, maxBlockRows, classes);
         this.featureKind = featureKind;
         this.labelKind = labelKind;
         this.featureColumn = featureColumn;

@@ -36,6 +36,7 @@ record TrainerSettings(
         String checkpointDir,
         int checkpointEvery,
         boolean resume,
+        boolean startOver,
         Set<Long> verifySteps,
         double gradientTolerance,
         int logEvery,

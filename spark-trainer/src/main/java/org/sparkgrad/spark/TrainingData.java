@@ -38,13 +38,17 @@ import org.apache.spark.storage.StorageLevel;
 public final class TrainingData implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(TrainingData.class.getName());
 
-    /** Turns the source into unpacked-then-packed blocks, given (dropMalformed, maxBlockRows). */
+    /** Turns the source into unpacked-then-packed blocks, given (dropMalformed, maxBlockRows, classes or 0). */
     private interface Source {
-        JavaRDD<DataBlock> blocks(boolean dropMalformed, int maxBlockRows);
+        JavaRDD<DataBlock> blocks(boolean dropMalformed, int maxBlockRows, int classes);
     }
 
-    /** The packed, cached data: blocks, row count, per-partition offsets (broadcast), dropped rows. */
-    record Packed(String id, JavaRDD<DataBlock> blocks, long rows, long dropped, Broadcast<long[]> offsets) {
+    /**
+     * The packed, cached data: blocks, row count, per-partition offsets (broadcast), dropped rows, and the rows'
+     * {@link DataBlock#contentHash() fingerprint}.
+     */
+    record Packed(String id, JavaRDD<DataBlock> blocks, long rows, long dropped, Broadcast<long[]> offsets,
+            long fingerprint) {
     }
 
     private final JavaSparkContext sc;
@@ -56,6 +60,7 @@ public final class TrainingData implements AutoCloseable {
     private boolean dropMalformed;
     private StorageLevel storageLevel = StorageLevel.MEMORY_AND_DISK();
     private int maxBlockRows;
+    private int classes;
     private Packed packed;
 
     private TrainingData(JavaSparkContext sc, Source source, String description, int featureDim, int labelDim,
@@ -80,8 +85,8 @@ public final class TrainingData implements AutoCloseable {
     public static TrainingData fromRdd(JavaRDD<float[]> rows, int featureDim, int labelDim) {
         Objects.requireNonNull(rows, "rows");
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(rows.context());
-        return new TrainingData(sc, (drop, max) -> rows.mapPartitionsWithIndex(
-                new FloatRowPacker(featureDim, labelDim, drop, max), true), "an RDD of float rows", featureDim, labelDim, false);
+        return new TrainingData(sc, (drop, max, classes) -> rows.mapPartitionsWithIndex(
+                new FloatRowPacker(featureDim, labelDim, drop, max, classes), true), "an RDD of float rows", featureDim, labelDim, false);
     }
 
     /**
@@ -115,8 +120,8 @@ public final class TrainingData implements AutoCloseable {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext());
         Dataset<Row> selected = data.select(functions.col(featuresColumn), functions.col(labelColumn),
                 functions.input_file_name());
-        return new TrainingData(sc, (drop, max) -> selected.javaRDD().mapPartitionsWithIndex(
-                new SparkRowPacker(fk, lk, featuresColumn, labelColumn, featureDim, labelDim, drop, max), true),
+        return new TrainingData(sc, (drop, max, classes) -> selected.javaRDD().mapPartitionsWithIndex(
+                new SparkRowPacker(fk, lk, featuresColumn, labelColumn, featureDim, labelDim, drop, max, classes), true),
                 "Dataset columns " + featuresColumn + ", " + labelColumn, featureDim, labelDim, false);
     }
 
@@ -134,8 +139,8 @@ public final class TrainingData implements AutoCloseable {
         for (int p = 0; p < partitions; p++) {
             ids.add(p);
         }
-        return new TrainingData(sc, (drop, max) -> sc.parallelize(ids, partitions).mapPartitionsWithIndex(
-                new GeneratedBlocks(generator, rows, partitions, seed, max), true), generator + ", " + rows + " rows",
+        return new TrainingData(sc, (drop, max, classes) -> sc.parallelize(ids, partitions).mapPartitionsWithIndex(
+                new GeneratedBlocks(generator, rows, partitions, seed, max, classes), true), generator + ", " + rows + " rows",
                 generator.featureDim(), generator.labelDim(), true);
     }
 
@@ -149,6 +154,23 @@ public final class TrainingData implements AutoCloseable {
             throw new IllegalArgumentException("generated rows are never dropped: a generator must make finite values");
         }
         this.dropMalformed = drop;
+        return this;
+    }
+
+    /**
+     * Declares the label a class index of {@code classes} classes: packing checks that each row's label (one value)
+     * is an integer in [0, classes) and fails naming the row, or drops it with {@link #dropMalformed(boolean)}, so a
+     * bad label is found before training instead of at the step that meets it. Must be set before packing.
+     */
+    public TrainingData classLabels(int classes) {
+        checkNotPacked();
+        if (classes < 1) {
+            throw new IllegalArgumentException("classes must be at least 1, got " + classes);
+        }
+        if (labelDim != 1) {
+            throw new IllegalArgumentException("class labels are one value per row, but the rows have labelDim=" + labelDim);
+        }
+        this.classes = classes;
         return this;
     }
 
@@ -211,12 +233,12 @@ public final class TrainingData implements AutoCloseable {
         if (packed != null) {
             return packed;
         }
-        JavaRDD<DataBlock> blocks = source.blocks(dropMalformed, maxBlockRows).persist(storageLevel);
+        JavaRDD<DataBlock> blocks = source.blocks(dropMalformed, maxBlockRows, classes).persist(storageLevel);
         String previous = sc.getLocalProperty("spark.job.description");
         sc.setJobDescription("pack training data (" + description + ")");
         List<long[]> counts;
         try {
-            counts = blocks.map(b -> new long[] {b.partition, b.rows, b.dropped}).collect();
+            counts = blocks.map(b -> new long[] {b.partition, b.rows, b.dropped, b.contentHash()}).collect();
         } catch (Exception e) {
             blocks.unpersist(false);
             throw TrainingException.unwrap(e, "packing the training data failed: ");
@@ -226,9 +248,11 @@ public final class TrainingData implements AutoCloseable {
         int partitions = blocks.getNumPartitions();
         long[] perPartition = new long[partitions];
         long dropped = 0;
+        long fingerprint = 0;
         for (long[] c : counts) {
             perPartition[(int) c[0]] += c[1];
             dropped += c[2];
+            fingerprint += c[3];
         }
         long[] offsets = new long[partitions];
         long rows = 0;
@@ -241,7 +265,7 @@ public final class TrainingData implements AutoCloseable {
         }
         LOG.info("packed " + rows + " rows (" + featureDim + " features, " + labelDim + " label value(s)) from " + description
                 + " into " + partitions + " partitions, cached " + storageLevel.description());
-        packed = new Packed(UUID.randomUUID().toString(), blocks, rows, dropped, sc.broadcast(offsets));
+        packed = new Packed(UUID.randomUUID().toString(), blocks, rows, dropped, sc.broadcast(offsets), fingerprint);
         return packed;
     }
 

@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.logging.Logger;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -37,6 +36,7 @@ final class TrainingRun {
     private final BatchPlan plan;
     private final long totalSteps;
     private final CheckpointStore store;
+    private final RunIdentity identity;
     private final StepSpec spec;
     private final List<Double> history = new ArrayList<>();
     private final java.util.TreeSet<String> devices = new java.util.TreeSet<>();
@@ -47,25 +47,31 @@ final class TrainingRun {
         this.decorator = decorator;
         this.data = data;
         this.sc = data.sparkContext();
+        this.store = settings.checkpointDir() == null ? null
+                : new CheckpointStore(settings.checkpointDir(), sc.hadoopConfiguration());
+        if (store != null) {
+            store.probeWritable();
+        }
         this.packed = data.packed();
         this.model = settings.modelFactory().get();
         Map<String, Parameter> named = model.namedParameters();
         this.params = new ArrayList<>(named.values());
         this.layout = ParameterLayout.of(named);
-        ModelReplica.requireSum(settings.lossFactory().get());
+        org.sparkgrad.engine.nn.Loss loss = settings.lossFactory().get();
+        ModelReplica.requireSum(loss);
         this.optimizer = settings.optimizerFactory().apply(named);
         this.scheduler = settings.schedulerFactory() == null ? null : settings.schedulerFactory().apply(optimizer);
         this.plan = new BatchPlan(packed.rows(), settings.batchSize(), settings.dropLast());
         this.totalSteps = settings.steps() > 0 ? settings.steps() : settings.epochs() * plan.stepsPerEpoch();
-        this.store = settings.checkpointDir() == null ? null
-                : new CheckpointStore(settings.checkpointDir(), sc.hadoopConfiguration());
+        this.identity = RunIdentity.of(layout, packed, data.featureDim(), data.labelDim(), settings, plan, totalSteps, loss,
+                optimizer, scheduler);
         this.spec = new StepSpec(UUID.randomUUID().toString(), packed, settings.seed(), settings.modelFactory(),
                 settings.lossFactory(), layout, settings.microBatchSize(), settings.classLabels(), settings.device());
     }
 
     TrainingResult run() {
         long start = System.nanoTime();
-        long first = settings.resume() ? restore() : 0;
+        long first = restore();
         LOG.info("training " + layout.total + " parameters on " + packed.rows() + " rows in " + data.numPartitions()
                 + " partitions: " + totalSteps + " steps of global batch " + settings.batchSize() + " (" + plan.stepsPerEpoch()
                 + " per epoch)" + (first > 0 ? ", resuming after step " + first : ""));
@@ -197,26 +203,28 @@ final class TrainingRun {
         Map<String, Tensor> values = new LinkedHashMap<>();
         model.namedParameters().forEach((k, v) -> values.put(k, v.detach()));
         store.save(new TrainingState(stepsDone, stepsDone / plan.stepsPerEpoch(), settings.seed(), values, optimizer.stateDict(),
-                List.copyOf(history)));
+                List.copyOf(history), identity.fields()));
         lastCheckpoint = stepsDone;
     }
 
-    /** Loads the newest valid checkpoint; returns the steps it had done (0 when there is none). */
+    /**
+     * Applies {@link RunCheckpoints}' rules to the checkpoint directory and loads the checkpoint to resume from;
+     * returns the steps it had done (0 when the run starts from the beginning).
+     */
     private long restore() {
         if (store == null) {
-            throw new IllegalStateException("resume needs a checkpoint directory: call checkpoint(dir, everySteps)");
-        }
-        Optional<TrainingState> found = store.loadLatestValid();
-        if (found.isEmpty()) {
-            LOG.info("no checkpoint in " + settings.checkpointDir() + "; starting from step 0");
+            if (settings.resume()) {
+                throw new IllegalStateException("resume needs a checkpoint directory: call checkpoint(dir, everySteps)");
+            }
             return 0;
         }
-        TrainingState st = found.get();
-        String where = "the checkpoint of step " + st.step() + " in " + settings.checkpointDir();
-        if (st.dataSeed() != settings.seed()) {
-            throw new TrainingException(where + " was trained with data seed " + st.dataSeed() + ", this run has seed "
-                    + settings.seed() + "; resume with the same seed (or another checkpoint directory)");
+        RunCheckpoints.Resume found = new RunCheckpoints(store, identity, settings.resume(), settings.startOver())
+                .begin(model.namedParameters());
+        if (found == null) {
+            return 0;
         }
+        TrainingState st = found.state();
+        String where = "the checkpoint " + found.file() + " (step " + st.step() + ")";
         if (st.step() > totalSteps) {
             throw new TrainingException(where + " is past this run's last step " + totalSteps);
         }
@@ -237,7 +245,8 @@ final class TrainingRun {
                 scheduler.step();
             }
         }
-        optimizer.loadStateDict(st.optimizer());
+        optimizer.loadStateDict(found.runLearningRate() ? RunCheckpoints.withLearningRate(st.optimizer(), optimizer)
+                : st.optimizer());
         history.addAll(st.lossHistory());
         lastCheckpoint = st.step();
         LOG.info("resumed from " + where);

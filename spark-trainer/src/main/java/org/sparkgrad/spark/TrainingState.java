@@ -32,15 +32,24 @@ import org.sparkgrad.engine.optim.OptimizerState;
  *        in the module's order
  * @param optimizer the optimizer's state ({@code optimizer.stateDict()})
  * @param lossHistory the loss of every step so far, oldest first
+ * @param run the identity of the run that wrote the state (model layout, data fingerprint, seed, batch plan,
+ *        optimizer and hyper-parameters, as text by key; the trainer fills it), empty when unknown
  */
 public record TrainingState(long step, long epoch, long dataSeed, Map<String, Tensor> parameters,
-        OptimizerState optimizer, List<Double> lossHistory) {
+        OptimizerState optimizer, List<Double> lossHistory, Map<String, String> run) {
+
+    /** A state with no run identity. */
+    public TrainingState(long step, long epoch, long dataSeed, Map<String, Tensor> parameters, OptimizerState optimizer,
+            List<Double> lossHistory) {
+        this(step, epoch, dataSeed, parameters, optimizer, lossHistory, Map.of());
+    }
 
     /**
      * Checks the arguments and copies the map and the list into unmodifiable ones, keeping their order.
      *
      * @throws IllegalArgumentException for a negative step or epoch, a null or empty parameter map, a null
-     *         or empty name, a null tensor, a null optimizer state, or a null loss list or element
+     *         or empty name, a null tensor, a null optimizer state, a null loss list or element, or a null run
+     *         map, key or value
      */
     public TrainingState {
         if (step < 0) {
@@ -77,5 +86,16 @@ public record TrainingState(long step, long epoch, long dataSeed, Map<String, Te
             }
         }
         lossHistory = List.copyOf(lossHistory);
+        if (run == null) {
+            throw new IllegalArgumentException("run is null (use an empty map when the run's identity is unknown)");
+        }
+        Map<String, String> identity = new LinkedHashMap<>();
+        run.forEach((k, v) -> {
+            if (k == null || v == null) {
+                throw new IllegalArgumentException("the run identity has a null key or value: " + k + "=" + v);
+            }
+            identity.put(k, v);
+        });
+        run = Collections.unmodifiableMap(identity);
     }
 }

@@ -127,12 +127,17 @@ final class CheckpointFixtures {
         }
     }
 
-    /** Collects CheckpointStore's log records while open. */
+    /** Collects CheckpointStore's (or another class's) log records while open. */
     static final class LogCatcher extends Handler implements AutoCloseable {
-        private final Logger logger = Logger.getLogger(CheckpointStore.class.getName());
+        private final Logger logger;
         final List<LogRecord> records = new ArrayList<>();
 
         LogCatcher() {
+            this(CheckpointStore.class);
+        }
+
+        LogCatcher(Class<?> loggerOf) {
+            logger = Logger.getLogger(loggerOf.getName());
             logger.addHandler(this);
         }
 

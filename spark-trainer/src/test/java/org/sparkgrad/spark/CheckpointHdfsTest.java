@@ -143,6 +143,32 @@ class CheckpointHdfsTest {
         }
     }
 
+    @Test
+    void onHdfsAnUnwritableDirectoryFailsTheProbeOrphansGoAndStartOverMovesCheckpointsAside() throws IOException {
+        overwrite(hdfs + "/runs/probe/a-file", new byte[] {1});
+        java.io.UncheckedIOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.UncheckedIOException.class,
+                () -> new CheckpointStore(hdfs + "/runs/probe/a-file/ckpt", conf).probeWritable());
+        assertTrue(e.getMessage().startsWith("the checkpoint directory " + hdfs + "/runs/probe/a-file/ckpt is not writable: "),
+                e.getMessage());
+
+        String dir = hdfs + "/runs/probe/checkpoints";
+        CheckpointStore store = new CheckpointStore(dir, conf);
+        store.probeWritable();
+        assertEquals(List.of(), Arrays.asList(fs().listStatus(new org.apache.hadoop.fs.Path(dir))), "the probe file is gone");
+        String orphan = dir + "/.ckpt-000000001.safetensors.tmp-crashed";
+        overwrite(orphan, new byte[] {1, 2, 3});
+        fs().setTimes(new org.apache.hadoop.fs.Path(orphan), System.currentTimeMillis() - 3_600_000, -1);
+        Run run = new Run(3);
+        store.save(run.steps(2).state());
+        assertTrue(!fs().exists(new org.apache.hadoop.fs.Path(orphan)), "the orphan older than the new checkpoint is gone");
+
+        byte[] saved = readAll(dir + "/ckpt-000000002.safetensors");
+        String aside = store.setAside();
+        assertTrue(aside.startsWith(dir + "/superseded-"), aside);
+        assertEquals(List.of(), store.list());
+        assertArrayEquals(saved, readAll(aside + "/ckpt-000000002.safetensors"));
+    }
+
     /** Rows of y = 2 x1 - 3.4 x2 + 4.2 + noise, written as CSV with a header. */
     private static String writeTrainingCsv(String uri) throws IOException {
         Generator gen = new Generator(5);

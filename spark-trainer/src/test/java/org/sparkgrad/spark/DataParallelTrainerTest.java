@@ -586,7 +586,8 @@ class DataParallelTrainerTest {
             // A different seed is refused.
             TrainingException e = assertThrows(TrainingException.class, () -> mlpTrainer(4, new ArrayList<>()).epochs(3)
                     .seed(12).checkpoint(ckpt, 4).resume(true).fit(data));
-            assertTrue(e.getMessage().contains("was trained with data seed 11, this run has seed 12"), e.getMessage());
+            assertTrue(e.getMessage().contains("belongs to another run: it differs in seed: checkpoint 11, this run 12"),
+                    e.getMessage());
         }
     }
 }

@@ -53,18 +53,29 @@ class JobDescriptionTest {
         public void onJobStart(SparkListenerJobStart job) {
             String d = job.properties() == null ? null : job.properties().getProperty("spark.job.description");
             seen.add(d);
-            if (d != null && d.startsWith("train step ")) {
+            if (d != null && d.startsWith("train step")) {
                 trainSteps.countDown();
             }
         }
     }
 
     @Test
-    void everyStepIsAJobNamedTrainStepKOfN() throws InterruptedException {
+    void perStepJobsAreNamedTrainStepKOfN() throws InterruptedException {
+        assertDescriptions("jobs", List.of("train step 1/6", "train step 2/6", "train step 3/6", "train step 4/6",
+                "train step 5/6", "train step 6/6"));
+    }
+
+    @Test
+    void barrierStagesAreNamedByTheirStepsEndingAtEpochEnds() throws InterruptedException {
+        assertDescriptions("barrier", List.of("train steps 1-3/6 (barrier stage)", "train steps 4-6/6 (barrier stage)"));
+    }
+
+    private void assertDescriptions(String stepMode, List<String> expected) throws InterruptedException {
         float[][] rows = DataParallelTrainerTest.regressionRows(10, 3);
         DataParallelTrainer trainer = new DataParallelTrainer(() -> new Sequential(new Linear(3, 1, true, new Generator(1))),
-                () -> new MSELoss(Reduction.SUM), p -> new SGD(p, 0.01)).batchSize(4).epochs(2).seed(5).logEvery(0);
-        Descriptions listener = new Descriptions(6);
+                () -> new MSELoss(Reduction.SUM), p -> new SGD(p, 0.01)).batchSize(4).epochs(2).seed(5).logEvery(0)
+                .stepMode(stepMode);
+        Descriptions listener = new Descriptions(expected.size());
         sc.sc().addSparkListener(listener);
         sc.setJobDescription("the caller's description");
         try (TrainingData data = TrainingData.fromRdd(sc.parallelize(Arrays.asList(rows), 2), 3, 1)) {
@@ -74,12 +85,11 @@ class JobDescriptionTest {
                     "fit restores the caller's description");
             sc.setJobDescription(null);
         }
-        // Listener events arrive on Spark's listener thread: wait for the six step jobs' events.
-        assertTrue(listener.trainSteps.await(60, TimeUnit.SECONDS), "step jobs seen: " + listener.seen);
+        // Listener events arrive on Spark's listener thread: wait for the training jobs' events.
+        assertTrue(listener.trainSteps.await(60, TimeUnit.SECONDS), "training jobs seen: " + listener.seen);
         sc.sc().removeSparkListener(listener);
-        List<String> steps = listener.seen.stream().filter(d -> d != null && d.startsWith("train step ")).toList();
-        assertEquals(List.of("train step 1/6", "train step 2/6", "train step 3/6", "train step 4/6", "train step 5/6",
-                "train step 6/6"), steps);
+        List<String> steps = listener.seen.stream().filter(d -> d != null && d.startsWith("train step")).toList();
+        assertEquals(expected, steps, stepMode);
         assertTrue(listener.seen.get(0).startsWith("pack training data ("), "the first job packs: " + listener.seen);
     }
 }

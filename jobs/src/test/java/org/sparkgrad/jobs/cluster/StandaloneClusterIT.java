@@ -73,6 +73,39 @@ class StandaloneClusterIT {
         }
     }
 
+    /**
+     * The job started the way bin/run starts it (java -cp job jar + Spark's class path, Main, --master spark://...):
+     * no spark-submit ships the job jar, so the job must name it in spark.jars itself, or the executors fail to read
+     * the tasks ("unread block data").
+     */
+    @Test
+    void linearRegressionStartedLikeBinRunWithASparkMasterShipsTheJobJar() throws Exception {
+        Path out = dir.resolve("bin-run");
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvm);
+        cmd.add("-Dsparkgrad.conf.dir=" + CONF.toAbsolutePath().getParent());
+        cmd.add("-cp");
+        cmd.add(Path.of("target", "sparkgrad-jobs.jar").toAbsolutePath() + File.pathSeparator
+                + String.join(File.pathSeparator, sparkCp));
+        cmd.addAll(List.of("org.sparkgrad.jobs.Main", "linear-regression", "--master", cluster.masterUrl(),
+                "--partitions", "2", "--out", out.toString()));
+        Path logFile = dir.resolve("bin-run.log");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logFile.toFile());
+        pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+        Process job = pb.start();
+        boolean done = job.waitFor(10, TimeUnit.MINUTES);
+        String log = Files.readString(logFile, StandardCharsets.UTF_8);
+        if (!done) {
+            job.descendants().forEach(ProcessHandle::destroyForcibly);
+            job.destroyForcibly();
+        }
+        assertTrue(done, "the job did not finish in 10 minutes:\n" + log);
+        assertEquals(0, job.exitValue(), "the job failed:\n" + log);
+        assertLearned(log);
+        assertTrue(Files.isRegularFile(out.resolve("model.safetensors")), "model written");
+    }
+
     /** The "Spark Executor Command:" lines the Worker wrote at the top of each executor's stderr. */
     private static List<String> executorCommands() throws IOException {
         List<String> commands = new ArrayList<>();

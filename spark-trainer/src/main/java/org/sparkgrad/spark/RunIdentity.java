@@ -1,0 +1,102 @@
+package org.sparkgrad.spark;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.sparkgrad.engine.nn.Loss;
+import org.sparkgrad.engine.optim.LRScheduler;
+import org.sparkgrad.engine.optim.Optimizer;
+
+/**
+ * What makes a training run the run it is, written into each of its checkpoints (metadata {@code run.<key>}) so a
+ * checkpoint directory belongs to one run: the model's layout, the data's fingerprint, the seed, the batch plan, the
+ * loss, the optimizer and its hyper-parameters. A resume may change only {@link #ALLOWED} (the learning rate, the
+ * schedule, the number of steps); any other difference is another run.
+ */
+record RunIdentity(Map<String, String> fields) {
+    static final String MODEL = "model";
+    static final String DATA = "data";
+    static final String SEED = "seed";
+    static final String BATCH = "batch";
+    static final String LABELS = "labels";
+    static final String LOSS = "loss";
+    static final String OPTIMIZER = "optimizer";
+    static final String HYPER_PREFIX = "optimizer.";
+    static final String LR = "lr";
+    static final String SCHEDULE = "schedule";
+    static final String STEPS = "steps";
+
+    /** The keys a resume may change (the new value applies from the resumed step on). */
+    static final Set<String> ALLOWED = Set.of(LR, SCHEDULE, STEPS);
+
+    RunIdentity {
+        fields = Collections.unmodifiableMap(new LinkedHashMap<>(fields));
+    }
+
+    /** One field that differs: its key and both values ("(none)" where a side lacks it). */
+    record Difference(String key, String checkpoint, String run) {
+        boolean allowed() {
+            return ALLOWED.contains(key);
+        }
+
+        @Override
+        public String toString() {
+            return key + ": checkpoint " + checkpoint + ", this run " + run;
+        }
+    }
+
+    /**
+     * The identity of a run: optimizer is the freshly built one (before any step, after its scheduler was made),
+     * scheduler null for none.
+     */
+    static RunIdentity of(ParameterLayout layout, TrainingData.Packed data, int featureDim, int labelDim,
+            TrainerSettings s, BatchPlan plan, long totalSteps, Loss loss, Optimizer optimizer, LRScheduler scheduler) {
+        Map<String, String> f = new LinkedHashMap<>();
+        List<String> params = new ArrayList<>();
+        for (int i = 0; i < layout.names.length; i++) {
+            params.add(layout.names[i] + Arrays.toString(layout.shapes[i]).replace(" ", ""));
+        }
+        f.put(MODEL, "float32 " + String.join(" ", params));
+        f.put(DATA, data.rows() + " rows of " + featureDim + " features and " + labelDim + " label value(s), content "
+                + String.format(Locale.ROOT, "%016x", data.fingerprint()));
+        f.put(SEED, Long.toString(s.seed()));
+        f.put(BATCH, s.batchSize() + " rows" + (s.dropLast() ? ", last partial batch dropped" : "") + ", "
+                + plan.stepsPerEpoch() + " steps per epoch");
+        f.put(LABELS, s.classLabels() ? "class indices" : "float targets");
+        f.put(LOSS, loss.getClass().getSimpleName());
+        f.put(OPTIMIZER, optimizer.getClass().getSimpleName());
+        Map<String, Double> hyper = optimizer.stateDict().hyper();
+        Double initial = hyper.get(Optimizer.INITIAL_LR);
+        f.put(LR, Double.toString(initial != null ? initial : hyper.get(Optimizer.LR)));
+        hyper.forEach((k, v) -> {
+            if (!k.equals(Optimizer.LR) && !k.equals(Optimizer.INITIAL_LR)) {
+                f.put(HYPER_PREFIX + k, Double.toString(v));
+            }
+        });
+        f.put(SCHEDULE, scheduler == null ? "none"
+                : scheduler.getClass().getSimpleName() + (s.schedulerPerStep() ? " per step" : " per epoch"));
+        f.put(STEPS, Long.toString(totalSteps));
+        return new RunIdentity(f);
+    }
+
+    /** The fields that differ between a checkpoint's identity and this run's, in a stable order. */
+    List<Difference> differences(RunIdentity checkpoint) {
+        Set<String> keys = new TreeSet<>(checkpoint.fields.keySet());
+        keys.addAll(fields.keySet());
+        List<Difference> out = new ArrayList<>();
+        for (String k : keys) {
+            String a = checkpoint.fields.getOrDefault(k, "(none)");
+            String b = fields.getOrDefault(k, "(none)");
+            if (!a.equals(b)) {
+                out.add(new Difference(k, a, b));
+            }
+        }
+        return out;
+    }
+}
