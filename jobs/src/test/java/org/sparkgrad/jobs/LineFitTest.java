@@ -64,12 +64,15 @@ class LineFitTest {
 
     @Test
     void theAdamVariantReachesTheExactMinimiser() {
-        assertEquals(optA, adam.bestA(), 2e-4, "a");
-        assertEquals(optB, adam.bestB(), 1e-2, "b");
+        // The schedule lets the run settle at the minimiser.
+        assertEquals(optA, adam.a(), 2e-4, "final a");
+        assertEquals(optB, adam.b(), 1e-2, "final b");
         assertEquals(optLoss, adam.bestLoss(), 1e-5 * optLoss, "best loss");
-        // The final parameters are the best ones: the schedule has let the run settle.
-        assertEquals(adam.bestA(), adam.a(), 1e-4);
-        assertEquals(adam.bestB(), adam.b(), 1e-3);
+        // Near the minimum the float32 loss varies less than its rounding (a best loss a few ulps below the exact
+        // optimum was seen), so which late epoch counts as best is a rounding matter: the best a is only as close
+        // as the loss can tell.
+        assertEquals(optA, adam.bestA(), 1e-3, "best a");
+        assertEquals(optB, adam.bestB(), 1e-2, "best b");
     }
 
     @Test
