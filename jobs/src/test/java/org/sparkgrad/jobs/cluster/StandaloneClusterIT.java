@@ -93,15 +93,7 @@ class StandaloneClusterIT {
         Path logFile = dir.resolve("bin-run.log");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logFile.toFile());
         pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-        Process job = pb.start();
-        boolean done = job.waitFor(10, TimeUnit.MINUTES);
-        String log = Files.readString(logFile, StandardCharsets.UTF_8);
-        if (!done) {
-            job.descendants().forEach(ProcessHandle::destroyForcibly);
-            job.destroyForcibly();
-        }
-        assertTrue(done, "the job did not finish in 10 minutes:\n" + log);
-        assertEquals(0, job.exitValue(), "the job failed:\n" + log);
+        String log = runToTheEnd(pb, logFile, "the job");
         assertLearned(log);
         assertTrue(Files.isRegularFile(out.resolve("model.safetensors")), "model written");
     }
@@ -169,16 +161,26 @@ class StandaloneClusterIT {
         pb.environment().put("SPARK_HOME", cluster.sparkHome().toString());
         pb.environment().put("SPARK_SCALA_VERSION", "2.13");
         pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-        Process submit = pb.start();
-        boolean done = submit.waitFor(10, TimeUnit.MINUTES);
+        String log = runToTheEnd(pb, logFile, "spark-submit");
+        assertTrue(Files.isRegularFile(out.resolve("model.safetensors")), "model written");
+        return log;
+    }
+
+    /**
+     * Starts pb (its output redirected to logFile), waits up to 10 minutes, kills what is left of it on a timeout,
+     * and asserts that it finished with status 0; returns its log.
+     */
+    private static String runToTheEnd(ProcessBuilder pb, Path logFile, String what) throws IOException,
+            InterruptedException {
+        Process p = pb.start();
+        boolean done = p.waitFor(10, TimeUnit.MINUTES);
         String log = Files.readString(logFile, StandardCharsets.UTF_8);
         if (!done) {
-            submit.descendants().forEach(ProcessHandle::destroyForcibly);
-            submit.destroyForcibly();
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
         }
-        assertTrue(done, "spark-submit did not finish in 10 minutes:\n" + log);
-        assertEquals(0, submit.exitValue(), "spark-submit failed:\n" + log);
-        assertTrue(Files.isRegularFile(out.resolve("model.safetensors")), "model written");
+        assertTrue(done, what + " did not finish in 10 minutes:\n" + log);
+        assertEquals(0, p.exitValue(), what + " failed:\n" + log);
         return log;
     }
 
