@@ -174,8 +174,10 @@ class SafeTensorsHostileTest {
             for (Map.Entry<Path, String> e : expected.entrySet()) {
                 Outcome o = got.get(m).get(e.getKey());
                 assertEquals(e.getValue(), o.result(), m.toString());
-                // CPU time of the loading thread, not wall-clock time: other processes on the machine don't add to it.
-                assertTrue(o.cpuMillis() < 1000, m + " " + e.getKey().getFileName() + ": " + o);
+                // Bounded, not timed: the old loader spent 57 s of CPU on the 2M-digit shape (quadratic) and ran out
+                // of memory on the others. The cases take about 0.05-0.6 s of CPU, but a cold forked JVM on a loaded
+                // machine took 1.1 s for the 1.5M-tensor header once, so 1 s failed CI: speed is for benchmarks.
+                assertTrue(o.cpuMillis() < 10_000, m + " " + e.getKey().getFileName() + ": " + o);
             }
         }
     }
