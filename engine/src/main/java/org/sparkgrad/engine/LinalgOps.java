@@ -1,6 +1,6 @@
 package org.sparkgrad.engine;
 
-/** mm, mv, dot, bmm and matmul's dispatch: forward and vector-Jacobian product side by side. */
+/** mm, mv, dot, bmm, matmul's dispatch and svdvals: forward and vector-Jacobian product side by side. */
 final class LinalgOps {
     private LinalgOps() {
     }
@@ -195,6 +195,54 @@ final class LinalgOps {
             n.needsInputGrad(0) ? g[0] : null,
             s2 == null ? null : g[0].mm(s2.unpack().t()),
             s1 == null ? null : s1.unpack().t().mm(g[0])});
+    }
+
+    /**
+     * torch.linalg.svdvals: the singular values of each matrix in the last two dims, descending, computed in
+     * float64 by {@link Svd}. The vector-Jacobian product is U diag(g) V^T (PyTorch's svd_backward with only
+     * S's gradient); it is well defined at repeated singular values when their gradients are equal, as they
+     * are for the norms built on it (amax shares its gradient evenly among ties, PyTorch's convention). It is
+     * differentiable once: U and V enter the backward as constants, so create_graph refuses it.
+     */
+    static Tensor svdvals(Tensor x) {
+        if (x.dim() < 2) {
+            throw new IllegalArgumentException("linalg.svd: The input tensor A must have at least 2 dimensions.");
+        }
+        if (!x.dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException("linalg.svd: Expected a floating point or complex tensor as input. Got "
+                    + x.dtype().pyName());
+        }
+        int m = x.size(-2);
+        int nc = x.size(-1);
+        int k = Math.min(m, nc);
+        int[] batch = java.util.Arrays.copyOf(x.shapeRef(), x.dim() - 2);
+        int count = Shapes.numel(batch);
+        double[] a = x.contiguous().toArray();
+        double[] s = new double[count * k];
+        double[] u = new double[count * m * k];
+        double[] v = new double[count * nc * k];
+        double[] one = new double[m * nc];
+        for (int b = 0; b < count; b++) {
+            System.arraycopy(a, b * m * nc, one, 0, m * nc);
+            Svd.Result r = Svd.of(one, m, nc);
+            System.arraycopy(r.s(), 0, s, b * k, k);
+            System.arraycopy(r.u(), 0, u, b * m * k, m * k);
+            System.arraycopy(r.v(), 0, v, b * nc * k, nc * k);
+        }
+        Tensor out = Tensor.tensor(s, x.dtype(), concat(batch, k)).to(x.device());
+        OpNode n = OpNode.record("LinalgSvdBackward0", x);
+        if (n == null) {
+            return out;
+        }
+        Tensor ut = Tensor.tensor(u, x.dtype(), concat(batch, m, k)).to(x.device());
+        Tensor vt = Tensor.tensor(v, x.dtype(), concat(batch, nc, k)).to(x.device());
+        return n.finish(out, g -> {
+            if (GradMode.isEnabled()) {
+                throw new UnsupportedOperationException("linalg.svdvals (LinalgSvdBackward0) is differentiable once: "
+                        + "its backward takes U and V as constants, so create_graph=True (second derivatives) is not supported");
+            }
+            return new Tensor[] {ut.mul(g[0].unsqueeze(-2)).matmul(vt.transpose(-1, -2))};
+        });
     }
 
     private static int[] concat(int[] head, int... tail) {
