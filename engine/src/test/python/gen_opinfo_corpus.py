@@ -61,7 +61,7 @@ OPS = [
     ("sum", ""), ("mean", ""), ("prod", ""), ("max", "reduction_no_dim"), ("max", "reduction_with_dim"),
     ("min", "reduction_no_dim"), ("min", "reduction_with_dim"), ("amax", ""), ("amin", ""), ("argmax", ""),
     ("argmin", ""), ("norm", ""), ("norm", "fro"), ("norm", "inf"), ("norm", "nuc"), ("linalg.vector_norm", ""),
-    ("linalg.matrix_norm", ""), ("softmax", ""), ("log_softmax", ""),
+    ("linalg.matrix_norm", ""), ("linalg.svdvals", ""), ("softmax", ""), ("log_softmax", ""),
     ("nn.functional.linear", ""), ("nn.functional.mse_loss", ""), ("nn.functional.l1_loss", ""),
     ("nn.functional.cross_entropy", ""), ("nn.functional.nll_loss", ""),
     ("nn.functional.binary_cross_entropy_with_logits", ""),

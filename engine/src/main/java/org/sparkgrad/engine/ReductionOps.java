@@ -279,7 +279,8 @@ final class ReductionOps {
             return singularValueNorm(x, ord, d0, d1, keepdim);
         }
         if (Math.abs(p) != 1 && Math.abs(p) != Double.POSITIVE_INFINITY) {
-            throw new IllegalArgumentException("linalg.matrix_norm: Order " + ord + " not supported. ord must be one of "
+            String shown = Double.isFinite(p) && p == Math.rint(p) ? String.valueOf((long) p) : String.valueOf(ord);
+            throw new IllegalArgumentException("linalg.matrix_norm: Order " + shown + " not supported. ord must be one of "
                     + "'fro', 'nuc', 2, -2, 1, -1, inf or -inf");
         }
         if (Double.isInfinite(p)) {

@@ -916,6 +916,19 @@ public class Tensor {
         return ArithmeticOps.div(this, scalarLike(value), roundingMode);
     }
 
+    /**
+     * dividend / divisor for a number dividend, like {@code torch.div(2.0, t, rounding_mode=...)}: one
+     * DivBackward0 node (not {@link #rdiv}'s reciprocal times value); roundingMode null, "trunc" or "floor".
+     */
+    public static Tensor div(double dividend, Tensor divisor, String roundingMode) {
+        return ArithmeticOps.div(divisor.scalarLike(dividend), divisor, roundingMode);
+    }
+
+    /** dividend / divisor for an integral dividend (integer tensors with a rounding mode stay integer). */
+    public static Tensor div(long dividend, Tensor divisor, String roundingMode) {
+        return ArithmeticOps.div(divisor.scalarLike(dividend), divisor, roundingMode);
+    }
+
     /** this ** exponent. */
     public Tensor pow(double exponent) {
         return ArithmeticOps.powScalar(this, scalarLike(exponent));
