@@ -1608,8 +1608,8 @@ public class Tensor {
 
     /**
      * {@code torch.linalg.svdvals(x)}: the singular values of the matrices in the last two dims, descending, in
-     * a tensor of shape [..., min(m, n)] (computed in float64 by one-sided Jacobi). Differentiable once: the
-     * gradient is U diag(grad) V^T; create_graph through it is refused.
+     * a tensor of shape [..., min(m, n)] (computed in float64 by one-sided Jacobi). The gradient is
+     * U diag(grad) V^T (PyTorch's svd_backward, differentiable again).
      */
     public Tensor svdvals() {
         return LinalgOps.svdvals(this);
