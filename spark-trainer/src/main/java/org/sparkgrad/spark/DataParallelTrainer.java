@@ -74,6 +74,7 @@ public final class DataParallelTrainer {
     private int patience;
     private double minDelta;
     private boolean restoreBest;
+    private String initialWeights;
 
     /**
      * A trainer of the model the factory builds, with a loss (Reduction.SUM) and an optimizer made from the
@@ -312,6 +313,18 @@ public final class DataParallelTrainer {
         return this;
     }
 
+    /**
+     * Starts from the parameters in the safetensors file at uri (any Hadoop URI, or a local path; e.g. the
+     * {@code model.safetensors} of another run) instead of the model factory's; checked when fit starts, before the
+     * data is packed: a file without a tensor of some parameter's name and shape, or with a tensor that is no
+     * parameter, fails naming each one with the expected and found shapes. A resumed run takes its checkpoint's
+     * values instead. null: the factory's values.
+     */
+    public DataParallelTrainer initialWeights(String uri) {
+        this.initialWeights = uri;
+        return this;
+    }
+
     /** Called on the driver after every step. */
     public DataParallelTrainer listener(StepListener l) {
         this.listener = l;
@@ -340,7 +353,7 @@ public final class DataParallelTrainer {
                 batchSize, epochs, steps, seed, dropLast, microBatchSize, treeDepth, checkpointDir, checkpointEvery,
                 resume, startOver, verifySteps, gradientTolerance, logEvery, classLabels, listener, device, stepMode,
                 stepTimeoutMillis, shardAbove, validationData == null ? null
-                        : new Validation(validationData, patience, minDelta, restoreBest));
+                        : new Validation(validationData, patience, minDelta, restoreBest), initialWeights);
     }
 
     private static int positive(int v, String what) {

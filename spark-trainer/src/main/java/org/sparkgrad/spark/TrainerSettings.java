@@ -20,6 +20,7 @@ import org.sparkgrad.engine.optim.Optimizer;
  * @param verifySteps the 1-based steps whose gradient the driver recomputes (unmodifiable)
  * @param listener null for none
  * @param validation null for no validation
+ * @param initialWeights the URI of a safetensors file of initial parameters, or null
  */
 record TrainerSettings(
         SerializableSupplier<Module> modelFactory,
@@ -47,7 +48,8 @@ record TrainerSettings(
         StepMode stepMode,
         long stepTimeoutMillis,
         long shardAbove,
-        Validation validation) {
+        Validation validation,
+        String initialWeights) {
 
     /** Requires the factories, the device and a batch size; copies the verify steps. */
     TrainerSettings {

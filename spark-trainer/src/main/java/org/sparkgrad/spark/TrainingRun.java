@@ -54,8 +54,12 @@ final class TrainingRun {
         if (store != null) {
             store.probeWritable();
         }
-        this.packed = data.packed();
         this.model = settings.modelFactory().get();
+        if (settings.initialWeights() != null) {
+            InitialWeights.loadInto(model, settings.initialWeights(), sc.hadoopConfiguration());
+            LOG.info("initial parameters from " + settings.initialWeights());
+        }
+        this.packed = data.packed();
         Map<String, Parameter> named = model.namedParameters();
         this.params = new ArrayList<>(named.values());
         this.layout = ParameterLayout.of(named);
