@@ -62,11 +62,7 @@ class InitWeightsJobsTest {
 
     @Test
     void lineFitStartsFromTheFilesAAndBOnSparkAndInProcess(@TempDir Path dir) throws Exception {
-        Path file = dir.resolve("line.safetensors");
-        Map<String, Tensor> ab = new LinkedHashMap<>();
-        ab.put("a", Tensor.scalar(2.5));
-        ab.put("b", Tensor.scalar(1.0));
-        SafeTensors.save(ab, file);
+        Path file = line(dir.resolve("line.safetensors"), Tensor.scalar(2.5));
         LineFit.Job job = LineFit.Job.from(LineFit.Job.OPTIONS.parse("--init-weights", file.toString()));
         assertEquals(file.toString(), job.initWeights());
         assertArrayEquals(new double[] {2.5, 1.0}, LineFit.start(job.initWeights()), 0);
@@ -85,14 +81,19 @@ class InitWeightsJobsTest {
 
     @Test
     void lineFitRefusesAFileOfAnotherShape(@TempDir Path dir) throws Exception {
-        Path file = dir.resolve("vector.safetensors");
-        Map<String, Tensor> ab = new LinkedHashMap<>();
-        ab.put("a", Tensor.of(2.5f));
-        ab.put("b", Tensor.scalar(1.0));
-        SafeTensors.save(ab, file);
+        Path file = line(dir.resolve("vector.safetensors"), Tensor.of(2.5f));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LineFit.start(file.toString()));
         assertEquals("the initial weights " + file + " do not fit the model (a [], b []): a: expected shape [], found [1]",
                 e.getMessage());
+    }
+
+    /** A safetensors file of line-fit's parameters: a as given, b = 1. */
+    private static Path line(Path file, Tensor a) throws java.io.IOException {
+        Map<String, Tensor> ab = new LinkedHashMap<>();
+        ab.put("a", a);
+        ab.put("b", Tensor.scalar(1.0));
+        SafeTensors.save(ab, file);
+        return file;
     }
 
     private static String[] concat(String[] a, String... b) {
