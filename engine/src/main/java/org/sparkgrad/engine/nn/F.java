@@ -6,6 +6,7 @@ import java.util.Objects;
 import org.sparkgrad.engine.ActivationOps;
 import org.sparkgrad.engine.ConvOps;
 import org.sparkgrad.engine.DType;
+import org.sparkgrad.engine.EmbeddingOps;
 import org.sparkgrad.engine.Generator;
 import org.sparkgrad.engine.LossOps;
 import org.sparkgrad.engine.NormOps;
@@ -331,6 +332,80 @@ public final class F {
             throw new IllegalArgumentException(op + ": " + what + " must be {height, width} with both >= " + min + ", got "
                     + (v == null ? "null" : Arrays.toString(v)));
         }
+    }
+
+    // =====================================================================================================
+    // Embedding and layer normalisation
+
+    /** {@link #embedding(Tensor, Tensor, Integer)} without a padding index. */
+    public static Tensor embedding(Tensor indices, Tensor weight) {
+        return embedding(indices, weight, null);
+    }
+
+    /**
+     * The rows of weight [num, dim] at int64 indices of any shape: the result has shape indices.shape + [dim],
+     * like {@code torch.nn.functional.embedding}. The row at paddingIdx (null for none; negative counts from
+     * the end) gets no gradient. Node EmbeddingBackward0.
+     */
+    public static Tensor embedding(Tensor indices, Tensor weight, Integer paddingIdx) {
+        String op = "embedding";
+        if (indices.dtype() != DType.INT64) {
+            throw new IllegalArgumentException(op + ": expected indices of dtype int64, but got " + indices.dtype().pyName()
+                    + "; build them with Tensor.ofLongs or .to(DType.INT64)");
+        }
+        if (weight.dim() != 2) {
+            throw new IllegalArgumentException(op + ": 'weight' must be 2-D [num_embeddings, embedding_dim], got shape "
+                    + shape(weight));
+        }
+        int num = weight.size(0);
+        long[] idx = indices.toLongArray();
+        for (int i = 0; i < idx.length; i++) {
+            if (idx[i] < 0 || idx[i] >= num) {
+                throw new IndexOutOfBoundsException("index out of range in self: " + op + " index " + idx[i] + " at flat position "
+                        + i + " of indices of shape " + shape(indices) + ", expected indices in [0, " + (num - 1) + "]");
+            }
+        }
+        int pad = paddingIndex(num, paddingIdx);
+        return EmbeddingOps.embedding(indices, weight, pad);
+    }
+
+    /** paddingIdx wrapped into [0, num), or -1 for null; an error outside [-num, num). */
+    static int paddingIndex(int num, Integer paddingIdx) {
+        if (paddingIdx == null) {
+            return -1;
+        }
+        if (paddingIdx >= num || paddingIdx < -num) {
+            throw new IllegalArgumentException("Padding_idx must be within num_embeddings (" + num + "), got " + paddingIdx);
+        }
+        return paddingIdx < 0 ? paddingIdx + num : paddingIdx;
+    }
+
+    /**
+     * Normalises x over its last dimensions, which must equal normalizedShape, with the biased variance, then
+     * scales by weight and shifts by bias (normalizedShape each, or null), like {@code torch.nn.functional
+     * .layer_norm}. Node NativeLayerNormBackward0.
+     */
+    public static Tensor layerNorm(Tensor x, int[] normalizedShape, Tensor weight, Tensor bias, double eps) {
+        String op = "layer_norm";
+        checkFloating(op, "input", x);
+        int k = normalizedShape.length;
+        boolean fits = k >= 1 && x.dim() >= k;
+        for (int i = 0; fits && i < k; i++) {
+            fits = x.size(x.dim() - k + i) == normalizedShape[i];
+        }
+        if (!fits) {
+            throw new IllegalArgumentException("Given normalized_shape=" + Arrays.toString(normalizedShape)
+                    + ", expected input with shape [*, " + Arrays.toString(normalizedShape).substring(1) + ", but got input of size"
+                    + shape(x));
+        }
+        for (Object[] t : new Object[][] {{"weight", weight}, {"bias", bias}}) {
+            Tensor v = (Tensor) t[1];
+            if (v != null && !Arrays.equals(v.shape(), normalizedShape)) {
+                throw new IllegalArgumentException(op + ": " + t[0] + " must have the normalized shape "
+                        + Arrays.toString(normalizedShape) + ", got " + shape(v));
+            }
+        }
+        return NormOps.layerNorm(x, k, weight, bias, eps);
     }
 
     // =====================================================================================================
