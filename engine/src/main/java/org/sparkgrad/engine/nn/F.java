@@ -161,6 +161,12 @@ public final class F {
      */
     public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
                                    boolean training, double momentum, double eps) {
+        return batchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps, training);
+    }
+
+    /** batchNorm whose statistics are all-reduced in an open BatchContext only when sync (the module: in training mode). */
+    static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
+                            boolean training, double momentum, double eps, boolean sync) {
         String op = "batch_norm";
         checkFloating(op, "input", x);
         if (x.dim() < 2) {
@@ -179,7 +185,7 @@ public final class F {
         if (!training && (runningMean == null || runningVar == null)) {
             throw new IllegalArgumentException(op + ": running_mean and running_var must be given when not training");
         }
-        BatchContext.Scope scope = training ? BatchContext.current() : null;
+        BatchContext.Scope scope = training && sync ? BatchContext.current() : null;
         return NormOps.batchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps,
                 scope == null ? null : scope.reducer()::allReduceSum);
     }

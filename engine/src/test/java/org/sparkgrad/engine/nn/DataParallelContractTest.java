@@ -209,5 +209,12 @@ class DataParallelContractTest {
             bn.call(x);
         }
         assertArrayEquals(new double[] {4, 8, 10, 40, 2}, seen, 0, "[sum_c..., sumsq_c..., count]");
+        BatchNorm1d untracked = NnAsserts.toFloat64(new BatchNorm1d(2, 1e-5, 0.1, true, false));
+        untracked.eval();
+        try (BatchContext.Scope scope = BatchContext.open(0, new long[] {1, 2}, local -> {
+            throw new AssertionError("eval mode must not all-reduce");
+        })) {
+            assertArrayEquals(new double[] {-s, -2 * t, s, 2 * t}, untracked.call(x).toArray(), 1e-12, "its own batch");
+        }
     }
 }
