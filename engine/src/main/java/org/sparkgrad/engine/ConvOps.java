@@ -27,7 +27,7 @@ public final class ConvOps {
         Im2col geo = Im2col.conv(x.size(2), x.size(3), new int[] {kh, kw}, stride, padding, dilation);
         int l = geo.positions();
         int hw = x.size(2) * x.size(3);
-        Tensor table = HostTensors.indices(geo.table(c), x.device(), 1, c * kh * kw * l);
+        Tensor table = geo.tableTensor(c, x.device());
         int k = weight.size(1) * kh * kw; // rows of a group's columns
         int ocg = oc / groups;
         Tensor cols;

@@ -37,6 +37,28 @@ record Im2col(int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int 
         return oh * ow;
     }
 
+    /** Tables by geometry, channels and device: layers call with the same shapes step after step. */
+    private static final java.util.Map<Object, Tensor> TABLES = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int MAX_TABLES = 256;
+
+    private record TableKey(Im2col geo, int channels, Device device) {
+    }
+
+    /** {@link #table(int)} as an int64 tensor [1, channels * kh * kw * oh * ow] on device, cached. */
+    Tensor tableTensor(int channels, Device device) {
+        TableKey key = new TableKey(this, channels, device);
+        Tensor t = TABLES.get(key);
+        if (t == null) {
+            if (TABLES.size() >= MAX_TABLES) {
+                TABLES.clear();
+            }
+            long[] v = table(channels);
+            t = HostTensors.indices(v, device, 1, v.length);
+            TABLES.put(key, t);
+        }
+        return t;
+    }
+
     /** The table for `channels` channels, row-major [channels * kh * kw, oh * ow]. */
     long[] table(int channels) {
         int l = positions();

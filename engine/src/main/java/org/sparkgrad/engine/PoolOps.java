@@ -29,8 +29,7 @@ public final class PoolOps {
         Im2col geo = Im2col.pool(x.size(2), x.size(3), kernel, stride, padding, dilation, ceilMode);
         int kk = kernel[0] * kernel[1];
         int l = geo.positions();
-        long[] table = geo.table(1);
-        Tensor index = HostTensors.indices(table, x.device(), 1, kk * l);
+        Tensor index = geo.tableTensor(1, x.device());
         Tensor out;
         Tensor argmax;
         try (GradMode.Scope s = GradMode.noGrad()) {

@@ -160,6 +160,12 @@ class ConvPoolTest {
         // columns [0, 2), [1, 3), [2, 4): means of 5 5 0 3, 5 1 3 4, 1 2 4 4
         assertArrayEquals(new double[] {13 / 4.0, 13 / 4.0, 11 / 4.0}, ad.toArray(), 1e-12);
         assertEquals("MeanBackward1", F.adaptiveAvgPool2d(x, 1, 1).gradFn().name(), "as PyTorch's for 1 x 1");
+        // NaN propagates and takes the gradient, as in torch 1.13: max_pool2d([[1, nan, 3, 4], [5, 6, 7, 8]], 2)
+        Tensor withNan = d(shape(1, 1, 2, 4), 1, Double.NaN, 3, 4, 5, 6, 7, 8);
+        Tensor yn = F.maxPool2d(withNan, 2);
+        assertArrayEquals(new double[] {Double.NaN, 8}, yn.toArray(), 0);
+        yn.sum().backward();
+        assertArrayEquals(new double[] {0, 1, 0, 0, 0, 0, 0, 1}, withNan.grad().toArray(), 0);
         assertArrayEquals(new int[] {1, 1, 1}, F.adaptiveAvgPool2d(x.detach().squeeze(0), 1, 1).shape(), "unbatched");
     }
 
