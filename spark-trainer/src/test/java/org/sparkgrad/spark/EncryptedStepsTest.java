@@ -6,12 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Handler;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -26,35 +23,23 @@ import org.junit.jupiter.api.Test;
 class EncryptedStepsTest {
     private static SparkSession spark;
     private static JavaSparkContext sc;
-    /** Held strongly: java.util.logging keeps loggers weakly. */
-    private static final Logger TRAINER_LOG = Logger.getLogger(DataParallelTrainer.class.getName());
-    private static final List<String> LOG = Collections.synchronizedList(new ArrayList<>());
-    private static final Handler HANDLER = new Handler() {
-        @Override
-        public void publish(LogRecord r) {
-            LOG.add(r.getMessage());
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
 
     @BeforeAll
     static void start() {
         spark = SparkTestSupport.session("local[4,2]", Map.of("spark.authenticate", "true",
                 "spark.network.crypto.enabled", "true"));
         sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        TRAINER_LOG.addHandler(HANDLER);
+    }
+
+    /** The trainer's log messages so far. */
+    private static List<String> messages(CheckpointFixtures.LogCatcher log) {
+        synchronized (log) {
+            return log.records.stream().map(LogRecord::getMessage).toList();
+        }
     }
 
     @AfterAll
     static void stop() {
-        TRAINER_LOG.removeHandler(HANDLER);
         if (spark != null) {
             spark.stop();
         }
@@ -62,25 +47,25 @@ class EncryptedStepsTest {
 
     @Test
     void encryptedStagesGiveBitwiseTheParametersOfPerStepJobsAndRefuseIntruders() {
-        try (TrainingData data = TrainingData.fromRdd(sc.parallelize(Arrays.asList(
+        try (CheckpointFixtures.LogCatcher log = new CheckpointFixtures.LogCatcher(DataParallelTrainer.class);
+                TrainingData data = TrainingData.fromRdd(sc.parallelize(Arrays.asList(
                 DataParallelTrainerTest.regressionRows(40, 21)), 3), 3, 1)) {
             List<Map<String, float[]>> jobs = new ArrayList<>();
             BarrierStepsTest.trainer("jobs", jobs).steps(6).fit(data);
-            LOG.clear();
             List<Map<String, float[]>> encrypted = new ArrayList<>();
             List<String> refused = new ArrayList<>();
             BarrierStepsTest.trainer("barrier", new ArrayList<>()).steps(6).listener((step, e, l, m) -> {
                 encrypted.add(SparkTestSupport.snapshot(m));
                 if (step == 2) {
-                    String line = LOG.stream().filter(x -> x.contains("tasks connect to the step endpoint")).findFirst()
+                    String line = messages(log).stream().filter(x -> x.contains("tasks connect to the step endpoint")).findFirst()
                             .orElseThrow();
                     StepLink intruder = new StepLink(line.substring(line.lastIndexOf(' ') + 1), new byte[32], 5_000, true);
                     refused.add(assertThrows(TrainingException.class, () -> intruder.connect(0, 0, "x", "elsewhere",
                             PeerAuth.sparkSecret())).getMessage());
                 }
             }).fit(data);
-            assertTrue(LOG.stream().anyMatch(l -> l.startsWith("spark.network.crypto.enabled: the step connections are"
-                    + " encrypted (AES-256-GCM")), LOG.toString());
+            assertTrue(messages(log).stream().anyMatch(l -> l.startsWith("spark.network.crypto.enabled: the step"
+                    + " connections are encrypted (AES-256-GCM")), messages(log).toString());
             assertEquals(1, refused.size());
             assertTrue(refused.get(0).contains("did not present this fit's secret"), refused.get(0));
             BarrierStepsTest.assertBitwiseEqual(jobs, encrypted, "encrypted barrier stages");
