@@ -106,6 +106,22 @@ class StepCryptoTest {
     }
 
     @Test
+    void aReplayedFrameFailsItsTag() throws Exception {
+        // the first sealed frame to the task arrives twice: the copy is opened with the next frame counter
+        try (StepEndpoint endpoint = new StepEndpoint("127.0.0.1", "127.0.0.1", SECRET, null, 10_000, true);
+                TamperingProxy proxy = new TamperingProxy(endpoint.address(), 2, -1, true);
+                FrameChannel task = endpoint.link().at(proxy.address()).connect(0, 0, "3", "hostA", null)) {
+            endpoint.awaitPeers(1, "test stage", 10_000);
+            endpoint.peer(0).write(StepFrame.parameters(0, 0, 0, 9, ramp(4)), "sending");
+            assertArrayEquals(ramp(4), task.read("the parameters").floats());
+            TrainingException e = assertThrows(TrainingException.class, () -> task.read("the next parameters"));
+            assertTrue(e.getMessage().startsWith("a PARAMETERS frame of step 1 from the driver at " + proxy.address()
+                    + " fails its authentication (AES-GCM tag, frame 1 of the connection): it was altered on the way,"
+                    + " replayed or reordered"), e.getMessage());
+        }
+    }
+
+    @Test
     void aLongPayloadTravelsInChunksUnderTheLimitAndIsJoined() throws Exception {
         int saved = FrameChannel.chunkBytes;
         FrameChannel.chunkBytes = 1000;

@@ -15,7 +15,7 @@ import java.util.List;
 /**
  * A man in the middle on 127.0.0.1 for one step connection: forwards the wire frames both ways, keeps the bodies it
  * saw, and can flip one byte in the body of a chosen wire frame of one direction, fixing up the frame's CRC32 as an
- * attacker would, so only the encryption's tag can tell.
+ * attacker would, so only the encryption's tag can tell; or send that frame twice (a replay).
  */
 final class TamperingProxy implements AutoCloseable {
     /** Frames seen going from the driver (the accepting side) to the task, and back. */
@@ -23,6 +23,7 @@ final class TamperingProxy implements AutoCloseable {
     final List<byte[]> toDriver = Collections.synchronizedList(new ArrayList<>());
     private final ServerSocket server;
     private final List<Socket> sockets = Collections.synchronizedList(new ArrayList<>());
+    private final boolean replay;
 
     /**
      * @param target the endpoint's host:port
@@ -30,6 +31,12 @@ final class TamperingProxy implements AutoCloseable {
      * @param alterToDriver the same for task -> driver
      */
     TamperingProxy(String target, int alterToTask, int alterToDriver) throws IOException {
+        this(target, alterToTask, alterToDriver, false);
+    }
+
+    /** As above; with replay the chosen frames are sent twice instead of altered. */
+    TamperingProxy(String target, int alterToTask, int alterToDriver, boolean replay) throws IOException {
+        this.replay = replay;
         server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
         int colon = target.lastIndexOf(':');
         Thread t = new Thread(() -> {
@@ -62,7 +69,10 @@ final class TamperingProxy implements AutoCloseable {
                     byte[] body = new byte[h.getInt(0)];
                     in.readFully(body);
                     seen.add(body.clone());
-                    if (i == alter) {
+                    if (i == alter && replay) {
+                        to.write(header);
+                        to.write(body);
+                    } else if (i == alter) {
                         body[body.length / 2] ^= 0x01;
                         ByteBuffer.wrap(header).put(StepFrame.header(header[4] & 0xff, h.getLong(5), body, 0, body.length));
                     }
