@@ -29,7 +29,7 @@ final class StepFrame {
     enum Kind {
         /** driver -> task on connect: a random nonce to answer. */
         CHALLENGE,
-        /** task -> driver: the nonce's HMAC, partition, attempt, executor and host. */
+        /** task -> driver: the nonce's HMAC, partition, attempt, its own nonce (for the keys), executor and host. */
         HELLO,
         /** driver -> task: authenticated. */
         WELCOME,
