@@ -247,7 +247,8 @@ final class TrainingRun {
             }
             return 0;
         }
-        RunCheckpoints.Resume found = new RunCheckpoints(store, identity, settings.resume(), settings.startOver())
+        RunCheckpoints.Resume found = new RunCheckpoints(store, identity, settings.resume(), settings.startOver(),
+                settings.adoptCheckpoint())
                 .begin(model.namedParameters());
         if (found == null) {
             return 0;
