@@ -1,0 +1,103 @@
+package org.sparkgrad.engine.nn;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.function.Function;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.sparkgrad.engine.DType;
+import org.sparkgrad.engine.RefLayers;
+import org.sparkgrad.engine.Tensor;
+
+/**
+ * The layers on the edge cases of refdata/layers.json ("edge_*", recorded by record_layers.py with torch 1.13):
+ * groups with dilation, stride and padding on non-square inputs, ceil_mode windows that start in the padding,
+ * adaptive windows that overlap or repeat, several normalised dimensions, slopes above 1, non-contiguous
+ * (transposed) inputs, float32 inputs and empty batches. Outputs, grad_fn names and every leaf's gradient.
+ */
+class LayerEdgeCasesTest {
+    private static final int[] ONE = {1, 1};
+
+    private static final Map<String, Function<Map<String, Tensor>, Tensor>> CALLS = Map.ofEntries(
+            Map.entry("edge_conv_groups_dilation", t -> F.conv2d(t.get("x"), t.get("weight"), t.get("bias"),
+                    new int[] {2, 3}, new int[] {2, 1}, new int[] {2, 3}, 2)),
+            Map.entry("edge_conv_depthwise", t -> F.conv2d(t.get("x"), t.get("weight"), null, new int[] {2, 2}, ONE, ONE, 4)),
+            Map.entry("edge_conv_transposed_input", t -> F.conv2d(t.get("x"), t.get("weight"), t.get("bias"),
+                    new int[] {1, 2}, ONE, ONE, 3)),
+            Map.entry("edge_conv_float32", t -> F.conv2d(t.get("x"), t.get("weight"), t.get("bias"), ONE,
+                    new int[] {0, 1}, ONE, 2)),
+            Map.entry("edge_conv_empty_batch", t -> F.conv2d(t.get("x"), t.get("weight"), t.get("bias"), ONE, ONE, ONE, 1)),
+            Map.entry("edge_max_pool_ceil_pad", t -> new MaxPool2d(new int[] {3, 3}, new int[] {2, 2}, ONE, ONE, true)
+                    .call(t.get("x"))),
+            Map.entry("edge_max_pool_ceil_pad_dilation", t -> new MaxPool2d(new int[] {2, 3}, new int[] {3, 2}, ONE,
+                    new int[] {2, 2}, true).call(t.get("x"))),
+            Map.entry("edge_max_pool_transposed", t -> F.maxPool2d(t.get("x"), 2)),
+            Map.entry("edge_avg_pool_exclude_pad_ceil", t -> new AvgPool2d(new int[] {3, 3}, new int[] {2, 2}, ONE, true,
+                    false).call(t.get("x"))),
+            Map.entry("edge_avg_pool_include_pad_ceil", t -> new AvgPool2d(new int[] {2, 4}, new int[] {3, 2},
+                    new int[] {1, 2}, true, true).call(t.get("x"))),
+            Map.entry("edge_avg_pool_transposed_float32", t -> F.avgPool2d(t.get("x"), new int[] {2, 2}, ONE, ONE, false,
+                    false)),
+            Map.entry("edge_adaptive_avg_7x8_to_3x5", t -> new AdaptiveAvgPool2d(3, 5).call(t.get("x"))),
+            Map.entry("edge_adaptive_avg_upsample", t -> new AdaptiveAvgPool2d(5, 3).call(t.get("x"))),
+            Map.entry("edge_adaptive_avg_transposed", t -> F.adaptiveAvgPool2d(t.get("x"), 2, 3)),
+            Map.entry("edge_pool_empty_batch", t -> F.maxPool2d(t.get("x"), 2).add(F.avgPool2d(t.get("x"), 2))
+                    .add(F.adaptiveAvgPool2d(t.get("x"), 2, 2))),
+            Map.entry("edge_layer_norm_3dims", t -> F.layerNorm(t.get("x"), new int[] {3, 4, 2}, t.get("weight"),
+                    t.get("bias"), 1e-5)),
+            Map.entry("edge_layer_norm_transposed", t -> F.layerNorm(t.get("x"), new int[] {4}, t.get("weight"),
+                    t.get("bias"), 1e-5)),
+            Map.entry("edge_layer_norm_float32", t -> new LayerNorm(6).call(t.get("x"))),
+            Map.entry("edge_batch_norm_transposed", t -> F.batchNorm(t.get("x"), null, null, t.get("weight"),
+                    t.get("bias"), true, 0.1, 1e-5)),
+            Map.entry("edge_batch_norm_float32", t -> F.batchNorm(t.get("x"), null, null, t.get("weight"), t.get("bias"),
+                    true, 0.1, 1e-5)),
+            Map.entry("edge_gelu_tanh_transposed", t -> new GELU("tanh").call(t.get("x"))),
+            Map.entry("edge_leaky_relu_slope_2.5", t -> new LeakyReLU(2.5).call(t.get("x"))),
+            Map.entry("edge_leaky_relu_float32_transposed", t -> F.leakyRelu(t.get("x"), 0.1)),
+            Map.entry("edge_embedding_transposed_indices", t -> F.embedding(t.get("idx"), t.get("weight"), -1)),
+            Map.entry("edge_embedding_empty", t -> F.embedding(t.get("idx"), t.get("weight"))),
+            Map.entry("edge_softmax_transposed", t -> new Softmax(1).call(t.get("x"))));
+
+    @ParameterizedTest
+    @ValueSource(strings = {"edge_conv_groups_dilation", "edge_conv_depthwise", "edge_conv_transposed_input",
+        "edge_conv_float32", "edge_conv_empty_batch", "edge_max_pool_ceil_pad", "edge_max_pool_ceil_pad_dilation",
+        "edge_max_pool_transposed", "edge_avg_pool_exclude_pad_ceil", "edge_avg_pool_include_pad_ceil",
+        "edge_avg_pool_transposed_float32", "edge_adaptive_avg_7x8_to_3x5", "edge_adaptive_avg_upsample",
+        "edge_adaptive_avg_transposed", "edge_pool_empty_batch", "edge_layer_norm_3dims", "edge_layer_norm_transposed",
+        "edge_layer_norm_float32", "edge_batch_norm_transposed", "edge_batch_norm_float32", "edge_gelu_tanh_transposed",
+        "edge_leaky_relu_slope_2.5", "edge_leaky_relu_float32_transposed", "edge_embedding_transposed_indices",
+        "edge_embedding_empty", "edge_softmax_transposed"})
+    void matchesTorch(String name) {
+        JsonNode c = RefLayers.get(name);
+        JsonNode o = c.get("options");
+        boolean f32 = o.has("dtype") && o.get("dtype").asText().equals("float32");
+        Map<String, Tensor> leaves = new HashMap<>();
+        Map<String, Tensor> args = new HashMap<>();
+        Iterator<String> names = c.get("tensors").fieldNames();
+        while (names.hasNext()) {
+            String n = names.next();
+            if (n.equals("grad_output")) {
+                continue;
+            }
+            Tensor t;
+            if (c.get("grads").has(n)) {
+                t = RefLayers.tensor(c, n, false);
+                t = (f32 ? t.to(DType.FLOAT32) : t).requiresGrad_();
+                leaves.put(n, t);
+            } else {
+                t = RefLayers.longTensor(c, n);
+            }
+            args.put(n, t);
+        }
+        if (o.has("input_transpose")) {
+            String in = args.containsKey("x") ? "x" : "idx";
+            args.put(in, args.get(in).transpose(o.get("input_transpose").get(0).asInt(),
+                    o.get("input_transpose").get(1).asInt()));
+        }
+        Tensor out = CALLS.get(name).apply(args);
+        RefLayers.replay(c, out, leaves, f32 ? 2e-5 : RefLayers.TOL);
+    }
+}
