@@ -256,6 +256,12 @@ cases['edge_embedding_transposed_indices'] = case(lambda idx, weight: F.embeddin
                                                   {'padding_idx': -1, 'input_transpose': [0, 1]})
 cases['edge_embedding_empty'] = case(lambda idx, weight: F.embedding(idx, weight), {'idx': torch.zeros(0, 3, dtype=torch.long),
                                                                                       'weight': rnd(4, 2)})
+# float64 inputs whose mean is 1e7 times their spread: batch statistics need a centred second pass
+xb = 1e7 + rnd(64, 2)
+cases['edge_batch_norm_large_mean'] = case(lambda x: F.batch_norm(x, None, None, training=True), {'x': xb})
+rm, rv = torch.zeros(2, dtype=D), torch.ones(2, dtype=D)
+F.batch_norm(xb, rm, rv, training=True, momentum=1.0)
+cases['edge_batch_norm_large_mean']['after'] = {'running_mean': rm.tolist(), 'running_var': rv.tolist()}
 cases['edge_softmax_transposed'] = case(lambda x: torch.nn.Softmax(dim=1)(x.transpose(0, 1)), {'x': rnd(3, 4)},
                                         {'input_transpose': [0, 1], 'dim': 1})
 with open(OUT, 'w') as f:
