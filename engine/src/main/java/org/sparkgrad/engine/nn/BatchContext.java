@@ -30,8 +30,9 @@ import java.util.Objects;
  *       batch (the weight and bias gradients are the local sums, to be summed over replicas like any
  *       parameter's). Running statistics are updated with the global statistics (unbiased variance with the
  *       global count), the same on every replica. A replica whose local input has 0 rows contributes zeros and
- *       still calls the reducer the same number of times (twice per forward and once per backward of each
- *       batch-norm call).</li>
+ *       still calls the reducer the same number of times (twice per forward of each batch-norm call, and once
+ *       per backward of each one whose input requires grad: a batch norm applied to the data itself has no
+ *       backward all-reduce).</li>
  * </ul>
  * The reducer captured by a batch-norm call at forward time is also the one its backward uses.
  */
