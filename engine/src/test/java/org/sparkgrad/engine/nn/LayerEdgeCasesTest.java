@@ -1,5 +1,8 @@
 package org.sparkgrad.engine.nn;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -9,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.sparkgrad.engine.DType;
+import org.sparkgrad.engine.Generator;
 import org.sparkgrad.engine.RefLayers;
 import org.sparkgrad.engine.Tensor;
 
@@ -76,6 +80,34 @@ class LayerEdgeCasesTest {
         F.batchNorm(x.detach(), rm, rv, null, null, true, 1.0, 1e-5);
         RefLayers.assertValues(c.get("after").get("running_mean"), rm, "running_mean", 1e-12);
         RefLayers.assertValues(c.get("after").get("running_var"), rv, "running_var", 1e-6);
+    }
+
+    /**
+     * Unbatched [C, H, W] pooling is one node in torch 1.13 (max_pool2d: MaxPool2DWithIndicesBackward0,
+     * avg_pool2d: AvgPool2DBackward0, adaptive_avg_pool2d (2, 3): AdaptiveAvgPool2DBackward0, to 1 x 1:
+     * MeanBackward1), not a squeeze of the batched op (conv2d is: SqueezeBackward1); values and gradients equal
+     * the batched op's.
+     */
+    @Test
+    void unbatchedPoolingIsOneNodeAsInTorch() {
+        Map<String, Function<Tensor, Tensor>> pools = Map.of(
+                "MaxPool2DWithIndicesBackward0", x -> F.maxPool2d(x, new int[] {2, 2}, ONE, ONE, ONE, true),
+                "AvgPool2DBackward0", x -> F.avgPool2d(x, new int[] {3, 2}, new int[] {2, 1}, ONE, true, false),
+                "AdaptiveAvgPool2DBackward0", x -> F.adaptiveAvgPool2d(x, 2, 3),
+                "MeanBackward1", x -> F.adaptiveAvgPool2d(x, 1, 1));
+        Generator gen = new Generator(5);
+        for (Map.Entry<String, Function<Tensor, Tensor>> e : pools.entrySet()) {
+            Tensor x = Tensor.randn(gen, 2, 5, 4).to(DType.FLOAT64).requiresGrad_();
+            Tensor xb = x.detach().unsqueeze(0).requiresGrad_();
+            Tensor out = e.getValue().apply(x);
+            Tensor outB = e.getValue().apply(xb);
+            assertEquals(e.getKey(), out.gradFn().name());
+            assertArrayEquals(outB.squeeze(0).toArray(), out.toArray(), 0, e.getKey());
+            Tensor g = Tensor.randn(gen, out.shape()).to(DType.FLOAT64);
+            out.backward(g);
+            outB.backward(g.unsqueeze(0));
+            assertArrayEquals(xb.grad().toArray(), x.grad().toArray(), 0, e.getKey());
+        }
     }
 
     @ParameterizedTest
