@@ -181,6 +181,10 @@ public final class F {
                 throw new IllegalArgumentException(op + ": " + t[0] + " should contain " + c + " elements (the input's "
                         + "channels, dimension 1 of shape " + shape(x) + "), got shape " + shape(v));
             }
+            if (v != null) {
+                // torch 1.13: "mixed dtype (CPU): expect parameter to have scalar type of Float"
+                checkSameDtype(op, "input", x, (String) t[0], v);
+            }
         }
         if (!training && (runningMean == null || runningVar == null)) {
             throw new IllegalArgumentException(op + ": running_mean and running_var must be given when not training");
@@ -403,6 +407,9 @@ public final class F {
             if (v != null && !Arrays.equals(v.shape(), normalizedShape)) {
                 throw new IllegalArgumentException(op + ": " + t[0] + " must have the normalized shape "
                         + Arrays.toString(normalizedShape) + ", got " + shape(v));
+            }
+            if (v != null) {
+                checkSameDtype(op, "input", x, (String) t[0], v);
             }
         }
         return NormOps.layerNorm(x, k, weight, bias, eps);

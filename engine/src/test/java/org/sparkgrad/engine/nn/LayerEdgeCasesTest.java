@@ -110,6 +110,22 @@ class LayerEdgeCasesTest {
         }
     }
 
+    /**
+     * torch 1.13 refuses a float64 input to float32 normalisation parameters ("mixed dtype (CPU): expect parameter
+     * to have scalar type of Float", layer_norm: "expected scalar type Float but found Double"); promoting
+     * silently gave a float64 output and float32 running statistics updated from it.
+     */
+    @Test
+    void normalisationRefusesMixedDtypes() {
+        Tensor x = Tensor.zeros(4, 3).to(DType.FLOAT64);
+        NnAsserts.assertContains(NnAsserts.message(IllegalArgumentException.class, () -> new BatchNorm1d(3).call(x)),
+                "batch_norm: input and running_mean must have the same dtype, but got float64 input and float32 running_mean");
+        NnAsserts.assertContains(NnAsserts.message(IllegalArgumentException.class,
+                () -> new BatchNorm1d(3, 1e-5, 0.1, true, false).call(x)), "float64 input and float32 weight");
+        NnAsserts.assertContains(NnAsserts.message(IllegalArgumentException.class, () -> new LayerNorm(3).call(x)),
+                "layer_norm: input and weight must have the same dtype, but got float64 input and float32 weight");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"edge_conv_groups_dilation", "edge_conv_depthwise", "edge_conv_transposed_input",
         "edge_conv_float32", "edge_conv_empty_batch", "edge_max_pool_ceil_pad", "edge_max_pool_ceil_pad_dilation",
