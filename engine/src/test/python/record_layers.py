@@ -32,7 +32,7 @@ def case(fn, tensors, options=None):
     """fn(**leaves) -> out; every floating tensor is a leaf requiring grad; backward with a random grad_output."""
     leaves = {k: (v.clone().requires_grad_(True) if v.is_floating_point() else v.clone()) for k, v in tensors.items()}
     out = fn(**leaves)
-    g = rnd(*out.shape)
+    g = rnd(*out.shape).to(out.dtype)
     out.backward(g)
     tens = {k: rec(v) for k, v in tensors.items()}
     tens['grad_output'] = rec(g)
@@ -183,6 +183,87 @@ def interchange():
 
 
 interchange_cases = interchange()
+
+
+# Edge cases (review): recorded after the cases above with a seed of their own, so those keep their values.
+# "input_transpose" [a, b]: the op gets x.transpose(a, b) (a non-contiguous view) and x's gradient is the
+# base's; "dtype": the floating tensors are float32 (their values recorded exactly).
+torch.manual_seed(1113)
+T23 = {'input_transpose': [2, 3]}
+
+
+def f32(tensors):
+    return {k: (v.float() if v.is_floating_point() else v) for k, v in tensors.items()}
+
+
+cases['edge_conv_groups_dilation'] = conv_case((2, 6, 9, 7), (4, 3, 3, 2), True, stride=(2, 3), padding=(2, 1),
+                                               dilation=(2, 3), groups=2)
+cases['edge_conv_depthwise'] = conv_case((1, 4, 5, 6), (8, 1, 3, 3), False, stride=2, padding=1, groups=4)
+cases['edge_conv_transposed_input'] = case(
+    lambda x, weight, bias: F.conv2d(x.transpose(2, 3), weight, bias, stride=(1, 2), padding=1, groups=3),
+    {'x': rnd(2, 3, 7, 5), 'weight': rnd(6, 1, 2, 3), 'bias': rnd(6)},
+    dict(T23, stride=[1, 2], padding=[1, 1], groups=3))
+cases['edge_conv_float32'] = case(lambda x, weight, bias: F.conv2d(x, weight, bias, padding=(0, 1), groups=2),
+                                  f32({'x': rnd(2, 4, 5, 4), 'weight': rnd(2, 2, 3, 2), 'bias': rnd(2)}),
+                                  {'padding': [0, 1], 'groups': 2, 'dtype': 'float32'})
+cases['edge_conv_empty_batch'] = conv_case((0, 2, 5, 5), (3, 2, 3, 3), True, padding=1)
+cases['edge_max_pool_ceil_pad'] = case(lambda x: F.max_pool2d(x, 3, 2, 1, ceil_mode=True), {'x': rnd(2, 2, 6, 5)},
+                                       {'kernel_size': 3, 'stride': 2, 'padding': 1, 'ceil_mode': True})
+cases['edge_max_pool_ceil_pad_dilation'] = case(
+    lambda x: F.max_pool2d(x, (2, 3), (3, 2), (1, 1), (2, 2), ceil_mode=True), {'x': rnd(1, 2, 8, 7)},
+    {'kernel_size': [2, 3], 'stride': [3, 2], 'padding': [1, 1], 'dilation': [2, 2], 'ceil_mode': True})
+cases['edge_max_pool_transposed'] = case(lambda x: F.max_pool2d(x.transpose(2, 3), 2), {'x': rnd(2, 3, 5, 4)},
+                                         dict(T23, kernel_size=2))
+cases['edge_avg_pool_exclude_pad_ceil'] = case(
+    lambda x: F.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False), {'x': rnd(2, 1, 6, 5)},
+    {'kernel_size': 3, 'stride': 2, 'padding': 1, 'ceil_mode': True, 'count_include_pad': False})
+cases['edge_avg_pool_include_pad_ceil'] = case(
+    lambda x: F.avg_pool2d(x, (2, 4), (3, 2), (1, 2), ceil_mode=True, count_include_pad=True), {'x': rnd(1, 2, 6, 7)},
+    {'kernel_size': [2, 4], 'stride': [3, 2], 'padding': [1, 2], 'ceil_mode': True, 'count_include_pad': True})
+cases['edge_avg_pool_transposed_float32'] = case(
+    lambda x: F.avg_pool2d(x.transpose(2, 3), 2, 1, 1, count_include_pad=False), f32({'x': rnd(1, 2, 4, 3)}),
+    dict(T23, kernel_size=2, stride=1, padding=1, count_include_pad=False, dtype='float32'))
+cases['edge_adaptive_avg_7x8_to_3x5'] = case(lambda x: F.adaptive_avg_pool2d(x, (3, 5)), {'x': rnd(2, 1, 7, 8)},
+                                             {'output_size': [3, 5]})
+cases['edge_adaptive_avg_upsample'] = case(lambda x: F.adaptive_avg_pool2d(x, (5, 3)), {'x': rnd(1, 2, 4, 2)},
+                                           {'output_size': [5, 3]})
+cases['edge_adaptive_avg_transposed'] = case(lambda x: F.adaptive_avg_pool2d(x.transpose(2, 3), (2, 3)),
+                                             {'x': rnd(1, 2, 5, 4)}, dict(T23, output_size=[2, 3]))
+cases['edge_pool_empty_batch'] = case(lambda x: F.max_pool2d(x, 2) + F.avg_pool2d(x, 2) + F.adaptive_avg_pool2d(x, 2),
+                                      {'x': rnd(0, 3, 4, 4)}, {})
+cases['edge_layer_norm_3dims'] = case(lambda x, weight, bias: F.layer_norm(x, (3, 4, 2), weight, bias, 1e-5),
+                                      {'x': rnd(2, 3, 4, 2), 'weight': rnd(3, 4, 2), 'bias': rnd(3, 4, 2)},
+                                      {'normalized_shape': [3, 4, 2]})
+cases['edge_layer_norm_transposed'] = case(lambda x, weight, bias: F.layer_norm(x.transpose(2, 3), (4,), weight, bias),
+                                           {'x': rnd(2, 3, 4, 5), 'weight': rnd(4), 'bias': rnd(4)},
+                                           dict(T23, normalized_shape=[4]))
+cases['edge_layer_norm_float32'] = case(lambda x: F.layer_norm(x, (6,)), f32({'x': rnd(3, 6) * 3 + 2}),
+                                        {'normalized_shape': [6], 'dtype': 'float32'})
+cases['edge_batch_norm_transposed'] = case(
+    lambda x, weight, bias: F.batch_norm(x.transpose(2, 3), None, None, weight, bias, training=True),
+    {'x': rnd(3, 2, 4, 5), 'weight': rnd(2), 'bias': rnd(2)}, T23)
+cases['edge_batch_norm_float32'] = case(
+    lambda x, weight, bias: F.batch_norm(x, None, None, weight, bias, training=True),
+    f32({'x': rnd(4, 3, 5) * 2 + 1, 'weight': rnd(3), 'bias': rnd(3)}), {'dtype': 'float32'})
+cases['edge_gelu_tanh_transposed'] = case(lambda x: F.gelu(x.transpose(0, 1), approximate='tanh'),
+                                          {'x': rnd(4, 3) * 3}, {'input_transpose': [0, 1]})
+cases['edge_leaky_relu_slope_2.5'] = case(lambda x: F.leaky_relu(x, 2.5), {'x': torch.cat([rnd(7), torch.zeros(1, dtype=D)])},
+                                          {'negative_slope': 2.5})
+cases['edge_leaky_relu_float32_transposed'] = case(lambda x: F.leaky_relu(x.transpose(0, 1), 0.1),
+                                                   f32({'x': rnd(3, 4)}), {'input_transpose': [0, 1], 'dtype': 'float32'})
+cases['edge_embedding_transposed_indices'] = case(lambda idx, weight: F.embedding(idx.t(), weight, padding_idx=-1),
+                                                  {'idx': torch.tensor([[0, 4, 1], [4, 3, 3]]), 'weight': rnd(5, 2)},
+                                                  {'padding_idx': -1, 'input_transpose': [0, 1]})
+cases['edge_embedding_empty'] = case(lambda idx, weight: F.embedding(idx, weight), {'idx': torch.zeros(0, 3, dtype=torch.long),
+                                                                                      'weight': rnd(4, 2)})
+# float64 inputs whose mean is 1e7 times their spread: batch statistics need a centred second pass
+xb = 1e7 + rnd(64, 2)
+cases['edge_batch_norm_large_mean'] = case(lambda x: F.batch_norm(x, None, None, training=True), {'x': xb})
+rm, rv = torch.zeros(2, dtype=D), torch.ones(2, dtype=D)
+F.batch_norm(xb, rm, rv, training=True, momentum=1.0)
+cases['edge_batch_norm_large_mean']['after'] = {'running_mean': rm.tolist(), 'running_var': rv.tolist()}
+cases['edge_softmax_transposed'] = case(lambda x: torch.nn.Softmax(dim=1)(x.transpose(0, 1)), {'x': rnd(3, 4)},
+                                        {'input_transpose': [0, 1], 'dim': 1})
 with open(OUT, 'w') as f:
     json.dump({'torch_version': torch.__version__, 'cases': cases, 'state_dict_names': names,
                'interchange': interchange_cases}, f, indent=None)

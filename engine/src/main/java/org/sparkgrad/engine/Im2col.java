@@ -37,9 +37,17 @@ record Im2col(int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int 
         return oh * ow;
     }
 
-    /** Tables by geometry, channels and device: layers call with the same shapes step after step. */
+    /**
+     * Tables by geometry, channels and device: layers call with the same shapes step after step. Bounded by
+     * count and by total entries (a table has channels * kh * kw * oh * ow of them, 8 bytes each: inputs whose
+     * sizes change from batch to batch would otherwise keep up to 256 large tables); when a new table would
+     * pass either bound the cache is emptied first.
+     */
     private static final java.util.Map<Object, Tensor> TABLES = new java.util.concurrent.ConcurrentHashMap<>();
     private static final int MAX_TABLES = 256;
+    /** 2^25 entries: 256 MiB of int64 indices. */
+    static final long MAX_TABLE_ENTRIES = 1L << 25;
+    private static final java.util.concurrent.atomic.AtomicLong ENTRIES = new java.util.concurrent.atomic.AtomicLong();
 
     private record TableKey(Im2col geo, int channels, Device device) {
     }
@@ -49,14 +57,32 @@ record Im2col(int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int 
         TableKey key = new TableKey(this, channels, device);
         Tensor t = TABLES.get(key);
         if (t == null) {
-            if (TABLES.size() >= MAX_TABLES) {
-                TABLES.clear();
-            }
             long[] v = table(channels);
             t = HostTensors.indices(v, device, 1, v.length);
-            TABLES.put(key, t);
+            synchronized (TABLES) {
+                if (TABLES.size() >= MAX_TABLES || ENTRIES.get() + v.length > MAX_TABLE_ENTRIES) {
+                    TABLES.clear();
+                    ENTRIES.set(0);
+                }
+                if (v.length <= MAX_TABLE_ENTRIES && TABLES.putIfAbsent(key, t) == null) {
+                    ENTRIES.addAndGet(v.length);
+                }
+            }
         }
         return t;
+    }
+
+    /** Empties the cache (tests). */
+    static void clearCache() {
+        synchronized (TABLES) {
+            TABLES.clear();
+            ENTRIES.set(0);
+        }
+    }
+
+    /** The entries of the cached tables, all together (at most {@link #MAX_TABLE_ENTRIES}). */
+    static long cachedEntries() {
+        return ENTRIES.get();
     }
 
     /** The table for `channels` channels, row-major [channels * kh * kw, oh * ow]. */

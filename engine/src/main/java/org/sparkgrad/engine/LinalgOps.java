@@ -234,7 +234,7 @@ final class LinalgOps {
         double[] one = new double[m * nc];
         for (int b = 0; b < count; b++) {
             System.arraycopy(a, b * m * nc, one, 0, m * nc);
-            Svd.Result r = Svd.of(one, m, nc);
+            Svd.Result r = finiteOrNaN(one, m, nc, b, batch);
             System.arraycopy(r.s(), 0, s, b * k, k);
             System.arraycopy(r.u(), 0, u, b * m * k, m * k);
             for (int c = 0; c < k; c++) {
@@ -257,6 +257,34 @@ final class LinalgOps {
         n.attach(st, 1);
         n.attach(vt, 2);
         return new Tensor[] {ut, st, vt};
+    }
+
+    /**
+     * The SVD of matrix b of the batch, as torch 1.13 on the CPU for non-finite inputs: a NaN is an error
+     * (LAPACK does not converge), an infinity gives NaN for U, S and V (Jacobi rotations would leave some
+     * singular values finite, which no decomposition of such a matrix has).
+     */
+    private static Svd.Result finiteOrNaN(double[] a, int m, int n, int b, int[] batch) {
+        boolean infinite = false;
+        for (double v : a) {
+            if (Double.isNaN(v)) {
+                throw new IllegalArgumentException("linalg.svd: The algorithm failed to converge because the input matrix "
+                        + (batch.length == 0 ? "" : "at batch index " + b + " (of batch shape "
+                        + java.util.Arrays.toString(batch) + ") ") + "contained non-finite values (NaN).");
+            }
+            infinite |= Double.isInfinite(v);
+        }
+        if (!infinite) {
+            return Svd.of(a, m, n);
+        }
+        int k = Math.min(m, n);
+        double[] u = new double[m * k];
+        double[] s = new double[k];
+        double[] v = new double[n * k];
+        java.util.Arrays.fill(u, Double.NaN);
+        java.util.Arrays.fill(s, Double.NaN);
+        java.util.Arrays.fill(v, Double.NaN);
+        return new Svd.Result(u, s, v, m, n, k);
     }
 
     /**

@@ -21,12 +21,15 @@ public final class PoolOps {
         return Im2col.outSize(in, kernel, stride, padding, dilation, ceilMode);
     }
 
-    /** Max over windows of x [N, C, H, W]; kernel, stride, padding, dilation are {height, width}. */
+    /**
+     * Max over windows of x [N, C, H, W] or [C, H, W] (one node either way, as PyTorch); kernel, stride, padding,
+     * dilation are {height, width}.
+     */
     public static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
-        int n = x.size(0);
-        int c = x.size(1);
-        int hw = x.size(2) * x.size(3);
-        Im2col geo = Im2col.pool(x.size(2), x.size(3), kernel, stride, padding, dilation, ceilMode);
+        int n = x.dim() == 4 ? x.size(0) : 1;
+        int c = x.size(-3);
+        int hw = x.size(-2) * x.size(-1);
+        Im2col geo = Im2col.pool(x.size(-2), x.size(-1), kernel, stride, padding, dilation, ceilMode);
         int kk = kernel[0] * kernel[1];
         int l = geo.positions();
         Tensor index = geo.tableTensor(1, x.device());
@@ -35,7 +38,7 @@ public final class PoolOps {
         try (GradMode.Scope s = GradMode.noGrad()) {
             Tensor windows = Im2col.columns(x.reshape(n * c, hw), index, Double.NEGATIVE_INFINITY).view(n * c, kk, l);
             Tensor[] vi = Dispatch.argReduce(true, windows, 1, true);
-            out = vi[0].view(n, c, geo.oh(), geo.ow());
+            out = x.dim() == 4 ? vi[0].view(n, c, geo.oh(), geo.ow()) : vi[0].view(c, geo.oh(), geo.ow());
             argmax = vi[1];
         }
         OpNode node = OpNode.record("MaxPool2DWithIndicesBackward0", x);
@@ -51,17 +54,19 @@ public final class PoolOps {
     }
 
     /**
-     * Mean over windows of x [N, C, H, W]: the divisor counts the padding cells inside the padded input when
+     * Mean over windows of x [N, C, H, W] or [C, H, W]: the divisor counts the padding cells inside the padded input when
      * countIncludePad, only the input's cells otherwise (PyTorch's rule, ceil_mode windows clipped).
      */
     public static Tensor avgPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, boolean ceilMode,
                                    boolean countIncludePad) {
         int[] one = {1, 1};
-        Im2col geo = Im2col.pool(x.size(2), x.size(3), kernel, stride, padding, one, ceilMode);
-        Tensor ah = HostTensors.like(windowMeans(x.size(2), geo.oh(), kernel[0], stride[0], padding[0], countIncludePad),
-                x, geo.oh(), x.size(2));
-        Tensor aw = HostTensors.like(windowMeans(x.size(3), geo.ow(), kernel[1], stride[1], padding[1], countIncludePad),
-                x, geo.ow(), x.size(3));
+        int h = x.size(-2);
+        int w = x.size(-1);
+        Im2col geo = Im2col.pool(h, w, kernel, stride, padding, one, ceilMode);
+        Tensor ah = HostTensors.like(windowMeans(h, geo.oh(), kernel[0], stride[0], padding[0], countIncludePad), x,
+                geo.oh(), h);
+        Tensor aw = HostTensors.like(windowMeans(w, geo.ow(), kernel[1], stride[1], padding[1], countIncludePad), x,
+                geo.ow(), w);
         return separable("AvgPool2DBackward0", x, ah, aw);
     }
 
@@ -83,15 +88,15 @@ public final class PoolOps {
     }
 
     /**
-     * Mean over PyTorch's adaptive windows of x [N, C, H, W]: output o of size out averages the inputs
+     * Mean over PyTorch's adaptive windows of x [N, C, H, W] or [C, H, W]: output o of size out averages the inputs
      * [floor(o * in / out), ceil((o + 1) * in / out)). An output of 1 x 1 is the mean (MeanBackward1, as PyTorch).
      */
     public static Tensor adaptiveAvgPool2d(Tensor x, int outH, int outW) {
         if (outH == 1 && outW == 1) {
             return x.mean(new int[] {-2, -1}, true);
         }
-        Tensor ah = HostTensors.like(adaptiveMeans(x.size(2), outH), x, outH, x.size(2));
-        Tensor aw = HostTensors.like(adaptiveMeans(x.size(3), outW), x, outW, x.size(3));
+        Tensor ah = HostTensors.like(adaptiveMeans(x.size(-2), outH), x, outH, x.size(-2));
+        Tensor aw = HostTensors.like(adaptiveMeans(x.size(-1), outW), x, outW, x.size(-1));
         return separable("AdaptiveAvgPool2DBackward0", x, ah, aw);
     }
 

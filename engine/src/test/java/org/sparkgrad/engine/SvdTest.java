@@ -169,4 +169,21 @@ class SvdTest {
                 assertThrows(IllegalArgumentException.class, () -> Tensor.ofLongs(1, 2, 3, 4).reshape(2, 2).svdvals())
                         .getMessage());
     }
+
+    /**
+     * torch 1.13 (CPU): svdvals of [[1, nan], [0, 1]] raises "linalg.svd: The algorithm failed to converge because
+     * the input matrix contained non-finite values."; of [[1, inf], [0, 1]] gives [nan, nan]. The Jacobi
+     * rotations gave [nan, nan] after 80 sweeps and [nan, 1.0].
+     */
+    @Test
+    void nonFiniteInputsAsInPyTorch() {
+        String m = assertThrows(IllegalArgumentException.class,
+                () -> f64(new double[] {1, 2, 3, 4, 1, Double.NaN, 0, 1}, 2, 2, 2).svdvals()).getMessage();
+        assertTrue(m.startsWith("linalg.svd: The algorithm failed to converge because the input matrix at batch index 1 "
+                + "(of batch shape [2]) contained non-finite values"), m);
+        Tensor s = f64(new double[] {1, 2, 3, 4, 1, Double.POSITIVE_INFINITY, 0, 1}, 2, 2, 2).svdvals();
+        double[] v = s.toArray();
+        assertTrue(Double.isFinite(v[0]) && Double.isFinite(v[1]), "the finite matrix keeps its values");
+        assertTrue(Double.isNaN(v[2]) && Double.isNaN(v[3]), "the infinite one gets NaN: " + s);
+    }
 }

@@ -21,14 +21,18 @@ import java.util.Objects;
  *       function of (the module's seed, {@code step}, the index of this dropout call within the scope,
  *       {@code sampleKeys[r]}, j) through a counter-based SplitMix64 hash, so a sample gets the same mask
  *       whichever partition or micro-batch holds it. Kept elements are scaled by 1 / (1 - p) as in PyTorch.</li>
- *   <li>BatchNorm in training mode passes the per-channel {@code [sum_0..sum_{C-1}, sumsq_0..sumsq_{C-1},
- *       count]} of its input through {@link StatsReducer#allReduceSum} and normalises with the global mean
- *       and biased variance; its backward all-reduces the per-channel {@code [sum(dy)..., sum(dy * xhat)...]}
- *       (as PyTorch's SyncBatchNorm), so the input gradients equal one process over the whole batch (the
- *       weight and bias gradients are the local sums, to be summed over replicas like any parameter's). Running
- *       statistics are updated with the global statistics (unbiased variance with the global count), the same
- *       on every replica. A replica whose local input has 0 rows contributes zeros and still calls the reducer
- *       the same number of times (once per forward and once per backward of each batch-norm call).</li>
+ *   <li>BatchNorm in training mode calls {@link StatsReducer#allReduceSum} twice in its forward: first with
+ *       the per-channel {@code [sum_0..sum_{C-1}, count]} of its input (C + 1 values), giving the global mean,
+ *       then with the centred {@code [sum((x - mean_0)^2)..sum((x - mean_{C-1})^2)]} (C values), giving the
+ *       global biased variance without the cancellation of {@code sumsq / n - mean^2}; it normalises with
+ *       those. Its backward calls it once with the per-channel {@code [sum(dy)..., sum(dy * xhat)..., count]}
+ *       (2C + 1 values, as PyTorch's SyncBatchNorm), so the input gradients equal one process over the whole
+ *       batch (the weight and bias gradients are the local sums, to be summed over replicas like any
+ *       parameter's). Running statistics are updated with the global statistics (unbiased variance with the
+ *       global count), the same on every replica. A replica whose local input has 0 rows contributes zeros and
+ *       still calls the reducer the same number of times (twice per forward of each batch-norm call, and once
+ *       per backward of each one whose input requires grad: a batch norm applied to the data itself has no
+ *       backward all-reduce).</li>
  * </ul>
  * The reducer captured by a batch-norm call at forward time is also the one its backward uses.
  */

@@ -181,6 +181,10 @@ public final class F {
                 throw new IllegalArgumentException(op + ": " + t[0] + " should contain " + c + " elements (the input's "
                         + "channels, dimension 1 of shape " + shape(x) + "), got shape " + shape(v));
             }
+            if (v != null) {
+                // torch 1.13: "mixed dtype (CPU): expect parameter to have scalar type of Float"
+                checkSameDtype(op, "input", x, (String) t[0], v);
+            }
         }
         if (!training && (runningMean == null || runningVar == null)) {
             throw new IllegalArgumentException(op + ": running_mean and running_var must be given when not training");
@@ -261,9 +265,8 @@ public final class F {
      */
     public static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
         int[] s = stride == null ? kernel : stride;
-        Tensor in = poolInput("max_pool2d", x, kernel, s, padding, dilation, ceilMode);
-        Tensor out = PoolOps.maxPool2d(in, kernel, s, padding, dilation, ceilMode);
-        return x.dim() == 3 ? out.squeeze(0) : out;
+        checkPoolInput("max_pool2d", x, kernel, s, padding, dilation, ceilMode);
+        return PoolOps.maxPool2d(x, kernel, s, padding, dilation, ceilMode);
     }
 
     /** {@link #avgPool2d(Tensor, int[], int[], int[], boolean, boolean)} with a square kernel, stride = kernel. */
@@ -278,9 +281,8 @@ public final class F {
     public static Tensor avgPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, boolean ceilMode,
                                    boolean countIncludePad) {
         int[] s = stride == null ? kernel : stride;
-        Tensor in = poolInput("avg_pool2d", x, kernel, s, padding, new int[] {1, 1}, ceilMode);
-        Tensor out = PoolOps.avgPool2d(in, kernel, s, padding, ceilMode, countIncludePad);
-        return x.dim() == 3 ? out.squeeze(0) : out;
+        checkPoolInput("avg_pool2d", x, kernel, s, padding, new int[] {1, 1}, ceilMode);
+        return PoolOps.avgPool2d(x, kernel, s, padding, ceilMode, countIncludePad);
     }
 
     /**
@@ -296,16 +298,14 @@ public final class F {
         if (outH < 1 || outW < 1) {
             throw new IllegalArgumentException(op + ": output size must be positive, got (" + outH + ", " + outW + ")");
         }
-        Tensor in = x.dim() == 3 ? x.unsqueeze(0) : x;
-        if (in.size(2) == 0 || in.size(3) == 0) {
+        if (x.size(-2) == 0 || x.size(-1) == 0) {
             throw new IllegalArgumentException(op + ": expected input with non-zero spatial sizes, got shape " + shape(x));
         }
-        Tensor out = PoolOps.adaptiveAvgPool2d(in, outH, outW);
-        return x.dim() == 3 ? out.squeeze(0) : out;
+        return PoolOps.adaptiveAvgPool2d(x, outH, outW);
     }
 
-    /** Checks a pooling's arguments and returns x as [N, C, H, W]. */
-    private static Tensor poolInput(String op, Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation,
+    /** Checks a pooling's arguments for x [N, C, H, W] or [C, H, W]. */
+    private static void checkPoolInput(String op, Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation,
                                     boolean ceilMode) {
         checkPair(op, "kernel_size", kernel, 1);
         checkPair(op, "stride", stride, 1);
@@ -322,14 +322,12 @@ public final class F {
                         + "padH = " + padding[0] + ", padW = " + padding[1] + ", kH = " + kernel[0] + ", kW = " + kernel[1]);
             }
         }
-        Tensor in = x.dim() == 3 ? x.unsqueeze(0) : x;
-        int oh = PoolOps.outputSize(in.size(2), kernel[0], stride[0], padding[0], dilation[0], ceilMode);
-        int ow = PoolOps.outputSize(in.size(3), kernel[1], stride[1], padding[1], dilation[1], ceilMode);
+        int oh = PoolOps.outputSize(x.size(-2), kernel[0], stride[0], padding[0], dilation[0], ceilMode);
+        int ow = PoolOps.outputSize(x.size(-1), kernel[1], stride[1], padding[1], dilation[1], ceilMode);
         if (oh < 1 || ow < 1) {
-            throw new IllegalArgumentException(op + ": Given input size: (" + in.size(1) + "x" + in.size(2) + "x" + in.size(3)
-                    + "). Calculated output size: (" + in.size(1) + "x" + oh + "x" + ow + "). Output size is too small");
+            throw new IllegalArgumentException(op + ": Given input size: (" + x.size(-3) + "x" + x.size(-2) + "x" + x.size(-1)
+                    + "). Calculated output size: (" + x.size(-3) + "x" + oh + "x" + ow + "). Output size is too small");
         }
-        return in;
     }
 
 
@@ -409,6 +407,9 @@ public final class F {
             if (v != null && !Arrays.equals(v.shape(), normalizedShape)) {
                 throw new IllegalArgumentException(op + ": " + t[0] + " must have the normalized shape "
                         + Arrays.toString(normalizedShape) + ", got " + shape(v));
+            }
+            if (v != null) {
+                checkSameDtype(op, "input", x, (String) t[0], v);
             }
         }
         return NormOps.layerNorm(x, k, weight, bias, eps);
