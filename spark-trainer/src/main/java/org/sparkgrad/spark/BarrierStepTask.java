@@ -80,7 +80,7 @@ final class BarrierStepTask extends AbstractFunction1<Iterator<DataBlock>, Itera
         long[] batch = f.batch();
         float[] values = mesh == null ? f.floats() : mesh.allGather(s, f.floats());
         // negative ids: never a broadcast's (>= 0), one per step, so replicas shared by tasks load each step once
-        StepFunction seqOp = decorator.decorate(s, new StepGradient(spec, -2 - s, values, batch[0], batch[1], batch[2]));
+        StepFunction seqOp = decorator.decorate(s, new StepGradient(spec, -2 - s, values, s, batch[0], batch[1], batch[2]));
         GradientSum sum = new GradientSum();
         for (DataBlock b : blocks) {
             sum = seqOp.call(sum, b);

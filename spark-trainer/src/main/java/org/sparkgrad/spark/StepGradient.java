@@ -17,29 +17,31 @@ final class StepGradient implements StepFunction {
     private final Broadcast<float[]> parameters;
     private final long valuesId;
     private final float[] values;
+    private final long step;
     private final long epoch;
     private final long from;
     private final long to;
 
-    /** The seqOp of the global step that takes positions {@code [from, to)} of epoch's order. */
-    StepGradient(StepSpec spec, Broadcast<float[]> parameters, long epoch, long from, long to) {
-        this(spec, parameters, 0, null, epoch, from, to);
+    /** The seqOp of global step (0-based), which takes positions {@code [from, to)} of epoch's order. */
+    StepGradient(StepSpec spec, Broadcast<float[]> parameters, long step, long epoch, long from, long to) {
+        this(spec, parameters, 0, null, step, epoch, from, to);
     }
 
     /**
      * The seqOp of a step in a barrier task, on the parameters the driver sent; valuesId names them for the replicas
      * (a replica that has loaded that id keeps its values), so it must differ from every broadcast's id (negative).
      */
-    StepGradient(StepSpec spec, long valuesId, float[] values, long epoch, long from, long to) {
-        this(spec, null, valuesId, values, epoch, from, to);
+    StepGradient(StepSpec spec, long valuesId, float[] values, long step, long epoch, long from, long to) {
+        this(spec, null, valuesId, values, step, epoch, from, to);
     }
 
-    private StepGradient(StepSpec spec, Broadcast<float[]> parameters, long valuesId, float[] values, long epoch,
-            long from, long to) {
+    private StepGradient(StepSpec spec, Broadcast<float[]> parameters, long valuesId, float[] values, long step,
+            long epoch, long from, long to) {
         this.spec = spec;
         this.parameters = parameters;
         this.valuesId = valuesId;
         this.values = values;
+        this.step = step;
         this.epoch = epoch;
         this.from = from;
         this.to = to;
@@ -62,14 +64,15 @@ final class StepGradient implements StepFunction {
             DeviceChoice.TaskDevice device = spec.device.select(gpuAddresses(TaskContext.get()));
             cacheKey = spec.runId + "@" + device.device();
             replica = ExecutorCache.borrow(cacheKey,
-                    () -> ModelReplica.build(spec.modelFactory, spec.lossFactory, spec.layout, device.device()));
+                    () -> ModelReplica.build(spec, device.device()));
             if (parameters != null) {
                 replica.load(parameters.id(), parameters.value());
             } else {
                 replica.load(valuesId, values);
             }
-            replica.accumulate(block.features, block.labels, block.featureDim, block.labelDim, schedule.rows(), lo, hi,
-                    spec.microBatch, spec.classLabels, sum);
+            int[] order = schedule.rows();
+            replica.accumulate(block.features, block.labels, order, spec.keys(block, order, lo, hi), lo, hi, step,
+                    spec.microBatch, sum);
             sum.addDevice(device.description());
         } catch (TrainingException e) {
             throw new TrainingException("partition " + block.partition + ": " + e.getMessage(), e);

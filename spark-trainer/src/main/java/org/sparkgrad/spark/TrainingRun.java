@@ -13,6 +13,7 @@ import org.apache.spark.api.java.function.Function2;
 import org.sparkgrad.engine.Tensor;
 import org.sparkgrad.engine.nn.Module;
 import org.sparkgrad.engine.nn.Parameter;
+import org.sparkgrad.engine.nn.Reduction;
 import org.sparkgrad.engine.optim.LRScheduler;
 import org.sparkgrad.engine.optim.Optimizer;
 
@@ -57,16 +58,47 @@ final class TrainingRun {
         Map<String, Parameter> named = model.namedParameters();
         this.params = new ArrayList<>(named.values());
         this.layout = ParameterLayout.of(named);
-        org.sparkgrad.engine.nn.Loss loss = settings.lossFactory().get();
-        ModelReplica.requireSum(loss);
+        org.sparkgrad.engine.nn.Loss loss = settings.lossFactory() == null ? null : settings.lossFactory().get();
+        Reduction reduction = ModelReplica.requireReduction(loss != null ? loss.reduction() : settings.reduction());
+        BatchSpec batches = batchSpec(data, settings);
         this.optimizer = settings.optimizerFactory().apply(named);
         this.scheduler = settings.schedulerFactory() == null ? null : settings.schedulerFactory().apply(optimizer);
         this.plan = new BatchPlan(packed.rows(), settings.batchSize(), settings.dropLast());
         this.totalSteps = settings.steps() > 0 ? settings.steps() : settings.epochs() * plan.stepsPerEpoch();
-        this.identity = RunIdentity.of(layout, packed, data.featureDim(), data.labelDim(), settings, plan, totalSteps, loss,
-                optimizer, scheduler);
+        this.identity = RunIdentity.of(layout, packed, data.rowContent(), settings, plan, totalSteps,
+                lossName(loss, reduction), optimizer, scheduler);
         this.spec = new StepSpec(UUID.randomUUID().toString(), packed, settings.seed(), settings.modelFactory(),
-                settings.lossFactory(), layout, settings.microBatchSize(), settings.classLabels(), settings.device());
+                settings.step(), reduction, batches, layout, settings.microBatchSize(), settings.device());
+    }
+
+    /**
+     * The batch layout of the data's rows: the inputs {@link TrainingData#fromColumns} declared, else "features" and
+     * "labels" (class indices with classLabels). A trainer built with a loss reads "features" and "labels", so column
+     * data must declare inputs of those names.
+     */
+    private static BatchSpec batchSpec(TrainingData data, TrainerSettings settings) {
+        BatchSpec columns = data.columns();
+        if (columns == null) {
+            return BatchSpec.featuresAndLabels(data.featureDim(), data.labelDim(), settings.classLabels());
+        }
+        if (settings.lossFactory() != null && !columns.names().containsAll(List.of("features", "labels"))) {
+            throw new TrainingException("a trainer built with a loss computes loss(model(features), labels), but the"
+                    + " data's inputs are " + columns.names() + ": name them 'features' and 'labels', or train with"
+                    + " DataParallelTrainer.forStep and a step that reads them");
+        }
+        return columns;
+    }
+
+    /**
+     * The loss in the run identity: a loss module's class name (with its reduction when not SUM, so checkpoints of
+     * SUM runs keep their identity), or "train step, mean|sum".
+     */
+    static String lossName(org.sparkgrad.engine.nn.Loss loss, Reduction reduction) {
+        if (loss == null) {
+            return "train step, " + reduction.pyName();
+        }
+        String name = loss.getClass().getSimpleName();
+        return reduction == Reduction.SUM ? name : name + " (" + reduction.pyName() + ")";
     }
 
     TrainingResult run() {
@@ -131,7 +163,7 @@ final class TrainingRun {
         GradientSum sum;
         try {
             sum = barrier != null ? barrier.gradient(s, epoch, from, to, layout.flatten(params))
-                    : aggregate(decorator.decorate(s, new StepGradient(spec, broadcast, epoch, from, to)));
+                    : aggregate(decorator.decorate(s, new StepGradient(spec, broadcast, s, epoch, from, to)));
         } catch (Exception e) {
             throw TrainingException.unwrap(e, name + ": ");
         }
@@ -158,7 +190,7 @@ final class TrainingRun {
             }
         }
         if (settings.verifySteps().contains(s + 1)) {
-            GradientCheck.verify(this, name, epoch, from, to, mean);
+            GradientCheck.verify(this, name, s, epoch, from, to, mean);
         }
         for (int i = 0; i < params.size(); i++) {
             params.get(i).setGrad(layout.slice(mean, i));
@@ -265,14 +297,6 @@ final class TrainingRun {
 
     TrainingData.Packed packed() {
         return packed;
-    }
-
-    int featureDim() {
-        return data.featureDim();
-    }
-
-    int labelDim() {
-        return data.labelDim();
     }
 
     StepSpec spec() {
