@@ -23,6 +23,8 @@ import org.sparkgrad.engine.optim.Optimizer;
  * @param checkpointDir null for no checkpoints
  * @param verifySteps the 1-based steps whose gradient the driver recomputes (unmodifiable)
  * @param listener null for none
+ * @param validation null for no validation
+ * @param initialWeights the URI of a safetensors file of initial parameters, or null
  */
 record TrainerSettings(
         SerializableSupplier<Module> modelFactory,
@@ -51,7 +53,9 @@ record TrainerSettings(
         DeviceChoice device,
         StepMode stepMode,
         long stepTimeoutMillis,
-        long shardAbove) {
+        long shardAbove,
+        Validation validation,
+        String initialWeights) {
 
     /** Requires the factories (the loss's or the step and its reduction), the device and a batch size; copies the verify steps. */
     TrainerSettings {
