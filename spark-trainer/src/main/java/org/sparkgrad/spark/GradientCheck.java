@@ -49,8 +49,12 @@ final class GradientCheck {
             order[i] = i;
         }
         GradientSum reference = new GradientSum();
+        // one process over the whole batch: batch norm's local statistics are the global ones; its running
+        // statistics, which this forward updates, are put back
+        double[] buffers = ModelBuffers.flatten(run.model());
         ModelReplica.wrap(run.model(), spec).accumulate(features, labels, order, keys, 0, rows, step,
-                settings.microBatchSize(), reference);
+                spec.collectives ? Math.max(1, rows) : settings.microBatchSize(), StatsReducers.LOCAL, reference);
+        ModelBuffers.load(run.model(), buffers);
         if (reference.count != to - from) {
             throw new TrainingException("verify-gradients at " + stepName + " collected " + reference.count
                     + " rows, expected " + (to - from) + " (of " + packed.rows() + ")");

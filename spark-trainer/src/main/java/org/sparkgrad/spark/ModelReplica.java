@@ -6,6 +6,8 @@ import java.util.List;
 import org.sparkgrad.engine.Device;
 import org.sparkgrad.engine.Tensor;
 import org.sparkgrad.engine.backend.DeviceOutOfMemoryError;
+import org.sparkgrad.engine.nn.BatchContext;
+import org.sparkgrad.engine.nn.BatchContext.StatsReducer;
 import org.sparkgrad.engine.nn.Module;
 import org.sparkgrad.engine.nn.Parameter;
 import org.sparkgrad.engine.nn.Reduction;
@@ -75,19 +77,32 @@ final class ModelReplica {
         }
     }
 
+    /** Loads buffer values ({@link ModelBuffers#flatten}) into the replica's buffers. */
+    void loadBuffers(double[] flat) {
+        ModelBuffers.load(model, flat);
+    }
+
+    /** The replica's buffer values. */
+    double[] buffers() {
+        return ModelBuffers.flatten(model);
+    }
+
     /**
      * Adds the rows {@code order[lo..hi)} of the packed arrays (rows laid out by the run's {@link BatchSpec}) to sum:
-     * forward and backward in micro-batches of at most {@code microBatch} rows. keys[i] is the global row index of
-     * row {@code order[lo + i]}; step the 0-based global step.
+     * forward and backward in micro-batches of at most {@code microBatch} rows, each inside a {@link BatchContext}
+     * scope of the global step (0-based), the micro-batch rows' global indices as sample keys ({@code keys[i]} is that
+     * of row {@code order[lo + i]}) and reducer, so dropout masks do not depend on the partitioning and batch norm
+     * sums its statistics over the replicas.
      */
     void accumulate(float[] features, float[] labels, int[] order, long[] keys, int lo, int hi, long step,
-            int microBatch, GradientSum sum) {
+            int microBatch, StatsReducer reducer, GradientSum sum) {
         model.zeroGrad();
         double lossSum = 0;
         int width = batches.width(false);
         for (int start = lo; start < hi; start += microBatch) {
             int m = Math.min(microBatch, hi - start);
-            try {
+            long[] batchKeys = Arrays.copyOfRange(keys, start - lo, start - lo + m);
+            try (BatchContext.Scope scope = BatchContext.open(step, batchKeys, reducer)) {
                 TensorBatch batch = batches.slice(features, labels, order, start, m, device);
                 Tensor l = this.step.loss(model, batch);
                 if (l == null || l.numel() != 1) {

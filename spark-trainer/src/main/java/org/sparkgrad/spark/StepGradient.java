@@ -3,6 +3,7 @@ package org.sparkgrad.spark;
 import org.apache.spark.TaskContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.sparkgrad.engine.backend.DeviceOutOfMemoryError;
+import org.sparkgrad.engine.nn.BatchContext.StatsReducer;
 
 /**
  * treeAggregate's seqOp for one global step: adds a block's share of the step (the block rows whose
@@ -21,22 +22,40 @@ final class StepGradient implements StepFunction {
     private final long epoch;
     private final long from;
     private final long to;
+    /** A barrier task's statistics exchange and buffers; null in a per-step job. */
+    private final transient Exchange exchange;
+
+    /**
+     * What a barrier task's step adds for a model with batch norm: the reducer its replica's scope gets, the driver's
+     * buffers to load before the step and, after it, the buffers of the replica that ran the partition's rows.
+     */
+    static final class Exchange {
+        final StatsReducer reducer;
+        final double[] buffersIn;
+        double[] buffersOut;
+
+        Exchange(StatsReducer reducer, double[] buffersIn) {
+            this.reducer = reducer;
+            this.buffersIn = buffersIn;
+        }
+    }
 
     /** The seqOp of global step (0-based), which takes positions {@code [from, to)} of epoch's order. */
     StepGradient(StepSpec spec, Broadcast<float[]> parameters, long step, long epoch, long from, long to) {
-        this(spec, parameters, 0, null, step, epoch, from, to);
+        this(spec, parameters, 0, null, step, epoch, from, to, null);
     }
 
     /**
      * The seqOp of a step in a barrier task, on the parameters the driver sent; valuesId names them for the replicas
      * (a replica that has loaded that id keeps its values), so it must differ from every broadcast's id (negative).
      */
-    StepGradient(StepSpec spec, long valuesId, float[] values, long step, long epoch, long from, long to) {
-        this(spec, null, valuesId, values, step, epoch, from, to);
+    StepGradient(StepSpec spec, long valuesId, float[] values, long step, long epoch, long from, long to,
+            Exchange exchange) {
+        this(spec, null, valuesId, values, step, epoch, from, to, exchange);
     }
 
     private StepGradient(StepSpec spec, Broadcast<float[]> parameters, long valuesId, float[] values, long step,
-            long epoch, long from, long to) {
+            long epoch, long from, long to, Exchange exchange) {
         this.spec = spec;
         this.parameters = parameters;
         this.valuesId = valuesId;
@@ -45,6 +64,7 @@ final class StepGradient implements StepFunction {
         this.epoch = epoch;
         this.from = from;
         this.to = to;
+        this.exchange = exchange;
     }
 
     @Override
@@ -71,8 +91,16 @@ final class StepGradient implements StepFunction {
                 replica.load(valuesId, values);
             }
             int[] order = schedule.rows();
+            if (exchange != null) {
+                replica.loadBuffers(exchange.buffersIn);
+            }
+            // with batch norm, a partition's share is one micro-batch, so every replica all-reduces equally often
             replica.accumulate(block.features, block.labels, order, spec.keys(block, order, lo, hi), lo, hi, step,
-                    spec.microBatch, sum);
+                    spec.collectives ? hi - lo : spec.microBatch, exchange != null ? exchange.reducer
+                            : StatsReducers.REFUSE, sum);
+            if (exchange != null) {
+                exchange.buffersOut = replica.buffers();
+            }
             sum.addDevice(device.description());
         } catch (TrainingException e) {
             throw new TrainingException("partition " + block.partition + ": " + e.getMessage(), e);

@@ -25,10 +25,15 @@ final class StepSpec implements Serializable {
     final ParameterLayout layout;
     final int microBatch;
     final DeviceChoice device;
+    /**
+     * Whether the model has batch norm: its replicas all-reduce statistics through the driver and exchange buffers
+     * with it (barrier stages only), each task running its share of a step as one micro-batch.
+     */
+    final boolean collectives;
 
     StepSpec(String runId, TrainingData.Packed data, long seed, SerializableSupplier<Module> modelFactory,
             TrainStep step, Reduction reduction, BatchSpec batches, ParameterLayout layout, int microBatch,
-            DeviceChoice device) {
+            DeviceChoice device, boolean collectives) {
         this.runId = runId;
         this.dataId = data.id();
         this.offsets = data.offsets();
@@ -41,6 +46,7 @@ final class StepSpec implements Serializable {
         this.layout = layout;
         this.microBatch = microBatch;
         this.device = device;
+        this.collectives = collectives;
     }
 
     /** The global row index of each row {@code order[lo..hi)} of the block. */

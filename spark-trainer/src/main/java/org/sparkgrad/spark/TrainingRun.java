@@ -67,6 +67,7 @@ final class TrainingRun {
         org.sparkgrad.engine.nn.Loss loss = settings.lossFactory() == null ? null : settings.lossFactory().get();
         Reduction reduction = ModelReplica.requireReduction(loss != null ? loss.reduction() : settings.reduction());
         BatchSpec batches = batchSpec(data, settings);
+        List<String> batchNorm = ModelBuffers.batchNormLayers(model);
         this.optimizer = settings.optimizerFactory().apply(named);
         this.scheduler = settings.schedulerFactory() == null ? null : settings.schedulerFactory().apply(optimizer);
         this.plan = new BatchPlan(packed.rows(), settings.batchSize(), settings.dropLast());
@@ -74,7 +75,13 @@ final class TrainingRun {
         this.identity = RunIdentity.of(layout, packed, data.rowContent(), settings, plan, totalSteps,
                 lossName(loss, reduction), optimizer, scheduler);
         this.spec = new StepSpec(UUID.randomUUID().toString(), packed, settings.seed(), settings.modelFactory(),
-                settings.step(), reduction, batches, layout, settings.microBatchSize(), settings.device());
+                settings.step(), reduction, batches, layout, settings.microBatchSize(), settings.device(),
+                !batchNorm.isEmpty());
+        if (!batchNorm.isEmpty()) {
+            LOG.info("batch norm in " + batchNorm + ": its statistics are summed over all partitions through the driver"
+                    + " in every forward and backward, each partition runs its share of a step as one micro-batch"
+                    + " (microBatchSize does not apply), and the buffers come back to the driver each step");
+        }
         Validation v = settings.validation();
         this.validationLoss = v == null ? null : new ValidationLoss(v.data(), data, spec);
         this.early = v == null ? null : new EarlyStopping(v);
@@ -191,7 +198,8 @@ final class TrainingRun {
         sc.setJobDescription("train step " + (s + 1) + "/" + totalSteps);
         GradientSum sum;
         try {
-            sum = barrier != null ? barrier.gradient(s, epoch, from, to, layout.flatten(params))
+            sum = barrier != null ? barrier.gradient(s, epoch, from, to, layout.flatten(params),
+                    spec.collectives ? ModelBuffers.flatten(model) : null)
                     : aggregate(decorator.decorate(s, new StepGradient(spec, broadcast, s, epoch, from, to)));
         } catch (Exception e) {
             throw TrainingException.unwrap(e, name + ": ");
@@ -220,6 +228,9 @@ final class TrainingRun {
         }
         if (settings.verifySteps().contains(s + 1)) {
             GradientCheck.verify(this, name, s, epoch, from, to, mean);
+        }
+        if (sum.buffers != null) {
+            ModelBuffers.load(model, sum.buffers); // the replicas' running statistics, identical on every partition
         }
         for (int i = 0; i < params.size(); i++) {
             params.get(i).setGrad(layout.slice(mean, i));
@@ -260,9 +271,17 @@ final class TrainingRun {
                 : "; no checkpoint was written in this run";
     }
 
-    private void checkpoint(long stepsDone) {
+    /** The model's parameters and buffers by name (what a checkpoint holds), detached. */
+    private Map<String, Tensor> stateTensors() {
         Map<String, Tensor> values = new LinkedHashMap<>();
         model.namedParameters().forEach((k, v) -> values.put(k, v.detach()));
+        model.namedBuffers().forEach((k, v) -> values.put(k, v.detach()));
+        return values;
+    }
+
+    private void checkpoint(long stepsDone) {
+        Map<String, Tensor> values = new LinkedHashMap<>();
+        values.putAll(stateTensors());
         store.save(new TrainingState(stepsDone, stepsDone / plan.stepsPerEpoch(), settings.seed(), values, optimizer.stateDict(),
                 List.copyOf(history), identity.fields()));
         lastCheckpoint = stepsDone;
@@ -280,7 +299,7 @@ final class TrainingRun {
             return 0;
         }
         RunCheckpoints.Resume found = new RunCheckpoints(store, identity, settings.resume(), settings.startOver())
-                .begin(model.namedParameters());
+                .begin(stateTensors());
         if (found == null) {
             return 0;
         }
