@@ -50,6 +50,22 @@ import org.sparkgrad.engine.optim.Optimizer;
  * by rows, so it matches one process only when every micro-batch has the same divisor per row. The model factory
  * runs on the driver and on every executor (once per executor thread); the executors' initial values do not matter,
  * they load the driver's parameters every step, but the parameter names and shapes must be the same everywhere.
+ *
+ * <p>Inputs other than one feature vector and a label per row come from {@link TrainingData#fromColumns} with a
+ * {@link BatchSpec} and a {@link TrainStep} given to {@link #forStep}. Every replica's forward and backward runs in
+ * an {@link org.sparkgrad.engine.nn.BatchContext} scope of the global step with the global indices of the
+ * micro-batch's rows as sample keys, so {@link org.sparkgrad.engine.nn.Dropout} drops the same elements of a sample
+ * whichever partition holds it. A model with batch norm ({@link org.sparkgrad.engine.nn.BatchNormBase} layers, found
+ * by scanning the driver's model) is trained as PyTorch's SyncBatchNorm: each statistics all-reduce of its forward
+ * and backward is a round trip through the driver, which adds the tasks' sums in partition order (so every replica
+ * gets bitwise the same total), every task runs its share of a step as one micro-batch (so the replicas call the
+ * reducer equally often; {@link #microBatchSize(int)} does not apply, a task with no rows adds zeros), and the driver
+ * sends its buffers with the parameters and ends each step with the running statistics of the first partition that had
+ * rows (all replicas compute the same). This needs barrier stages: {@code stepMode("jobs")} refuses such a model, and
+ * {@code "auto"} fails, saying why, where the cluster cannot run a barrier stage. The steps then equal a one-process
+ * loop over the same global batches in one scope with the same keys (to float rounding of the sums). The buffers are
+ * saved in checkpoints and given in {@link TrainingResult#buffers()}; other models' buffers are not exchanged (the
+ * replicas keep those their factory made).
  */
 public final class DataParallelTrainer {
     private final SerializableSupplier<Module> modelFactory;
@@ -160,7 +176,10 @@ public final class DataParallelTrainer {
         return this;
     }
 
-    /** The most rows one forward/backward pass takes on an executor (default 1024); bounds memory. */
+    /**
+     * The most rows one forward/backward pass takes on an executor (default 1024); bounds memory. Not applied to a
+     * model with batch norm, whose partitions run their share of a step as one pass (see the class comment).
+     */
     public DataParallelTrainer microBatchSize(int m) {
         this.microBatchSize = positive(m, "microBatchSize");
         return this;

@@ -1,6 +1,5 @@
 package org.sparkgrad.spark;
 
-import java.io.Serializable;
 import org.sparkgrad.engine.nn.BatchContext.StatsReducer;
 
 /**
@@ -18,7 +17,7 @@ final class StatsReducers {
     static final StatsReducer LOCAL = local -> local;
 
     /** For models without batch norm, whose replicas run without a statistics exchange. */
-    static final StatsReducer REFUSE = (StatsReducer & Serializable) local -> {
+    static final StatsReducer REFUSE = local -> {
         throw new TrainingException("the model all-reduces batch statistics (BatchContext.StatsReducer), but the trainer"
                 + " found no BatchNorm layer in it and runs its partitions without the statistics exchange; build the"
                 + " batch norm from BatchNorm1d/BatchNorm2d (the trainer looks for BatchNormBase modules)");

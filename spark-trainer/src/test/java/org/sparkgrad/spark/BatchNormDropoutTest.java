@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -44,12 +43,10 @@ import org.sparkgrad.engine.optim.SGD;
  */
 class BatchNormDropoutTest {
     private static SparkSession spark;
-    private static JavaSparkContext sc;
 
     @BeforeAll
     static void start() {
         spark = SparkTestSupport.session("local[3]");
-        sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     }
 
     @AfterAll
@@ -110,12 +107,11 @@ class BatchNormDropoutTest {
     }
 
     private static Dataset<Row> frame(float[][] px, int partitions) {
-        List<Integer> index = new ArrayList<>();
-        for (int i = 0; i < N; i++) {
-            index.add(i);
+        List<Row> rows = new ArrayList<>();
+        for (float[] p : px) {
+            rows.add(RowFactory.create(p, label(p)));
         }
-        return spark.createDataFrame(sc.parallelize(index, partitions).map(i -> RowFactory.create(px[i], label(px[i]))),
-                SCHEMA);
+        return SparkTestSupport.ordered(spark, rows, SCHEMA, partitions);
     }
 
     /** Parameters and buffers by name (copies). */

@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -43,12 +42,10 @@ import org.sparkgrad.engine.optim.Adam;
  */
 class DigitsTrainingTest {
     private static SparkSession spark;
-    private static JavaSparkContext sc;
 
     @BeforeAll
     static void start() {
         spark = SparkTestSupport.session("local[3]");
-        sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     }
 
     @AfterAll
@@ -99,11 +96,7 @@ class DigitsTrainingTest {
         }
         StructType schema = new StructType().add("pixels", DataTypes.createArrayType(DataTypes.FloatType))
                 .add("digit", DataTypes.IntegerType);
-        List<Integer> index = new ArrayList<>();
-        for (int i = 0; i < train.size(); i++) {
-            index.add(i);
-        }
-        Dataset<Row> df = spark.createDataFrame(sc.parallelize(index, 3).map(train::get), schema);
+        Dataset<Row> df = SparkTestSupport.ordered(spark, train, schema, 3);
         BatchSpec spec = new BatchSpec().floats("image", "pixels", 1, 8, 8).classes("label", "digit", 10);
         TrainStep step = (model, b) -> F.crossEntropy(model.call(b.get("image")), b.get("label"));
         TrainingResult r;

@@ -110,19 +110,6 @@ class GeneralStepTest {
         return rows;
     }
 
-    /**
-     * rows as a Dataset of the given partitions, in order (partition p holds a contiguous slice), so global row i is
-     * rows[i]; the rows are made in the tasks (Kryo, registrationRequired, would not ship Row objects).
-     */
-    static Dataset<Row> frame(List<Row> rows, int partitions) {
-        List<Integer> index = new ArrayList<>();
-        for (int i = 0; i < rows.size(); i++) {
-            index.add(i);
-        }
-        List<Row> copy = new ArrayList<>(rows);
-        return spark.createDataFrame(sc.parallelize(index, partitions).map(copy::get), SCHEMA);
-    }
-
     /** The one-process batch of the given rows, built as the executors build theirs. */
     private static TensorBatch multiInputBatch(List<Row> rows, long[] globalRows) {
         int b = globalRows.length;
@@ -191,7 +178,7 @@ class GeneralStepTest {
         List<Map<String, float[]>> expected = referenceSteps(MultiInputNet::new, WEIGHTED_CE, Reduction.MEAN, ADAM,
                 g -> multiInputBatch(rows, g), 45, 10, 10, 5);
         for (int partitions = 1; partitions <= 3; partitions++) {
-            Dataset<Row> df = frame(rows, partitions);
+            Dataset<Row> df = SparkTestSupport.ordered(spark, rows, SCHEMA, partitions);
             List<Map<String, float[]>> seen = new ArrayList<>();
             DataParallelTrainer trainer = DataParallelTrainer.forStep(MultiInputNet::new, WEIGHTED_CE, Reduction.MEAN, ADAM)
                     .batchSize(10).steps(10).seed(5).logEvery(0).microBatchSize(partitions == 3 ? 2 : 1024)
