@@ -1,13 +1,15 @@
 """Records the torch 1.13 reference values of the engine's layers (issue 11).
 
 Run with Debian's torch:  /usr/bin/python3 engine/src/test/python/record_layers.py
-It rewrites engine/src/test/resources/refdata/layers.json. Every case is float64; inputs, parameters and the
+It rewrites engine/src/test/resources/refdata/layers.json and refdata/layers_cnn.safetensors /
+layers_text.safetensors (torch models' state dicts, written by hand in the safetensors format). Every case is float64; inputs, parameters and the
 gradient given to backward are drawn here and recorded, so the Java test rebuilds the same tensors.
 Each case: "tensors" (name -> {shape, values}: inputs, parameters, "grad_output"), "options", "output",
 "grad_fn", "grads" (name -> values) and, for batch norm, "after" (buffer name -> values after the calls).
 """
 import json
 import os
+import struct
 
 import torch
 import torch.nn.functional as F
@@ -141,7 +143,48 @@ names = {
     'LayerNorm': list(torch.nn.LayerNorm(4).state_dict().keys()),
     'Embedding': list(torch.nn.Embedding(4, 2).state_dict().keys()),
 }
+
+
+def save_safetensors(state, path):
+    """state_dict -> safetensors bytes, written by hand (F32 and I64 tensors, row-major little-endian)."""
+    header, blobs, offset = {}, [], 0
+    for name, t in state.items():
+        t = t.detach().contiguous()
+        raw = t.numpy().tobytes()
+        header[name] = {'dtype': {torch.float32: 'F32', torch.int64: 'I64'}[t.dtype], 'shape': list(t.shape),
+                        'data_offsets': [offset, offset + len(raw)]}
+        blobs.append(raw)
+        offset += len(raw)
+    text = json.dumps(header, separators=(',', ':')).encode('utf-8')
+    text += b' ' * (-len(text) % 8)
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<Q', len(text)) + text + b''.join(blobs))
+
+
+def interchange():
+    """Two float32 torch models, one SGD step in training mode, then their eval outputs and state dicts."""
+    nn = torch.nn
+    cnn = nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.BatchNorm2d(3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                        nn.Dropout(0.3), nn.Linear(12, 2))
+    text = nn.Sequential(nn.Embedding(10, 4, padding_idx=0), nn.LayerNorm(4), nn.GELU(), nn.Linear(4, 3))
+    x = torch.randn(5, 2, 4, 4)
+    idx = torch.tensor([[1, 0, 9], [3, 3, 7]])
+    out = {}
+    for name, model, inp in (('cnn', cnn, x), ('text', text, idx)):
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        model(inp).pow(2).sum().backward()
+        opt.step()
+        model.eval()
+        with torch.no_grad():
+            y = model(inp)
+        save_safetensors(model.state_dict(), os.path.join(HERE, '..', 'resources', 'refdata', 'layers_%s.safetensors' % name))
+        out[name] = {'input': rec(inp), 'eval_output': rec(y), 'keys': list(model.state_dict().keys())}
+    return out
+
+
+interchange_cases = interchange()
 with open(OUT, 'w') as f:
-    json.dump({'torch_version': torch.__version__, 'cases': cases, 'state_dict_names': names}, f, indent=None)
+    json.dump({'torch_version': torch.__version__, 'cases': cases, 'state_dict_names': names,
+               'interchange': interchange_cases}, f, indent=None)
     f.write('\n')
 print('wrote', OUT, len(cases), 'cases')

@@ -78,12 +78,20 @@ public final class NormOps {
         int[] dims = HostTensors.allButChannel(x.dim());
         double m = count;
         return n.finish(out, g -> {
-            if (GradMode.isEnabled() && training) {
-                throw new UnsupportedOperationException("NativeBatchNormBackward0: double backward (create_graph=True) "
-                        + "through batch_norm in training mode is not implemented");
-            }
             Tensor xv = sx.unpack();
             Tensor w = sw == null ? null : sw.unpack();
+            if (GradMode.isEnabled() && training) {
+                // create_graph: the same VJP as a differentiable function of x (batch statistics recomputed from it)
+                if (allReduce != null) {
+                    throw new UnsupportedOperationException("NativeBatchNormBackward0: double backward (create_graph) "
+                            + "through batch_norm with statistics all-reduced over a BatchContext is not implemented");
+                }
+                Tensor gyw = w == null ? g[0] : g[0].mul(w.view(cs));
+                return new Tensor[] {
+                    n.needsInputGrad(0) ? normalizedGrad(xv, gyw, dims, eps) : null,
+                    n.needsInputGrad(1) ? g[0].mul(normalize(xv, dims, eps)).sum(dims, false) : null,
+                    n.needsInputGrad(2) ? g[0].sum(dims, false) : null};
+            }
             Tensor xh = GradMode.isEnabled() ? xv.sub(meanT).mul(invT) : xhat;
             Tensor gy = g[0];
             Tensor scale = w == null ? invT : w.view(cs).mul(invT);
@@ -193,11 +201,7 @@ public final class NormOps {
             Tensor xhat = normalize(xv, dims, eps);
             Tensor gy = g[0];
             Tensor gyw = sw == null ? gy : gy.mul(sw.unpack());
-            Tensor gx = null;
-            if (n.needsInputGrad(0)) {
-                Tensor invstd = invstd(xv, dims, eps);
-                gx = gyw.sub(gyw.mean(dims, true)).sub(xhat.mul(gyw.mul(xhat).mean(dims, true))).mul(invstd);
-            }
+            Tensor gx = n.needsInputGrad(0) ? normalizedGrad(xv, gyw, dims, eps) : null;
             Tensor gw = n.needsInputGrad(1) ? sumOver(gy.mul(xhat), batchDims) : null;
             Tensor gb = n.needsInputGrad(2) ? sumOver(gy, batchDims) : null;
             return new Tensor[] {gx, gw, gb};
@@ -211,6 +215,15 @@ public final class NormOps {
     private static Tensor layerAffine(Tensor xhat, Tensor weight, Tensor bias) {
         Tensor out = weight == null ? xhat : xhat.mul(weight);
         return bias == null ? out : out.add(bias);
+    }
+
+    /**
+     * The input gradient of a normalisation over dims, given the output gradient already times the weight:
+     * {@code invstd * (gyw - mean(gyw) - xhat * mean(gyw * xhat))}, differentiable in x and gyw.
+     */
+    private static Tensor normalizedGrad(Tensor x, Tensor gyw, int[] dims, double eps) {
+        Tensor xhat = normalize(x, dims, eps);
+        return gyw.sub(gyw.mean(dims, true)).sub(xhat.mul(gyw.mul(xhat).mean(dims, true))).mul(invstd(x, dims, eps));
     }
 
     /** (x - mean) * invstd over dims. */

@@ -309,6 +309,7 @@ final class GradcheckOpCases {
         alphaRoundingAndBounds(b);
         extremesAndNorms(b);
         losses(b);
+        layers(b);
         return b.cases;
     }
 
@@ -695,5 +696,29 @@ final class GradcheckOpCases {
                 n(2, 3), in(UNIT, 2, 3));
         b.twice("linear addmm", "AddmmBackward0", x -> F.linear(x[0], x[1], x[2]), n(4, 3), n(2, 3), n(2));
         b.twice("linear 3-d", "ViewBackward0", x -> F.linear(x[0], x[1], x[2]), n(2, 2, 3), n(2, 3), n(2));
+    }
+
+    private static void layers(Builder b) {
+        int[] one = {1, 1};
+        b.twice("conv2d stride padding dilation groups", "ConvolutionBackward0",
+                x -> F.conv2d(x[0], x[1], x[2], new int[] {2, 1}, new int[] {1, 1}, new int[] {1, 2}, 2),
+                n(2, 4, 5, 4), n(6, 2, 3, 2), n(6));
+        b.linear("max_pool2d 3x2 ceil", "MaxPool2DWithIndicesBackward0",
+                x -> F.maxPool2d(x[0], new int[] {3, 2}, new int[] {2, 2}, new int[] {1, 1}, one, true), d(2, 2, 5, 6));
+        b.linear("avg_pool2d exclude pad", "AvgPool2DBackward0",
+                x -> F.avgPool2d(x[0], new int[] {3, 3}, new int[] {2, 1}, one, true, false), n(2, 2, 5, 6));
+        b.linear("adaptive_avg_pool2d 3x4", "AdaptiveAvgPool2DBackward0", x -> F.adaptiveAvgPool2d(x[0], 3, 4), n(1, 2, 5, 6));
+        Tensor idx = longs(s(2, 3), 4, 0, 4, 2, 1, 3);
+        b.linear("embedding", "EmbeddingBackward0", x -> F.embedding(follow(idx, x[0]), x[0]), n(5, 3));
+        b.twice("gelu", "GeluBackward0", x -> F.gelu(x[0]), n(3, 4));
+        b.twice("gelu tanh", "GeluBackward0", x -> F.gelu(x[0], "tanh"), n(3, 4));
+        b.linear("leaky_relu", "LeakyReluBackward0", x -> F.leakyRelu(x[0], 0.2), d(3, 4));
+        b.twice("batch_norm training", "NativeBatchNormBackward0",
+                x -> F.batchNorm(x[0], null, null, x[1], x[2], true, 0.1, 1e-5), n(4, 3, 2), n(3), n(3));
+        b.twice("batch_norm eval", "NativeBatchNormBackward0",
+                x -> F.batchNorm(x[0], x[3], x[4], x[1], x[2], false, 0.1, 1e-5), n(4, 3), n(3), n(3),
+                constant(NORMAL, 3), constant(POSITIVE, 3));
+        b.twice("layer_norm", "NativeLayerNormBackward0",
+                x -> F.layerNorm(x[0], new int[] {3, 4}, x[1], x[2], 1e-5), n(2, 3, 4), n(3, 4), n(3, 4));
     }
 }

@@ -34,6 +34,9 @@ class OpInfoGapsTest {
         Tensor x = Tensor.tensor(new double[] {1.5, -2.0, 3.0, 0.5}, DType.FLOAT64, 2, 2);
         assertValues(x.div(2L, "floor"), DType.FLOAT64, 0, -1, 1, 0);
         assertValues(x.div(-0.75, "trunc"), DType.FLOAT64, -2, 2, -4, 0);
+        // A number over a tensor, torch.div(7, t, rounding_mode=...).
+        assertValues(Tensor.div(7L, Tensor.ofLongs(2, -2), "floor"), DType.INT64, 3, -4);
+        assertValues(Tensor.div(7.0, Tensor.tensor(new double[] {2, -4}, DType.FLOAT64, 2), "trunc"), DType.FLOAT64, 3, -1);
         assertTrue(message(ArithmeticException.class, () -> a.div(Tensor.ofLongs(1, 0, 1), "floor")).contains("ZeroDivisionError"));
         assertTrue(message(IllegalArgumentException.class, () -> x.div(x, "round")).contains("'trunc', or 'floor'"));
     }

@@ -34,6 +34,11 @@ public final class RefLayers {
         return n;
     }
 
+    /** A recorded torch model ("cnn", "text"): its input, eval output and state-dict keys. */
+    public static JsonNode interchange(String model) {
+        return ROOT.get("interchange").get(model);
+    }
+
     /** PyTorch's state-dict keys of a layer ("Conv2d", "BatchNorm2d", ...). */
     public static String[] stateDictNames(String layer) {
         JsonNode a = ROOT.get("state_dict_names").get(layer);

@@ -40,13 +40,13 @@ final class SparkLinearRegression {
     /** Settings, with the seed's values as defaults; master {@code auto} keeps spark-submit's or uses local[*]. */
     record Settings(long samples, int batch, int epochs, double lr, double noise, long seed, int partitions,
             String master, String device, String stepMode, String checkpointDir, int checkpointEvery, boolean resume,
-            boolean startOver, boolean verifyGradients, Path out, String initWeights) {
+            boolean startOver, boolean adoptCheckpoint, boolean verifyGradients, Path out, String initWeights) {
         /** The seed's values ({@link LinearRegression.Settings#DEFAULTS}) and the Spark run's own. */
         static final Settings DEFAULTS = defaults(LinearRegression.Settings.DEFAULTS);
 
         private static Settings defaults(LinearRegression.Settings seed) {
             return new Settings(seed.samples(), seed.batch(), seed.epochs(), seed.lr(), seed.noise(), seed.seed(), 4,
-                    "auto", "auto", "auto", null, 100, false, false, false, seed.out(), seed.initWeights());
+                    "auto", "auto", "auto", null, 100, false, false, false, false, seed.out(), seed.initWeights());
         }
 
         /** The Spark run's options, with {@link #DEFAULTS}, for a program whose usage line is usage. */
@@ -69,6 +69,8 @@ final class SparkLinearRegression {
                     .flag("resume", "continue from the newest valid checkpoint in --checkpoint-dir")
                     .flag("start-over", "move checkpoints that can't be continued (another run's, or damaged) into"
                             + " --checkpoint-dir/superseded-<time>/ and start from step 0")
+                    .flag("adopt-checkpoint", "with --resume: continue a checkpoint written before checkpoints recorded"
+                            + " their run, vouching that it is this run's (what it records must still match)")
                     .flag("verify-gradients", "check the distributed gradients against a one-process run")
                     .text("out", d.out().toString(), "folder of the model, loss CSV and chart")
                     .text("init-weights", "", SparkJobSupport.initWeightsHelp("0.weight [1, 2] and 0.bias [1]")
@@ -78,7 +80,7 @@ final class SparkLinearRegression {
         /** The settings from linear-regression's options. */
         static Settings from(Options o) {
             String ckpt = o.text("checkpoint-dir");
-            for (String flag : new String[] {"resume", "start-over"}) {
+            for (String flag : new String[] {"resume", "start-over", "adopt-checkpoint"}) {
                 if (o.flag(flag) && ckpt.isEmpty()) {
                     throw new Options.BadOption("--" + flag + " needs --checkpoint-dir (the folder of the checkpoints)");
                 }
@@ -86,7 +88,7 @@ final class SparkLinearRegression {
             return new Settings(o.integer("samples"), o.intValue("batch"), o.intValue("epochs"), o.number("lr"),
                     o.number("noise"), o.integer("seed"), o.intValue("partitions"), o.text("master"), o.text("device"),
                     o.text("step-mode"), ckpt.isEmpty() ? null : ckpt, o.intValue("checkpoint-every"), o.flag("resume"),
-                    o.flag("start-over"), o.flag("verify-gradients"), Path.of(o.text("out")),
+                    o.flag("start-over"), o.flag("adopt-checkpoint"), o.flag("verify-gradients"), Path.of(o.text("out")),
                     SparkJobSupport.initWeights(o));
         }
 
@@ -149,7 +151,8 @@ final class SparkLinearRegression {
                         }
                     });
             if (s.checkpointDir() != null) {
-                trainer.checkpoint(s.checkpointDir(), s.checkpointEvery()).resume(s.resume()).startOver(s.startOver());
+                trainer.checkpoint(s.checkpointDir(), s.checkpointEvery()).resume(s.resume()).startOver(s.startOver())
+                        .adoptCheckpoint(s.adoptCheckpoint());
             }
             if (s.verifyGradients()) {
                 trainer.verifyGradients(1, stepsPerEpoch * s.epochs());

@@ -100,4 +100,14 @@ class JobStartupChecksTest {
         assertTrue(s.startOver());
         assertFalse(SparkLinearRegression.Settings.parse().startOver());
     }
+
+    @Test
+    void adoptCheckpointNeedsACheckpointDirectory() {
+        Options.BadOption e = assertThrows(Options.BadOption.class,
+                () -> SparkLinearRegression.Settings.parse("--adopt-checkpoint"));
+        assertEquals("--adopt-checkpoint needs --checkpoint-dir (the folder of the checkpoints)", e.getMessage());
+        assertTrue(SparkLinearRegression.Settings.parse("--resume", "--adopt-checkpoint", "--checkpoint-dir", "/tmp/c")
+                .adoptCheckpoint());
+        assertFalse(SparkLinearRegression.Settings.parse().adoptCheckpoint());
+    }
 }

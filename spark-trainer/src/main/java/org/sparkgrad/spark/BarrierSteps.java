@@ -38,6 +38,8 @@ final class BarrierSteps implements AutoCloseable {
     private final long totalSteps;
     private final int partitions;
     private final boolean sharded;
+    /** Whether the step connections are encrypted: as Spark's own RPC, by spark.network.crypto.enabled. */
+    private final boolean encrypt;
     private Stage stage;
     /** Stage failures since the last step that succeeded. */
     private int failures;
@@ -59,6 +61,11 @@ final class BarrierSteps implements AutoCloseable {
         this.partitions = blocks.getNumPartitions();
         this.maxAttempts = maxTaskFailures(sc);
         this.sharded = partitions > 1 && spec.layout.total >= shardAbove;
+        this.encrypt = sc.getConf().getBoolean("spark.network.crypto.enabled", false);
+        if (encrypt) {
+            LOG.info("spark.network.crypto.enabled: the step connections are encrypted (AES-256-GCM, keys per"
+                    + " connection from this fit's secret)");
+        }
         if (sharded) {
             LOG.info(spec.layout.total + " parameters (shard threshold " + shardAbove + "): the " + partitions
                     + " tasks reduce-scatter the gradient among themselves and exchange one slice each with the driver");
@@ -203,7 +210,7 @@ final class BarrierSteps implements AutoCloseable {
         int attempt = failures + 1;
         String host = sc.getConf().get("spark.driver.host", "localhost");
         StepEndpoint endpoint = new StepEndpoint(sc.getConf().get("spark.driver.bindAddress", host), host, fitSecret,
-                PeerAuth.sparkSecret(), timeoutMillis);
+                PeerAuth.sparkSecret(), timeoutMillis, encrypt);
         String description = "train steps " + (first + 1) + "-" + end + "/" + totalSteps + " (barrier stage"
                 + (attempt > 1 ? ", attempt " + attempt : "") + ")";
         BarrierStepTask task = new BarrierStepTask(spec, endpoint.link(), attempt - 1, decorator, sharded);

@@ -86,6 +86,7 @@ public final class DataParallelTrainer {
     private int checkpointEvery;
     private boolean resume;
     private boolean startOver;
+    private boolean adoptCheckpoint;
     private final TreeSet<Long> verifySteps = new TreeSet<>();
     private double gradientTolerance = 1e-4;
     private int logEvery = 10;
@@ -239,6 +240,17 @@ public final class DataParallelTrainer {
      */
     public DataParallelTrainer startOver(boolean s) {
         this.startOver = s;
+        return this;
+    }
+
+    /**
+     * Whether a resume may continue a checkpoint written before checkpoints recorded their run (no run identity in
+     * its metadata), vouching that it is this run's: it still must match what it records (model layout, seed,
+     * learning rate, optimizer hyper-parameters); its next checkpoints record this run. Without it such a resume
+     * fails, saying what matched.
+     */
+    public DataParallelTrainer adoptCheckpoint(boolean a) {
+        this.adoptCheckpoint = a;
         return this;
     }
 
@@ -410,7 +422,7 @@ public final class DataParallelTrainer {
     TrainerSettings settings() {
         return new TrainerSettings(modelFactory, lossFactory, step, reduction, optimizerFactory, schedulerFactory, schedulerPerStep,
                 batchSize, epochs, steps, seed, dropLast, microBatchSize, treeDepth, checkpointDir, checkpointEvery,
-                resume, startOver, verifySteps, gradientTolerance, logEvery, classLabels, listener, device, stepMode,
+                resume, startOver, adoptCheckpoint, verifySteps, gradientTolerance, logEvery, classLabels, listener, device, stepMode,
                 stepTimeoutMillis, shardAbove, validationData == null ? null
                         : new Validation(validationData, patience, minDelta, restoreBest), initialWeights);
     }

@@ -7,19 +7,34 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 /**
  * A connection between the driver and a barrier task that reads and writes {@link StepFrame}s, every wait bounded by
  * a timeout whose message names the peer (partition, executor, host) and what was awaited. Non-blocking NIO under one
  * selector per connection, so {@link #abort(Throwable)} (the stage failed elsewhere) wakes a waiting read at once.
+ *
+ * <p>A payload longer than {@link #chunkBytes} goes as several wire frames of the same kind and step, the kind byte's
+ * {@link StepFrame#CONTINUED} bit set on all but the last, each with its own checksum; the reader joins them, checking
+ * kind, step, chunk sizes and the total. After {@link #encrypt(FrameCipher)} every wire frame's payload is sealed
+ * with AES-GCM (its header authenticated with it).
  */
 final class FrameChannel implements AutoCloseable {
+    /**
+     * The largest payload of one wire frame: 1 GiB with room for the GCM tag. Package-private and not final so a test
+     * can lower it (the driver and local tasks share the JVM); must be positive.
+     */
+    static volatile int chunkBytes = StepFrame.MAX_PAYLOAD - FrameCipher.TAG;
+
     private final SocketChannel channel;
     private final Selector selector;
     private final long timeoutMillis;
     private volatile String peer;
     private volatile Throwable aborted;
+    private volatile FrameCipher cipher;
 
     private FrameChannel(SocketChannel channel, long timeoutMillis, String peer) throws IOException {
         this.channel = channel;
@@ -61,10 +76,33 @@ final class FrameChannel implements AutoCloseable {
         this.peer = description;
     }
 
-    /** Writes a frame, waiting at most the timeout for the peer to take it. */
+    /**
+     * Seals every later frame in both directions with the connection's keys (both sides switch right after the
+     * handshake's WELCOME, the last frame in the clear).
+     */
+    void encrypt(FrameCipher c) {
+        this.cipher = c;
+    }
+
+    /** Writes a frame (in chunks when long), waiting at most the timeout per chunk for the peer to take it. */
     void write(StepFrame frame, String doing) {
+        byte[] p = frame.payload();
+        int chunk = chunkBytes;
+        int off = 0;
+        do {
+            int len = Math.min(chunk, p.length - off);
+            int kindByte = frame.kind().ordinal() | (off + len < p.length ? StepFrame.CONTINUED : 0);
+            FrameCipher c = cipher;
+            ByteBuffer body = c == null ? ByteBuffer.wrap(p, off, len)
+                    : ByteBuffer.wrap(c.seal(StepFrame.aad(kindByte, frame.step(), len + FrameCipher.TAG), p, off, len));
+            ByteBuffer header = StepFrame.header(kindByte, frame.step(), body.array(), body.position(), body.remaining());
+            send(new ByteBuffer[] {header, body}, doing);
+            off += len;
+        } while (off < p.length);
+    }
+
+    private void send(ByteBuffer[] parts, String doing) {
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
-        ByteBuffer[] parts = {frame.header(), ByteBuffer.wrap(frame.payload())};
         try {
             while (parts[0].hasRemaining() || parts[1].hasRemaining()) {
                 if (channel.write(parts) == 0) {
@@ -76,14 +114,61 @@ final class FrameChannel implements AutoCloseable {
         }
     }
 
-    /** Reads the next frame, waiting at most the timeout. */
+    /** Reads the next frame (joining its chunks), waiting at most the timeout per chunk. */
     StepFrame read(String waitingFor) {
-        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
-        ByteBuffer header = ByteBuffer.allocate(StepFrame.HEADER);
-        fill(header, deadline, waitingFor);
-        ByteBuffer payload = ByteBuffer.allocate(StepFrame.payloadLength(header, peer));
-        fill(payload, deadline, waitingFor);
-        return StepFrame.decode(header, payload.array(), peer);
+        List<byte[]> chunks = new ArrayList<>();
+        StepFrame.Kind kind = null;
+        long step = 0;
+        long total = 0;
+        while (true) {
+            long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+            ByteBuffer header = ByteBuffer.allocate(StepFrame.HEADER);
+            fill(header, deadline, waitingFor);
+            ByteBuffer body = ByteBuffer.allocate(StepFrame.payloadLength(header, peer));
+            fill(body, deadline, waitingFor);
+            StepFrame.check(header, body.array(), peer);
+            StepFrame.Kind k = StepFrame.kind(header, peer);
+            long s = header.getLong(5);
+            String what = "a " + k + " frame of step " + (s + 1) + (chunks.isEmpty() ? "" : " (chunk " + (chunks.size() + 1) + ")");
+            if (kind != null && (k != kind || s != step)) {
+                throw new TrainingException(what + " from " + peer + " arrived amid the chunks of a " + kind
+                        + " frame of step " + (step + 1) + ": the stream is corrupted");
+            }
+            FrameCipher c = cipher;
+            byte[] plain = c == null ? body.array()
+                    : c.open(Arrays.copyOf(header.array(), StepFrame.AAD), body.array(), what, peer);
+            boolean more = (header.get(4) & StepFrame.CONTINUED) != 0;
+            if (more && plain.length == 0 || !chunks.isEmpty() && (chunks.get(chunks.size() - 1).length
+                    != chunks.get(0).length || plain.length > chunks.get(0).length)) {
+                throw new TrainingException(what + " from " + peer + " has " + plain.length + " bytes after chunks of "
+                        + (chunks.isEmpty() ? 0 : chunks.get(0).length) + ": the chunks of one frame are equal and not"
+                        + " empty but for a shorter last one");
+            }
+            total += plain.length;
+            if (total > StepFrame.MAX_MESSAGE) {
+                throw new TrainingException("the chunks of " + what + " from " + peer + " add up to over "
+                        + StepFrame.MAX_MESSAGE + " bytes: the stream is corrupted or not from a sparkgrad task");
+            }
+            kind = k;
+            step = s;
+            chunks.add(plain);
+            if (!more) {
+                return new StepFrame(kind, step, join(chunks, (int) total));
+            }
+        }
+    }
+
+    private static byte[] join(List<byte[]> chunks, int total) {
+        if (chunks.size() == 1) {
+            return chunks.get(0);
+        }
+        byte[] all = new byte[total];
+        int at = 0;
+        for (byte[] c : chunks) {
+            System.arraycopy(c, 0, all, at, c.length);
+            at += c.length;
+        }
+        return all;
     }
 
     /** Reads the next frame and fails unless it is of the expected kind (a FAILED frame's message is the error). */

@@ -19,7 +19,8 @@ import org.sparkgrad.engine.nn.Module;
 
 /**
  * A model's initial parameters from a {@code .safetensors} file on any Hadoop file system ({@code hdfs://nn/w.safetensors},
- * {@code file:///tmp/w.safetensors}, or a plain local path), e.g. the {@code model.safetensors} another run wrote. The
+ * {@code file:///tmp/w.safetensors}, or a path without a scheme, which is on Hadoop's default file system: the local one
+ * unless the configuration's {@code fs.defaultFS} names another), e.g. the {@code model.safetensors} another run wrote. The
  * file must fit the model exactly: a tensor for every parameter, of its shape, and no tensor that is not a
  * parameter; otherwise the error lists every mismatch (name, expected shape, found shape). Floating dtypes other
  * than float32 are converted as loading a state dict does.

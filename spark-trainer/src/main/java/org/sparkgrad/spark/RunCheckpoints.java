@@ -19,6 +19,9 @@ import org.sparkgrad.engine.optim.OptimizerState;
  *       newest one that does; when there are checkpoints but none is usable, it fails listing the reasons;
  *   <li>a resume whose settings differ from the checkpoint's {@link RunIdentity} refuses, naming each difference,
  *       unless all of them are {@link RunIdentity#ALLOWED} (lr, schedule, steps), which are logged and applied;
+ *   <li>a checkpoint written before run identities existed (no {@code run.*} metadata) shows only part of its run
+ *       ({@link RunIdentity#recorded}); a resume refuses it, saying what matched and what it cannot show, unless
+ *       adoptCheckpoint vouches that it is this run's; then it resumes when what it records matches (as above);
  *   <li>with startOver, whatever would be refused is moved into a {@code superseded-<time>} subfolder and the run
  *       starts from step 0. Nothing here deletes a checkpoint.
  * </ul>
@@ -30,12 +33,19 @@ final class RunCheckpoints {
     private final RunIdentity identity;
     private final boolean resume;
     private final boolean startOver;
+    private final boolean adopt;
 
     /** The checkpoint a run resumes from, and whether the run's own learning rate replaces the checkpoint's. */
     record Resume(TrainingState state, String file, boolean runLearningRate) {
     }
 
     RunCheckpoints(CheckpointStore store, RunIdentity identity, boolean resume, boolean startOver) {
+        this(store, identity, resume, startOver, false);
+    }
+
+    /** @param adopt whether a resume may continue a checkpoint without a run identity (see the class comment) */
+    RunCheckpoints(CheckpointStore store, RunIdentity identity, boolean resume, boolean startOver, boolean adopt) {
+        this.adopt = adopt;
         this.store = store;
         this.identity = identity;
         this.resume = resume;
@@ -67,7 +77,9 @@ final class RunCheckpoints {
             return refuseOrSetAside(why + (resume ? "" : ". This fresh run will not mix its checkpoints with them") + how);
         }
         TrainingState st = scan.state().get();
-        List<RunIdentity.Difference> differences = identity.differences(new RunIdentity(st.run()));
+        boolean legacy = st.run().isEmpty();
+        List<RunIdentity.Difference> differences = legacy ? identity.recordedPart().differences(RunIdentity.recorded(st))
+                : identity.differences(new RunIdentity(st.run()));
         List<String> refused = new ArrayList<>();
         List<String> allowed = new ArrayList<>();
         for (RunIdentity.Difference d : differences) {
@@ -75,16 +87,31 @@ final class RunCheckpoints {
         }
         String where = "the checkpoint " + scan.file() + " (step " + st.step() + ")";
         if (!resume) {
-            String whose = differences.isEmpty() ? " of a run with this run's settings" : " of another run (it differs in "
+            String whose = legacy ? " written before checkpoints recorded their run" : differences.isEmpty()
+                    ? " of a run with this run's settings" : " of another run (it differs in "
                     + differences.stream().map(Object::toString).collect(java.util.stream.Collectors.joining("; ")) + ")";
             return refuseOrSetAside("the checkpoint directory " + store.directory() + " holds checkpoints" + whose
                     + ", the newest usable one " + where + ". This fresh run will not mix its checkpoints with them:"
                     + " continue that run with resume (--resume)" + how);
         }
         if (!refused.isEmpty()) {
-            return refuseOrSetAside(where + " belongs to another run: it differs in " + String.join("; ", refused)
+            return refuseOrSetAside(where + (legacy ? ", written before checkpoints recorded their run," : "")
+                    + " belongs to another run: it differs in " + String.join("; ", refused)
                     + (allowed.isEmpty() ? "" : " (a resume may change " + String.join("; ", allowed) + ")")
                     + ". Resume with the checkpoint's settings" + how);
+        }
+        if (legacy && !adopt) {
+            return refuseOrSetAside(where + " was written before checkpoints recorded their run (it has no run.*"
+                    + " metadata): its model layout, seed, learning rate and optimizer hyper-parameters "
+                    + (allowed.isEmpty() ? "match this run's" : "match this run's but for " + String.join("; ", allowed))
+                    + ", but it cannot show its data, batch plan, labels, loss, optimizer class or schedule. If it is"
+                    + " this run's, resume with adoptCheckpoint (--adopt-checkpoint) to continue it; its next"
+                    + " checkpoints record this run" + how);
+        }
+        if (legacy) {
+            LOG.warning("adopting " + where + ", written before checkpoints recorded their run: its model layout, seed,"
+                    + " learning rate and optimizer hyper-parameters match; its data, batch plan, labels, loss, optimizer"
+                    + " class and schedule are taken on trust");
         }
         for (String change : allowed) {
             LOG.warning("resuming from " + where + " with a changed setting, applied from step " + (st.step() + 1) + ": "

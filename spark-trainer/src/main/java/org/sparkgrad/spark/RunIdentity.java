@@ -85,6 +85,48 @@ record RunIdentity(Map<String, String> fields) {
         return new RunIdentity(f);
     }
 
+    /**
+     * What a checkpoint written before run identities existed (format 1 without {@code run.*} metadata) still shows
+     * of its run: the model's layout (its tensors' names, dtypes and shapes), the seed ({@code data_seed}), the initial
+     * learning rate and the optimizer's other hyper-parameters. Not its data, batch plan, class labels, loss,
+     * optimizer class, schedule or steps.
+     */
+    static RunIdentity recorded(TrainingState legacy) {
+        Map<String, String> f = new LinkedHashMap<>();
+        List<String> params = new ArrayList<>();
+        String dtype = null;
+        for (Map.Entry<String, org.sparkgrad.engine.Tensor> e : legacy.parameters().entrySet()) {
+            String d = e.getValue().dtype().pyName();
+            dtype = dtype == null || dtype.equals(d) ? d : "mixed";
+            params.add(e.getKey() + Arrays.toString(e.getValue().shape()).replace(" ", ""));
+        }
+        f.put(MODEL, dtype + " " + String.join(" ", params));
+        f.put(SEED, Long.toString(legacy.dataSeed()));
+        Map<String, Double> hyper = legacy.optimizer().hyper();
+        Double initial = hyper.get(Optimizer.INITIAL_LR);
+        Double lr = initial != null ? initial : hyper.get(Optimizer.LR);
+        if (lr != null) {
+            f.put(LR, Double.toString(lr));
+        }
+        hyper.forEach((k, v) -> {
+            if (!k.equals(Optimizer.LR) && !k.equals(Optimizer.INITIAL_LR)) {
+                f.put(HYPER_PREFIX + k, Double.toString(v));
+            }
+        });
+        return new RunIdentity(f);
+    }
+
+    /** This identity's fields that a legacy checkpoint records too ({@link #recorded}), for comparing with one. */
+    RunIdentity recordedPart() {
+        Map<String, String> f = new LinkedHashMap<>();
+        fields.forEach((k, v) -> {
+            if (k.equals(MODEL) || k.equals(SEED) || k.equals(LR) || k.startsWith(HYPER_PREFIX)) {
+                f.put(k, v);
+            }
+        });
+        return new RunIdentity(f);
+    }
+
     /** The fields that differ between a checkpoint's identity and this run's, in a stable order. */
     List<Difference> differences(RunIdentity checkpoint) {
         Set<String> keys = new TreeSet<>(checkpoint.fields.keySet());

@@ -52,14 +52,14 @@ final class ShardMesh implements AutoCloseable {
             String sparkSecret, int total) {
         int self = ctx.partitionId();
         int n = ctx.getTaskInfos().length;
-        StepEndpoint endpoint = new StepEndpoint(host, host, link.fitSecret(), sparkSecret, link.timeoutMillis());
+        StepEndpoint endpoint = new StepEndpoint(host, host, link.fitSecret(), sparkSecret, link.timeoutMillis(),
+                link.encrypt());
         ShardMesh mesh = new ShardMesh(self, n, total, link.timeoutMillis(), endpoint);
         try {
             String[] addresses = ctx.allGather(endpoint.address());
             for (int j = 0; j < n; j++) {
                 if (j != self) {
-                    mesh.out[j] = new StepLink(addresses[j], link.fitSecret(), link.timeoutMillis())
-                            .connect(self, attempt, executor, host, sparkSecret);
+                    mesh.out[j] = link.at(addresses[j]).connect(self, attempt, executor, host, sparkSecret);
                 }
             }
             endpoint.awaitPeers(n, self, "the shard connections of partition " + self, link.timeoutMillis());

@@ -25,6 +25,7 @@ final class StepEndpoint implements AutoCloseable {
     private final byte[] fitSecret;
     private final byte[] key;
     private final long timeoutMillis;
+    private final boolean encrypt;
     private final String address;
     private final ExecutorService handshakes;
     private final Thread acceptor;
@@ -38,6 +39,12 @@ final class StepEndpoint implements AutoCloseable {
      * and sparkSecret (null: none); every wait is bounded by timeoutMillis.
      */
     StepEndpoint(String bindHost, String host, byte[] fitSecret, String sparkSecret, long timeoutMillis) {
+        this(bindHost, host, fitSecret, sparkSecret, timeoutMillis, false);
+    }
+
+    /** As above; with encrypt, every connection's frames after the handshake are sealed ({@link FrameCipher}). */
+    StepEndpoint(String bindHost, String host, byte[] fitSecret, String sparkSecret, long timeoutMillis, boolean encrypt) {
+        this.encrypt = encrypt;
         this.fitSecret = fitSecret.clone();
         this.key = PeerAuth.key(fitSecret, sparkSecret);
         this.timeoutMillis = timeoutMillis;
@@ -60,7 +67,7 @@ final class StepEndpoint implements AutoCloseable {
 
     /** What the stage's tasks need to connect. */
     StepLink link() {
-        return new StepLink(address, fitSecret, timeoutMillis);
+        return new StepLink(address, fitSecret, timeoutMillis, encrypt);
     }
 
     String address() {
@@ -167,6 +174,9 @@ final class StepEndpoint implements AutoCloseable {
                 ch.peer(hello.describe());
                 // welcomed before the step loop can see it, so its first frame after WELCOME is the loop's
                 ch.write(new StepFrame(StepFrame.Kind.WELCOME, -1, new byte[0]), "welcoming " + hello.describe());
+                if (encrypt) {
+                    ch.encrypt(FrameCipher.acceptor(key, nonce, hello.nonce(), hello.partition(), hello.attempt()));
+                }
                 if (aborted != null) {
                     ch.abort(aborted);
                 }

@@ -9,19 +9,27 @@ import java.util.zip.CRC32;
  * One message between the driver and a barrier task: a kind, the 0-based global step it belongs to and a payload.
  * On the wire a frame is a 17-byte header (payload length, kind, step, CRC32 of kind, step and payload) followed by
  * the payload, so a frame damaged on the way is detected rather than read as parameters. Headers are big-endian;
- * payloads little-endian, so float vectors go in and out of them as bulk copies on x86 and ARM.
+ * payloads little-endian, so float vectors go in and out of them as bulk copies on x86 and ARM. {@link FrameChannel}
+ * sends a payload over {@link #MAX_PAYLOAD} as several wire frames (chunks: the kind byte's {@link #CONTINUED} bit
+ * says more follow) and may encrypt each ({@link FrameCipher}); a frame as such is up to {@link #MAX_MESSAGE} bytes.
  */
 final class StepFrame {
     /** Header bytes: int length, byte kind, long step, int checksum. */
     static final int HEADER = 4 + 1 + 8 + 4;
-    /** The largest payload one frame carries (1 GiB); bigger vectors must be chunked. */
+    /** The largest payload one wire frame carries (1 GiB); {@link FrameChannel} chunks bigger ones. */
     static final int MAX_PAYLOAD = 1 << 30;
+    /** The largest payload of a frame (one Java byte array); a larger vector has to be sharded. */
+    static final int MAX_MESSAGE = Integer.MAX_VALUE - 16;
+    /** Bit of a wire frame's kind byte: the frame is a chunk of a longer payload, and more chunks follow. */
+    static final int CONTINUED = 0x80;
+    /** Header bytes before the checksum (length, kind, step): what an encrypted frame authenticates with its payload. */
+    static final int AAD = HEADER - 4;
 
     /** What a frame says. */
     enum Kind {
         /** driver -> task on connect: a random nonce to answer. */
         CHALLENGE,
-        /** task -> driver: the nonce's HMAC, partition, attempt, executor and host. */
+        /** task -> driver: the nonce's HMAC, partition, attempt, its own nonce (for the keys), executor and host. */
         HELLO,
         /** driver -> task: authenticated. */
         WELCOME,
@@ -53,17 +61,11 @@ final class StepFrame {
     private final Kind kind;
     private final long step;
     private final byte[] payload;
-    private final int checksum;
 
     StepFrame(Kind kind, long step, byte[] payload) {
-        if (payload.length > MAX_PAYLOAD) {
-            throw new TrainingException("a " + kind + " frame of " + payload.length + " bytes is over the "
-                    + MAX_PAYLOAD + "-byte frame limit");
-        }
         this.kind = kind;
         this.step = step;
         this.payload = payload;
-        this.checksum = checksum(kind.ordinal(), step, payload);
     }
 
     Kind kind() {
@@ -92,7 +94,7 @@ final class StepFrame {
      * parameters.
      */
     static StepFrame parameters(long step, long epoch, long from, long to, float[] flat) {
-        ByteBuffer b = payload(BATCH + 4 * flat.length);
+        ByteBuffer b = payload(Kind.PARAMETERS, BATCH + 4L * flat.length);
         b.putLong(epoch).putLong(from).putLong(to);
         b.asFloatBuffer().put(flat);
         return new StepFrame(Kind.PARAMETERS, step, b.array());
@@ -119,7 +121,7 @@ final class StepFrame {
     static StepFrame gradient(long step, GradientSum sum) {
         byte[] devices = sum.devices.getBytes(StandardCharsets.UTF_8);
         int n = sum.grad == null ? 0 : sum.grad.length;
-        ByteBuffer b = payload(8 + 8 + 4 + devices.length + 4 + 4 * n);
+        ByteBuffer b = payload(Kind.GRADIENT, 8 + 8 + 4 + devices.length + 4 + 4L * n);
         b.putDouble(sum.loss).putLong(sum.count).putInt(devices.length).put(devices);
         b.putInt(sum.grad == null ? -1 : n);
         if (n > 0) {
@@ -145,8 +147,12 @@ final class StepFrame {
         return sum;
     }
 
-    private static ByteBuffer payload(int bytes) {
-        return ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    private static ByteBuffer payload(Kind kind, long bytes) {
+        if (bytes > MAX_MESSAGE) {
+            throw new TrainingException("a " + kind + " frame of " + bytes + " bytes is over the " + MAX_MESSAGE
+                    + "-byte limit of one Java array: shard the model's exchange (a lower shardAbove, more partitions)");
+        }
+        return ByteBuffer.allocate((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /** A frame of kind whose payload is values (little-endian doubles). */
@@ -169,8 +175,18 @@ final class StepFrame {
 
     /** The header for this frame's payload (the payload follows it on the wire). */
     ByteBuffer header() {
+        return header(kind.ordinal(), step, payload, 0, payload.length);
+    }
+
+    /** The first {@link #AAD} bytes of a wire header: body length, kind byte (with flags) and step. */
+    static byte[] aad(int kindByte, long step, int bodyLength) {
+        return ByteBuffer.allocate(AAD).putInt(bodyLength).put((byte) kindByte).putLong(step).array();
+    }
+
+    /** The wire header of body[off, off + len) under a kind byte (kind and flags), its checksum included. */
+    static ByteBuffer header(int kindByte, long step, byte[] body, int off, int len) {
         ByteBuffer h = ByteBuffer.allocate(HEADER);
-        h.putInt(payload.length).put((byte) kind.ordinal()).putLong(step).putInt(checksum);
+        h.put(aad(kindByte, step, len)).putInt(checksum(kindByte, step, body, off, len));
         return h.flip();
     }
 
@@ -184,22 +200,33 @@ final class StepFrame {
         return n;
     }
 
-    /** The frame of a header and payload, after checking the kind and checksum. */
-    static StepFrame decode(ByteBuffer header, byte[] payload, String from) {
-        int kind = header.get(4);
-        long step = header.getLong(5);
-        int expected = header.getInt(13);
-        if (kind < 0 || kind >= Kind.values().length) {
+    /** The kind of a wire header's kind byte (its flags masked off), checked. */
+    static Kind kind(ByteBuffer header, String from) {
+        int kind = header.get(4) & 0xff & ~CONTINUED;
+        if (kind >= Kind.values().length) {
             throw new TrainingException("a frame from " + from + " has unknown kind " + kind
                     + ": the stream is corrupted or not from a sparkgrad task");
         }
-        StepFrame frame = new StepFrame(Kind.values()[kind], step, payload);
-        if (frame.checksum != expected) {
-            throw new TrainingException("a " + frame.kind + " frame of step " + (step + 1) + " from " + from
-                    + " fails its checksum (CRC32 " + Integer.toHexString(frame.checksum) + ", header says "
+        return Kind.values()[kind];
+    }
+
+    /** Checks a wire frame's kind and checksum: a frame damaged on the way fails naming its kind, step and sender. */
+    static void check(ByteBuffer header, byte[] body, String from) {
+        Kind kind = kind(header, from);
+        long step = header.getLong(5);
+        int expected = header.getInt(AAD);
+        int actual = checksum(header.get(4) & 0xff, step, body, 0, body.length);
+        if (actual != expected) {
+            throw new TrainingException("a " + kind + " frame of step " + (step + 1) + " from " + from
+                    + " fails its checksum (CRC32 " + Integer.toHexString(actual) + ", header says "
                     + Integer.toHexString(expected) + "): it was damaged on the way");
         }
-        return frame;
+    }
+
+    /** The frame of a header and payload, after checking the kind and checksum. */
+    private static StepFrame decode(ByteBuffer header, byte[] payload, String from) {
+        check(header, payload, from);
+        return new StepFrame(kind(header, from), header.getLong(5), payload);
     }
 
     /** The whole frame as bytes (header then payload). */
@@ -220,10 +247,10 @@ final class StepFrame {
         return decode(b, payload, from);
     }
 
-    private static int checksum(int kind, long step, byte[] payload) {
+    private static int checksum(int kindByte, long step, byte[] body, int off, int len) {
         CRC32 crc = new CRC32();
-        crc.update(ByteBuffer.allocate(9).put((byte) kind).putLong(step).flip());
-        crc.update(payload);
+        crc.update(ByteBuffer.allocate(9).put((byte) kindByte).putLong(step).flip());
+        crc.update(body, off, len);
         return (int) crc.getValue();
     }
 }

@@ -45,6 +45,7 @@ record TrainerSettings(
         int checkpointEvery,
         boolean resume,
         boolean startOver,
+        boolean adoptCheckpoint,
         Set<Long> verifySteps,
         double gradientTolerance,
         int logEvery,

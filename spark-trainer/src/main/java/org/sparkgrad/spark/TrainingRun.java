@@ -298,7 +298,8 @@ final class TrainingRun {
             }
             return 0;
         }
-        RunCheckpoints.Resume found = new RunCheckpoints(store, identity, settings.resume(), settings.startOver())
+        RunCheckpoints.Resume found = new RunCheckpoints(store, identity, settings.resume(), settings.startOver(),
+                settings.adoptCheckpoint())
                 .begin(stateTensors());
         if (found == null) {
             return 0;

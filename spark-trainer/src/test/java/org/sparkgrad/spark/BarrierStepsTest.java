@@ -90,7 +90,7 @@ class BarrierStepsTest {
         TRAINER_LOG.removeHandler(handler);
     }
 
-    private static DataParallelTrainer trainer(String mode, List<Map<String, float[]>> seen) {
+    static DataParallelTrainer trainer(String mode, List<Map<String, float[]>> seen) {
         return new DataParallelTrainer(() -> new Sequential(new Linear(3, 4, true, new Generator(3)), new Tanh(),
                 new Linear(4, 1, true, new Generator(4))), () -> new MSELoss(Reduction.SUM), p -> new Adam(p, 0.01))
                 .batchSize(9).seed(5).logEvery(0).treeDepth(1).stepMode(mode)
@@ -119,7 +119,7 @@ class BarrierStepsTest {
         }
     }
 
-    private static void assertBitwiseEqual(List<Map<String, float[]>> expected, List<Map<String, float[]>> actual,
+    static void assertBitwiseEqual(List<Map<String, float[]>> expected, List<Map<String, float[]>> actual,
             String what) {
         assertEquals(expected.size(), actual.size(), what + ": steps");
         for (int s = 0; s < expected.size(); s++) {
@@ -179,6 +179,25 @@ class BarrierStepsTest {
                         + " tasks reduce-scatter the gradient")), log.toString());
                 assertBitwiseEqual(jobs, sharded, partitions + " partitions, sharded");
             }
+        }
+    }
+
+    @Test
+    void chunkedFramesGiveBitwiseTheParametersOfWholeOnes() {
+        // 21 parameters: a PARAMETERS frame of 24 + 84 bytes goes as 3 chunks of at most 40, a gradient as 3 too
+        int saved = FrameChannel.chunkBytes;
+        try (TrainingData data = data(3)) {
+            List<Map<String, float[]>> jobs = new ArrayList<>();
+            trainer("jobs", jobs).steps(6).fit(data);
+            FrameChannel.chunkBytes = 40;
+            List<Map<String, float[]>> chunked = new ArrayList<>();
+            trainer("barrier", chunked).steps(6).fit(data);
+            assertBitwiseEqual(jobs, chunked, "star exchange in chunks of 40 bytes");
+            List<Map<String, float[]>> shardedChunks = new ArrayList<>();
+            trainer("barrier", shardedChunks).shardAbove(1).steps(6).fit(data);
+            assertBitwiseEqual(jobs, shardedChunks, "sharded exchange in chunks of 40 bytes");
+        } finally {
+            FrameChannel.chunkBytes = saved;
         }
     }
 

@@ -181,6 +181,69 @@ class RunCheckpointsTest {
         }
     }
 
+    /**
+     * A checkpoint in the layout written before run identities (commit 86abff1 added them): the same format 1 with no
+     * {@code run.*} metadata. CheckpointFormat.encode of a state without identity writes that layout byte for byte
+     * (the identity is its only addition), which the test checks on the file's metadata keys.
+     */
+    private static void saveLegacy(CheckpointStore from, String to) throws IOException {
+        TrainingState s = from.loadLatestValid().orElseThrow();
+        CheckpointStore legacy = new CheckpointStore(to, new Configuration());
+        legacy.save(new TrainingState(s.step(), s.epoch(), s.dataSeed(), s.parameters(), s.optimizer(), s.lossHistory()));
+        Path file = Path.of(java.net.URI.create(legacy.list().get(0)));
+        Map<String, String> meta = org.sparkgrad.engine.io.SafeTensors.read(file).metadata();
+        List<String> keys = new ArrayList<>(meta.keySet());
+        keys.removeIf(k -> k.startsWith(CheckpointFormat.HYPER_PREFIX));
+        assertEquals(List.of("format", "format_version", "step", "epoch", "data_seed", "parameters", "optimizer.params",
+                "optimizer.state", "checksum"), keys, "the old layout's metadata");
+    }
+
+    @Test
+    void aCheckpointFromBeforeRunIdentitiesIsResumedOnlyWhenAdoptedAndMatchingWhatItRecords(@TempDir Path dir)
+            throws IOException {
+        String written = dir.resolve("written").toUri().toString();
+        Path legacyDir = dir.resolve("legacy");
+        String uri = legacyDir.toUri().toString();
+        try (TrainingData data = data(10)) {
+            TrainingResult whole = trainer(0.05, 0.9).steps(8).fit(data);
+            trainer(0.05, 0.9).steps(4).checkpoint(written, 4).fit(data);
+            saveLegacy(new CheckpointStore(written, new Configuration()), uri);
+            Map<String, byte[]> before = files(legacyDir);
+
+            TrainingException e = assertThrows(TrainingException.class,
+                    () -> trainer(0.05, 0.9).steps(8).checkpoint(uri, 4).resume(true).fit(data));
+            assertContains(e.getMessage(), "ckpt-000000004.safetensors (step 4) was written before checkpoints recorded"
+                    + " their run (it has no run.* metadata): its model layout, seed, learning rate and optimizer"
+                    + " hyper-parameters match this run's, but it cannot show its data, batch plan, labels, loss,"
+                    + " optimizer class or schedule. If it is this run's, resume with adoptCheckpoint"
+                    + " (--adopt-checkpoint)", "startOver (--start-over)");
+            e = assertThrows(TrainingException.class, () -> trainer(0.05, 0.9).steps(8).checkpoint(uri, 4).fit(data));
+            assertContains(e.getMessage(), "holds checkpoints written before checkpoints recorded their run",
+                    "resume (--resume)");
+            // adopting vouches for what the checkpoint cannot show, not for what it records
+            e = assertThrows(TrainingException.class, () -> trainer(0.05, 0.5).seed(12).steps(8).checkpoint(uri, 4)
+                    .resume(true).adoptCheckpoint(true).fit(data));
+            assertContains(e.getMessage(), "(step 4), written before checkpoints recorded their run, belongs to another"
+                    + " run: it differs in optimizer.momentum: checkpoint 0.9, this run 0.5; seed: checkpoint 11, this run"
+                    + " 12");
+            assertSameFiles(before, files(legacyDir));
+
+            TrainingResult adopted;
+            try (CheckpointFixtures.LogCatcher log = new CheckpointFixtures.LogCatcher(DataParallelTrainer.class)) {
+                adopted = trainer(0.05, 0.9).steps(8).checkpoint(uri, 4).resume(true).adoptCheckpoint(true).fit(data);
+                assertContains(String.join("\n", log.warnings()), "adopting the checkpoint ",
+                        "ckpt-000000004.safetensors (step 4), written before checkpoints recorded their run");
+            }
+            assertEquals(4, adopted.resumedFromStep());
+            for (String name : whole.parameters().keySet()) {
+                assertArrayEquals(whole.parameter(name).toFloatArray(), adopted.parameter(name).toFloatArray(), name);
+            }
+            TrainingState newest = new CheckpointStore(uri, new Configuration()).loadLatestValid().orElseThrow();
+            assertEquals(8, newest.step());
+            assertEquals("0.05", newest.run().get(RunIdentity.LR), "the adopting run's checkpoints record it");
+        }
+    }
+
     @Test
     void aCheckpointOfAnotherShapeIsNamedAndTheNextOlderOneIsResumed(@TempDir Path dir) {
         String uri = dir.resolve("ckpt").toUri().toString();

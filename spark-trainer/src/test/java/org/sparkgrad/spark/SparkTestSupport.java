@@ -18,6 +18,11 @@ final class SparkTestSupport {
 
     /** A session on master (e.g. local[2]) with Kryo, our registrator and registrationRequired. */
     static SparkSession session(String master) {
+        return session(master, Map.of());
+    }
+
+    /** {@link #session(String)} with more settings. */
+    static SparkSession session(String master, Map<String, String> more) {
         SparkConf conf = new SparkConf().setMaster(master).setAppName("sparkgrad-test")
                 .set("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
                 .set("spark.kryo.registrator", "org.sparkgrad.spark.SparkgradKryoRegistrator")
@@ -27,6 +32,7 @@ final class SparkTestSupport {
                 .set("spark.driver.bindAddress", "127.0.0.1")
                 .set("spark.sql.shuffle.partitions", "4")
                 .set("spark.ui.showConsoleProgress", "false");
+        more.forEach(conf::set);
         return SparkSession.builder().config(conf).getOrCreate();
     }
 

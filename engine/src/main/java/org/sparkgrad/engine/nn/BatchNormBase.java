@@ -60,7 +60,9 @@ public abstract class BatchNormBase extends Module {
             }
         }
         boolean useBatchStats = isTraining() || !track;
-        return F.batchNorm(input, runningMean, runningVar, weight, bias, useBatchStats, factor, eps);
+        // Only training mode synchronises over a BatchContext: eval without running statistics normalises each
+        // replica's batch by its own statistics, as SyncBatchNorm does.
+        return F.batchNorm(input, runningMean, runningVar, weight, bias, useBatchStats, factor, eps, isTraining());
     }
 
     /** The weight [C], or null when not affine. */

@@ -4,10 +4,13 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Objects;
 import org.sparkgrad.engine.ActivationOps;
+import org.sparkgrad.engine.ConvOps;
 import org.sparkgrad.engine.DType;
+import org.sparkgrad.engine.EmbeddingOps;
 import org.sparkgrad.engine.Generator;
 import org.sparkgrad.engine.LossOps;
 import org.sparkgrad.engine.NormOps;
+import org.sparkgrad.engine.PoolOps;
 import org.sparkgrad.engine.Tensor;
 
 /**
@@ -158,6 +161,12 @@ public final class F {
      */
     public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
                                    boolean training, double momentum, double eps) {
+        return batchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps, training);
+    }
+
+    /** batchNorm whose statistics are all-reduced in an open BatchContext only when sync (the module: in training mode). */
+    static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
+                            boolean training, double momentum, double eps, boolean sync) {
         String op = "batch_norm";
         checkFloating(op, "input", x);
         if (x.dim() < 2) {
@@ -176,9 +185,233 @@ public final class F {
         if (!training && (runningMean == null || runningVar == null)) {
             throw new IllegalArgumentException(op + ": running_mean and running_var must be given when not training");
         }
-        BatchContext.Scope scope = training ? BatchContext.current() : null;
+        BatchContext.Scope scope = training && sync ? BatchContext.current() : null;
         return NormOps.batchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps,
                 scope == null ? null : scope.reducer()::allReduceSum);
+    }
+
+    // =====================================================================================================
+    // Convolution and pooling (inputs [N, C, H, W], or unbatched [C, H, W]; pairs are {height, width})
+
+    /** {@link #conv2d(Tensor, Tensor, Tensor, int[], int[], int[], int)} with stride 1, no padding, dilation 1, one group. */
+    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias) {
+        return conv2d(x, weight, bias, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 1);
+    }
+
+    /**
+     * 2-d cross-correlation, like {@code torch.nn.functional.conv2d}: x [N, C, H, W] (or [C, H, W]), weight
+     * [OC, C / groups, kH, kW], bias [OC] or null; output [N, OC, OH, OW] with OH = floor((H + 2 padding -
+     * dilation (kH - 1) - 1) / stride) + 1 (likewise OW). Node ConvolutionBackward0.
+     */
+    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation,
+                                int groups) {
+        String op = "conv2d";
+        checkPair(op, "stride", stride, 1);
+        checkPair(op, "padding", padding, 0);
+        checkPair(op, "dilation", dilation, 1);
+        checkFloating(op, "input", x);
+        if (x.dim() != 3 && x.dim() != 4) {
+            throw new IllegalArgumentException("Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: "
+                    + shape(x));
+        }
+        if (weight.dim() != 4) {
+            throw new IllegalArgumentException(op + ": weight must be 4-d [out_channels, in_channels / groups, kH, kW], "
+                    + "got shape " + shape(weight));
+        }
+        checkSameDtype(op, "input", x, "weight", weight);
+        if (groups < 1 || weight.size(0) % groups != 0) {
+            throw new IllegalArgumentException(op + ": groups must be positive and divide out_channels (" + weight.size(0)
+                    + "), got groups=" + groups);
+        }
+        Tensor in = x.dim() == 3 ? x.unsqueeze(0) : x;
+        if (in.size(1) != weight.size(1) * groups) {
+            throw new IllegalArgumentException("Given groups=" + groups + ", weight of size " + shape(weight) + ", expected input"
+                    + shape(x) + " to have " + weight.size(1) * groups + " channels, but got " + in.size(1)
+                    + " channels instead");
+        }
+        if (bias != null) {
+            if (bias.dim() != 1 || bias.size(0) != weight.size(0)) {
+                throw new IllegalArgumentException(op + ": bias must have shape [" + weight.size(0) + "] (out_channels), got "
+                        + shape(bias));
+            }
+            checkSameDtype(op, "input", x, "bias", bias);
+        }
+        for (int i = 0; i < 2; i++) {
+            int span = dilation[i] * (weight.size(2 + i) - 1) + 1;
+            if (in.size(2 + i) + 2 * padding[i] < span) {
+                throw new IllegalArgumentException("Calculated padded input size per channel: (" + (in.size(2) + 2 * padding[0])
+                        + " x " + (in.size(3) + 2 * padding[1]) + "). Kernel size: (" + (dilation[0] * (weight.size(2) - 1) + 1)
+                        + " x " + (dilation[1] * (weight.size(3) - 1) + 1) + "). Kernel size can't be greater than actual "
+                        + "input size (input of shape " + shape(x) + ")");
+            }
+        }
+        Tensor out = ConvOps.conv2d(in, weight, bias, stride, padding, dilation, groups);
+        return x.dim() == 3 ? out.squeeze(0) : out;
+    }
+
+    /** {@link #maxPool2d(Tensor, int[], int[], int[], int[], boolean)} with a square kernel, stride = kernel. */
+    public static Tensor maxPool2d(Tensor x, int kernel) {
+        return maxPool2d(x, new int[] {kernel, kernel}, null, new int[] {0, 0}, new int[] {1, 1}, false);
+    }
+
+    /**
+     * The maximum of each window, like {@code torch.nn.functional.max_pool2d} (stride null means the kernel;
+     * padding counts as -inf and is at most half the kernel). The gradient goes to the first maximum of each
+     * window. Node MaxPool2DWithIndicesBackward0.
+     */
+    public static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
+        int[] s = stride == null ? kernel : stride;
+        Tensor in = poolInput("max_pool2d", x, kernel, s, padding, dilation, ceilMode);
+        Tensor out = PoolOps.maxPool2d(in, kernel, s, padding, dilation, ceilMode);
+        return x.dim() == 3 ? out.squeeze(0) : out;
+    }
+
+    /** {@link #avgPool2d(Tensor, int[], int[], int[], boolean, boolean)} with a square kernel, stride = kernel. */
+    public static Tensor avgPool2d(Tensor x, int kernel) {
+        return avgPool2d(x, new int[] {kernel, kernel}, null, new int[] {0, 0}, false, true);
+    }
+
+    /**
+     * The mean of each window, like {@code torch.nn.functional.avg_pool2d} (stride null means the kernel): the
+     * divisor counts the zero padding when countIncludePad, else only the input's cells. Node AvgPool2DBackward0.
+     */
+    public static Tensor avgPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, boolean ceilMode,
+                                   boolean countIncludePad) {
+        int[] s = stride == null ? kernel : stride;
+        Tensor in = poolInput("avg_pool2d", x, kernel, s, padding, new int[] {1, 1}, ceilMode);
+        Tensor out = PoolOps.avgPool2d(in, kernel, s, padding, ceilMode, countIncludePad);
+        return x.dim() == 3 ? out.squeeze(0) : out;
+    }
+
+    /**
+     * The mean over adaptive windows giving an [outH, outW] output, like {@code adaptive_avg_pool2d}.
+     * Node AdaptiveAvgPool2DBackward0 (MeanBackward1 for 1 x 1, as PyTorch).
+     */
+    public static Tensor adaptiveAvgPool2d(Tensor x, int outH, int outW) {
+        String op = "adaptive_avg_pool2d";
+        checkFloating(op, "input", x);
+        if (x.dim() != 3 && x.dim() != 4) {
+            throw new IllegalArgumentException(op + ": expected 3D or 4D input, got shape " + shape(x));
+        }
+        if (outH < 1 || outW < 1) {
+            throw new IllegalArgumentException(op + ": output size must be positive, got (" + outH + ", " + outW + ")");
+        }
+        Tensor in = x.dim() == 3 ? x.unsqueeze(0) : x;
+        if (in.size(2) == 0 || in.size(3) == 0) {
+            throw new IllegalArgumentException(op + ": expected input with non-zero spatial sizes, got shape " + shape(x));
+        }
+        Tensor out = PoolOps.adaptiveAvgPool2d(in, outH, outW);
+        return x.dim() == 3 ? out.squeeze(0) : out;
+    }
+
+    /** Checks a pooling's arguments and returns x as [N, C, H, W]. */
+    private static Tensor poolInput(String op, Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation,
+                                    boolean ceilMode) {
+        checkPair(op, "kernel_size", kernel, 1);
+        checkPair(op, "stride", stride, 1);
+        checkPair(op, "padding", padding, 0);
+        checkPair(op, "dilation", dilation, 1);
+        checkFloating(op, "input", x);
+        if (x.dim() != 3 && x.dim() != 4) {
+            throw new IllegalArgumentException(op + ": expected 3D or 4D (batch mode) tensor with optional 0 dim batch size "
+                    + "for input, but got shape " + shape(x));
+        }
+        for (int i = 0; i < 2; i++) {
+            if (padding[i] > kernel[i] / 2) {
+                throw new IllegalArgumentException(op + ": pad should be smaller than or equal to half of kernel size, but got "
+                        + "padH = " + padding[0] + ", padW = " + padding[1] + ", kH = " + kernel[0] + ", kW = " + kernel[1]);
+            }
+        }
+        Tensor in = x.dim() == 3 ? x.unsqueeze(0) : x;
+        int oh = PoolOps.outputSize(in.size(2), kernel[0], stride[0], padding[0], dilation[0], ceilMode);
+        int ow = PoolOps.outputSize(in.size(3), kernel[1], stride[1], padding[1], dilation[1], ceilMode);
+        if (oh < 1 || ow < 1) {
+            throw new IllegalArgumentException(op + ": Given input size: (" + in.size(1) + "x" + in.size(2) + "x" + in.size(3)
+                    + "). Calculated output size: (" + in.size(1) + "x" + oh + "x" + ow + "). Output size is too small");
+        }
+        return in;
+    }
+
+
+    private static void checkPair(String op, String what, int[] v, int min) {
+        if (v == null || v.length != 2 || v[0] < min || v[1] < min) {
+            throw new IllegalArgumentException(op + ": " + what + " must be {height, width} with both >= " + min + ", got "
+                    + (v == null ? "null" : Arrays.toString(v)));
+        }
+    }
+
+    // =====================================================================================================
+    // Embedding and layer normalisation
+
+    /** {@link #embedding(Tensor, Tensor, Integer)} without a padding index. */
+    public static Tensor embedding(Tensor indices, Tensor weight) {
+        return embedding(indices, weight, null);
+    }
+
+    /**
+     * The rows of weight [num, dim] at int64 indices of any shape: the result has shape indices.shape + [dim],
+     * like {@code torch.nn.functional.embedding}. The row at paddingIdx (null for none; negative counts from
+     * the end) gets no gradient. Node EmbeddingBackward0.
+     */
+    public static Tensor embedding(Tensor indices, Tensor weight, Integer paddingIdx) {
+        String op = "embedding";
+        if (indices.dtype() != DType.INT64) {
+            throw new IllegalArgumentException(op + ": expected indices of dtype int64, but got " + indices.dtype().pyName()
+                    + "; build them with Tensor.ofLongs or .to(DType.INT64)");
+        }
+        if (weight.dim() != 2) {
+            throw new IllegalArgumentException(op + ": 'weight' must be 2-D [num_embeddings, embedding_dim], got shape "
+                    + shape(weight));
+        }
+        int num = weight.size(0);
+        long[] idx = indices.toLongArray();
+        for (int i = 0; i < idx.length; i++) {
+            if (idx[i] < 0 || idx[i] >= num) {
+                throw new IndexOutOfBoundsException("index out of range in self: " + op + " index " + idx[i] + " at flat position "
+                        + i + " of indices of shape " + shape(indices) + ", expected indices in [0, " + (num - 1) + "]");
+            }
+        }
+        int pad = paddingIndex(num, paddingIdx);
+        return EmbeddingOps.embedding(indices, weight, pad);
+    }
+
+    /** paddingIdx wrapped into [0, num), or -1 for null; an error outside [-num, num). */
+    static int paddingIndex(int num, Integer paddingIdx) {
+        if (paddingIdx == null) {
+            return -1;
+        }
+        if (paddingIdx >= num || paddingIdx < -num) {
+            throw new IllegalArgumentException("Padding_idx must be within num_embeddings (" + num + "), got " + paddingIdx);
+        }
+        return paddingIdx < 0 ? paddingIdx + num : paddingIdx;
+    }
+
+    /**
+     * Normalises x over its last dimensions, which must equal normalizedShape, with the biased variance, then
+     * scales by weight and shifts by bias (normalizedShape each, or null), like {@code torch.nn.functional
+     * .layer_norm}. Node NativeLayerNormBackward0.
+     */
+    public static Tensor layerNorm(Tensor x, int[] normalizedShape, Tensor weight, Tensor bias, double eps) {
+        String op = "layer_norm";
+        checkFloating(op, "input", x);
+        int k = normalizedShape.length;
+        boolean fits = k >= 1 && x.dim() >= k;
+        for (int i = 0; fits && i < k; i++) {
+            fits = x.size(x.dim() - k + i) == normalizedShape[i];
+        }
+        if (!fits) {
+            throw new IllegalArgumentException("Given normalized_shape=" + Arrays.toString(normalizedShape)
+                    + ", expected input with shape [*, " + Arrays.toString(normalizedShape).substring(1) + ", but got input of size"
+                    + shape(x));
+        }
+        for (Object[] t : new Object[][] {{"weight", weight}, {"bias", bias}}) {
+            Tensor v = (Tensor) t[1];
+            if (v != null && !Arrays.equals(v.shape(), normalizedShape)) {
+                throw new IllegalArgumentException(op + ": " + t[0] + " must have the normalized shape "
+                        + Arrays.toString(normalizedShape) + ", got " + shape(v));
+            }
+        }
+        return NormOps.layerNorm(x, k, weight, bias, eps);
     }
 
     // =====================================================================================================

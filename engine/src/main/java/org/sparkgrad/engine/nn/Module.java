@@ -356,12 +356,25 @@ public abstract class Module {
         return training;
     }
 
-    /** Parameters and buffers by dotted name, detached from the graph (sharing storage, like PyTorch). */
+    /**
+     * Parameters and buffers by dotted name, detached from the graph (sharing storage, like PyTorch), in
+     * PyTorch's order: each module's parameters, then its buffers, then its children's, depth first.
+     */
     public Map<String, Tensor> stateDict() {
         Map<String, Tensor> out = new LinkedHashMap<>();
-        namedParameters().forEach((k, v) -> out.put(k, v.detach()));
-        namedBuffers().forEach((k, v) -> out.put(k, v.detach()));
+        Set<String> params = namedParameters().keySet();
+        collectState("", params, out);
         return out;
+    }
+
+    private void collectState(String prefix, Set<String> params, Map<String, Tensor> out) {
+        parameters.forEach((k, v) -> {
+            if (params.contains(prefix + k)) {
+                out.put(prefix + k, v.detach());
+            }
+        });
+        buffers.forEach((k, v) -> out.put(prefix + k, v.detach()));
+        children.forEach((k, m) -> m.collectState(prefix + k + ".", params, out));
     }
 
     /**

@@ -54,6 +54,9 @@ class ActivationLayersTest {
         double phi8 = 8 * Math.exp(-32) / Math.sqrt(2 * Math.PI);
         assertArrayEquals(new double[] {0.5, 0.8413447460685429 + phi1, 1 + phi8, -phi8}, x.grad().toArray(), 1e-14);
         assertEquals("GeluBackward0", y.gradFn().name());
+        // torch 1.13: gelu([nan, inf, -inf]) = [nan, inf, nan]
+        assertArrayEquals(new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NaN},
+                F.gelu(Tensor.of(Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY)).toArray(), 0);
         Tensor z = d(shape(3), -2, 0, 3);
         Tensor l = F.leakyRelu(z, 0.1);
         assertArrayEquals(new double[] {-0.2, 0, 3}, l.toArray(), 1e-15);

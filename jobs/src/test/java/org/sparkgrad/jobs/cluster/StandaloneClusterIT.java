@@ -1,5 +1,6 @@
 package org.sparkgrad.jobs.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -112,6 +113,32 @@ class StandaloneClusterIT {
             }
         }
         return commands;
+    }
+
+    /**
+     * Issue 10's acceptance: an executor JVM killed (SIGKILL) in the middle of a barrier stage fails the stage; the
+     * driver starts a new one from the current step on the replacement executor, and the run ends with bitwise the
+     * parameters of an uninterrupted run on the same cluster.
+     */
+    @Test
+    void anExecutorKilledMidRunIsReplacedAndTheRunEndsWithTheParametersOfAnUninterruptedOne() throws Exception {
+        List<Path> jars = List.of(Path.of("target", "sparkgrad-jobs.jar"),
+                KilledExecutorRun.jarOf(Path.of("target", "test-classes"), dir.resolve("test-classes.jar")));
+        List<String> killed = new ArrayList<>();
+        List<KilledExecutorRun.Outcome> runs = KilledExecutorRun.straightThenKilled(cluster.masterUrl(), CONF, jars, 5,
+                killed);
+        KilledExecutorRun.Outcome straight = runs.get(0);
+        KilledExecutorRun.Outcome interrupted = runs.get(1);
+        assertEquals(1, killed.size(), "one executor killed");
+        System.out.println("killed after step 5: " + killed.get(0));
+        assertTrue(straight.warnings().isEmpty(), straight.warnings().toString());
+        String retried = String.join("\n", interrupted.warnings());
+        assertTrue(retried.contains("the barrier stage of steps 1-12 (attempt 1) failed at step 6: ")
+                && retried.contains("starting attempt 2 of 4 from step 6"), retried);
+        assertEquals(straight.parameters().keySet(), interrupted.parameters().keySet());
+        for (String name : straight.parameters().keySet()) {
+            assertArrayEquals(straight.parameters().get(name), interrupted.parameters().get(name), name);
+        }
     }
 
     @Test
