@@ -27,6 +27,7 @@ import org.sparkgrad.engine.GradMode;
 import org.sparkgrad.engine.Tensor;
 import org.sparkgrad.engine.nn.BatchContext;
 import org.sparkgrad.engine.nn.BatchNorm2d;
+import org.sparkgrad.engine.nn.Conv2d;
 import org.sparkgrad.engine.nn.Dropout;
 import org.sparkgrad.engine.nn.F;
 import org.sparkgrad.engine.nn.Linear;
@@ -57,18 +58,19 @@ class BatchNormDropoutTest {
     }
 
     /**
-     * [m, 1, 4, 4] images: a linear map (no bias: batch norm cancels it) to 3 channels of 4x4, BatchNorm2d(3), ReLU,
+     * [m, 1, 4, 4] images: Conv2d(1, 3, 3x3, padding 1, no bias: batch norm cancels it), BatchNorm2d(3), ReLU,
      * Dropout(0.3), flatten, Linear(48, 3).
      */
     static final class BnNet extends Module {
-        private final Linear pixel;
+        private final Conv2d conv;
         private final BatchNorm2d norm;
         private final Dropout drop;
         private final Linear head;
 
         BnNet() {
             Generator g = new Generator(17);
-            pixel = registerModule("pixel", new Linear(16, 48, false, g));
+            conv = registerModule("conv", new Conv2d(1, 3, new int[] {3, 3}, new int[] {1, 1}, new int[] {1, 1},
+                    new int[] {1, 1}, 1, false, g));
             norm = registerModule("norm", new BatchNorm2d(3));
             drop = registerModule("drop", new Dropout(0.3, g));
             head = registerModule("head", new Linear(48, 3, true, g));
@@ -77,7 +79,7 @@ class BatchNormDropoutTest {
         @Override
         public Tensor forward(Tensor x) {
             int m = x.size(0);
-            Tensor c = pixel.call(x.reshape(m, 16)).reshape(m, 3, 4, 4);
+            Tensor c = conv.call(x); // [m, 3, 4, 4]
             Tensor h = drop.call(norm.call(c).relu());
             return head.call(h.reshape(m, 48));
         }
