@@ -39,6 +39,9 @@ final class BarrierStepTask extends AbstractFunction1<Iterator<DataBlock>, Itera
         while (input.hasNext()) {
             blocks.add(input.next());
         }
+        if (spec.collectives && blocks.size() > 1) {
+            blocks = List.of(DataBlock.merge(blocks)); // one micro-batch per step, whatever the blocks
+        }
         BarrierTaskContext ctx = BarrierTaskContext.get();
         int partition = ctx.partitionId();
         String address = ctx.getTaskInfos()[partition].address();
@@ -57,7 +60,7 @@ final class BarrierStepTask extends AbstractFunction1<Iterator<DataBlock>, Itera
                     throw new TrainingException("expected PARAMETERS or STOP from the driver, got " + f.kind());
                 }
                 try {
-                    driver.write(StepFrame.gradient(f.step(), step(blocks, f, mesh)),
+                    driver.write(StepFrame.gradient(f.step(), step(blocks, f, driver, mesh)),
                             "sending the gradient sum of step " + (f.step() + 1));
                 } catch (RuntimeException e) {
                     TrainingException te = TrainingException.find(e);
@@ -74,16 +77,31 @@ final class BarrierStepTask extends AbstractFunction1<Iterator<DataBlock>, Itera
         return scala.collection.Iterator$.MODULE$.empty();
     }
 
-    /** The task's gradient sum of a step; with a mesh, its slice of all tasks' sum (and its own loss and count). */
-    private GradientSum step(List<DataBlock> blocks, StepFrame f, ShardMesh mesh) {
+    /**
+     * The task's gradient sum of a step; with a mesh, its slice of all tasks' sum (and its own loss and count). For a
+     * model with batch norm, the driver's BUFFERS frame follows the parameters; the replica's statistics go through
+     * the driver (STATS frames) during forward and backward, and a BUFFERS frame with its buffers after them (empty
+     * when the task had no rows of the step) tells the driver this task's statistics are done.
+     */
+    private GradientSum step(List<DataBlock> blocks, StepFrame f, FrameChannel driver, ShardMesh mesh) {
         long s = f.step();
         long[] batch = f.batch();
         float[] values = mesh == null ? f.floats() : mesh.allGather(s, f.floats());
+        StepGradient.Exchange exchange = null;
+        if (spec.collectives) {
+            StepFrame buffers = driver.expect(StepFrame.Kind.BUFFERS, "the buffers of step " + (s + 1));
+            exchange = new StepGradient.Exchange(StatsReducers.viaDriver(driver, s), buffers.doubleValues());
+        }
         // negative ids: never a broadcast's (>= 0), one per step, so replicas shared by tasks load each step once
-        StepFunction seqOp = decorator.decorate(s, new StepGradient(spec, -2 - s, values, batch[0], batch[1], batch[2]));
+        StepFunction seqOp = decorator.decorate(s, new StepGradient(spec, -2 - s, values, s, batch[0], batch[1], batch[2],
+                exchange));
         GradientSum sum = new GradientSum();
         for (DataBlock b : blocks) {
             sum = seqOp.call(sum, b);
+        }
+        if (exchange != null) {
+            driver.write(StepFrame.doubles(StepFrame.Kind.BUFFERS, s, exchange.buffersOut == null ? new double[0]
+                    : exchange.buffersOut), "sending the buffers of step " + (s + 1));
         }
         if (mesh != null) {
             sum.grad = mesh.reduceScatter(s, sum.grad);

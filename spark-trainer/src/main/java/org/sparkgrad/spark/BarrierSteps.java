@@ -82,10 +82,20 @@ final class BarrierSteps implements AutoCloseable {
     static BarrierSteps open(TrainerSettings settings, JavaSparkContext sc, JavaRDD<DataBlock> blocks, StepSpec spec,
             LongPredicate stageEndsAfter, long totalSteps, StepDecorator decorator) {
         StepMode mode = settings.stepMode();
+        String batchNorm = "the model has batch norm, whose statistics are summed over all partitions within each step"
+                + " through the driver, which only barrier stages do";
+        if (mode == StepMode.JOBS && spec.collectives) {
+            throw new TrainingException("stepMode(\"jobs\") cannot train this model: " + batchNorm
+                    + "; use stepMode(\"barrier\") (--step-mode barrier) or \"auto\"");
+        }
         if (mode == StepMode.JOBS) {
             return null;
         }
         String reason = unavailable(sc, blocks.rdd());
+        if (reason != null && spec.collectives) {
+            throw new TrainingException("barrier stages cannot run: " + reason + "; " + batchNorm
+                    + " (--step-mode barrier): give the application more cores or fewer partitions");
+        }
         if (reason != null && mode == StepMode.BARRIER) {
             throw new TrainingException("stepMode(\"barrier\") cannot run: " + reason
                     + "; give the application more cores or fewer partitions, or use stepMode(\"auto\")");
@@ -144,8 +154,11 @@ final class BarrierSteps implements AutoCloseable {
         return null;
     }
 
-    /** The step's gradient sum over all partitions, in partition order. */
-    GradientSum gradient(long s, long epoch, long from, long to, float[] parameters) {
+    /**
+     * The step's gradient sum over all partitions, in partition order; buffers are the model's (sent with the
+     * parameters) when it has batch norm, else null.
+     */
+    GradientSum gradient(long s, long epoch, long from, long to, float[] parameters, double[] buffers) {
         StepFrame[] frames = new StepFrame[partitions];
         for (int p = 0; p < partitions; p++) {
             frames[p] = !sharded && p > 0 ? frames[0] : StepFrame.parameters(s, epoch, from, to, sharded
@@ -157,7 +170,7 @@ final class BarrierSteps implements AutoCloseable {
                 if (stage == null) {
                     stage = start(s);
                 }
-                GradientSum sum = exchange(stage, frames, parameters.length);
+                GradientSum sum = exchange(stage, frames, buffers, parameters.length);
                 failures = 0;
                 if (s + 1 == stage.end) {
                     finish(stage);
@@ -255,12 +268,17 @@ final class BarrierSteps implements AutoCloseable {
      * Sends each task its frame and adds what they send back in partition order: whole sums (star), or one task's loss
      * and count with its slice of the reduced gradient (sharded), placed at the slice's offset.
      */
-    private GradientSum exchange(Stage st, StepFrame[] frames, int total) {
+    private GradientSum exchange(Stage st, StepFrame[] frames, double[] buffers, int total) {
         String step = "step " + (frames[0].step() + 1);
+        StepFrame bufferFrame = buffers == null ? null : StepFrame.doubles(StepFrame.Kind.BUFFERS, frames[0].step(), buffers);
         for (int p = 0; p < partitions; p++) {
             FrameChannel ch = st.endpoint.peer(p);
             ch.write(frames[p], "sending the parameters of " + step + " to " + ch.peer());
+            if (bufferFrame != null) {
+                ch.write(bufferFrame, "sending the buffers of " + step + " to " + ch.peer());
+            }
         }
+        double[] stepBuffers = bufferFrame == null ? null : reduceStatistics(st, frames[0].step());
         GradientSum sum = new GradientSum();
         float[] slices = sharded ? new float[total] : null;
         boolean anySlice = false;
@@ -293,7 +311,71 @@ final class BarrierSteps implements AutoCloseable {
         if (anySlice) {
             sum.grad = slices;
         }
+        sum.buffers = stepBuffers;
         return sum;
+    }
+
+    /**
+     * The statistics rounds of a step of a batch-norm model: in each round every task that is not done sends one frame,
+     * STATS (one all-reduce of its replica) or BUFFERS (done: no more statistics this step). The driver adds the round's
+     * STATS in partition order (a done task adds nothing: its rows are zero) and sends the sum to each task that sent
+     * them. Returns the buffers of the first partition that had rows (null when none sent any).
+     */
+    private double[] reduceStatistics(Stage st, long step) {
+        String name = "step " + (step + 1);
+        boolean[] done = new boolean[partitions];
+        int left = partitions;
+        double[] buffers = null;
+        while (left > 0) {
+            double[][] round = new double[partitions][];
+            double[] total = null;
+            int first = -1;
+            for (int p = 0; p < partitions; p++) {
+                if (done[p]) {
+                    continue;
+                }
+                FrameChannel ch = st.endpoint.peer(p);
+                StepFrame f = ch.read("the batch statistics or buffers of " + name);
+                if (f.kind() == StepFrame.Kind.FAILED) {
+                    throw new TaskFailed(f.text());
+                }
+                if ((f.kind() != StepFrame.Kind.STATS && f.kind() != StepFrame.Kind.BUFFERS) || f.step() != step) {
+                    throw new TrainingException("expected the batch statistics or buffers of " + name + " from " + ch.peer()
+                            + ", got " + f.kind() + " of step " + (f.step() + 1));
+                }
+                double[] v = f.doubleValues();
+                if (f.kind() == StepFrame.Kind.BUFFERS) {
+                    done[p] = true;
+                    left--;
+                    if (buffers == null && v.length > 0) {
+                        buffers = v;
+                    }
+                    continue;
+                }
+                if (total == null) {
+                    total = new double[v.length];
+                    first = p;
+                } else if (v.length != total.length) {
+                    throw new TrainingException("in one all-reduce of " + name + " partition " + first + " sent "
+                            + total.length + " batch statistics and partition " + p + " " + v.length
+                            + ": the replicas' batch-norm calls differ");
+                }
+                for (int i = 0; i < v.length; i++) {
+                    total[i] += v[i];
+                }
+                round[p] = v;
+            }
+            if (total != null) {
+                StepFrame sum = StepFrame.doubles(StepFrame.Kind.STATS, step, total);
+                for (int p = 0; p < partitions; p++) {
+                    if (round[p] != null) {
+                        FrameChannel ch = st.endpoint.peer(p);
+                        ch.write(sum, "sending the summed batch statistics of " + name + " to " + ch.peer());
+                    }
+                }
+            }
+        }
+        return buffers;
     }
 
     private void finish(Stage st) {

@@ -9,10 +9,13 @@ final class BatchRows implements Serializable {
     final int rows;
     final float[] features;
     final float[] labels;
+    /** The global row index of each row. */
+    final long[] keys;
 
-    BatchRows(int rows, float[] features, float[] labels) {
+    BatchRows(int rows, float[] features, float[] labels, long[] keys) {
         this.rows = rows;
         this.features = features;
         this.labels = labels;
+        this.keys = keys;
     }
 }

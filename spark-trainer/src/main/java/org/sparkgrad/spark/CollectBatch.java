@@ -21,7 +21,7 @@ final class CollectBatch implements Function<DataBlock, BatchRows> {
     @Override
     public BatchRows call(DataBlock block) {
         if (block.rows == 0) {
-            return new BatchRows(0, new float[0], new float[0]);
+            return new BatchRows(0, new float[0], new float[0], new long[0]);
         }
         BlockSchedule schedule = spec.schedule(block, epoch);
         int lo = schedule.lowerBound(from);
@@ -35,6 +35,6 @@ final class CollectBatch implements Function<DataBlock, BatchRows> {
             System.arraycopy(block.features, order[i] * fd, f, (i - lo) * fd, fd);
             System.arraycopy(block.labels, order[i] * ld, l, (i - lo) * ld, ld);
         }
-        return new BatchRows(hi - lo, f, l);
+        return new BatchRows(hi - lo, f, l, spec.keys(block, order, lo, hi));
     }
 }

@@ -69,6 +69,18 @@ enum ColumnKind {
      * the column as {@code what}.
      */
     String read(Row row, int i, float[] out, String what) {
+        double[] values = new double[out.length];
+        String p = read(row, i, values, what);
+        if (p == null) {
+            for (int j = 0; j < out.length; j++) {
+                out[j] = (float) values[j];
+            }
+        }
+        return p;
+    }
+
+    /** {@link #read(Row, int, float[], String)} into doubles (so int64 columns are read exactly). */
+    String read(Row row, int i, double[] out, String what) {
         if (row.isNullAt(i)) {
             return what + " is null";
         }
@@ -97,25 +109,23 @@ enum ColumnKind {
                 if (values.length != out.length) {
                     return what + " has " + values.length + " values, not " + out.length;
                 }
-                for (int j = 0; j < out.length; j++) {
-                    out[j] = (float) values[j];
-                }
+                System.arraycopy(values, 0, out, 0, out.length);
                 return null;
             }
         }
     }
 
-    private static String store(Object v, float[] out, int j, String what) {
+    private static String store(Object v, double[] out, int j, String what) {
         if (v == null) {
             return what + " is null";
         }
         if (v instanceof Number n) {
-            out[j] = n.floatValue();
+            out[j] = n.doubleValue();
             return null;
         }
         String s = v.toString().trim();
         try {
-            out[j] = Float.parseFloat(s);
+            out[j] = Double.parseDouble(s);
             return null;
         } catch (NumberFormatException e) {
             return what + " is not a number: '" + (s.length() > 40 ? s.substring(0, 40) + "..." : s) + "'";

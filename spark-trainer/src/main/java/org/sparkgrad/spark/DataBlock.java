@@ -38,6 +38,33 @@ final class DataBlock implements Serializable {
         this.dropped = dropped;
     }
 
+    /** One partition's blocks (in row order) as one block. */
+    static DataBlock merge(java.util.List<DataBlock> blocks) {
+        if (blocks.size() == 1) {
+            return blocks.get(0);
+        }
+        DataBlock first = blocks.get(0);
+        int rows = 0;
+        long dropped = 0;
+        for (DataBlock b : blocks) {
+            if (b.partition != first.partition || b.firstRow != first.firstRow + rows) {
+                throw new IllegalArgumentException("blocks of partition " + first.partition + " from row " + first.firstRow
+                        + " do not follow each other: block of partition " + b.partition + " from row " + b.firstRow);
+            }
+            rows += b.rows;
+            dropped += b.dropped;
+        }
+        float[] f = new float[rows * first.featureDim];
+        float[] l = new float[rows * first.labelDim];
+        int at = 0;
+        for (DataBlock b : blocks) {
+            System.arraycopy(b.features, 0, f, at * first.featureDim, b.features.length);
+            System.arraycopy(b.labels, 0, l, at * first.labelDim, b.labels.length);
+            at += b.rows;
+        }
+        return new DataBlock(first.partition, first.firstRow, rows, first.featureDim, first.labelDim, f, l, dropped);
+    }
+
     /**
      * A fingerprint of the block's rows that does not depend on how rows are split into partitions or blocks: the
      * sum of a 64-bit hash of each row's values (so it sees any changed, added or removed row, not a reordering).

@@ -6,6 +6,7 @@ import java.util.TreeSet;
 import org.sparkgrad.engine.nn.Loss;
 import org.sparkgrad.engine.nn.Module;
 import org.sparkgrad.engine.nn.Parameter;
+import org.sparkgrad.engine.nn.Reduction;
 import org.sparkgrad.engine.optim.LRScheduler;
 import org.sparkgrad.engine.optim.Optimizer;
 
@@ -38,15 +39,39 @@ import org.sparkgrad.engine.optim.Optimizer;
  * TrainingResult r = trainer.fit(data);
  * }</pre>
  *
- * <p>The loss must use {@code Reduction.SUM}: the trainer's step loss and gradient are the sum over the
- * batch's samples divided by the number of samples, which is PyTorch's {@code MEAN} when each sample
- * gives one loss element (MSE with one output, cross entropy). The model factory runs on the driver and
- * on every executor (once per executor thread); the executors' initial values do not matter, they load
- * the driver's parameters every step, but the parameter names and shapes must be the same everywhere.
+ * <p>The loss of a micro-batch of m rows (a loss module's, or a {@link TrainStep}'s with {@link #forStep}) reduces
+ * them with {@code Reduction.SUM} or {@code Reduction.MEAN}. The trainer's step loss and gradient are
+ * {@code (sum over micro-batches of w * loss) / B} for a global batch of B rows, with w = 1 for SUM and w = m for
+ * MEAN: a MEAN micro-batch loss times its rows is the sum of its rows' losses, so for MEAN the step's gradient is
+ * PyTorch's gradient of the mean loss over the whole global batch in one process, whatever the partitions and
+ * micro-batch sizes; for SUM it is the sum over the batch divided by B (the same when each row gives one loss
+ * element, as MSE with one output or cross entropy; MSE with labelDim k gives k times PyTorch's mean). A MEAN that
+ * divides by something other than the rows (cross entropy with ignored targets or class weights) is still weighted
+ * by rows, so it matches one process only when every micro-batch has the same divisor per row. The model factory
+ * runs on the driver and on every executor (once per executor thread); the executors' initial values do not matter,
+ * they load the driver's parameters every step, but the parameter names and shapes must be the same everywhere.
+ *
+ * <p>Inputs other than one feature vector and a label per row come from {@link TrainingData#fromColumns} with a
+ * {@link BatchSpec} and a {@link TrainStep} given to {@link #forStep}. Every replica's forward and backward runs in
+ * an {@link org.sparkgrad.engine.nn.BatchContext} scope of the global step with the global indices of the
+ * micro-batch's rows as sample keys, so {@link org.sparkgrad.engine.nn.Dropout} drops the same elements of a sample
+ * whichever partition holds it. A model with batch norm ({@link org.sparkgrad.engine.nn.BatchNormBase} layers, found
+ * by scanning the driver's model) is trained as PyTorch's SyncBatchNorm: each statistics all-reduce of its forward
+ * and backward is a round trip through the driver, which adds the tasks' sums in partition order (so every replica
+ * gets bitwise the same total), every task runs its share of a step as one micro-batch (so the replicas call the
+ * reducer equally often; {@link #microBatchSize(int)} does not apply, a task with no rows adds zeros), and the driver
+ * sends its buffers with the parameters and ends each step with the running statistics of the first partition that had
+ * rows (all replicas compute the same). This needs barrier stages: {@code stepMode("jobs")} refuses such a model, and
+ * {@code "auto"} fails, saying why, where the cluster cannot run a barrier stage. The steps then equal a one-process
+ * loop over the same global batches in one scope with the same keys (to float rounding of the sums). The buffers are
+ * saved in checkpoints and given in {@link TrainingResult#buffers()}; other models' buffers are not exchanged (the
+ * replicas keep those their factory made).
  */
 public final class DataParallelTrainer {
     private final SerializableSupplier<Module> modelFactory;
     private final SerializableSupplier<Loss> lossFactory;
+    private final TrainStep step;
+    private final Reduction reduction;
     private final SerializableFunction<Map<String, Parameter>, Optimizer> optimizerFactory;
     private SerializableFunction<Optimizer, LRScheduler> schedulerFactory;
     private boolean schedulerPerStep;
@@ -78,14 +103,45 @@ public final class DataParallelTrainer {
     private String initialWeights;
 
     /**
-     * A trainer of the model the factory builds, with a loss (Reduction.SUM) and an optimizer made from the
-     * driver model's named parameters, e.g. {@code p -> new SGD(p, 0.03)}.
+     * A trainer of the model the factory builds, with a loss (Reduction.SUM or MEAN) of the model's output on the
+     * rows' features against their labels, and an optimizer made from the driver model's named parameters, e.g.
+     * {@code p -> new SGD(p, 0.03)}. Its step is {@code loss(model(batch "features"), batch "labels")}.
      */
     public DataParallelTrainer(SerializableSupplier<Module> modelFactory, SerializableSupplier<Loss> lossFactory,
             SerializableFunction<Map<String, Parameter>, Optimizer> optimizerFactory) {
+        this(modelFactory, Objects.requireNonNull(lossFactory, "lossFactory"), new LossStep(lossFactory), null,
+                optimizerFactory);
+    }
+
+    private DataParallelTrainer(SerializableSupplier<Module> modelFactory, SerializableSupplier<Loss> lossFactory,
+            TrainStep step, Reduction reduction, SerializableFunction<Map<String, Parameter>, Optimizer> optimizerFactory) {
         this.modelFactory = Objects.requireNonNull(modelFactory, "modelFactory");
-        this.lossFactory = Objects.requireNonNull(lossFactory, "lossFactory");
+        this.lossFactory = lossFactory;
+        this.step = Objects.requireNonNull(step, "step");
+        this.reduction = reduction;
         this.optimizerFactory = Objects.requireNonNull(optimizerFactory, "optimizerFactory");
+    }
+
+    /**
+     * A trainer of the model the factory builds with a general training step: the step computes each micro-batch's
+     * loss from the model and a {@link TensorBatch} of the data's inputs ({@link TrainingData#fromColumns}, or
+     * {@code "features"} and {@code "labels"} for the other sources), and reduction says whether that loss is the
+     * mean ({@link Reduction#MEAN}, as PyTorch's losses by default) or the sum ({@link Reduction#SUM}) over the
+     * micro-batch's rows. The trainer weights a MEAN loss by its rows, so a step's gradient is the mean over the
+     * global batch whatever the partitions and micro-batches (see the class comment).
+     *
+     * <pre>{@code
+     * DataParallelTrainer trainer = DataParallelTrainer.forStep(
+     *         () -> new Sequential(new Flatten(), new Linear(64, 10)),
+     *         (model, batch) -> F.crossEntropy(model.call(batch.get("image")), batch.get("label")),
+     *         Reduction.MEAN,
+     *         params -> new Adam(params, 1e-3));
+     * }</pre>
+     */
+    public static DataParallelTrainer forStep(SerializableSupplier<Module> modelFactory, TrainStep step,
+            Reduction reduction, SerializableFunction<Map<String, Parameter>, Optimizer> optimizerFactory) {
+        return new DataParallelTrainer(modelFactory, null, step, ModelReplica.requireReduction(reduction),
+                optimizerFactory);
     }
 
     /** The global batch size B (any value, with any number of partitions); required. */
@@ -121,7 +177,10 @@ public final class DataParallelTrainer {
         return this;
     }
 
-    /** The most rows one forward/backward pass takes on an executor (default 1024); bounds memory. */
+    /**
+     * The most rows one forward/backward pass takes on an executor (default 1024); bounds memory. Not applied to a
+     * model with batch norm, whose partitions run their share of a step as one pass (see the class comment).
+     */
     public DataParallelTrainer microBatchSize(int m) {
         this.microBatchSize = positive(m, "microBatchSize");
         return this;
@@ -361,7 +420,7 @@ public final class DataParallelTrainer {
 
     /** A copy of the current settings (what fit freezes). */
     TrainerSettings settings() {
-        return new TrainerSettings(modelFactory, lossFactory, optimizerFactory, schedulerFactory, schedulerPerStep,
+        return new TrainerSettings(modelFactory, lossFactory, step, reduction, optimizerFactory, schedulerFactory, schedulerPerStep,
                 batchSize, epochs, steps, seed, dropLast, microBatchSize, treeDepth, checkpointDir, checkpointEvery,
                 resume, startOver, adoptCheckpoint, verifySteps, gradientTolerance, logEvery, classLabels, listener, device, stepMode,
                 stepTimeoutMillis, shardAbove, validationData == null ? null

@@ -38,7 +38,8 @@ final class ExecutorCache {
 
     /** The block's schedule for (seed, epoch), computing it on first use in this JVM. */
     static BlockSchedule schedule(String dataId, DataBlock block, long firstGlobal, long rows, long seed, long epoch) {
-        String key = dataId + "/" + block.partition + "/" + block.firstRow;
+        // rows too: a barrier task of a batch-norm model merges its partition's blocks into one that starts at row 0
+        String key = dataId + "/" + block.partition + "/" + block.firstRow + "+" + block.rows;
         synchronized (SCHEDULES) {
             ScheduleEntry e = SCHEDULES.get(key);
             if (e != null && e.seed() == seed && e.epoch() == epoch) {

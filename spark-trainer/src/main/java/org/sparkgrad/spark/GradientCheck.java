@@ -18,7 +18,7 @@ final class GradientCheck {
     private GradientCheck() {
     }
 
-    static void verify(TrainingRun run, String stepName, long epoch, long from, long to, float[] distributed) {
+    static void verify(TrainingRun run, String stepName, long step, long epoch, long from, long to, float[] distributed) {
         TrainerSettings settings = run.settings();
         List<BatchRows> parts;
         try {
@@ -31,14 +31,17 @@ final class GradientCheck {
             rows += b.rows;
         }
         TrainingData.Packed packed = run.packed();
-        int fd = run.featureDim();
-        int ld = run.labelDim();
+        StepSpec spec = run.spec();
+        int fd = spec.batches.width(false);
+        int ld = spec.batches.width(true);
         float[] features = new float[rows * fd];
         float[] labels = new float[rows * ld];
+        long[] keys = new long[rows];
         int at = 0;
         for (BatchRows b : parts) {
             System.arraycopy(b.features, 0, features, at * fd, b.rows * fd);
             System.arraycopy(b.labels, 0, labels, at * ld, b.rows * ld);
+            System.arraycopy(b.keys, 0, keys, at, b.rows);
             at += b.rows;
         }
         int[] order = new int[rows];
@@ -46,8 +49,12 @@ final class GradientCheck {
             order[i] = i;
         }
         GradientSum reference = new GradientSum();
-        ModelReplica.wrap(run.model(), settings.lossFactory().get(), run.layout()).accumulate(features, labels, fd, ld, order, 0,
-                rows, settings.microBatchSize(), settings.classLabels(), reference);
+        // one process over the whole batch: batch norm's local statistics are the global ones; its running
+        // statistics, which this forward updates, are put back
+        double[] buffers = ModelBuffers.flatten(run.model());
+        ModelReplica.wrap(run.model(), spec).accumulate(features, labels, order, keys, 0, rows, step,
+                spec.collectives ? Math.max(1, rows) : settings.microBatchSize(), StatsReducers.LOCAL, reference);
+        ModelBuffers.load(run.model(), buffers);
         if (reference.count != to - from) {
             throw new TrainingException("verify-gradients at " + stepName + " collected " + reference.count
                     + " rows, expected " + (to - from) + " (of " + packed.rows() + ")");

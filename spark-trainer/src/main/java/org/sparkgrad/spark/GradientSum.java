@@ -15,6 +15,11 @@ final class GradientSum implements Serializable {
     float[] grad;
     double loss;
     long count;
+    /**
+     * For a model with batch norm in a barrier stage, the buffers after the step of the first partition (in partition
+     * order) that had rows of it; else null. Only the driver sets it (it is not serialized).
+     */
+    transient double[] buffers;
     /** The distinct device descriptions of the tasks that added rows, sorted, one per line ("" for none). */
     String devices = "";
 

@@ -3,64 +3,70 @@ package org.sparkgrad.spark;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.sparkgrad.engine.DType;
 import org.sparkgrad.engine.Device;
 import org.sparkgrad.engine.Tensor;
 import org.sparkgrad.engine.backend.DeviceOutOfMemoryError;
-import org.sparkgrad.engine.nn.Loss;
+import org.sparkgrad.engine.nn.BatchContext;
+import org.sparkgrad.engine.nn.BatchContext.StatsReducer;
 import org.sparkgrad.engine.nn.Module;
 import org.sparkgrad.engine.nn.Parameter;
 import org.sparkgrad.engine.nn.Reduction;
 
 /**
- * A model and its loss on one executor thread and device (or the driver model, for gradient verification): loads
- * the flat parameter vector and adds the per-sample gradient sum, loss sum and sample count of chosen
- * rows to a {@link GradientSum}, running forward/backward in micro-batches.
+ * A model and its training step on one executor thread and device (or the driver model, for gradient verification):
+ * loads the flat parameter vector and adds the gradient sum, loss sum and sample count of chosen rows to a
+ * {@link GradientSum}, running forward/backward in micro-batches. A micro-batch's loss is the step's loss of its m
+ * rows; with {@link Reduction#MEAN} it is weighted by m (backward from m times the loss, m times the loss added to
+ * the loss sum), so that the driver's division by the global batch size gives the mean over the global batch.
  */
 final class ModelReplica {
     private final Module model;
-    private final Loss loss;
+    private final TrainStep step;
+    private final Reduction reduction;
+    private final BatchSpec batches;
     private final List<Parameter> params;
     private final ParameterLayout layout;
     private final Device device;
     private long loadedBroadcast = -1;
 
-    private ModelReplica(Module model, Loss loss, ParameterLayout layout, Device device) {
+    private ModelReplica(Module model, TrainStep step, Reduction reduction, BatchSpec batches, ParameterLayout layout,
+            Device device) {
         this.model = model;
         this.device = device;
-        this.loss = loss;
+        this.step = step;
+        this.reduction = requireReduction(reduction);
+        this.batches = batches;
         this.params = new ArrayList<>(model.namedParameters().values());
         this.layout = layout;
-        requireSum(loss);
     }
 
     /**
-     * Builds a replica with the factories on a device, checking that its parameters have the driver's layout.
-     * Only the parameters (in) and the gradient sums (out) cross between host and device.
+     * Builds a replica of the run's model with its factory on a device, checking that its parameters have the
+     * driver's layout. Only the parameters (in) and the gradient sums (out) cross between host and device.
      */
-    static ModelReplica build(SerializableSupplier<Module> modelFactory, SerializableSupplier<Loss> lossFactory,
-            ParameterLayout driver, Device device) {
-        Module m = modelFactory.get();
-        String mismatch = driver.mismatch(ParameterLayout.of(m.namedParameters()));
+    static ModelReplica build(StepSpec spec, Device device) {
+        Module m = spec.modelFactory.get();
+        String mismatch = spec.layout.mismatch(ParameterLayout.of(m.namedParameters()));
         if (mismatch != null) {
             throw new TrainingException(mismatch);
         }
         m.to(device);
-        return new ModelReplica(m, lossFactory.get(), driver, device);
+        return new ModelReplica(m, spec.step, spec.reduction, spec.batches, spec.layout, device);
     }
 
     /** Wraps a model that already holds the parameters (the driver's). */
-    static ModelReplica wrap(Module model, Loss loss, ParameterLayout layout) {
-        return new ModelReplica(model, loss, layout, Device.CPU);
+    static ModelReplica wrap(Module model, StepSpec spec) {
+        return new ModelReplica(model, spec.step, spec.reduction, spec.batches, spec.layout, Device.CPU);
     }
 
-    /** Fails unless the loss sums over samples. */
-    static void requireSum(Loss loss) {
-        if (loss.reduction() != Reduction.SUM) {
-            throw new TrainingException("the loss must use Reduction.SUM (the trainer adds per-sample losses and gradients"
-                    + " over partitions and divides by the global batch size), got " + loss + " with reduction "
-                    + loss.reduction() + "; e.g. new MSELoss(Reduction.SUM)");
+    /** The reduction, unless it is not one the trainer can weight (NONE, null). */
+    static Reduction requireReduction(Reduction r) {
+        if (r != Reduction.SUM && r != Reduction.MEAN) {
+            throw new TrainingException("the loss must reduce each micro-batch to one number with Reduction.MEAN or"
+                    + " Reduction.SUM (the trainer weights micro-batch means by their rows and divides the sums by the"
+                    + " global batch size), got " + r + "; e.g. new MSELoss(Reduction.MEAN)");
         }
+        return r;
     }
 
     /** Loads the broadcast parameters, unless this replica holds broadcast {@code id} already. */
@@ -71,45 +77,50 @@ final class ModelReplica {
         }
     }
 
+    /** Loads buffer values ({@link ModelBuffers#flatten}) into the replica's buffers. */
+    void loadBuffers(double[] flat) {
+        ModelBuffers.load(model, flat);
+    }
+
+    /** The replica's buffer values. */
+    double[] buffers() {
+        return ModelBuffers.flatten(model);
+    }
+
     /**
-     * Adds the rows {@code order[lo..hi)} of (features, labels) to sum: forward and backward in
-     * micro-batches of at most {@code microBatch} rows. With classLabels, labels (labelDim 1) are class
-     * indices given to the loss as int64 [m]; else they are float32 [m, labelDim].
+     * Adds the rows {@code order[lo..hi)} of the packed arrays (rows laid out by the run's {@link BatchSpec}) to sum:
+     * forward and backward in micro-batches of at most {@code microBatch} rows, each inside a {@link BatchContext}
+     * scope of the global step (0-based), the micro-batch rows' global indices as sample keys ({@code keys[i]} is that
+     * of row {@code order[lo + i]}) and reducer, so dropout masks do not depend on the partitioning and batch norm
+     * sums its statistics over the replicas.
      */
-    void accumulate(float[] features, float[] labels, int featureDim, int labelDim, int[] order, int lo, int hi,
-            int microBatch, boolean classLabels, GradientSum sum) {
+    void accumulate(float[] features, float[] labels, int[] order, long[] keys, int lo, int hi, long step,
+            int microBatch, StatsReducer reducer, GradientSum sum) {
         model.zeroGrad();
         double lossSum = 0;
+        int width = batches.width(false);
         for (int start = lo; start < hi; start += microBatch) {
             int m = Math.min(microBatch, hi - start);
-            float[] x;
-            float[] y;
-            try {
-                x = new float[m * featureDim];
-                y = new float[m * labelDim];
-            } catch (OutOfMemoryError e) {
-                throw outOfMemory(m, featureDim, e);
-            }
-            for (int i = 0; i < m; i++) {
-                int r = order[start + i];
-                System.arraycopy(features, r * featureDim, x, i * featureDim, featureDim);
-                System.arraycopy(labels, r * labelDim, y, i * labelDim, labelDim);
-            }
-            try {
-                Tensor out = model.call(Tensor.tensor(x, m, featureDim).to(device));   // with its hooks, as model(x)
-                Tensor target = classLabels ? classIndices(y, labelDim) : Tensor.tensor(y, m, labelDim);
-                Tensor l = loss.forward(out, target.to(device));
-                if (l.numel() != 1) {
-                    throw new TrainingException("the loss must reduce to one number (Reduction.SUM), got shape "
-                            + Arrays.toString(l.shape()));
+            long[] batchKeys = Arrays.copyOfRange(keys, start - lo, start - lo + m);
+            try (BatchContext.Scope scope = BatchContext.open(step, batchKeys, reducer)) {
+                TensorBatch batch = batches.slice(features, labels, order, start, m, device);
+                Tensor l = this.step.loss(model, batch);
+                if (l == null || l.numel() != 1) {
+                    throw new TrainingException("the loss must reduce to one number (Reduction." + reduction + "), got "
+                            + (l == null ? "null" : "shape " + Arrays.toString(l.shape())));
                 }
-                lossSum += l.item();
-                l.backward();
+                if (reduction == Reduction.MEAN) {
+                    lossSum += l.item() * m;
+                    l.mul((double) m).backward();
+                } else {
+                    lossSum += l.item();
+                    l.backward();
+                }
             } catch (OutOfMemoryError e) {
-                throw outOfMemory(m, featureDim, e);
+                throw outOfMemory(m, width, e);
             } catch (DeviceOutOfMemoryError e) {
                 model.zeroGrad(); // gives the gradients' device memory back for the next task
-                throw new TrainingException("out of " + device + " memory " + microBatch(m, featureDim) + ". "
+                throw new TrainingException("out of " + device + " memory " + microBatch(m, width) + ". "
                         + e.getMessage(), e);
             }
         }
@@ -134,19 +145,5 @@ final class ModelReplica {
     private String microBatch(int m, int featureDim) {
         return "in a micro-batch of " + m + " rows x " + featureDim + " features (model of " + layout.total
                 + " parameters): lower the trainer's microBatchSize (now " + m + " or less)";
-    }
-
-    static Tensor classIndices(float[] y, int labelDim) {
-        if (labelDim != 1) {
-            throw new TrainingException("class labels need one label value per row, got labelDim=" + labelDim);
-        }
-        double[] idx = new double[y.length];
-        for (int i = 0; i < y.length; i++) {
-            if (y[i] != Math.rint(y[i]) || y[i] < 0) {
-                throw new TrainingException("class label " + y[i] + " is not a class index (an integer >= 0)");
-            }
-            idx[i] = y[i];
-        }
-        return Tensor.tensor(idx, DType.INT64, y.length);
     }
 }

@@ -31,6 +31,12 @@ abstract class RowPacker<T> implements Function2<Integer, Iterator<T>, Iterator<
     /** Parses row into features and labels; returns null when it is well formed, else what is wrong with it. */
     abstract String parse(T row, float[] features, float[] labels);
 
+    /** What a well-formed row holds, for the malformed-row message. */
+    String expected() {
+        return featureDim + " finite feature values and " + (classes > 0 ? "a class index in [0, " + classes + ")"
+                : labelDim + " label value" + (labelDim == 1 ? "" : "s"));
+    }
+
     /** Where the row came from beyond its partition and position (e.g. " in file ..."), or "". */
     String origin(T row) {
         return "";
@@ -46,7 +52,7 @@ abstract class RowPacker<T> implements Function2<Integer, Iterator<T>, Iterator<
             while (rows.hasNext()) {
                 T row = rows.next();
                 String problem = parse(row, features, labels);
-                if (problem == null) {
+                if (problem == null && classes > 0) {
                     problem = checkClass(labels[0], classes);
                 }
                 if (problem == null) {
@@ -55,10 +61,7 @@ abstract class RowPacker<T> implements Function2<Integer, Iterator<T>, Iterator<
                     builder.drop();
                 } else {
                     throw new TrainingException("malformed input row " + index + " of partition " + partition + origin(row)
-                            + ": " + problem + " (expected " + featureDim + " finite feature values and "
-                            + (classes > 0 ? "a class index in [0, " + classes + ")"
-                                    : labelDim + " label value" + (labelDim == 1 ? "" : "s"))
-                            + "; set dropMalformed to count and drop such rows)");
+                            + ": " + problem + " (expected " + expected() + "; set dropMalformed to count and drop such rows)");
                 }
                 index++;
             }

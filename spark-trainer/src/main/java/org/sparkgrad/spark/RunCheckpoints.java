@@ -58,7 +58,7 @@ final class RunCheckpoints {
      * @param model the run's model parameters, which a checkpoint's tensors must fit (names, dtypes, shapes)
      * @throws TrainingException when the directory belongs to another run, or holds no usable checkpoint to resume
      */
-    Resume begin(Map<String, Parameter> model) {
+    Resume begin(Map<String, ? extends Tensor> model) {
         if (resume) {
             store.removeOrphans();
         }
@@ -143,12 +143,15 @@ final class RunCheckpoints {
         return null;
     }
 
-    /** Null when the state's parameters are the model's (names, dtypes, shapes), else every difference. */
-    static String fits(TrainingState state, Map<String, Parameter> model) {
+    /**
+     * Null when the state's tensors are the model's parameters and buffers (names, dtypes, shapes), else every
+     * difference.
+     */
+    static String fits(TrainingState state, Map<String, ? extends Tensor> model) {
         List<String> problems = new ArrayList<>();
-        for (Map.Entry<String, Parameter> e : model.entrySet()) {
+        for (Map.Entry<String, ? extends Tensor> e : model.entrySet()) {
             Tensor t = state.parameters().get(e.getKey());
-            Parameter p = e.getValue();
+            Tensor p = e.getValue();
             if (t == null) {
                 problems.add("no tensor for parameter " + e.getKey());
             } else if (t.dtype() != p.dtype() || !Arrays.equals(t.shape(), p.shape())) {

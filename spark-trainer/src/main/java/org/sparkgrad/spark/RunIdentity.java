@@ -9,7 +9,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import org.sparkgrad.engine.nn.Loss;
 import org.sparkgrad.engine.optim.LRScheduler;
 import org.sparkgrad.engine.optim.Optimizer;
 
@@ -52,24 +51,25 @@ record RunIdentity(Map<String, String> fields) {
     }
 
     /**
-     * The identity of a run: optimizer is the freshly built one (before any step, after its scheduler was made),
+     * The identity of a run: rowContent what a row holds ({@link TrainingData#rowContent()}), loss the loss's name
+     * ({@link TrainingRun#lossName}), optimizer the freshly built one (before any step, after its scheduler was made),
      * scheduler null for none.
      */
-    static RunIdentity of(ParameterLayout layout, TrainingData.Packed data, int featureDim, int labelDim,
-            TrainerSettings s, BatchPlan plan, long totalSteps, Loss loss, Optimizer optimizer, LRScheduler scheduler) {
+    static RunIdentity of(ParameterLayout layout, TrainingData.Packed data, String rowContent, TrainerSettings s,
+            BatchPlan plan, long totalSteps, String loss, Optimizer optimizer, LRScheduler scheduler) {
         Map<String, String> f = new LinkedHashMap<>();
         List<String> params = new ArrayList<>();
         for (int i = 0; i < layout.names.length; i++) {
             params.add(layout.names[i] + Arrays.toString(layout.shapes[i]).replace(" ", ""));
         }
         f.put(MODEL, "float32 " + String.join(" ", params));
-        f.put(DATA, data.rows() + " rows of " + featureDim + " features and " + labelDim + " label value(s), content "
+        f.put(DATA, data.rows() + " rows of " + rowContent + ", content "
                 + String.format(Locale.ROOT, "%016x", data.fingerprint()));
         f.put(SEED, Long.toString(s.seed()));
         f.put(BATCH, s.batchSize() + " rows" + (s.dropLast() ? ", last partial batch dropped" : "") + ", "
                 + plan.stepsPerEpoch() + " steps per epoch");
         f.put(LABELS, s.classLabels() ? "class indices" : "float targets");
-        f.put(LOSS, loss.getClass().getSimpleName());
+        f.put(LOSS, loss);
         f.put(OPTIMIZER, optimizer.getClass().getSimpleName());
         Map<String, Double> hyper = optimizer.stateDict().hyper();
         Double initial = hyper.get(Optimizer.INITIAL_LR);

@@ -47,8 +47,13 @@ final class SparkRowPacker extends RowPacker<Row> {
 
     @Override
     String origin(Row row) {
-        if (row.size() > 2 && !row.isNullAt(2)) {
-            String file = row.getString(2);
+        return fileOf(row, 2);
+    }
+
+    /** " (file ...)" when column i of row holds the name of the file the row came from, else "". */
+    static String fileOf(Row row, int i) {
+        if (row.size() > i && !row.isNullAt(i)) {
+            String file = row.getString(i);
             if (!file.isEmpty()) {
                 return " (file " + file + ")";
             }

@@ -171,7 +171,7 @@ public final class SparkgradKryoRegistrator implements KryoRegistrator {
         }
     }
 
-    /** Writes collected rows as a count and two raw float arrays. */
+    /** Writes collected rows as a count, two raw float arrays and their global row indices. */
     static final class BatchRowsSerializer extends Serializer<BatchRows> {
         @Override
         public void write(Kryo kryo, Output out, BatchRows b) {
@@ -180,6 +180,7 @@ public final class SparkgradKryoRegistrator implements KryoRegistrator {
             out.writeInt(b.labels.length);
             out.writeFloats(b.features);
             out.writeFloats(b.labels);
+            out.writeLongs(b.keys);
         }
 
         @Override
@@ -187,7 +188,7 @@ public final class SparkgradKryoRegistrator implements KryoRegistrator {
             int rows = in.readInt();
             int nf = in.readInt();
             int nl = in.readInt();
-            return new BatchRows(rows, in.readFloats(nf), in.readFloats(nl));
+            return new BatchRows(rows, in.readFloats(nf), in.readFloats(nl), in.readLongs(rows));
         }
     }
 }

@@ -42,7 +42,17 @@ final class StepFrame {
         /** driver -> task: the stage's steps are done. */
         STOP,
         /** task -> driver: the task failed the step (payload: the message). */
-        FAILED
+        FAILED,
+        /**
+         * task -> driver: one all-reduce of batch statistics (doubles); driver -> task: their sum over all partitions
+         * (models with batch norm).
+         */
+        STATS,
+        /**
+         * driver -> task: the model's buffers for the step (doubles); task -> driver: no more STATS this step, and the
+         * replica's buffers after it (none when the task had no rows of the step).
+         */
+        BUFFERS
     }
 
     /** Bytes before the floats of a PARAMETERS frame: epoch, first and end position of the step's batch. */
@@ -143,6 +153,24 @@ final class StepFrame {
                     + "-byte limit of one Java array: shard the model's exchange (a lower shardAbove, more partitions)");
         }
         return ByteBuffer.allocate((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** A frame of kind whose payload is values (little-endian doubles). */
+    static StepFrame doubles(Kind kind, long step, double[] values) {
+        ByteBuffer b = ByteBuffer.allocate(8 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.asDoubleBuffer().put(values);
+        return new StepFrame(kind, step, b.array());
+    }
+
+    /** The doubles of a {@link #doubles} frame. */
+    double[] doubleValues() {
+        if (payload.length % 8 != 0) {
+            throw new TrainingException("a " + kind + " frame of step " + (step + 1) + " has " + payload.length
+                    + " bytes, not a whole number of doubles");
+        }
+        double[] v = new double[payload.length / 8];
+        ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().get(v);
+        return v;
     }
 
     /** The header for this frame's payload (the payload follows it on the wire). */

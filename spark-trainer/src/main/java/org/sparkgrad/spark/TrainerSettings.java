@@ -5,6 +5,7 @@ import java.util.Objects;
 import java.util.Set;
 import org.sparkgrad.engine.nn.Loss;
 import org.sparkgrad.engine.nn.Module;
+import org.sparkgrad.engine.nn.Reduction;
 import org.sparkgrad.engine.nn.Parameter;
 import org.sparkgrad.engine.optim.LRScheduler;
 import org.sparkgrad.engine.optim.Optimizer;
@@ -14,6 +15,9 @@ import org.sparkgrad.engine.optim.Optimizer;
  * the builder during a run (from a listener, another thread, or the next fit) does not change the run. The builder's
  * setters check each value; see them for the meaning of each field.
  *
+ * @param lossFactory the loss of a trainer built with one; null for a {@link TrainStep} trainer
+ * @param step the training step ({@link LossStep} over lossFactory for a trainer built with a loss)
+ * @param reduction how step's loss reduces a micro-batch; null for a trainer built with a loss (the loss says)
  * @param schedulerFactory null for no scheduler
  * @param steps 0 to train {@code epochs} epochs
  * @param checkpointDir null for no checkpoints
@@ -25,6 +29,8 @@ import org.sparkgrad.engine.optim.Optimizer;
 record TrainerSettings(
         SerializableSupplier<Module> modelFactory,
         SerializableSupplier<Loss> lossFactory,
+        TrainStep step,
+        Reduction reduction,
         SerializableFunction<Map<String, Parameter>, Optimizer> optimizerFactory,
         SerializableFunction<Optimizer, LRScheduler> schedulerFactory,
         boolean schedulerPerStep,
@@ -52,10 +58,13 @@ record TrainerSettings(
         Validation validation,
         String initialWeights) {
 
-    /** Requires the factories, the device and a batch size; copies the verify steps. */
+    /** Requires the factories (the loss's or the step and its reduction), the device and a batch size; copies the verify steps. */
     TrainerSettings {
         Objects.requireNonNull(modelFactory, "modelFactory");
-        Objects.requireNonNull(lossFactory, "lossFactory");
+        Objects.requireNonNull(step, "step");
+        if (lossFactory == null && reduction == null) {
+            throw new IllegalArgumentException("a train step needs its reduction (Reduction.MEAN or Reduction.SUM)");
+        }
         Objects.requireNonNull(optimizerFactory, "optimizerFactory");
         Objects.requireNonNull(device, "device");
         Objects.requireNonNull(stepMode, "stepMode");

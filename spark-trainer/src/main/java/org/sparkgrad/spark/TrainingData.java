@@ -1,6 +1,7 @@
 package org.sparkgrad.spark;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
@@ -57,6 +58,8 @@ public final class TrainingData implements AutoCloseable {
     private final int featureDim;
     private final int labelDim;
     private final boolean synthetic;
+    /** The declared inputs of {@link #fromColumns}; null for the feature/label sources. */
+    private final BatchSpec columns;
     private boolean dropMalformed;
     private StorageLevel storageLevel = StorageLevel.MEMORY_AND_DISK();
     private int maxBlockRows;
@@ -65,7 +68,12 @@ public final class TrainingData implements AutoCloseable {
 
     private TrainingData(JavaSparkContext sc, Source source, String description, int featureDim, int labelDim,
             boolean synthetic) {
-        if (featureDim <= 0 || labelDim <= 0) {
+        this(sc, source, description, featureDim, labelDim, synthetic, null);
+    }
+
+    private TrainingData(JavaSparkContext sc, Source source, String description, int featureDim, int labelDim,
+            boolean synthetic, BatchSpec columns) {
+        if (featureDim <= 0 || (labelDim <= 0 && columns == null)) {
             throw new IllegalArgumentException("featureDim and labelDim must be positive, got featureDim=" + featureDim
                     + ", labelDim=" + labelDim);
         }
@@ -75,6 +83,7 @@ public final class TrainingData implements AutoCloseable {
         this.featureDim = featureDim;
         this.labelDim = labelDim;
         this.synthetic = synthetic;
+        this.columns = columns;
         this.maxBlockRows = BlockBuilder.maxRowsPerBlock(featureDim, labelDim);
     }
 
@@ -126,6 +135,51 @@ public final class TrainingData implements AutoCloseable {
     }
 
     /**
+     * Rows of a Dataset read as the named tensor inputs of a {@link BatchSpec}, for a trainer with a {@link TrainStep}
+     * ({@link DataParallelTrainer#forStep}): every input's column must exist and be an ML vector, an array of numbers
+     * or a number (a scalar column only for an input of one value per row). A row whose values do not fit the
+     * declaration is malformed; its error names the row, the column, the input and what was expected (and the file,
+     * when the Dataset reads files). {@link #featureDim()} is then the number of values per packed row and
+     * {@link #labelDim()} 0.
+     *
+     * <pre>{@code
+     * TrainingData data = TrainingData.fromColumns(df,
+     *         new BatchSpec().floats("image", "pixels", 1, 8, 8).classes("label", "digit", 10));
+     * }</pre>
+     */
+    public static TrainingData fromColumns(Dataset<Row> data, BatchSpec spec) {
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(spec, "spec");
+        List<BatchSpec.Input> inputs = spec.inputs();
+        if (inputs.isEmpty()) {
+            throw new IllegalArgumentException("the BatchSpec declares no inputs; add them with floats, longs or classes");
+        }
+        List<String> available = Arrays.asList(data.schema().fieldNames());
+        ColumnKind[] kinds = new ColumnKind[inputs.size()];
+        org.apache.spark.sql.Column[] selected = new org.apache.spark.sql.Column[inputs.size() + 1];
+        for (int i = 0; i < inputs.size(); i++) {
+            BatchSpec.Input in = inputs.get(i);
+            if (!available.contains(in.column())) {
+                throw new TrainingException("input '" + in.name() + "' reads column '" + in.column()
+                        + "', which the Dataset does not have; its columns are " + available);
+            }
+            kinds[i] = ColumnKind.of(data.schema().apply(in.column()));
+            if (kinds[i] == ColumnKind.SCALAR && in.numel() != 1) {
+                throw new TrainingException("input '" + in.name() + "' declares per-row shape " + Arrays.toString(in.shape())
+                        + " (" + in.numel() + " values), but column '" + in.column() + "' holds one "
+                        + data.schema().apply(in.column()).dataType().simpleString() + " per row");
+            }
+            selected[i] = functions.col(in.column());
+        }
+        selected[inputs.size()] = functions.input_file_name();
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext());
+        Dataset<Row> rows = data.select(selected);
+        return new TrainingData(sc, (drop, max, classes) -> rows.javaRDD().mapPartitionsWithIndex(
+                new ColumnPacker(spec, kinds, drop, max), true), "Dataset inputs " + spec.describe(), spec.width(false), 0,
+                false, spec);
+    }
+
+    /**
      * Rows made on the executors: partition p of {@code partitions} asks the generator for global rows
      * {@code [floor(rows*p/partitions), floor(rows*(p+1)/partitions))}, with the given seed.
      */
@@ -164,6 +218,10 @@ public final class TrainingData implements AutoCloseable {
      */
     public TrainingData classLabels(int classes) {
         checkNotPacked();
+        if (columns != null) {
+            throw new IllegalArgumentException("data from columns declares its class indices in the BatchSpec: "
+                    + "classes(name, column, " + classes + ")");
+        }
         if (classes < 1) {
             throw new IllegalArgumentException("classes must be at least 1, got " + classes);
         }
@@ -223,6 +281,17 @@ public final class TrainingData implements AutoCloseable {
         return packed().blocks().getNumPartitions();
     }
 
+    /** The inputs declared by {@link #fromColumns}, or null for the feature/label sources. */
+    BatchSpec columns() {
+        return columns;
+    }
+
+    /** What a row holds, for the run identity and logs. */
+    String rowContent() {
+        return columns != null ? "inputs " + columns.describe()
+                : featureDim + " features and " + labelDim + " label value(s)";
+    }
+
     /** The Spark context the data lives in. */
     JavaSparkContext sparkContext() {
         return sc;
@@ -263,7 +332,7 @@ public final class TrainingData implements AutoCloseable {
         if (dropped > 0) {
             LOG.warning("dropped " + dropped + " malformed row(s) of " + description + " (" + rows + " kept)");
         }
-        LOG.info("packed " + rows + " rows (" + featureDim + " features, " + labelDim + " label value(s)) from " + description
+        LOG.info("packed " + rows + " rows (" + rowContent() + ") from " + description
                 + " into " + partitions + " partitions, cached " + storageLevel.description());
         packed = new Packed(UUID.randomUUID().toString(), blocks, rows, dropped, sc.broadcast(offsets), fingerprint);
         return packed;

@@ -53,6 +53,17 @@ public record TrainingResult(Module model, Map<String, Tensor> parameters, List<
         return t;
     }
 
+    /**
+     * The final buffers by name (e.g. BatchNorm's {@code running_mean}, {@code running_var}, {@code num_batches_tracked},
+     * which the driver's model takes from the replicas after every step in barrier stages): copies of the model's,
+     * read when called.
+     */
+    public Map<String, Tensor> buffers() {
+        Map<String, Tensor> out = new java.util.LinkedHashMap<>();
+        model.namedBuffers().forEach((k, v) -> out.put(k, v.detach().clone()));
+        return out;
+    }
+
     /** The loss history as CSV: a header {@code step,epoch,loss}, then one line per step (both 1-based). */
     public String lossCsv() {
         StringBuilder sb = new StringBuilder("step,epoch,loss\n");

@@ -13,6 +13,7 @@ import org.apache.spark.api.java.function.Function2;
 import org.sparkgrad.engine.Tensor;
 import org.sparkgrad.engine.nn.Module;
 import org.sparkgrad.engine.nn.Parameter;
+import org.sparkgrad.engine.nn.Reduction;
 import org.sparkgrad.engine.optim.LRScheduler;
 import org.sparkgrad.engine.optim.Optimizer;
 
@@ -63,19 +64,57 @@ final class TrainingRun {
         Map<String, Parameter> named = model.namedParameters();
         this.params = new ArrayList<>(named.values());
         this.layout = ParameterLayout.of(named);
-        org.sparkgrad.engine.nn.Loss loss = settings.lossFactory().get();
-        ModelReplica.requireSum(loss);
+        org.sparkgrad.engine.nn.Loss loss = settings.lossFactory() == null ? null : settings.lossFactory().get();
+        Reduction reduction = ModelReplica.requireReduction(loss != null ? loss.reduction() : settings.reduction());
+        BatchSpec batches = batchSpec(data, settings);
+        List<String> batchNorm = ModelBuffers.batchNormLayers(model);
         this.optimizer = settings.optimizerFactory().apply(named);
         this.scheduler = settings.schedulerFactory() == null ? null : settings.schedulerFactory().apply(optimizer);
         this.plan = new BatchPlan(packed.rows(), settings.batchSize(), settings.dropLast());
         this.totalSteps = settings.steps() > 0 ? settings.steps() : settings.epochs() * plan.stepsPerEpoch();
-        this.identity = RunIdentity.of(layout, packed, data.featureDim(), data.labelDim(), settings, plan, totalSteps, loss,
-                optimizer, scheduler);
-        Validation v = settings.validation();
-        this.validationLoss = v == null ? null : new ValidationLoss(v.data(), data, settings, layout);
-        this.early = v == null ? null : new EarlyStopping(v);
+        this.identity = RunIdentity.of(layout, packed, data.rowContent(), settings, plan, totalSteps,
+                lossName(loss, reduction), optimizer, scheduler);
         this.spec = new StepSpec(UUID.randomUUID().toString(), packed, settings.seed(), settings.modelFactory(),
-                settings.lossFactory(), layout, settings.microBatchSize(), settings.classLabels(), settings.device());
+                settings.step(), reduction, batches, layout, settings.microBatchSize(), settings.device(),
+                !batchNorm.isEmpty());
+        if (!batchNorm.isEmpty()) {
+            LOG.info("batch norm in " + batchNorm + ": its statistics are summed over all partitions through the driver"
+                    + " in every forward and backward, each partition runs its share of a step as one micro-batch"
+                    + " (microBatchSize does not apply), and the buffers come back to the driver each step");
+        }
+        Validation v = settings.validation();
+        this.validationLoss = v == null ? null : new ValidationLoss(v.data(), data, spec);
+        this.early = v == null ? null : new EarlyStopping(v);
+    }
+
+    /**
+     * The batch layout of the data's rows: the inputs {@link TrainingData#fromColumns} declared, else "features" and
+     * "labels" (class indices with classLabels). A trainer built with a loss reads "features" and "labels", so column
+     * data must declare inputs of those names.
+     */
+    private static BatchSpec batchSpec(TrainingData data, TrainerSettings settings) {
+        BatchSpec columns = data.columns();
+        if (columns == null) {
+            return BatchSpec.featuresAndLabels(data.featureDim(), data.labelDim(), settings.classLabels());
+        }
+        if (settings.lossFactory() != null && !columns.names().containsAll(List.of("features", "labels"))) {
+            throw new TrainingException("a trainer built with a loss computes loss(model(features), labels), but the"
+                    + " data's inputs are " + columns.names() + ": name them 'features' and 'labels', or train with"
+                    + " DataParallelTrainer.forStep and a step that reads them");
+        }
+        return columns;
+    }
+
+    /**
+     * The loss in the run identity: a loss module's class name (with its reduction when not SUM, so checkpoints of
+     * SUM runs keep their identity), or "train step, mean|sum".
+     */
+    static String lossName(org.sparkgrad.engine.nn.Loss loss, Reduction reduction) {
+        if (loss == null) {
+            return "train step, " + reduction.pyName();
+        }
+        String name = loss.getClass().getSimpleName();
+        return reduction == Reduction.SUM ? name : name + " (" + reduction.pyName() + ")";
     }
 
     TrainingResult run() {
@@ -159,8 +198,9 @@ final class TrainingRun {
         sc.setJobDescription("train step " + (s + 1) + "/" + totalSteps);
         GradientSum sum;
         try {
-            sum = barrier != null ? barrier.gradient(s, epoch, from, to, layout.flatten(params))
-                    : aggregate(decorator.decorate(s, new StepGradient(spec, broadcast, epoch, from, to)));
+            sum = barrier != null ? barrier.gradient(s, epoch, from, to, layout.flatten(params),
+                    spec.collectives ? ModelBuffers.flatten(model) : null)
+                    : aggregate(decorator.decorate(s, new StepGradient(spec, broadcast, s, epoch, from, to)));
         } catch (Exception e) {
             throw TrainingException.unwrap(e, name + ": ");
         }
@@ -187,7 +227,10 @@ final class TrainingRun {
             }
         }
         if (settings.verifySteps().contains(s + 1)) {
-            GradientCheck.verify(this, name, epoch, from, to, mean);
+            GradientCheck.verify(this, name, s, epoch, from, to, mean);
+        }
+        if (sum.buffers != null) {
+            ModelBuffers.load(model, sum.buffers); // the replicas' running statistics, identical on every partition
         }
         for (int i = 0; i < params.size(); i++) {
             params.get(i).setGrad(layout.slice(mean, i));
@@ -228,9 +271,17 @@ final class TrainingRun {
                 : "; no checkpoint was written in this run";
     }
 
-    private void checkpoint(long stepsDone) {
+    /** The model's parameters and buffers by name (what a checkpoint holds), detached. */
+    private Map<String, Tensor> stateTensors() {
         Map<String, Tensor> values = new LinkedHashMap<>();
         model.namedParameters().forEach((k, v) -> values.put(k, v.detach()));
+        model.namedBuffers().forEach((k, v) -> values.put(k, v.detach()));
+        return values;
+    }
+
+    private void checkpoint(long stepsDone) {
+        Map<String, Tensor> values = new LinkedHashMap<>();
+        values.putAll(stateTensors());
         store.save(new TrainingState(stepsDone, stepsDone / plan.stepsPerEpoch(), settings.seed(), values, optimizer.stateDict(),
                 List.copyOf(history), identity.fields()));
         lastCheckpoint = stepsDone;
@@ -249,7 +300,7 @@ final class TrainingRun {
         }
         RunCheckpoints.Resume found = new RunCheckpoints(store, identity, settings.resume(), settings.startOver(),
                 settings.adoptCheckpoint())
-                .begin(model.namedParameters());
+                .begin(stateTensors());
         if (found == null) {
             return 0;
         }
@@ -295,14 +346,6 @@ final class TrainingRun {
 
     TrainingData.Packed packed() {
         return packed;
-    }
-
-    int featureDim() {
-        return data.featureDim();
-    }
-
-    int labelDim() {
-        return data.labelDim();
     }
 
     StepSpec spec() {

@@ -555,11 +555,13 @@ class DataParallelTrainerTest {
     }
 
     @Test
-    void aLossThatIsNotSummedIsRefusedBeforeTraining() {
+    void aLossThatIsNotReducedToOneNumberIsRefusedBeforeTraining() {
         try (TrainingData data = TrainingData.fromRdd(sc.parallelize(Arrays.asList(regressionRows(10, 9)), 1), 3, 1)) {
             TrainingException e = assertThrows(TrainingException.class,
-                    () -> new DataParallelTrainer(MLP, MSELoss::new, SGD_MOMENTUM).batchSize(5).fit(data));
-            assertTrue(e.getMessage().startsWith("the loss must use Reduction.SUM"), e.getMessage());
+                    () -> new DataParallelTrainer(MLP, () -> new MSELoss(Reduction.NONE), SGD_MOMENTUM).batchSize(5).fit(data));
+            assertTrue(e.getMessage().startsWith("the loss must reduce each micro-batch to one number with Reduction.MEAN"
+                    + " or Reduction.SUM"), e.getMessage());
+            assertTrue(e.getMessage().contains("got NONE"), e.getMessage());
         }
     }
 

@@ -36,6 +36,23 @@ final class SparkTestSupport {
         return SparkSession.builder().config(conf).getOrCreate();
     }
 
+    /**
+     * rows as a Dataset of the given partitions, in order (partition p holds a contiguous slice), so global row i is
+     * rows[i]; the Row objects are made in the tasks (Kryo with registrationRequired does not ship them). Arrays in
+     * rows must be Java arrays (float[], int[]), as Spark's row encoder takes them.
+     */
+    static org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> ordered(SparkSession spark,
+            List<org.apache.spark.sql.Row> rows, org.apache.spark.sql.types.StructType schema, int partitions) {
+        List<Integer> index = new ArrayList<>();
+        for (int i = 0; i < rows.size(); i++) {
+            index.add(i);
+        }
+        List<org.apache.spark.sql.Row> copy = new ArrayList<>(rows);
+        org.apache.spark.api.java.JavaSparkContext sc = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(
+                spark.sparkContext());
+        return spark.createDataFrame(sc.parallelize(index, partitions).map(copy::get), schema);
+    }
+
     /** Parameter values by name (copies). */
     static Map<String, float[]> snapshot(Module m) {
         Map<String, float[]> out = new java.util.LinkedHashMap<>();
