@@ -20,6 +20,7 @@ final class BufferPool {
     private static final ConcurrentHashMap<Integer, ConcurrentLinkedDeque<float[]>> FLOATS = new ConcurrentHashMap<>();
     private static final ConcurrentHashMap<Integer, ConcurrentLinkedDeque<double[]>> DOUBLES = new ConcurrentHashMap<>();
     private static final AtomicLong BYTES = new AtomicLong();
+    private static final AtomicLong GIVEN = new AtomicLong();
 
     private BufferPool() {
     }
@@ -52,6 +53,7 @@ final class BufferPool {
 
     /** Keeps a, if it is large enough and fits; the caller must not touch it afterwards. */
     static void give(float[] a) {
+        GIVEN.incrementAndGet();
         if (a.length >= MIN_LENGTH && reserve(4L * a.length)) {
             FLOATS.computeIfAbsent(a.length, k -> new ConcurrentLinkedDeque<>()).addFirst(a);
         }
@@ -59,6 +61,7 @@ final class BufferPool {
 
     /** Keeps a, if it is large enough and fits; the caller must not touch it afterwards. */
     static void give(double[] a) {
+        GIVEN.incrementAndGet();
         if (a.length >= MIN_LENGTH && reserve(8L * a.length)) {
             DOUBLES.computeIfAbsent(a.length, k -> new ConcurrentLinkedDeque<>()).addFirst(a);
         }
@@ -75,8 +78,22 @@ final class BufferPool {
         return true;
     }
 
-    /** The bytes cached now (for tests). */
-    static long cachedBytes() {
-        return BYTES.get();
+    /** How many arrays were handed back so far, kept or not (for tests). */
+    static long given() {
+        return GIVEN.get();
+    }
+
+    /** Drops every cached array (to the garbage collector). */
+    static void clear() {
+        for (var q : FLOATS.values()) {
+            for (float[] a; (a = q.pollFirst()) != null; ) {
+                BYTES.addAndGet(-4L * a.length);
+            }
+        }
+        for (var q : DOUBLES.values()) {
+            for (double[] a; (a = q.pollFirst()) != null; ) {
+                BYTES.addAndGet(-8L * a.length);
+            }
+        }
     }
 }
