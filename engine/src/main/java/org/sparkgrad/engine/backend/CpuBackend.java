@@ -570,6 +570,16 @@ public final class CpuBackend implements Backend {
         CpuStorage si = cpu(index);
         CpuStorage d = cpu(out);
         int size = x.shape()[dim];
+        if (s.dtype == d.dtype && s.dtype.isFloatingPoint() && x.isContiguous() && out.isContiguous()
+                && IndexKernels.selectsBlocks(x.shape(), dim, index)) {
+            int q = 1;
+            for (int k = dim + 1; k < x.shape().length; k++) {
+                q *= x.shape()[k];
+            }
+            IndexKernels.selectBlocks(s.isFloat() ? s.f : s.d, x.offset(), size, si.d, index.offset(),
+                    index.strides()[dim], index.shape()[dim], d.isFloat() ? d.f : d.d, out.offset(), index.numel(), q, dim);
+            return;
+        }
         // x viewed with index's shape, its stride on dim replaced by 0: the index adds the offset.
         int[] xs = x.strides().clone();
         xs[dim] = 0;

@@ -20,6 +20,42 @@ final class IndexKernels {
         return (int) (v < 0 ? v + size : v);
     }
 
+    /**
+     * Whether a gather along dim with this index is an index_select: the index varies along dim only (stride 0
+     * elsewhere) and has x's sizes on the other dimensions, so each index picks a whole block of x.
+     */
+    static boolean selectsBlocks(int[] xShape, int dim, Strided index) {
+        for (int k = 0; k < xShape.length; k++) {
+            if (k != dim && (index.shape()[k] != xShape[k] || (index.strides()[k] != 0 && index.shape()[k] != 1))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The index_select of contiguous x (float[] or double[], seen as [P, size, q]) into contiguous out ([P, r, q],
+     * total elements): out[p, j, :] = x[p, index[ii + j * ti], :], blocks of q elements copied whole and spread
+     * over threads.
+     */
+    static void selectBlocks(Object x, int xo, int size, double[] index, int ii, int ti, int r, Object out, int oo,
+            int total, int q, int dim) {
+        if (total == 0) {
+            return;
+        }
+        int blocks = total / q;
+        int tasks = Math.min(blocks, Parallel.tasksFor(total));
+        Parallel.forEach(tasks, t -> {
+            int to = (int) ((long) blocks * (t + 1) / tasks);
+            for (int b = (int) ((long) blocks * t / tasks); b < to; b++) {
+                int p = b / r;
+                int j = b - p * r;
+                int at = checkedIndex(index[ii + j * ti], size, dim);
+                System.arraycopy(x, xo + (p * size + at) * q, out, oo + b * q, q);
+            }
+        });
+    }
+
     /** o[io + i*to] = a[ia + i*ta + index[ii + i*ti] * step] for i < n. */
     static void gather(float[] a, int ia, int ta, double[] index, int ii, int ti, float[] o, int io, int to, int n,
             int step, int size, int dim) {
