@@ -16,11 +16,7 @@ final class Dispatch {
 
     /** A zero-filled tensor. */
     static Tensor empty(Device device, DType dtype, int[] shape) {
-        Shapes.checkSizes(shape);
-        int n = Shapes.numel(shape);
-        Tensor t = Tensor.wrap(Devices.backend(device).allocate(dtype, n), shape.clone());
-        GradOwnership.allocated(t, n);
-        return t;
+        return allocate(device, dtype, shape, true);
     }
 
     /**
@@ -28,9 +24,15 @@ final class Dispatch {
      * completely: elementwise results, reductions, softmax, matrix products, gathers and copies.
      */
     static Tensor emptyForOverwrite(Device device, DType dtype, int[] shape) {
+        return allocate(device, dtype, shape, false);
+    }
+
+    /** A new tensor, made known to the backward pass running on this thread (see {@link GradOwnership}). */
+    private static Tensor allocate(Device device, DType dtype, int[] shape, boolean zeroed) {
         Shapes.checkSizes(shape);
         int n = Shapes.numel(shape);
-        Tensor t = Tensor.wrap(Devices.backend(device).allocateForOverwrite(dtype, n), shape.clone());
+        Backend b = Devices.backend(device);
+        Tensor t = Tensor.wrap(zeroed ? b.allocate(dtype, n) : b.allocateForOverwrite(dtype, n), shape.clone());
         GradOwnership.allocated(t, n);
         return t;
     }

@@ -27,43 +27,41 @@ final class BufferPool {
 
     /** A cached float array of exactly this length (its contents unspecified), or null. */
     static float[] takeFloats(int length) {
-        if (length < MIN_LENGTH) {
-            return null;
-        }
-        ConcurrentLinkedDeque<float[]> q = FLOATS.get(length);
-        float[] a = q == null ? null : q.pollFirst();
-        if (a != null) {
-            BYTES.addAndGet(-4L * length);
-        }
-        return a;
+        return take(FLOATS, length, 4);
     }
 
     /** A cached double array of exactly this length (its contents unspecified), or null. */
     static double[] takeDoubles(int length) {
-        if (length < MIN_LENGTH) {
-            return null;
-        }
-        ConcurrentLinkedDeque<double[]> q = DOUBLES.get(length);
-        double[] a = q == null ? null : q.pollFirst();
-        if (a != null) {
-            BYTES.addAndGet(-8L * length);
-        }
-        return a;
+        return take(DOUBLES, length, 8);
     }
 
     /** Keeps a, if it is large enough and fits; the caller must not touch it afterwards. */
     static void give(float[] a) {
-        GIVEN.incrementAndGet();
-        if (a.length >= MIN_LENGTH && reserve(4L * a.length)) {
-            FLOATS.computeIfAbsent(a.length, k -> new ConcurrentLinkedDeque<>()).addFirst(a);
-        }
+        give(FLOATS, a, a.length, 4);
     }
 
     /** Keeps a, if it is large enough and fits; the caller must not touch it afterwards. */
     static void give(double[] a) {
+        give(DOUBLES, a, a.length, 8);
+    }
+
+    private static <T> T take(ConcurrentHashMap<Integer, ConcurrentLinkedDeque<T>> pool, int length, int elementBytes) {
+        if (length < MIN_LENGTH) {
+            return null;
+        }
+        ConcurrentLinkedDeque<T> q = pool.get(length);
+        T a = q == null ? null : q.pollFirst();
+        if (a != null) {
+            BYTES.addAndGet(-(long) elementBytes * length);
+        }
+        return a;
+    }
+
+    private static <T> void give(ConcurrentHashMap<Integer, ConcurrentLinkedDeque<T>> pool, T a, int length,
+            int elementBytes) {
         GIVEN.incrementAndGet();
-        if (a.length >= MIN_LENGTH && reserve(8L * a.length)) {
-            DOUBLES.computeIfAbsent(a.length, k -> new ConcurrentLinkedDeque<>()).addFirst(a);
+        if (length >= MIN_LENGTH && reserve((long) elementBytes * length)) {
+            pool.computeIfAbsent(length, k -> new ConcurrentLinkedDeque<>()).addFirst(a);
         }
     }
 
@@ -85,15 +83,13 @@ final class BufferPool {
 
     /** Drops every cached array (to the garbage collector). */
     static void clear() {
-        for (var q : FLOATS.values()) {
-            for (float[] a; (a = q.pollFirst()) != null; ) {
-                BYTES.addAndGet(-4L * a.length);
-            }
-        }
-        for (var q : DOUBLES.values()) {
-            for (double[] a; (a = q.pollFirst()) != null; ) {
-                BYTES.addAndGet(-8L * a.length);
-            }
+        FLOATS.values().forEach(q -> drain(q, 4));
+        DOUBLES.values().forEach(q -> drain(q, 8));
+    }
+
+    private static void drain(ConcurrentLinkedDeque<?> q, int elementBytes) {
+        for (Object a; (a = q.pollFirst()) != null; ) {
+            BYTES.addAndGet(-(long) elementBytes * java.lang.reflect.Array.getLength(a));
         }
     }
 }
