@@ -137,28 +137,9 @@ final class IndexKernels {
     /**
      * The first max (min) of each of n runs of len elements along {@code step}, the runs starting {@code runStep}
      * apart from {@code from}: values to v[vo + r], indices to idx[xo + r]. A NaN is the extreme (the first one).
-     * Runs along a non-unit step are swept row by row (every run advanced one element per row), so memory is
-     * read in order.
      */
     static void argReduce(boolean max, float[] a, int from, int runStep, int n, int len, int step, float[] v, int vo,
             double[] idx, int xo) {
-        if (step != 1 && runStep == 1) {
-            for (int r = 0; r < n; r++) {
-                v[vo + r] = a[from + r];
-                idx[xo + r] = 0;
-            }
-            for (int i = 1, row = from + step; i < len; i++, row += step) {
-                for (int r = 0; r < n; r++) {
-                    float best = v[vo + r];
-                    float e = a[row + r];
-                    if (best == best && (e != e || (max ? e > best : e < best))) {
-                        v[vo + r] = e;
-                        idx[xo + r] = i;
-                    }
-                }
-            }
-            return;
-        }
         for (int r = 0, base = from; r < n; r++, base += runStep) {
             float best = a[base];
             int bestAt = 0;
@@ -176,23 +157,6 @@ final class IndexKernels {
 
     static void argReduce(boolean max, double[] a, int from, int runStep, int n, int len, int step, double[] v, int vo,
             double[] idx, int xo) {
-        if (step != 1 && runStep == 1) {
-            for (int r = 0; r < n; r++) {
-                v[vo + r] = a[from + r];
-                idx[xo + r] = 0;
-            }
-            for (int i = 1, row = from + step; i < len; i++, row += step) {
-                for (int r = 0; r < n; r++) {
-                    double best = v[vo + r];
-                    double e = a[row + r];
-                    if (best == best && (e != e || (max ? e > best : e < best))) {
-                        v[vo + r] = e;
-                        idx[xo + r] = i;
-                    }
-                }
-            }
-            return;
-        }
         for (int r = 0, base = from; r < n; r++, base += runStep) {
             double best = a[base];
             int bestAt = 0;
