@@ -18,7 +18,15 @@ final class AccumulateGrad extends Node {
 
     @Override
     Tensor[] apply(Tensor[] gradOutputs) {
+        GradOwnership own = GradOwnership.current();
+        boolean hooks = own != null && leaf.hasLeafHooks();
+        if (hooks) {
+            own.share(gradOutputs[0]);
+        }
         Tensor g = leaf.runLeafHooks(gradOutputs[0]);
+        if (hooks) {
+            own.share(g);
+        }
         leaf.accumulateGrad(g, GradMode.isEnabled());
         return new Tensor[0];
     }

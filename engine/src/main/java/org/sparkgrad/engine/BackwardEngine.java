@@ -45,7 +45,7 @@ final class BackwardEngine {
                         + "] is on " + out.device());
             }
             Edge e = out.gradientEdge();
-            addTo(buffers, e.node(), e.inputNr(), g.dtype() == out.dtype() ? g : g.to(out.dtype()));
+            addTo(buffers, e.node(), e.inputNr(), g.dtype() == out.dtype() ? g : g.to(out.dtype()), null);
             roots.add(e.node());
         }
 
@@ -81,6 +81,9 @@ final class BackwardEngine {
             }
         }
 
+        // Buffer reuse only where no gradient escapes to the caller (autograd.grad) or into a recorded graph.
+        GradOwnership pass = GradOwnership.begin(inputs == null && !createGraph);
+        GradOwnership own = inputs == null && !createGraph ? pass : null;
         try (GradMode.Scope mode = GradMode.set(createGraph)) {
             while (!ready.isEmpty()) {
                 Node node = ready.poll();
@@ -88,7 +91,15 @@ final class BackwardEngine {
                 if (grads == null) {
                     grads = new Tensor[node.numOutputs()];
                 }
+                // Gradients that code other than the built-in ops sees (hooks, custom functions) are never reused.
+                boolean builtIn = node instanceof OpNode || node instanceof AccumulateGrad;
+                if (own != null && (node.preHooks != null || !builtIn)) {
+                    shareAll(own, grads);
+                }
                 runPreHooks(node, grads);
+                if (own != null && node.preHooks != null) {
+                    shareAll(own, grads);
+                }
                 List<int[]> here = captures.get(node);
                 if (here != null) {
                     for (int[] c : here) {
@@ -109,6 +120,9 @@ final class BackwardEngine {
                 if (!retainGraph) {
                     node.release();
                 }
+                if (own != null && !builtIn) {
+                    shareAll(own, inGrads);
+                }
                 for (int i = 0; i < node.next.length; i++) {
                     Edge e = node.next[i];
                     if (e == null || !Boolean.TRUE.equals(needed.get(e.node()))) {
@@ -116,14 +130,22 @@ final class BackwardEngine {
                     }
                     Tensor g = i < inGrads.length ? inGrads[i] : null;
                     if (g != null) {
-                        addTo(buffers, e.node(), e.inputNr(), validate(node, i, g));
+                        addTo(buffers, e.node(), e.inputNr(), validate(node, i, g), own);
                     }
                     int left = deps.merge(e.node(), -1, Integer::sum);
                     if (left == 0) {
                         ready.add(e.node());
                     }
                 }
+                if (own != null) {
+                    // Slots given up after the node's outputs took theirs, so a gradient passed on is never freed.
+                    for (Tensor g : grads) {
+                        own.released(g);
+                    }
+                }
             }
+        } finally {
+            pass.end();
         }
         if (inputs != null) {
             for (int i = 0; i < captured.length; i++) {
@@ -188,9 +210,30 @@ final class BackwardEngine {
         return g;
     }
 
-    private static void addTo(Map<Node, Tensor[]> buffers, Node node, int slot, Tensor g) {
+    /** Puts g into the node's slot, or the sum there; own (when tracking) learns which storages the slots hold. */
+    private static void addTo(Map<Node, Tensor[]> buffers, Node node, int slot, Tensor g, GradOwnership own) {
         Tensor[] buf = buffers.computeIfAbsent(node, n -> new Tensor[n.numOutputs()]);
-        buf[slot] = buf[slot] == null ? g : buf[slot].add(g);
+        if (buf[slot] == null) {
+            buf[slot] = g;
+            if (own != null) {
+                own.held(g);
+            }
+            return;
+        }
+        Tensor sum = buf[slot].add(g);
+        if (own != null) {
+            own.held(sum);
+            own.held(g);
+            own.released(g);
+            own.released(buf[slot]);
+        }
+        buf[slot] = sum;
+    }
+
+    private static void shareAll(GradOwnership own, Tensor[] grads) {
+        for (Tensor g : grads) {
+            own.share(g);
+        }
     }
 
     /**

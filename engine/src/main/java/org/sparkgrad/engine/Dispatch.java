@@ -14,10 +14,27 @@ final class Dispatch {
     private Dispatch() {
     }
 
+    /** A zero-filled tensor. */
     static Tensor empty(Device device, DType dtype, int[] shape) {
+        return allocate(device, dtype, shape, true);
+    }
+
+    /**
+     * A tensor whose elements are unspecified (possibly a recycled buffer's), for an output the backend writes
+     * completely: elementwise results, reductions, softmax, matrix products, gathers and copies.
+     */
+    static Tensor emptyForOverwrite(Device device, DType dtype, int[] shape) {
+        return allocate(device, dtype, shape, false);
+    }
+
+    /** A new tensor, made known to the backward pass running on this thread (see {@link GradOwnership}). */
+    private static Tensor allocate(Device device, DType dtype, int[] shape, boolean zeroed) {
         Shapes.checkSizes(shape);
+        int n = Shapes.numel(shape);
         Backend b = Devices.backend(device);
-        return Tensor.wrap(b.allocate(dtype, Shapes.numel(shape)), shape.clone());
+        Tensor t = Tensor.wrap(zeroed ? b.allocate(dtype, n) : b.allocateForOverwrite(dtype, n), shape.clone());
+        GradOwnership.allocated(t, n);
+        return t;
     }
 
     static void sameDevice(Tensor... ts) {
@@ -82,7 +99,7 @@ final class Dispatch {
         if (t.isWrappedNumber()) {
             return Tensor.wrappedScalar(t.wrappedValue(), dtype, t.device());
         }
-        Tensor out = empty(t.device(), dtype, t.shapeRef());
+        Tensor out = emptyForOverwrite(t.device(), dtype, t.shapeRef());
         t.backend().copy(t.strided(), out.strided());
         return out;
     }
@@ -99,7 +116,7 @@ final class Dispatch {
         DType t = op == UnaryOp.NEG || op == UnaryOp.ABS || op == UnaryOp.SIGN || op == UnaryOp.RELU || op == UnaryOp.STEP
                 ? x.dtype() : floating(x.dtype());
         Tensor in = as(x, t);
-        Tensor out = empty(x.device(), t, x.shapeRef());
+        Tensor out = emptyForOverwrite(x.device(), t, x.shapeRef());
         x.backend().unary(op, in.strided(), out.strided());
         return out;
     }
@@ -126,7 +143,7 @@ final class Dispatch {
         int[] shape = Shapes.broadcast(a.shapeRef(), b.shapeRef());
         DType t = computeType(op, a, b);
         Device device = a.isWrappedNumber() ? b.device() : a.device();
-        Tensor out = empty(device, op.isComparison() ? DType.BOOL : t, shape);
+        Tensor out = emptyForOverwrite(device, op.isComparison() ? DType.BOOL : t, shape);
         Devices.backend(device).binary(op, as(a, t).broadcastView(shape), as(b, t).broadcastView(shape), out.strided());
         return out;
     }
@@ -137,7 +154,7 @@ final class Dispatch {
         int[] shape = Shapes.broadcast(a.shapeRef(), b.shapeRef());
         DType t = floating(promote(a, b));
         Device device = a.isWrappedNumber() ? b.device() : a.device();
-        Tensor out = empty(device, t, shape);
+        Tensor out = emptyForOverwrite(device, t, shape);
         Devices.backend(device).binary(op, as(a, t).broadcastView(shape), as(b, t).broadcastView(shape), out.strided());
         return out;
     }
@@ -183,7 +200,7 @@ final class Dispatch {
             }
         }
         DType t = op == ReduceOp.SUM || op == ReduceOp.PROD ? (x.dtype() == DType.BOOL ? DType.INT64 : x.dtype()) : x.dtype();
-        Tensor out = empty(x.device(), t, kept);
+        Tensor out = emptyForOverwrite(x.device(), t, kept);
         x.backend().reduce(op, as(x, t).strided(), mask, out.strided());
         if (keepdim) {
             return out;
@@ -226,7 +243,7 @@ final class Dispatch {
     /** softmax or log-softmax of x along dim (already wrapped), in x's floating type. */
     static Tensor softmax(boolean log, Tensor x, int dim) {
         Tensor in = as(x, floating(x.dtype()));
-        Tensor out = empty(x.device(), in.dtype(), x.shapeRef());
+        Tensor out = emptyForOverwrite(x.device(), in.dtype(), x.shapeRef());
         x.backend().softmax(log, in.strided(), dim, out.strided());
         return out;
     }
@@ -234,7 +251,7 @@ final class Dispatch {
     /** The softmax VJP from the forward output y and its gradient gy (converted to y's type). */
     static Tensor softmaxBackward(boolean log, Tensor y, Tensor gy, int dim) {
         sameDevice(y, gy);
-        Tensor gx = empty(y.device(), y.dtype(), y.shapeRef());
+        Tensor gx = emptyForOverwrite(y.device(), y.dtype(), y.shapeRef());
         y.backend().softmaxBackward(log, y.strided(), as(gy, y.dtype()).broadcastView(y.shapeRef()), dim, gx.strided());
         return gx;
     }
@@ -247,14 +264,14 @@ final class Dispatch {
             throw new IllegalArgumentException("matrix products need floating-point tensors, got " + a.dtype().pyName()
                     + " and " + b.dtype().pyName());
         }
-        Tensor out = empty(a.device(), t, new int[] {a.size(0), a.size(1), b.size(2)});
+        Tensor out = emptyForOverwrite(a.device(), t, new int[] {a.size(0), a.size(1), b.size(2)});
         a.backend().matmul(as(a, t).strided(), as(b, t).strided(), out.strided());
         return out;
     }
 
     static Tensor gather(Tensor x, int dim, Tensor index) {
         sameDevice(x, index);
-        Tensor out = empty(x.device(), x.dtype(), index.shapeRef());
+        Tensor out = emptyForOverwrite(x.device(), x.dtype(), index.shapeRef());
         x.backend().gather(x.strided(), dim, index.strided(), out.strided());
         return out;
     }

@@ -673,6 +673,11 @@ public class Tensor {
         return () -> node.preHooks.get(nr).remove(h);
     }
 
+    /** Whether a hook was registered on this leaf. */
+    boolean hasLeafHooks() {
+        return meta != null && meta.leafHooks != null && !meta.leafHooks.isEmpty();
+    }
+
     Tensor runLeafHooks(Tensor g) {
         if (meta != null && meta.leafHooks != null) {
             for (UnaryOperator<Tensor> h : meta.leafHooks) {
@@ -689,7 +694,12 @@ public class Tensor {
     void accumulateGrad(Tensor g, boolean keepGraph) {
         AutogradMeta m = meta();
         if (m.grad == null) {
-            m.grad = keepGraph ? g : Dispatch.contiguousCopy(g);
+            // Without a graph, a gradient the backward pass owns outright becomes grad() itself (no copy).
+            GradOwnership own = keepGraph ? null : GradOwnership.current();
+            m.grad = keepGraph || (own != null && own.claim(g)) ? g : Dispatch.contiguousCopy(g);
+            if (own != null) {
+                own.share(m.grad); // the copy is the leaf's now, too
+            }
         } else if (keepGraph || m.grad.requiresGrad()) {
             m.grad = m.grad.add(g);
         } else {

@@ -2,6 +2,7 @@ package org.sparkgrad.spark;
 
 import org.apache.spark.TaskContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.sparkgrad.engine.backend.CpuThreads;
 import org.sparkgrad.engine.backend.DeviceOutOfMemoryError;
 import org.sparkgrad.engine.nn.BatchContext.StatsReducer;
 
@@ -81,6 +82,8 @@ final class StepGradient implements StepFunction {
         ModelReplica replica;
         String cacheKey;
         try {
+            // The engine's CPU loops use this task's spark.task.cpus, not every core of the executor.
+            CpuThreads.limitForCurrentThread(taskCpus(TaskContext.get()));
             DeviceChoice.TaskDevice device = spec.device.select(gpuAddresses(TaskContext.get()));
             cacheKey = spec.runId + "@" + device.device();
             replica = ExecutorCache.borrow(cacheKey,
@@ -114,6 +117,11 @@ final class StepGradient implements StepFunction {
     }
 
     /** The GPU addresses Spark assigned to the running task (none outside a task or without GPU scheduling). */
+    /** The cores Spark gave the task (spark.task.cpus), 1 outside a task. */
+    static int taskCpus(TaskContext tc) {
+        return tc == null ? 1 : Math.max(1, tc.cpus());
+    }
+
     static String[] gpuAddresses(TaskContext tc) {
         if (tc == null) {
             return new String[0];

@@ -19,6 +19,22 @@ public interface Backend {
     /** A new zero-filled storage. */
     Storage allocate(DType dtype, int length);
 
+    /**
+     * A new storage whose elements are unspecified, for an output the caller writes completely before anything
+     * reads it; a backend may hand out a recycled buffer without clearing it. By default {@link #allocate}.
+     */
+    default Storage allocateForOverwrite(DType dtype, int length) {
+        return allocate(dtype, length);
+    }
+
+    /**
+     * Takes back a storage this backend allocated that nothing will read or write again, so that a later
+     * allocation may reuse its memory; the caller must have proved that no tensor refers to it any more. By
+     * default nothing happens (the garbage collector or the device's own allocator frees it).
+     */
+    default void recycle(Storage storage) {
+    }
+
     /** Copies host values into a new storage of the given type (values are rounded to the type). */
     Storage fromHost(DType dtype, double[] values);
 

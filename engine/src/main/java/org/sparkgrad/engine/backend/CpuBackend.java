@@ -28,6 +28,18 @@ public final class CpuBackend implements Backend {
         return new CpuStorage(dtype, length);
     }
 
+    /** A storage that may hold a recycled array's old values (see {@link BufferPool}). */
+    @Override
+    public Storage allocateForOverwrite(DType dtype, int length) {
+        return new CpuStorage(dtype, length, false);
+    }
+
+    /** Gives the storage's array to the {@link BufferPool}; the storage must not be used again. */
+    @Override
+    public void recycle(Storage storage) {
+        cpu(storage).recycle();
+    }
+
     @Override
     public Storage fromHost(DType dtype, double[] values) {
         if (dtype == DType.FLOAT32) {
@@ -86,10 +98,14 @@ public final class CpuBackend implements Backend {
     }
 
     private static CpuStorage cpu(Strided v) {
-        if (v.storage() instanceof CpuStorage s) {
+        return cpu(v.storage());
+    }
+
+    private static CpuStorage cpu(Storage storage) {
+        if (storage instanceof CpuStorage s) {
             return s;
         }
-        throw new IllegalArgumentException("Expected a cpu tensor, got one on " + v.storage().backend().device());
+        throw new IllegalArgumentException("Expected a cpu tensor, got one on " + storage.backend().device());
     }
 
     @Override
@@ -411,6 +427,21 @@ public final class CpuBackend implements Backend {
         int[] keptShape = x.shape().clone();
         keptShape[dim] = 1;
         Strided kept = new Strided(s, x.offset(), keptShape, x.strides());
+        boolean floats = s.isFloat() && dv.isFloat();
+        if ((floats || (s.dtype == DType.FLOAT64 && dv.dtype == DType.FLOAT64)) && len > 0
+                && values.isContiguous() && indices.isContiguous()) {
+            // The kept elements in row-major order are the outputs' order: each loop row is n consecutive outputs.
+            Strided vo = new Strided(dv, values.offset(), keptShape, Strided.contiguousStrides(keptShape));
+            StridedLoop.of(keptShape, kept, vo).run((n, off, st) -> {
+                int at = off[1] - values.offset() + indices.offset();
+                if (floats) {
+                    IndexKernels.argReduce(max, s.f, off[0], st[0], n, len, step, dv.f, off[1], di.d, at);
+                } else {
+                    IndexKernels.argReduce(max, s.d, off[0], st[0], n, len, step, dv.d, off[1], di.d, at);
+                }
+            }, len);
+            return;
+        }
         int[] o = {0};
         StridedLoop.of(keptShape, kept).runSerial((n, off, st) -> {
             int base = off[0];
@@ -539,12 +570,33 @@ public final class CpuBackend implements Backend {
         CpuStorage si = cpu(index);
         CpuStorage d = cpu(out);
         int size = x.shape()[dim];
+        if (s.dtype == d.dtype && s.dtype.isFloatingPoint() && x.isContiguous() && out.isContiguous()
+                && IndexKernels.selectsBlocks(x.shape(), dim, index)) {
+            int q = 1;
+            for (int k = dim + 1; k < x.shape().length; k++) {
+                q *= x.shape()[k];
+            }
+            IndexKernels.selectBlocks(s.isFloat() ? s.f : s.d, x.offset(), size, si.d, index.offset(),
+                    index.strides()[dim], index.shape()[dim], d.isFloat() ? d.f : d.d, out.offset(), index.numel(), q, dim);
+            return;
+        }
         // x viewed with index's shape, its stride on dim replaced by 0: the index adds the offset.
         int[] xs = x.strides().clone();
         xs[dim] = 0;
         Strided base = new Strided(s, x.offset(), index.shape(), xs);
         int step = x.strides()[dim];
-        StridedLoop.of(index.shape(), base, index, out).run((n, off, st) -> {
+        StridedLoop loop = StridedLoop.of(index.shape(), base, index, out);
+        if (s.isFloat() && d.isFloat()) {
+            loop.run((n, off, st) -> IndexKernels.gather(s.f, off[0], st[0], si.d, off[1], st[1], d.f, off[2], st[2], n,
+                    step, size, dim));
+            return;
+        }
+        if (!s.isFloat() && s.dtype == d.dtype) {
+            loop.run((n, off, st) -> IndexKernels.gather(s.d, off[0], st[0], si.d, off[1], st[1], d.d, off[2], st[2], n,
+                    step, size, dim));
+            return;
+        }
+        loop.run((n, off, st) -> {
             int ib = off[0], ii = off[1], io = off[2];
             for (int i = 0; i < n; i++, ib += st[0], ii += st[1], io += st[2]) {
                 int at = checkedIndex(si.get(ii), size, dim);
@@ -564,6 +616,17 @@ public final class CpuBackend implements Backend {
         Strided base = new Strided(d, out.offset(), index.shape(), os);
         int step = out.strides()[dim];
         // Sequential on purpose: several source elements may land on one output element.
+        boolean floats = d.isFloat() && s.isFloat();
+        if (floats || (d.dtype == DType.FLOAT64 && s.dtype == DType.FLOAT64)) {
+            StridedLoop.of(index.shape(), base, index, src).runSerial((n, off, st) -> {
+                if (floats) {
+                    IndexKernels.scatterAdd(d.f, off[0], st[0], si.d, off[1], st[1], s.f, off[2], st[2], n, step, size, dim);
+                } else {
+                    IndexKernels.scatterAdd(d.d, off[0], st[0], si.d, off[1], st[1], s.d, off[2], st[2], n, step, size, dim);
+                }
+            });
+            return;
+        }
         int[] shape = index.shape();
         int[][] strides = {base.strides(), index.strides(), src.strides()};
         int[] idx = new int[shape.length];
@@ -589,11 +652,6 @@ public final class CpuBackend implements Backend {
     }
 
     private static int checkedIndex(double value, int size, int dim) {
-        long v = (long) value;
-        if (v < -size || v >= size) {
-            throw new IndexOutOfBoundsException(
-                    "index " + v + " is out of bounds for dimension " + dim + " with size " + size);
-        }
-        return (int) (v < 0 ? v + size : v);
+        return IndexKernels.checkedIndex(value, size, dim);
     }
 }

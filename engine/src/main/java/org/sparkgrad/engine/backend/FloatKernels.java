@@ -16,7 +16,14 @@ final class FloatKernels {
     }
 
     static void binary(BinaryOp op, float[] a, int ia, int ta, float[] b, int ib, int tb, float[] o, int io, int to, int n) {
-        if (to == 1 && (ta | tb) == 1 && VectorApi.AVAILABLE && Simd.handles(op)) {
+        if (op == BinaryOp.POW && ta == 1 && tb == 0 && to == 1 && VectorApi.AVAILABLE) {
+            // x ** p for one exponent (Tensor.pow(double) and its backward): as PyTorch, 0.5 is a square root.
+            if (b[ib] == 0.5f) {
+                Simd.unary(UnaryOp.SQRT, a, ia, o, io, n);
+            } else {
+                Simd.powScalar(a, ia, b[ib], o, io, n);
+            }
+        } else if (to == 1 && (ta | tb) == 1 && VectorApi.AVAILABLE && Simd.handles(op)) {
             Simd.binary(op, a, ia, ta, b, ib, tb, o, io, n);
         } else {
             plainBinary(op, a, ia, ta, b, ib, tb, o, io, to, n);

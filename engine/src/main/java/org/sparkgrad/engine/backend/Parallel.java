@@ -8,7 +8,8 @@ import java.util.function.IntConsumer;
 /**
  * The CPU backend's threads: a fixed pool that runs the numbered tasks of one large elementwise op or
  * reduction, the calling thread taking part. The thread count is read here once: the system property
- * {@code sparkgrad.threads}, else every core. Matrix products run on the BLAS's own threads
+ * {@code sparkgrad.threads}, else every core; a calling thread may ask for fewer ({@link CpuThreads}, e.g. a
+ * Spark task for its {@code spark.task.cpus}). Matrix products run on the BLAS's own threads
  * (OPENBLAS_NUM_THREADS) while this pool's workers are parked, so the two never compete.
  *
  * <p>Callers split their work into tasks whose boundaries depend only on the problem size (never on the
@@ -25,6 +26,8 @@ final class Parallel {
     private static final ThreadLocal<Boolean> IN_WORKER = ThreadLocal.withInitial(() -> false);
     /** The threads a job may use now: THREADS, or fewer where a test asks (see {@link #limitThreads}). */
     private static volatile int active = THREADS;
+    /** A calling thread's own bound (see {@link CpuThreads#limitForCurrentThread}); 0 for none. */
+    private static final ThreadLocal<int[]> CALLER_LIMIT = ThreadLocal.withInitial(() -> new int[1]);
 
     static {
         for (int i = 1; i < THREADS; i++) {
@@ -47,6 +50,20 @@ final class Parallel {
         return before;
     }
 
+    /** Sets the calling thread's bound (0 removes it) and returns the previous one. */
+    static int limitCaller(int n) {
+        int[] l = CALLER_LIMIT.get();
+        int before = l[0];
+        l[0] = Math.max(0, n);
+        return before;
+    }
+
+    /** The threads a job started from this thread may use. */
+    static int threadsForCaller() {
+        int own = CALLER_LIMIT.get()[0];
+        return own > 0 ? Math.min(active, own) : active;
+    }
+
     /** The number of tasks to cut {@code work} units into: ceil(work / GRAIN), at least 1. */
     static int tasksFor(long work) {
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, (work + GRAIN - 1) / GRAIN));
@@ -57,7 +74,7 @@ final class Parallel {
      * all are done. A call from inside a task runs serially. The first exception a task throws is rethrown.
      */
     static void forEach(int tasks, IntConsumer body) {
-        int threads = Math.min(active, tasks);
+        int threads = Math.min(threadsForCaller(), tasks);
         if (threads <= 1 || IN_WORKER.get()) {
             for (int i = 0; i < tasks; i++) {
                 body.accept(i);

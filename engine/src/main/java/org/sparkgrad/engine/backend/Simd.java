@@ -20,6 +20,8 @@ final class Simd {
     /** At most 256 bits (and dividing F / D): for masked ops, which JDK 17 runs slower on 512-bit vectors. */
     private static final VectorSpecies<Float> FH = VectorSpecies.of(float.class, VectorShape.forBitSize(Math.min(256, F.vectorBitSize())));
     private static final VectorSpecies<Double> DH = VectorSpecies.of(double.class, VectorShape.forBitSize(Math.min(256, D.vectorBitSize())));
+    /** Floats with as many lanes as D, for work widened to double lanes. */
+    private static final VectorSpecies<Float> FP = VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
     /** Elements summed into one vector accumulator before its lanes are added, in order, in double. */
     static final int SUM_BLOCK = 2048;
 
@@ -140,6 +142,40 @@ final class Simd {
         FloatVector one = FloatVector.broadcast(F, 1f);
         for (int i = 0; i < n; i += F.length()) {
             one.div(FloatVector.fromArray(F, a, ia + i).neg().lanewise(VectorOperators.EXP).add(one)).intoArray(o, io + i);
+        }
+    }
+
+    /**
+     * o[io + i] = a[ia + i] ** p for i &lt; n. A non-integral p goes through exp(p * log(x)) in double lanes
+     * (the Vector API's POW is not intrinsified on JDK 17; in double the result rounds to the float that
+     * {@link Math#pow} gives but in rare ties), negative x giving NaN and -inf giving pow's +inf or +0; an
+     * integral p (where the sign of a negative base matters) takes {@link Math#pow} per element.
+     */
+    static void powScalar(float[] a, int ia, float p, float[] o, int io, int n) {
+        if (p == Math.rint(p) || p != p) {
+            for (int i = 0; i < n; i++) {
+                o[io + i] = (float) Math.pow(a[ia + i], p);
+            }
+            return;
+        }
+        int bound = FP.loopBound(n);
+        powBody(a, ia, p, o, io, bound);
+        if (bound < n) {
+            float[] t = new float[FP.length()];
+            System.arraycopy(a, ia + bound, t, 0, n - bound);
+            powBody(t, 0, p, t, 0, t.length);
+            System.arraycopy(t, 0, o, io + bound, n - bound);
+        }
+    }
+
+    private static void powBody(float[] a, int ia, float p, float[] o, int io, int n) {
+        DoubleVector e = DoubleVector.broadcast(D, p);
+        double atMinusInf = p > 0 ? Double.POSITIVE_INFINITY : 0;
+        for (int i = 0; i < n; i += FP.length()) {
+            DoubleVector x = (DoubleVector) FloatVector.fromArray(FP, a, ia + i).convertShape(VectorOperators.F2D, D, 0);
+            DoubleVector r = x.lanewise(VectorOperators.LOG).mul(e).lanewise(VectorOperators.EXP)
+                    .blend(atMinusInf, x.compare(VectorOperators.EQ, Double.NEGATIVE_INFINITY));
+            r.convertShape(VectorOperators.D2F, FP, 0).reinterpretAsFloats().intoArray(o, io + i);
         }
     }
 

@@ -1,0 +1,174 @@
+package org.sparkgrad.engine.backend;
+
+/**
+ * The float32 and float64 loops of gather, scatter-add and arg-max/min on the arrays themselves (the generic
+ * paths of {@link CpuBackend} go through {@link CpuStorage#get}/{@link CpuStorage#set} per element). Indices
+ * are INT64 storages, that is doubles. A row whose index is one repeated element (an {@code index_select},
+ * whose index is expanded by stride 0) moves as one block.
+ */
+final class IndexKernels {
+    private IndexKernels() {
+    }
+
+    /** Checks an index against a dimension's size and wraps a negative one. */
+    static int checkedIndex(double value, int size, int dim) {
+        long v = (long) value;
+        if (v < -size || v >= size) {
+            throw new IndexOutOfBoundsException(
+                    "index " + v + " is out of bounds for dimension " + dim + " with size " + size);
+        }
+        return (int) (v < 0 ? v + size : v);
+    }
+
+    /**
+     * Whether a gather along dim with this index is an index_select: the index varies along dim only (stride 0
+     * elsewhere) and has x's sizes on the other dimensions, so each index picks a whole block of x.
+     */
+    static boolean selectsBlocks(int[] xShape, int dim, Strided index) {
+        for (int k = 0; k < xShape.length; k++) {
+            if (k != dim && (index.shape()[k] != xShape[k] || (index.strides()[k] != 0 && index.shape()[k] != 1))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The index_select of contiguous x (float[] or double[], seen as [P, size, q]) into contiguous out ([P, r, q],
+     * total elements): out[p, j, :] = x[p, index[ii + j * ti], :], blocks of q elements copied whole and spread
+     * over threads.
+     */
+    static void selectBlocks(Object x, int xo, int size, double[] index, int ii, int ti, int r, Object out, int oo,
+            int total, int q, int dim) {
+        if (total == 0) {
+            return;
+        }
+        int blocks = total / q;
+        int tasks = Math.min(blocks, Parallel.tasksFor(total));
+        Parallel.forEach(tasks, t -> {
+            int to = (int) ((long) blocks * (t + 1) / tasks);
+            for (int b = (int) ((long) blocks * t / tasks); b < to; b++) {
+                int p = b / r;
+                int j = b - p * r;
+                int at = checkedIndex(index[ii + j * ti], size, dim);
+                System.arraycopy(x, xo + (p * size + at) * q, out, oo + b * q, q);
+            }
+        });
+    }
+
+    /** o[io + i*to] = a[ia + i*ta + index[ii + i*ti] * step] for i < n. */
+    static void gather(float[] a, int ia, int ta, double[] index, int ii, int ti, float[] o, int io, int to, int n,
+            int step, int size, int dim) {
+        if (ti == 0) {
+            int from = ia + checkedIndex(index[ii], size, dim) * step;
+            if (ta == 1 && to == 1) {
+                System.arraycopy(a, from, o, io, n);
+            } else {
+                for (int i = 0; i < n; i++, from += ta, io += to) {
+                    o[io] = a[from];
+                }
+            }
+            return;
+        }
+        for (int i = 0; i < n; i++, ia += ta, ii += ti, io += to) {
+            o[io] = a[ia + checkedIndex(index[ii], size, dim) * step];
+        }
+    }
+
+    static void gather(double[] a, int ia, int ta, double[] index, int ii, int ti, double[] o, int io, int to, int n,
+            int step, int size, int dim) {
+        if (ti == 0) {
+            int from = ia + checkedIndex(index[ii], size, dim) * step;
+            if (ta == 1 && to == 1) {
+                System.arraycopy(a, from, o, io, n);
+            } else {
+                for (int i = 0; i < n; i++, from += ta, io += to) {
+                    o[io] = a[from];
+                }
+            }
+            return;
+        }
+        for (int i = 0; i < n; i++, ia += ta, ii += ti, io += to) {
+            o[io] = a[ia + checkedIndex(index[ii], size, dim) * step];
+        }
+    }
+
+    /** o[io + i*to + index[ii + i*ti] * step] += s[is + i*ts] for i < n, in order. */
+    static void scatterAdd(float[] o, int io, int to, double[] index, int ii, int ti, float[] s, int is, int ts, int n,
+            int step, int size, int dim) {
+        if (ti == 0) {
+            int at = io + checkedIndex(index[ii], size, dim) * step;
+            if (to == 1 && ts == 1) {
+                for (int i = 0; i < n; i++) {
+                    o[at + i] += s[is + i];
+                }
+            } else {
+                for (int i = 0; i < n; i++, at += to, is += ts) {
+                    o[at] += s[is];
+                }
+            }
+            return;
+        }
+        for (int i = 0; i < n; i++, io += to, ii += ti, is += ts) {
+            o[io + checkedIndex(index[ii], size, dim) * step] += s[is];
+        }
+    }
+
+    static void scatterAdd(double[] o, int io, int to, double[] index, int ii, int ti, double[] s, int is, int ts, int n,
+            int step, int size, int dim) {
+        if (ti == 0) {
+            int at = io + checkedIndex(index[ii], size, dim) * step;
+            if (to == 1 && ts == 1) {
+                for (int i = 0; i < n; i++) {
+                    o[at + i] += s[is + i];
+                }
+            } else {
+                for (int i = 0; i < n; i++, at += to, is += ts) {
+                    o[at] += s[is];
+                }
+            }
+            return;
+        }
+        for (int i = 0; i < n; i++, io += to, ii += ti, is += ts) {
+            o[io + checkedIndex(index[ii], size, dim) * step] += s[is];
+        }
+    }
+
+    /**
+     * The first max (min) of each of n runs of len elements along {@code step}, the runs starting {@code runStep}
+     * apart from {@code from}: values to v[vo + r], indices to idx[xo + r]. A NaN is the extreme (the first one).
+     */
+    static void argReduce(boolean max, float[] a, int from, int runStep, int n, int len, int step, float[] v, int vo,
+            double[] idx, int xo) {
+        for (int r = 0, base = from; r < n; r++, base += runStep) {
+            float best = a[base];
+            int bestAt = 0;
+            for (int i = 1, at = base + step; i < len && best == best; i++, at += step) {
+                float e = a[at];
+                if (e != e || (max ? e > best : e < best)) {
+                    best = e;
+                    bestAt = i;
+                }
+            }
+            v[vo + r] = best;
+            idx[xo + r] = bestAt;
+        }
+    }
+
+    static void argReduce(boolean max, double[] a, int from, int runStep, int n, int len, int step, double[] v, int vo,
+            double[] idx, int xo) {
+        for (int r = 0, base = from; r < n; r++, base += runStep) {
+            double best = a[base];
+            int bestAt = 0;
+            for (int i = 1, at = base + step; i < len && best == best; i++, at += step) {
+                double e = a[at];
+                if (e != e || (max ? e > best : e < best)) {
+                    best = e;
+                    bestAt = i;
+                }
+            }
+            v[vo + r] = best;
+            idx[xo + r] = bestAt;
+        }
+    }
+}
