@@ -203,6 +203,20 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
             dropped = before - training.count();
             validation = validation == null ? null : validation.where(valid);
         }
+        if (validation != null) {
+            // evaluated after every epoch: read once
+            validation = validation.persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+        }
+        try {
+            return fit(training, validation, dropped);
+        } finally {
+            if (validation != null) {
+                validation.unpersist(false);
+            }
+        }
+    }
+
+    private M fit(Dataset<Row> training, Dataset<Row> validation, long dropped) {
         MlpInput.Features features = MlpInput.features(training, getFeaturesCol());
         LabelMapping labels = labels(training);
         int outputs = labels == null ? 1 : labels.size();
@@ -219,11 +233,10 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
             long stepsPerEpoch = (data.rows() + getBatchSize() - 1) / getBatchSize();
             DataParallelTrainer trainer = trainer(arch, labels != null);
             if (validation != null) {
-                Dataset<Row> held2 = validation;
                 trainer.listener((step, epoch, loss, net) -> {
                     if (step % stepsPerEpoch == 0) {
                         M now = model(MlpModelContent.of(task(), arch, net, features.names(), labels));
-                        perEpoch.add(now.metrics(now.transform(held2)));
+                        perEpoch.add(now.metrics(now.transform(validation)));
                     }
                 });
             }

@@ -12,7 +12,6 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.var_pop;
 import static org.apache.spark.sql.functions.when;
 
-import java.util.List;
 import java.util.Locale;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -61,15 +60,17 @@ public record MlpMetrics(long rows, double accuracy, double logLoss, double rmse
         Column index = labels.indexOf(label);
         Column probability = element_at(org.apache.spark.ml.functions.vector_to_array(col(probabilityCol), "float64"),
                 index.plus(1));
-        List<Row> unknown = scored.where(label.isNotNull().and(index.isNull())).select(label.cast(DataTypes.StringType))
-                .limit(3).collectAsList();
-        if (!unknown.isEmpty()) {
-            throw new TrainingException("label column '" + labelCol + "' holds labels the model has no class for, e.g. '"
-                    + unknown.get(0).get(0) + "'; its classes are " + String.join(", ", labels.labels()));
-        }
         Row r = scored.where(label.isNotNull()).agg(count(lit(1)),
                 avg(when(col(predictionCol).equalTo(label.cast(labels.type())), 1.0).otherwise(0.0)),
-                avg(log(greatest(probability, lit(1e-15))).multiply(-1))).first();
+                avg(log(greatest(probability, lit(1e-15))).multiply(-1)), sum(when(index.isNull(), 1).otherwise(0)))
+                .first();
+        if (r.getLong(3) > 0) {
+            Row sample = scored.where(label.isNotNull().and(index.isNull())).select(label.cast(DataTypes.StringType))
+                    .first();
+            throw new TrainingException("label column '" + labelCol + "' holds " + r.getLong(3) + " row(s) with labels "
+                    + "the model has no class for, e.g. '" + sample.get(0) + "'; its classes are "
+                    + String.join(", ", labels.labels()));
+        }
         return new MlpMetrics(r.getLong(0), value(r, 1), value(r, 2), Double.NaN, Double.NaN);
     }
 
