@@ -22,8 +22,11 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.sparkgrad.spark.TrainingException;
 
-/** Checks of the estimators' and models' input columns, and what the features vector holds. */
-final class MlpInput {
+/**
+ * Checks of the estimators' and models' input columns, what the features vector holds, and the conditions of usable
+ * values (public: the jobs check their input files with the same conditions).
+ */
+public final class MlpInput {
     private MlpInput() {
     }
 
@@ -90,13 +93,13 @@ final class MlpInput {
     }
 
     /** True where the features vector is not null and all its values are finite. */
-    static Column finiteVector(String column) {
+    public static Column finiteVector(String column) {
         Column values = org.apache.spark.ml.functions.vector_to_array(col(column), "float64");
         return col(column).isNotNull().and(functions.forall(values, MlpInput::finite));
     }
 
     /** True where a number is finite (not null, NaN or infinite). */
-    static Column finite(Column x) {
+    public static Column finite(Column x) {
         Column d = x.cast(DataTypes.DoubleType);
         return d.isNotNull().and(not(isnan(d))).and(abs(d).notEqual(lit(Double.POSITIVE_INFINITY)));
     }

@@ -37,6 +37,23 @@ public abstract class MlpModel<M extends MlpModel<M>> extends Model<M> implement
         MlpParams.setMlpDefaults(this);
     }
 
+    /**
+     * Loads a model folder saved by either model class (the class is read from its Spark ML metadata).
+     *
+     * @throws IllegalArgumentException when the folder holds another kind of Spark ML stage
+     */
+    public static MlpModel<?> load(String path) {
+        String type = org.apache.spark.ml.util.DefaultParamsReader.loadMetadata(path,
+                org.apache.spark.sql.SparkSession.active(), "").className();
+        if (type.equals(MlpClassificationModel.class.getName())) {
+            return MlpClassificationModel.load(path);
+        }
+        if (type.equals(MlpRegressionModel.class.getName())) {
+            return MlpRegressionModel.load(path);
+        }
+        throw new IllegalArgumentException(path + " holds a " + type + ", not a sparkgrad MLP model");
+    }
+
     @Override
     public String uid() {
         return uid;
