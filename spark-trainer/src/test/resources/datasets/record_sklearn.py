@@ -6,7 +6,8 @@ makes, into sklearn-mlp.properties. Run with Debian's python3-sklearn: /usr/bin/
 The split is the job's (jobs ValidationSplit): row i (0-based, file order) is a validation row iff
 u(seed, i) < fraction, u being the top 53 bits of splitmix64(seed + (i + 1) * 0x9E3779B97F4A7C15) over 2^53.
 The network and its training mirror the job's options in the acceptance test: one hidden layer of 32 relu units,
-adam, lr 0.01, batch 16, 200 epochs, no weight decay, features standardized with the training split's mean and std.
+adam, lr 0.01, batch 16, no weight decay, features standardized with the training split's mean and std; scikit-learn
+runs 200 epochs (max_iter, no early stop), the test's train runs 50.
 """
 import csv
 import os

@@ -288,7 +288,7 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
         SerializableSupplier<org.sparkgrad.engine.nn.Module> net = () -> arch.build(seed);
         return new DataParallelTrainer(net, loss(), optimizerFactory(getOptimizer(), getLr(), getWeightDecay()))
                 .batchSize(getBatchSize()).epochs(getEpochs()).seed(seed).classLabels(classes)
-                .stepMode(getStepMode()).device(getDevice()).logEvery(0);
+                .stepMode(getStepMode()).device(getDevice());
     }
 
     /** The optimizer over the driver model's parameters: sgd (no momentum), adam or adamw with PyTorch's betas. */
