@@ -62,7 +62,8 @@ final class Predict {
                     out.add(p.getItem(k).as("probability_" + classes.get(k)));
                 }
             }
-            Dataset<Row> rows = scored.orderBy(TableInput.ROW).select(out.toArray(new Column[0])).cache();
+            // No shuffle from the read to the write: each partition is written in order, so the rows keep the input's order.
+            Dataset<Row> rows = scored.select(out.toArray(new Column[0])).cache();
             String tmp = SparkJobSupport.temporarySibling(s.out());
             try {
                 rows.write().format(s.outputFormat()).option("header", "true").save(tmp);

@@ -122,7 +122,7 @@ record TableInput(SparkSession spark, String path, String format, Dataset<Row> r
 
     private String sample(String column) {
         Column c = col(column);
-        List<Row> r = rows.where(c.isNotNull().and(c.cast(DataTypes.DoubleType).isNull())).orderBy(ROW)
+        List<Row> r = rows.where(c.isNotNull().and(c.try_cast(DataTypes.DoubleType).isNull())).orderBy(ROW)
                 .select(col(ROW), c.cast(DataTypes.StringType)).limit(1).collectAsList();
         return r.isEmpty() ? "" : ", e.g. " + where(r.get(0).getLong(0)) + " holds '" + r.get(0).getString(1) + "'";
     }

@@ -51,7 +51,7 @@ record LabelMapping(String[] labels, boolean numeric) implements Serializable {
     Column indexOf(Column label) {
         Column[] values = Arrays.stream(labels).map(l -> numeric ? functions.lit(Double.parseDouble(l))
                 : functions.lit(l)).toArray(Column[]::new);
-        Column position = functions.array_position(functions.array(values), label.cast(type())).minus(1).cast(
+        Column position = functions.array_position(functions.array(values), label.try_cast(type())).minus(1).cast(
                 DataTypes.IntegerType);
         return functions.when(position.geq(0), position);
     }

@@ -61,7 +61,7 @@ public record MlpMetrics(long rows, double accuracy, double logLoss, double rmse
         Column probability = element_at(org.apache.spark.ml.functions.vector_to_array(col(probabilityCol), "float64"),
                 index.plus(1));
         Row r = scored.where(label.isNotNull()).agg(count(lit(1)),
-                avg(when(col(predictionCol).equalTo(label.cast(labels.type())), 1.0).otherwise(0.0)),
+                avg(when(col(predictionCol).equalTo(label.try_cast(labels.type())), 1.0).otherwise(0.0)),
                 avg(log(greatest(probability, lit(1e-15))).multiply(-1)), sum(when(index.isNull(), 1).otherwise(0)))
                 .first();
         if (r.getLong(3) > 0) {
@@ -76,7 +76,7 @@ public record MlpMetrics(long rows, double accuracy, double logLoss, double rmse
 
     /** Regression metrics of scored rows (the prediction column beside the label). */
     static MlpMetrics regression(Dataset<Row> scored, String labelCol, String predictionCol) {
-        Column y = col(labelCol).cast(DataTypes.DoubleType);
+        Column y = col(labelCol).try_cast(DataTypes.DoubleType);
         Row r = scored.where(y.isNotNull()).agg(count(lit(1)), sum(pow(col(predictionCol).minus(y), 2)),
                 var_pop(y)).first();
         long n = r.getLong(0);
