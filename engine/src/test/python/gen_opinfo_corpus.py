@@ -61,7 +61,7 @@ OPS = [
     ("sum", ""), ("mean", ""), ("prod", ""), ("max", "reduction_no_dim"), ("max", "reduction_with_dim"),
     ("min", "reduction_no_dim"), ("min", "reduction_with_dim"), ("amax", ""), ("amin", ""), ("argmax", ""),
     ("argmin", ""), ("norm", ""), ("norm", "fro"), ("norm", "inf"), ("norm", "nuc"), ("linalg.vector_norm", ""),
-    ("linalg.matrix_norm", ""), ("softmax", ""), ("log_softmax", ""),
+    ("linalg.matrix_norm", ""), ("linalg.svdvals", ""), ("softmax", ""), ("log_softmax", ""),
     ("nn.functional.linear", ""), ("nn.functional.mse_loss", ""), ("nn.functional.l1_loss", ""),
     ("nn.functional.cross_entropy", ""), ("nn.functional.nll_loss", ""),
     ("nn.functional.binary_cross_entropy_with_logits", ""),
@@ -206,7 +206,7 @@ def inputs_of(op):
 
 
 def extra_samples():
-    """Inputs OpInfo 1.13 lacks for arguments we support: (OpInfo name, variant, SampleInput), recorded as
+    """Inputs OpInfo 1.13 lacks for arguments and cases we support: (OpInfo name, variant, SampleInput), recorded as
     samples numbered from EXTRA_INDEX on."""
     from torch.testing._internal.common_methods_invocations import SampleInput
     torch.manual_seed(0)
@@ -239,6 +239,16 @@ def extra_samples():
                                                     kwargs={"reduction": "none", "weight": weight})
     yield "nn.functional.nll_loss", "", SampleInput(t(2, 3, 1, 2, 2), args=(torch.randint(0, 3, (2, 1, 2, 2)),),
                                                     kwargs={"reduction": "none"})
+    # Singular values: an ill-conditioned matrix (Hilbert, 6 x 6, condition number 1.5e7), repeated singular
+    # values (2 I: amax/amin share the gradient evenly), a wide and a batched matrix.
+    hilbert = torch.tensor([[1.0 / (i + j + 1) for j in range(6)] for i in range(6)], dtype=torch.float64)
+    yield "linalg.svdvals", "", SampleInput(hilbert.clone().requires_grad_())
+    yield "linalg.svdvals", "", SampleInput(t(2, 3, 5))
+    mn = "linalg.matrix_norm"
+    for ord in (2, -2, "nuc"):
+        yield mn, "", SampleInput((2 * torch.eye(3, dtype=torch.float64)).requires_grad_(), args=(ord,))
+        yield mn, "", SampleInput(hilbert.clone().requires_grad_(), args=(ord,))
+        yield mn, "", SampleInput(t(3, 2, 4), args=(ord, (0, 2), True))
     yield "nn.functional.binary_cross_entropy_with_logits", "", SampleInput(
         t(3, 4), args=(torch.rand(3, 4, dtype=torch.float64).requires_grad_(),),
         kwargs={"weight": torch.rand(4, dtype=torch.float64), "pos_weight": torch.rand(3, 1, dtype=torch.float64) + 0.5,

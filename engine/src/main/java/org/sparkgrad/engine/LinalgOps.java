@@ -1,6 +1,6 @@
 package org.sparkgrad.engine;
 
-/** mm, mv, dot, bmm and matmul's dispatch: forward and vector-Jacobian product side by side. */
+/** mm, mv, dot, bmm, matmul's dispatch and svdvals: forward and vector-Jacobian product side by side. */
 final class LinalgOps {
     private LinalgOps() {
     }
@@ -195,6 +195,112 @@ final class LinalgOps {
             n.needsInputGrad(0) ? g[0] : null,
             s2 == null ? null : g[0].mm(s2.unpack().t()),
             s1 == null ? null : s1.unpack().t().mm(g[0])});
+    }
+
+    /**
+     * torch.linalg.svdvals: the singular values of each matrix in the last two dims, descending, computed in
+     * float64 by {@link Svd}; as in PyTorch, with autograd on it is the S of {@link #svd}, whose node
+     * (LinalgSvdBackward0) gives U diag(g) V^T for S's gradient alone. That is well defined at repeated singular
+     * values when their gradients are equal, as for the norms built on it (amax shares its gradient evenly
+     * among ties, PyTorch's convention).
+     */
+    static Tensor svdvals(Tensor x) {
+        return svd(x)[1];
+    }
+
+    /**
+     * The thin SVD A = U diag(S) Vh of the matrices in the last two dims: {U [..., m, k], S [..., k], Vh [..., k, n]},
+     * k = min(m, n), one node with three outputs whose backward is PyTorch 1.13's svd_backward (written with
+     * differentiable ops, so create_graph gives second derivatives). Derivatives through U and Vh alone are
+     * defined only up to the signs of their columns, as in PyTorch; those through S, and through U diag(.) Vh, are not.
+     */
+    static Tensor[] svd(Tensor x) {
+        if (x.dim() < 2) {
+            throw new IllegalArgumentException("linalg.svd: The input tensor A must have at least 2 dimensions.");
+        }
+        if (!x.dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException("linalg.svd: Expected a floating point or complex tensor as input. Got "
+                    + x.dtype().pyName());
+        }
+        int m = x.size(-2);
+        int nc = x.size(-1);
+        int k = Math.min(m, nc);
+        int[] batch = java.util.Arrays.copyOf(x.shapeRef(), x.dim() - 2);
+        int count = Shapes.numel(batch);
+        double[] a = x.contiguous().toArray();
+        double[] s = new double[count * k];
+        double[] u = new double[count * m * k];
+        double[] vh = new double[count * k * nc];
+        double[] one = new double[m * nc];
+        for (int b = 0; b < count; b++) {
+            System.arraycopy(a, b * m * nc, one, 0, m * nc);
+            Svd.Result r = Svd.of(one, m, nc);
+            System.arraycopy(r.s(), 0, s, b * k, k);
+            System.arraycopy(r.u(), 0, u, b * m * k, m * k);
+            for (int c = 0; c < k; c++) {
+                for (int j = 0; j < nc; j++) {
+                    vh[b * k * nc + c * nc + j] = r.v()[j * k + c];
+                }
+            }
+        }
+        Tensor ut = Tensor.tensor(u, x.dtype(), concat(batch, m, k)).to(x.device());
+        Tensor st = Tensor.tensor(s, x.dtype(), concat(batch, k)).to(x.device());
+        Tensor vt = Tensor.tensor(vh, x.dtype(), concat(batch, k, nc)).to(x.device());
+        OpNode n = OpNode.record("LinalgSvdBackward0", x);
+        if (n == null) {
+            return new Tensor[] {ut, st, vt};
+        }
+        SavedTensor su = n.saveOutput(ut);
+        SavedTensor ss = n.saveOutput(st);
+        SavedTensor sv = n.saveOutput(vt);
+        n.outputs(3).finish(ut, g -> new Tensor[] {svdBackward(g[0], g[1], g[2], su.unpack(), ss.unpack(), sv.unpack())});
+        n.attach(st, 1);
+        n.attach(vt, 2);
+        return new Tensor[] {ut, st, vt};
+    }
+
+    /**
+     * PyTorch 1.13's svd_backward (real case, thin SVD): with E_jk = S_k^2 - S_j^2 (1 on the diagonal) and
+     * skew(X) = X - X^T, gA = U [(skew(U^T gU) S + S skew(Vh gVh^T)) / E + diag(gS)] Vh, plus the parts of gU
+     * (gVh) outside U's (V's) span when A is tall (wide).
+     */
+    private static Tensor svdBackward(Tensor gU, Tensor gS, Tensor gVh, Tensor u, Tensor s, Tensor vh) {
+        if (gU == null && gVh == null) {
+            return gS == null ? null : u.mul(gS.unsqueeze(-2)).matmul(vh);
+        }
+        int m = u.size(-2);
+        int nc = vh.size(-1);
+        int k = s.size(-1);
+        Tensor eye = Tensor.eye(k).to(s.dtype()).to(s.device());
+        Tensor s2 = s.mul(s);
+        Tensor e = s2.unsqueeze(-2).sub(s2.unsqueeze(-1)).add(eye);
+        Tensor inner = null;
+        if (gU != null) {
+            Tensor uhgu = u.transpose(-1, -2).matmul(gU);
+            inner = uhgu.sub(uhgu.transpose(-1, -2)).mul(s.unsqueeze(-2));
+        }
+        if (gVh != null) {
+            Tensor vhgv = vh.matmul(gVh.transpose(-1, -2));
+            Tensor t = s.unsqueeze(-1).mul(vhgv.sub(vhgv.transpose(-1, -2)));
+            inner = inner == null ? t : inner.add(t);
+        }
+        Tensor ga = inner.div(e);
+        if (gS != null) {
+            ga = ga.add(gS.unsqueeze(-1).mul(eye));
+        }
+        if (m > k && gU != null) {
+            ga = u.matmul(ga);
+            Tensor gUSinv = gU.div(s.unsqueeze(-2));
+            ga = ga.add(gUSinv).sub(u.matmul(u.transpose(-1, -2).matmul(gUSinv)));
+            return ga.matmul(vh);
+        }
+        if (nc > k && gVh != null) {
+            ga = ga.matmul(vh);
+            Tensor sinvgVh = gVh.div(s.unsqueeze(-1));
+            ga = ga.add(sinvgVh).sub(sinvgVh.matmul(vh.transpose(-1, -2)).matmul(vh));
+            return u.matmul(ga);
+        }
+        return u.matmul(ga).matmul(vh);
     }
 
     private static int[] concat(int[] head, int... tail) {

@@ -231,12 +231,15 @@ final class ReductionOps {
 
     /**
      * torch.norm with a string p: "fro" is the 2-norm (over two dims computed, as torch 1.13's frobenius_norm,
-     * as sqrt(sum(x * x))); "nuc" needs a singular value decomposition, which sparkgrad does not have.
+     * as sqrt(sum(x * x))); "nuc" the nuclear norm of the matrices in dims (a matrix when dims is null).
      */
     static Tensor norm(Tensor x, String p, int[] dims, boolean keepdim) {
         if ("nuc".equals(p)) {
-            throw new UnsupportedOperationException("norm(p='nuc'): the nuclear norm needs a singular value decomposition, "
-                    + "which sparkgrad does not have");
+            if (dims == null && x.dim() != 2) {
+                throw new IllegalArgumentException("Expected a tensor with 2 dimensions, but got a tensor with " + x.dim()
+                        + " dimension" + (x.dim() == 1 ? "" : "s") + " instead.");
+            }
+            return matrixNorm(x, "nuc", dims == null ? new int[] {-2, -1} : dims, keepdim);
         }
         if (!"fro".equals(p)) {
             throw new IllegalArgumentException("norm(): p must be a number, 'fro' or 'nuc', got '" + p + "'");
@@ -252,8 +255,8 @@ final class ReductionOps {
 
     /**
      * linalg.matrix_norm over two dims: "fro" (the 2-norm of the elements), and ord 1 / -1 (largest / smallest
-     * column sum of |x|) and inf / -inf (row sums), composed as PyTorch 1.13 does; ord 2 / -2 and "nuc" need a
-     * singular value decomposition, which sparkgrad does not have.
+     * column sum of |x|) and inf / -inf (row sums), composed as PyTorch 1.13 does; ord 2 / -2 and "nuc" from the
+     * singular values ({@link #singularValueNorm}).
      */
     static Tensor matrixNorm(Tensor x, Object ord, int[] dims, boolean keepdim) {
         if (dims.length != 2) {
@@ -272,9 +275,13 @@ final class ReductionOps {
             return norm(x, 2, new int[] {d0, d1}, keepdim, "LinalgVectorNormBackward0");
         }
         double p = ord instanceof Number v ? v.doubleValue() : Double.NaN;
+        if ("nuc".equals(ord) || Math.abs(p) == 2) {
+            return singularValueNorm(x, ord, d0, d1, keepdim);
+        }
         if (Math.abs(p) != 1 && Math.abs(p) != Double.POSITIVE_INFINITY) {
-            throw new UnsupportedOperationException("linalg.matrix_norm(ord=" + ord + "): this norm needs a singular "
-                    + "value decomposition, which sparkgrad does not have; ord may be 'fro', 1, -1, inf or -inf");
+            String shown = Double.isFinite(p) && p == Math.rint(p) ? String.valueOf((long) p) : String.valueOf(ord);
+            throw new IllegalArgumentException("linalg.matrix_norm: Order " + shown + " not supported. ord must be one of "
+                    + "'fro', 'nuc', 2, -2, 1, -1, inf or -inf");
         }
         if (Double.isInfinite(p)) {
             int t = d0;
@@ -286,6 +293,38 @@ final class ReductionOps {
         }
         Tensor sums = norm(x, 1, new int[] {d0}, keepdim, "LinalgVectorNormBackward0");
         return amax(sums, new int[] {d1}, keepdim, p > 0);
+    }
+
+    /**
+     * The nuclear norm (sum of the singular values) or ord 2 / -2 (the largest / smallest) of the matrices in
+     * dims d0, d1, composed as PyTorch 1.13 does: the two dims moved to the end, svdvals, sum / amax / amin over
+     * the last dim, and with keepdim the result unsqueezed and permuted back. The gradient is U V^T (nuc),
+     * u1 v1^T (2) or u_min v_min^T (-2); equal extreme singular values share the gradient evenly, as amax's
+     * backward does in PyTorch.
+     */
+    private static Tensor singularValueNorm(Tensor x, Object ord, int d0, int d1, boolean keepdim) {
+        int nd = x.dim();
+        int[] perm = new int[nd];
+        int j = 0;
+        for (int d = 0; d < nd; d++) {
+            if (d != d0 && d != d1) {
+                perm[j++] = d;
+            }
+        }
+        perm[nd - 2] = d0;
+        perm[nd - 1] = d1;
+        Tensor s = LinalgOps.svdvals(x.permute(perm));
+        int last = s.dim() - 1;
+        Tensor r = "nuc".equals(ord) ? s.sum(new int[] {last}, keepdim)
+                : amax(s, new int[] {last}, keepdim, ((Number) ord).doubleValue() > 0);
+        if (!keepdim) {
+            return r;
+        }
+        int[] reverse = new int[nd];
+        for (int d = 0; d < nd; d++) {
+            reverse[perm[d]] = d;
+        }
+        return r.unsqueeze(-1).permute(reverse);
     }
 
     /** PyTorch 1.13's norm_backward: d||x||_p / dx times the gradient, with its conventions at 0 and ties. */

@@ -916,6 +916,19 @@ public class Tensor {
         return ArithmeticOps.div(this, scalarLike(value), roundingMode);
     }
 
+    /**
+     * dividend / divisor for a number dividend, like {@code torch.div(2.0, t, rounding_mode=...)}: one
+     * DivBackward0 node (not {@link #rdiv}'s reciprocal times value); roundingMode null, "trunc" or "floor".
+     */
+    public static Tensor div(double dividend, Tensor divisor, String roundingMode) {
+        return ArithmeticOps.div(divisor.scalarLike(dividend), divisor, roundingMode);
+    }
+
+    /** dividend / divisor for an integral dividend (integer tensors with a rounding mode stay integer). */
+    public static Tensor div(long dividend, Tensor divisor, String roundingMode) {
+        return ArithmeticOps.div(divisor.scalarLike(dividend), divisor, roundingMode);
+    }
+
     /** this ** exponent. */
     public Tensor pow(double exponent) {
         return ArithmeticOps.powScalar(this, scalarLike(exponent));
@@ -1563,7 +1576,10 @@ public class Tensor {
         return ReductionOps.norm(this, p, dims, keepdim);
     }
 
-    /** {@code torch.norm(x, "fro", dims, keepdim)} (dims may be null); "nuc" needs an SVD, which we do not have. */
+    /**
+     * {@code torch.norm(x, p, dims, keepdim)} with p "fro" (dims may be null) or "nuc" (the nuclear norm of the
+     * matrices in the two dims; of x, a matrix, when dims is null).
+     */
     public Tensor norm(String p, int[] dims, boolean keepdim) {
         return ReductionOps.norm(this, p, dims, keepdim);
     }
@@ -1573,14 +1589,30 @@ public class Tensor {
         return ReductionOps.norm(this, ord, dims, keepdim, "LinalgVectorNormBackward0");
     }
 
-    /** {@code torch.linalg.matrix_norm(x, "fro", dims, keepdim)} over two dims. */
+    /**
+     * {@code torch.linalg.matrix_norm(x, ord, dims, keepdim)} over two dims (batched over the others), ord "fro"
+     * or "nuc" (the sum of the singular values; its gradient is U V^T).
+     */
     public Tensor matrixNorm(String ord, int[] dims, boolean keepdim) {
         return ReductionOps.matrixNorm(this, ord, dims, keepdim);
     }
 
-    /** {@code torch.linalg.matrix_norm(x, ord, dims, keepdim)} for ord 1, -1, inf, -inf (2 and -2 need an SVD). */
+    /**
+     * {@code torch.linalg.matrix_norm(x, ord, dims, keepdim)} for ord 1, -1, inf, -inf (largest / smallest
+     * absolute column or row sum) and 2, -2 (largest / smallest singular value; gradient u1 v1^T, u_min v_min^T,
+     * shared evenly among equal singular values as PyTorch does).
+     */
     public Tensor matrixNorm(double ord, int[] dims, boolean keepdim) {
         return ReductionOps.matrixNorm(this, ord, dims, keepdim);
+    }
+
+    /**
+     * {@code torch.linalg.svdvals(x)}: the singular values of the matrices in the last two dims, descending, in
+     * a tensor of shape [..., min(m, n)] (computed in float64 by one-sided Jacobi). The gradient is
+     * U diag(grad) V^T (PyTorch's svd_backward, differentiable again).
+     */
+    public Tensor svdvals() {
+        return LinalgOps.svdvals(this);
     }
 
     /** Softmax along dim. */

@@ -646,6 +646,29 @@ final class GradcheckOpCases {
         b.linear("norm inf dim 1", "NormBackward1", x -> x[0].norm(Double.POSITIVE_INFINITY, new int[] {1}, false), d(3, 4));
         b.linear("matrixNorm 1", "AmaxBackward0", x -> x[0].matrixNorm(1, new int[] {-2, -1}, false), d(2, 3, 4));
         b.twice("norm fro dims 0,1", "SqrtBackward0", x -> x[0].norm("fro", new int[] {0, 1}, false), n(3, 4));
+        b.twice("svdvals (4,3)", "LinalgSvdBackward0", x -> x[0].svdvals(), n(4, 3));
+        b.twice("svdvals batched (2,2,3)", "LinalgSvdBackward0", x -> x[0].svdvals(), n(2, 2, 3));
+        b.twice("matrixNorm nuc (3,4)", "SumBackward1",
+                x -> x[0].matrixNorm("nuc", new int[] {-2, -1}, false), n(3, 4));
+        b.twice("matrixNorm 2 batched", "AmaxBackward0",
+                x -> x[0].matrixNorm(2, new int[] {-2, -1}, false), n(2, 3, 3));
+        b.twice("matrixNorm -2 dims (0,2) keepdim", "PermuteBackward0",
+                x -> x[0].matrixNorm(-2, new int[] {0, 2}, true), n(3, 2, 4));
+        b.twice("norm nuc", "SumBackward1", x -> x[0].norm("nuc", null, false), n(4, 4));
+        // Functions of U and Vh that do not depend on their columns' signs: U diag(S) Vh = A, the projections
+        // U U^T (tall: gU outside U's span) and Vh^T Vh (wide: gVh outside V's span).
+        b.twice("svd U diag(S) Vh (3,3)", "MmBackward0", x -> {
+            Tensor[] usv = LinalgOps.svd(x[0]);
+            return usv[0].mul(usv[1].unsqueeze(-2)).matmul(usv[2]);
+        }, n(3, 3));
+        b.twice("svd U U^T (4,2)", "MmBackward0", x -> {
+            Tensor u = LinalgOps.svd(x[0])[0];
+            return u.matmul(u.t());
+        }, n(4, 2));
+        b.twice("svd Vh^T Vh batched (2,2,4)", "UnsafeViewBackward0", x -> {
+            Tensor vh = LinalgOps.svd(x[0])[2];
+            return vh.transpose(-1, -2).matmul(vh);
+        }, n(2, 2, 4));
     }
 
     private static void losses(Builder b) {

@@ -34,6 +34,9 @@ class OpInfoGapsTest {
         Tensor x = Tensor.tensor(new double[] {1.5, -2.0, 3.0, 0.5}, DType.FLOAT64, 2, 2);
         assertValues(x.div(2L, "floor"), DType.FLOAT64, 0, -1, 1, 0);
         assertValues(x.div(-0.75, "trunc"), DType.FLOAT64, -2, 2, -4, 0);
+        // A number over a tensor, torch.div(7, t, rounding_mode=...).
+        assertValues(Tensor.div(7L, Tensor.ofLongs(2, -2), "floor"), DType.INT64, 3, -4);
+        assertValues(Tensor.div(7.0, Tensor.tensor(new double[] {2, -4}, DType.FLOAT64, 2), "trunc"), DType.FLOAT64, 3, -1);
         assertTrue(message(ArithmeticException.class, () -> a.div(Tensor.ofLongs(1, 0, 1), "floor")).contains("ZeroDivisionError"));
         assertTrue(message(IllegalArgumentException.class, () -> x.div(x, "round")).contains("'trunc', or 'floor'"));
     }
@@ -67,9 +70,10 @@ class OpInfoGapsTest {
         Tensor x = Tensor.tensor(new double[] {1.5, -2.0, 3.0, 0.5}, DType.FLOAT64, 2, 2);
         assertEquals("start (1) + length (2) exceeds dimension size (2).", message(IllegalArgumentException.class,
                 () -> x.narrow(0, 1, 2)));
-        assertTrue(message(UnsupportedOperationException.class, () -> x.norm("nuc", null, false)).contains("singular value"));
-        assertTrue(message(UnsupportedOperationException.class, () -> x.matrixNorm(2, new int[] {0, 1}, false))
-                .contains("singular value"));
+        assertEquals("Expected a tensor with 2 dimensions, but got a tensor with 3 dimensions instead.",
+                message(IllegalArgumentException.class, () -> x.reshape(1, 2, 2).norm("nuc", null, false)));
+        assertTrue(message(IllegalArgumentException.class, () -> x.matrixNorm(3, new int[] {0, 1}, false))
+                .startsWith("linalg.matrix_norm: Order 3 not supported."));
         assertTrue(message(IllegalArgumentException.class, () -> x.maskedFill(x.gt(0), Tensor.of(1, 2)))
                 .contains("only supports a 0-dimensional value tensor"));
         assertTrue(message(IllegalArgumentException.class, () -> Tensor.ofLongs(1).lt(0).neg())

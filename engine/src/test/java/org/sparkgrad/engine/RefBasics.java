@@ -13,7 +13,7 @@ import java.io.UncheckedIOException;
  * floats). Committed, so the tests need no torch.
  */
 public final class RefBasics {
-    private static final JsonNode ROOT = load();
+    private static final JsonNode ROOT = load("/refdata/basics.json");
 
     private RefBasics() {
     }
@@ -45,10 +45,11 @@ public final class RefBasics {
         return out;
     }
 
-    private static JsonNode load() {
-        try (InputStream in = RefBasics.class.getResourceAsStream("/refdata/basics.json")) {
+    /** A recorded JSON resource of the test class path (NaN and Infinity allowed). */
+    static JsonNode load(String resource) {
+        try (InputStream in = RefBasics.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new AssertionError("refdata/basics.json is not on the test class path");
+                throw new AssertionError(resource + " is not on the test class path");
             }
             return JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build().readTree(in);
         } catch (IOException e) {

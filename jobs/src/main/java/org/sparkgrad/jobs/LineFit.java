@@ -14,6 +14,7 @@ import org.sparkgrad.engine.optim.LRScheduler;
 import org.sparkgrad.engine.optim.Optimizer;
 import org.sparkgrad.engine.optim.SGD;
 import org.sparkgrad.engine.optim.StepLR;
+import org.sparkgrad.spark.InitialWeights;
 
 /**
  * Seed 004: fits a line y = a x + b to noisy points by gradient descent on the mean squared perpendicular
@@ -72,9 +73,9 @@ public final class LineFit {
      * Spark run's partitions and master, the output folder, and whether to run without Spark.
      */
     record Job(Settings train, long seed, double noise, int printEvery, int partitions, String master, Path out,
-            boolean noSpark) {
+            boolean noSpark, String initWeights) {
         /** The program's defaults: the seed's loop ({@link Settings#SEED}) on the seed's points. */
-        static final Job DEFAULTS = new Job(Settings.SEED, 42, 2, 50, 4, "auto", Path.of("out/line-fit"), false);
+        static final Job DEFAULTS = new Job(Settings.SEED, 42, 2, 50, 4, "auto", Path.of("out/line-fit"), false, null);
         static final Options.Spec OPTIONS = new Options.Spec("bin/run line-fit")
                 .intOption("epochs", DEFAULTS.train().epochs(), 1, "full-batch steps")
                 .numberOrAuto("lr", Options.Range.POSITIVE, "adam " + Options.plain(defaultLr("adam")) + ", sgd "
@@ -92,7 +93,8 @@ public final class LineFit {
                 .intOption("partitions", DEFAULTS.partitions(), 1, "Spark partitions of the points")
                 .text("master", DEFAULTS.master(), "Spark master; auto: spark-submit's, else local[*]")
                 .text("out", DEFAULTS.out().toString(), "folder of the charts (and, on Spark, model and loss CSV)")
-                .flag("no-spark", "run the one-machine loop instead of Spark");
+                .flag("no-spark", "run the one-machine loop instead of Spark")
+                .text("init-weights", "", SparkJobSupport.initWeightsHelp("a [] and b [] (0-d)") + " (0 and 0)");
 
         static Job from(Options o) {
             String optimizer = o.text("optimizer");
@@ -100,7 +102,8 @@ public final class LineFit {
             Settings train = new Settings(optimizer, lr, o.number("momentum"), o.number("beta2"), o.text("schedule"),
                     o.intValue("epochs"), o.flag("zero-grad"));
             return new Job(train, o.integer("seed"), o.number("noise"), o.intValue("print-every"),
-                    o.intValue("partitions"), o.text("master"), Path.of(o.text("out")), o.flag("no-spark"));
+                    o.intValue("partitions"), o.text("master"), Path.of(o.text("out")), o.flag("no-spark"),
+                    SparkJobSupport.initWeights(o));
         }
     }
 
@@ -177,17 +180,35 @@ public final class LineFit {
         return new IllegalArgumentException(option + " must be one of " + expected + ", got '" + got + "'");
     }
 
+    /** {@link #run(Points, Settings, int, double[])} from a = b = 0. */
+    static Result run(Points p, Settings s, int printEvery) {
+        return run(p, s, printEvery, new double[] {0, 0});
+    }
+
     /**
-     * Trains a and b (from 0) on the points: per epoch (zeroing the gradients first when s.zeroGrad) one
+     * The initial (a, b): those of the safetensors file at uri (checked as the trainer checks it: tensors a and b,
+     * 0-d), or (0, 0) when uri is null.
+     */
+    static double[] start(String uri) {
+        if (uri == null) {
+            return new double[] {0, 0};
+        }
+        SparkLineFit.Line line = new SparkLineFit.Line();
+        InitialWeights.loadInto(line, uri);
+        return new double[] {line.namedParameters().get("a").item(), line.namedParameters().get("b").item()};
+    }
+
+    /**
+     * Trains a and b (from start) on the points: per epoch (zeroing the gradients first when s.zeroGrad) one
      * full-batch loss, backward, optimizer step and scheduler step. Prints every {@code printEvery} epochs
      * when printEvery &gt; 0.
      */
-    static Result run(Points p, Settings s, int printEvery) {
+    static Result run(Points p, Settings s, int printEvery, double[] start) {
         if (s.epochs() < 1) {
             throw new IllegalArgumentException("--epochs must be at least 1, got " + s.epochs());
         }
-        Tensor a = Tensor.scalar(0).requiresGrad_();
-        Tensor b = Tensor.scalar(0).requiresGrad_();
+        Tensor a = Tensor.scalar(start[0]).requiresGrad_();
+        Tensor b = Tensor.scalar(start[1]).requiresGrad_();
         Optimizer opt = optimizer(s, List.of(a, b));
         LRScheduler sched = schedule(s.schedule(), opt, s.epochs());
         List<Double> losses = new ArrayList<>(s.epochs());
@@ -247,7 +268,8 @@ public final class LineFit {
                 s.optimizer(), s.lr(), s.schedule(), s.epochs(), s.zeroGrad() ? "zeroed each epoch"
                         : "accumulated (never zeroed, as in the seed)");
         if (!job.noSpark()) {
-            SparkLineFit.Result sr = SparkLineFit.run(p, s, job.partitions(), job.master(), job.printEvery());
+            SparkLineFit.Result sr = SparkLineFit.run(p, s, job.partitions(), job.master(), job.printEvery(),
+                    job.initWeights());
             Result r = sr.fit();
             System.out.printf(Locale.ROOT, "trained data-parallel in %.1f s (%d steps on %d partitions)%n",
                     sr.training().seconds(), sr.training().steps(), job.partitions());
@@ -257,7 +279,7 @@ public final class LineFit {
             System.out.println("fitted line: " + dir.resolve("fit.png"));
             return;
         }
-        Result r = run(p, s, job.printEvery());
+        Result r = run(p, s, job.printEvery(), start(job.initWeights()));
         System.out.printf(Locale.ROOT, "trained in %.1f ms (first epoch %.1f ms, with the engine's start-up)%n",
                 r.trainNanos() / 1e6, r.firstEpochNanos() / 1e6);
         System.out.printf(Locale.ROOT, "best a=%.5f, b=%.5f, loss=%.6f%n", r.bestA(), r.bestB(), r.bestLoss());

@@ -18,6 +18,7 @@ import org.sparkgrad.engine.nn.Linear;
 import org.sparkgrad.engine.nn.MSELoss;
 import org.sparkgrad.engine.nn.Sequential;
 import org.sparkgrad.engine.optim.SGD;
+import org.sparkgrad.spark.InitialWeights;
 
 /**
  * Seed 003 (d2l's concise linear regression) on one machine: y = Xw + b + noise with w = [2, -3.4],
@@ -31,7 +32,7 @@ public final class LinearRegression {
     }
 
     /** Settings of the one-machine loop. */
-    record Settings(int samples, int batch, int epochs, double lr, double noise, long seed, Path out, Path initWeights) {
+    record Settings(int samples, int batch, int epochs, double lr, double noise, long seed, Path out, String initWeights) {
         /** The seed's values (the Spark run's defaults too); no initial weights file (the seed's N(0, 0.01) and 0). */
         static final Settings DEFAULTS = new Settings(1000, 10, 3, 0.03, 0.01, 0, Path.of("out/linear-regression"), null);
         /** The options of {@code --no-spark}: the others apply to the Spark run only. */
@@ -51,14 +52,8 @@ public final class LinearRegression {
                         + " with --no-spark, got '" + samples + "'");
             }
             return new Settings((int) samples, o.intValue("batch"), o.intValue("epochs"), o.number("lr"),
-                    o.number("noise"), o.integer("seed"), Path.of(o.text("out")), initWeightsFile(o));
+                    o.number("noise"), o.integer("seed"), Path.of(o.text("out")), SparkJobSupport.initWeights(o));
         }
-    }
-
-    /** The --init-weights file, or null when none is given. */
-    static Path initWeightsFile(Options o) {
-        String file = o.text("init-weights");
-        return file.isEmpty() ? null : Path.of(file);
     }
 
     /** linear-regression's options: the Spark run's and {@code --no-spark}. */
@@ -91,7 +86,7 @@ public final class LinearRegression {
             layer.bias().data().fill_(0);
         }
         if (s.initWeights() != null) {
-            ParameterValues.initialWeights(s.initWeights(), net);
+            InitialWeights.loadInto(net, s.initWeights());
         }
         MSELoss loss = new MSELoss();
         SGD trainer = new SGD(net.parameters(), s.lr());

@@ -204,4 +204,20 @@ final class SparkJobSupport {
         Path png = Charts.lossCurve(r.lossHistory(), dir.resolve("loss.png"));
         return new Outputs(model, csv, png);
     }
+
+    /**
+     * The {@code --init-weights} option of the training programs: a safetensors file of the model's initial parameters
+     * (any Hadoop URI or local path; e.g. the model.safetensors another run wrote), or null when not given. The trainer
+     * (or {@code InitialWeights} for the one-machine loops) checks it against the model.
+     */
+    static String initWeights(Options o) {
+        String file = o.text("init-weights");
+        return file.isEmpty() ? null : file;
+    }
+
+    /** The help of {@code --init-weights} for a model whose parameters are described. */
+    static String initWeightsHelp(String parameters) {
+        return "safetensors file (any Hadoop URI or path) of the initial parameters, " + parameters
+                + ", as model.safetensors holds them; empty: the model's own initial values";
+    }
 }

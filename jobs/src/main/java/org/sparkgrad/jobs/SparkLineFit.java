@@ -72,6 +72,12 @@ final class SparkLineFit {
      * master, stopped at the end); prints every printEvery epochs when printEvery &gt; 0.
      */
     static Result run(LineFit.Points p, LineFit.Settings s, int partitions, String master, int printEvery) {
+        return run(p, s, partitions, master, printEvery, null);
+    }
+
+    /** {@link #run(LineFit.Points, LineFit.Settings, int, String, int)} from the a, b of the file at initWeights (null: 0, 0). */
+    static Result run(LineFit.Points p, LineFit.Settings s, int partitions, String master, int printEvery,
+            String initWeights) {
         if (s.epochs() < 1) {
             throw new IllegalArgumentException("--epochs must be at least 1, got " + s.epochs());
         }
@@ -95,11 +101,11 @@ final class SparkLineFit {
         }
         try (SparkJobSupport.Session session = SparkJobSupport.open(master, "sparkgrad line-fit")) {
             double[] best = {Double.POSITIVE_INFINITY, 0, 0};
-            double[] before = {0, 0};
+            double[] before = LineFit.start(initWeights);
             DataParallelTrainer trainer = new DataParallelTrainer(Line::new, () -> new PerpendicularLoss(Reduction.SUM),
                     params -> LineFit.optimizer(new LineFit.Settings(optimizer, lr, momentum, beta2, schedule, epochs,
                             true), new ArrayList<>(params.values())))
-                    .batchSize(x.length).epochs(epochs).seed(0).logEvery(0)
+                    .initialWeights(initWeights).batchSize(x.length).epochs(epochs).seed(0).logEvery(0)
                     .listener((step, epoch, loss, m) -> {
                         // The step's loss is that of the parameters before the step; the best a, b are those
                         // after it, as the seed records them (and LineFit's loop).

@@ -40,7 +40,7 @@ final class SparkLinearRegression {
     /** Settings, with the seed's values as defaults; master {@code auto} keeps spark-submit's or uses local[*]. */
     record Settings(long samples, int batch, int epochs, double lr, double noise, long seed, int partitions,
             String master, String device, String stepMode, String checkpointDir, int checkpointEvery, boolean resume,
-            boolean startOver, boolean verifyGradients, Path out, Path initWeights) {
+            boolean startOver, boolean verifyGradients, Path out, String initWeights) {
         /** The seed's values ({@link LinearRegression.Settings#DEFAULTS}) and the Spark run's own. */
         static final Settings DEFAULTS = defaults(LinearRegression.Settings.DEFAULTS);
 
@@ -71,8 +71,8 @@ final class SparkLinearRegression {
                             + " --checkpoint-dir/superseded-<time>/ and start from step 0")
                     .flag("verify-gradients", "check the distributed gradients against a one-process run")
                     .text("out", d.out().toString(), "folder of the model, loss CSV and chart")
-                    .text("init-weights", "", "safetensors file of the initial parameters (0.weight [1, 2], 0.bias [1],"
-                            + " as model.safetensors holds them); empty: the seed's N(0, 0.01) and 0");
+                    .text("init-weights", "", SparkJobSupport.initWeightsHelp("0.weight [1, 2] and 0.bias [1]")
+                            + " (the seed's N(0, 0.01) and 0)");
         }
 
         /** The settings from linear-regression's options. */
@@ -87,7 +87,7 @@ final class SparkLinearRegression {
                     o.number("noise"), o.integer("seed"), o.intValue("partitions"), o.text("master"), o.text("device"),
                     o.text("step-mode"), ckpt.isEmpty() ? null : ckpt, o.intValue("checkpoint-every"), o.flag("resume"),
                     o.flag("start-over"), o.flag("verify-gradients"), Path.of(o.text("out")),
-                    LinearRegression.initWeightsFile(o));
+                    SparkJobSupport.initWeights(o));
         }
 
         /** Parses a command line of linear-regression's options (tests). */
@@ -131,11 +131,9 @@ final class SparkLinearRegression {
                     model(s.seed()), () -> new MSELoss(Reduction.SUM));
             List<Double> epochLosses = new ArrayList<>();
             double lr = s.lr();
-            SerializableSupplier<Module> initial = s.initWeights() == null ? model(s.seed())
-                    : ParameterValues.initialWeights(s.initWeights(), model(s.seed()));
-            DataParallelTrainer trainer = new DataParallelTrainer(initial, () -> new MSELoss(Reduction.SUM),
+            DataParallelTrainer trainer = new DataParallelTrainer(model(s.seed()), () -> new MSELoss(Reduction.SUM),
                     p -> new SGD(p, lr))
-                    .batchSize(s.batch()).epochs(s.epochs()).seed(s.seed()).device(s.device()).stepMode(s.stepMode())
+                    .initialWeights(s.initWeights()).batchSize(s.batch()).epochs(s.epochs()).seed(s.seed()).device(s.device()).stepMode(s.stepMode())
                     .logEvery(print ? 100 : 0)
                     .listener((step, epoch, loss, m) -> {
                         if (step % stepsPerEpoch == 0) {

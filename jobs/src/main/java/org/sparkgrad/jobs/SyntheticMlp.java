@@ -43,10 +43,10 @@ final class SyntheticMlp {
     /** Settings; lr is the optimizer's (adam's, or sgd's with momentum 0.9), by default {@link #defaultLr}. */
     record Settings(long rows, int features, int[] hidden, int classes, boolean classify, int partitions, int batch,
             long steps, double lr, String optimizer, long seed, int heldout, int logEvery, String master, String device,
-            String stepMode, Path out) {
+            String stepMode, Path out, String initWeights) {
         /** The program's defaults. */
         static final Settings DEFAULTS = new Settings(100_000, 32, new int[] {64, 64}, 10, false, 4, 256, 200,
-                defaultLr("adam"), "adam", 0, 2000, 20, "auto", "auto", "auto", Path.of("out/synthetic-mlp"));
+                defaultLr("adam"), "adam", 0, 2000, 20, "auto", "auto", "auto", Path.of("out/synthetic-mlp"), null);
         static final Options.Spec OPTIONS = new Options.Spec("bin/run synthetic-mlp")
                 .integer("rows", DEFAULTS.rows(), 1, "rows the teacher labels (made on the executors)")
                 .intOption("features", DEFAULTS.features(), 1, "features per row")
@@ -67,7 +67,8 @@ final class SyntheticMlp {
                 .device("device", DEFAULTS.device(), true, "where executor tasks compute")
                 .choice("step-mode", DEFAULTS.stepMode(), SparkJobSupport.STEP_MODE_HELP, "auto", "barrier",
                     "jobs")
-                .text("out", DEFAULTS.out().toString(), "folder of the model, loss CSV and chart");
+                .text("out", DEFAULTS.out().toString(), "folder of the model, loss CSV and chart")
+                .text("init-weights", "", SparkJobSupport.initWeightsHelp("the student's (0.weight, 0.bias, 2.weight, ...)"));
 
         static Settings from(Options o) {
             String opt = o.text("optimizer");
@@ -80,7 +81,7 @@ final class SyntheticMlp {
             return new Settings(o.integer("rows"), o.intValue("features"), o.ints("hidden"), classes, classify,
                     o.intValue("partitions"), o.intValue("batch"), o.integer("steps"), lr, opt, o.integer("seed"),
                     o.intValue("heldout"), o.intValue("log-every"), o.text("master"), o.text("device"),
-                    o.text("step-mode"), Path.of(o.text("out")));
+                    o.text("step-mode"), Path.of(o.text("out")), SparkJobSupport.initWeights(o));
         }
 
         /** Parses a command line of synthetic-mlp's options. */
@@ -146,7 +147,7 @@ final class SyntheticMlp {
             long every = s.logEvery();
             long total = s.steps();
             DataParallelTrainer trainer = new DataParallelTrainer(student(s.features(), s.hidden(), outputs, s.seed()),
-                    loss, optimizer).batchSize(s.batch()).steps(s.steps()).seed(s.seed()).classLabels(classify)
+                    loss, optimizer).initialWeights(s.initWeights()).batchSize(s.batch()).steps(s.steps()).seed(s.seed()).classLabels(classify)
                     .device(s.device()).stepMode(s.stepMode()).logEvery(0).listener((step, epoch, l, m) -> {
                         if (print && every > 0 && (step == 1 || step % every == 0 || step == total)) {
                             System.out.printf(Locale.ROOT, "step %d/%d, epoch %d, loss %.6f%n", step, total, epoch + 1, l);

@@ -70,6 +70,11 @@ public final class DataParallelTrainer {
     private StepMode stepMode = StepMode.AUTO;
     private long stepTimeoutMillis = 60_000;
     private long shardAbove = 1L << 22;
+    private TrainingData validationData;
+    private int patience;
+    private double minDelta;
+    private boolean restoreBest;
+    private String initialWeights;
 
     /**
      * A trainer of the model the factory builds, with a loss (Reduction.SUM) and an optimizer made from the
@@ -275,6 +280,51 @@ public final class DataParallelTrainer {
         return this;
     }
 
+    /**
+     * Computes the mean loss over every row of validationData (held-out rows with the training data's columns) after
+     * each epoch, on the executors, and records it in {@link TrainingResult#validationLoss()} (null: none). The
+     * model runs in eval mode without gradients; the loss is the trainer's (summed, divided by the rows).
+     */
+    public DataParallelTrainer validation(TrainingData validationData) {
+        this.validationData = validationData;
+        return this;
+    }
+
+    /**
+     * Stops training after {@code patience} epochs in a row whose validation loss did not fall below the best so far by
+     * more than minDelta, keeping the last epoch's parameters (PyTorch Lightning's EarlyStopping); needs
+     * {@link #validation(TrainingData)}. The early-stopping state is not checkpointed: a resumed run counts afresh.
+     */
+    public DataParallelTrainer earlyStopping(int patience, double minDelta) {
+        return earlyStopping(patience, minDelta, false);
+    }
+
+    /**
+     * {@link #earlyStopping(int, double)}; with restoreBest the model ends with the parameters of the epoch with the
+     * lowest validation loss (Keras' restore_best_weights).
+     */
+    public DataParallelTrainer earlyStopping(int patience, double minDelta, boolean restoreBest) {
+        this.patience = positive(patience, "patience");
+        if (!(minDelta >= 0) || Double.isInfinite(minDelta)) {
+            throw new IllegalArgumentException("minDelta must be a finite number >= 0, got " + minDelta);
+        }
+        this.minDelta = minDelta;
+        this.restoreBest = restoreBest;
+        return this;
+    }
+
+    /**
+     * Starts from the parameters in the safetensors file at uri (any Hadoop URI, or a local path; e.g. the
+     * {@code model.safetensors} of another run) instead of the model factory's; checked when fit starts, before the
+     * data is packed: a file without a tensor of some parameter's name and shape, or with a tensor that is no
+     * parameter, fails naming each one with the expected and found shapes. A resumed run takes its checkpoint's
+     * values instead. null: the factory's values.
+     */
+    public DataParallelTrainer initialWeights(String uri) {
+        this.initialWeights = uri;
+        return this;
+    }
+
     /** Called on the driver after every step. */
     public DataParallelTrainer listener(StepListener l) {
         this.listener = l;
@@ -291,6 +341,9 @@ public final class DataParallelTrainer {
 
     /** fit with the step function of every step wrapped by decorator (for tests). */
     TrainingResult fit(TrainingData data, StepDecorator decorator) {
+        if (patience > 0 && validationData == null) {
+            throw new IllegalStateException("earlyStopping needs validation data: call validation(TrainingData) before fit");
+        }
         return new TrainingRun(settings(), Objects.requireNonNull(data, "data"), decorator).run();
     }
 
@@ -299,7 +352,8 @@ public final class DataParallelTrainer {
         return new TrainerSettings(modelFactory, lossFactory, optimizerFactory, schedulerFactory, schedulerPerStep,
                 batchSize, epochs, steps, seed, dropLast, microBatchSize, treeDepth, checkpointDir, checkpointEvery,
                 resume, startOver, verifySteps, gradientTolerance, logEvery, classLabels, listener, device, stepMode,
-                stepTimeoutMillis, shardAbove);
+                stepTimeoutMillis, shardAbove, validationData == null ? null
+                        : new Validation(validationData, patience, minDelta, restoreBest), initialWeights);
     }
 
     private static int positive(int v, String what) {

@@ -136,7 +136,7 @@ final class ModelReplica {
                 + " parameters): lower the trainer's microBatchSize (now " + m + " or less)";
     }
 
-    private static Tensor classIndices(float[] y, int labelDim) {
+    static Tensor classIndices(float[] y, int labelDim) {
         if (labelDim != 1) {
             throw new TrainingException("class labels need one label value per row, got labelDim=" + labelDim);
         }

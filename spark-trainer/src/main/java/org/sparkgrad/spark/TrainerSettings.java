@@ -19,6 +19,8 @@ import org.sparkgrad.engine.optim.Optimizer;
  * @param checkpointDir null for no checkpoints
  * @param verifySteps the 1-based steps whose gradient the driver recomputes (unmodifiable)
  * @param listener null for none
+ * @param validation null for no validation
+ * @param initialWeights the URI of a safetensors file of initial parameters, or null
  */
 record TrainerSettings(
         SerializableSupplier<Module> modelFactory,
@@ -45,7 +47,9 @@ record TrainerSettings(
         DeviceChoice device,
         StepMode stepMode,
         long stepTimeoutMillis,
-        long shardAbove) {
+        long shardAbove,
+        Validation validation,
+        String initialWeights) {
 
     /** Requires the factories, the device and a batch size; copies the verify steps. */
     TrainerSettings {

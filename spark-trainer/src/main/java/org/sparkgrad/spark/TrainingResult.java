@@ -20,15 +20,28 @@ import org.sparkgrad.engine.nn.Module;
  * @param seconds wall time of this fit call
  * @param devices what the executor tasks computed on in this call, e.g. {@code cuda:1 (Spark GPU address 1)},
  *     or {@code cpu, because cuda:0 is not usable: <reason>} (sorted)
+ * @param validationLoss the mean validation loss after each epoch this fit call ended, in order (empty without
+ *     {@code validation(...)}); for a run from step 0, element i is epoch i + 1's
+ * @param bestEpoch the 1-based epoch with the lowest validation loss (0 without validation)
+ * @param stoppedEarly whether early stopping ended the run before its last step
  */
 public record TrainingResult(Module model, Map<String, Tensor> parameters, List<Double> lossHistory, long steps,
         long stepsPerEpoch, long rows, long droppedRows, long resumedFromStep, double seconds,
-        java.util.SortedSet<String> devices) {
+        java.util.SortedSet<String> devices, List<Double> validationLoss, long bestEpoch, boolean stoppedEarly) {
     /** Makes the collections unmodifiable. */
     public TrainingResult {
+        validationLoss = List.copyOf(validationLoss);
         parameters = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(parameters));
         lossHistory = List.copyOf(lossHistory);
         devices = java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(devices));
+    }
+
+    /** A result without validation. */
+    public TrainingResult(Module model, Map<String, Tensor> parameters, List<Double> lossHistory, long steps,
+            long stepsPerEpoch, long rows, long droppedRows, long resumedFromStep, double seconds,
+            java.util.SortedSet<String> devices) {
+        this(model, parameters, lossHistory, steps, stepsPerEpoch, rows, droppedRows, resumedFromStep, seconds, devices,
+                List.of(), 0, false);
     }
 
     /** The final value of one parameter, e.g. {@code "0.weight"}. */

@@ -41,6 +41,8 @@ final class TrainingRun {
     private final List<Double> history = new ArrayList<>();
     private final java.util.TreeSet<String> devices = new java.util.TreeSet<>();
     private long lastCheckpoint = -1;
+    private final ValidationLoss validationLoss;
+    private final EarlyStopping early;
 
     TrainingRun(TrainerSettings settings, TrainingData data, StepDecorator decorator) {
         this.settings = settings;
@@ -52,8 +54,12 @@ final class TrainingRun {
         if (store != null) {
             store.probeWritable();
         }
-        this.packed = data.packed();
         this.model = settings.modelFactory().get();
+        if (settings.initialWeights() != null) {
+            InitialWeights.loadInto(model, settings.initialWeights(), sc.hadoopConfiguration());
+            LOG.info("initial parameters from " + settings.initialWeights());
+        }
+        this.packed = data.packed();
         Map<String, Parameter> named = model.namedParameters();
         this.params = new ArrayList<>(named.values());
         this.layout = ParameterLayout.of(named);
@@ -65,6 +71,9 @@ final class TrainingRun {
         this.totalSteps = settings.steps() > 0 ? settings.steps() : settings.epochs() * plan.stepsPerEpoch();
         this.identity = RunIdentity.of(layout, packed, data.featureDim(), data.labelDim(), settings, plan, totalSteps, loss,
                 optimizer, scheduler);
+        Validation v = settings.validation();
+        this.validationLoss = v == null ? null : new ValidationLoss(v.data(), data, settings, layout);
+        this.early = v == null ? null : new EarlyStopping(v);
         this.spec = new StepSpec(UUID.randomUUID().toString(), packed, settings.seed(), settings.modelFactory(),
                 settings.lossFactory(), layout, settings.microBatchSize(), settings.classLabels(), settings.device());
     }
@@ -78,6 +87,7 @@ final class TrainingRun {
         ProgressLog progress = new ProgressLog(LOG, settings.logEvery(), first, totalSteps, plan.stepsPerEpoch());
         String previousDescription = sc.getLocalProperty("spark.job.description");
         Broadcast<float[]> broadcast = null;
+        long done = totalSteps;
         BarrierSteps barrier = BarrierSteps.open(settings, sc, packed.blocks(), spec, this::stageEndsAfter, totalSteps,
                 decorator);
         try {
@@ -94,6 +104,10 @@ final class TrainingRun {
                 if (store != null && ((s + 1) % settings.checkpointEvery() == 0 || s + 1 == totalSteps)) {
                     checkpoint(s + 1);
                 }
+                if (early != null && (s + 1) % plan.stepsPerEpoch() == 0 && validate((s + 1) / plan.stepsPerEpoch())) {
+                    done = s + 1;
+                    break;
+                }
             }
         } finally {
             if (barrier != null) {
@@ -104,10 +118,25 @@ final class TrainingRun {
             }
             sc.setJobDescription(previousDescription);
         }
+        if (early != null && early.restoreInto(model)) {
+            LOG.info("restored the parameters of epoch " + early.bestEpoch() + " (validation loss " + format(early.best()) + ")");
+        }
         Map<String, Tensor> finalParams = new LinkedHashMap<>();
         model.namedParameters().forEach((k, v) -> finalParams.put(k, v.detach().clone()));
-        return new TrainingResult(model, finalParams, history, totalSteps, plan.stepsPerEpoch(), packed.rows(),
-                packed.dropped(), first, (System.nanoTime() - start) / 1e9, devices);
+        return new TrainingResult(model, finalParams, history, done, plan.stepsPerEpoch(), packed.rows(),
+                packed.dropped(), first, (System.nanoTime() - start) / 1e9, devices,
+                early == null ? List.of() : early.history(), early == null ? 0 : early.bestEpoch(), done < totalSteps);
+    }
+
+    /** Computes the validation loss after epoch (1-based) and logs it; returns whether to stop early. */
+    private boolean validate(long epoch) {
+        double loss = validationLoss.mean(params);
+        boolean stop = early.update(epoch, loss, model);
+        LOG.info("epoch " + epoch + ": validation loss " + format(loss) + " (best " + format(early.best()) + " at epoch "
+                + early.bestEpoch() + ")" + (stop ? "; stopping early: " + (Double.isFinite(loss) ? "no improvement of more than "
+                + settings.validation().minDelta() + " in " + settings.validation().patience() + " epoch(s)"
+                : "the validation loss is not finite") : ""));
+        return stop;
     }
 
     /**

@@ -3,8 +3,11 @@ package org.sparkgrad.engine.nn;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Objects;
+import org.sparkgrad.engine.ActivationOps;
 import org.sparkgrad.engine.DType;
+import org.sparkgrad.engine.Generator;
 import org.sparkgrad.engine.LossOps;
+import org.sparkgrad.engine.NormOps;
 import org.sparkgrad.engine.Tensor;
 
 /**
@@ -93,6 +96,89 @@ public final class F {
     /** log(softmax(x, dim)), computed stably. */
     public static Tensor logSoftmax(Tensor x, int dim) {
         return x.logSoftmax(dim);
+    }
+
+    /** {@code gelu(x, approximate="none")}: x * Phi(x) with the exact normal CDF. */
+    public static Tensor gelu(Tensor x) {
+        return gelu(x, "none");
+    }
+
+    /** x * Phi(x); approximate "none" uses erf, "tanh" PyTorch's tanh approximation. Node GeluBackward0. */
+    public static Tensor gelu(Tensor x, String approximate) {
+        checkFloating("gelu", "input", x);
+        return ActivationOps.gelu(x, Objects.requireNonNull(approximate, "approximate must be \"none\" or \"tanh\""));
+    }
+
+    /** x where x &gt; 0, negativeSlope * x elsewhere. Node LeakyReluBackward0. */
+    public static Tensor leakyRelu(Tensor x, double negativeSlope) {
+        checkFloating("leaky_relu", "input", x);
+        return ActivationOps.leakyRelu(x, negativeSlope);
+    }
+
+    /** {@link #dropout(Tensor, double, boolean, Generator)} with the default generator. */
+    public static Tensor dropout(Tensor x, double p, boolean training) {
+        return dropout(x, p, training, Generator.defaultGenerator());
+    }
+
+    /**
+     * In training, zeroes each element with probability p and scales the others by 1 / (1 - p) (the graph is
+     * the product with the mask, MulBackward0, as PyTorch's on the CPU); otherwise returns x itself. With no
+     * {@link BatchContext} open the mask is drawn from gen; with one open it is the hash of
+     * (seed 0, step, call index, sample key, element) described there ({@link Dropout} uses its own seed).
+     */
+    public static Tensor dropout(Tensor x, double p, boolean training, Generator gen) {
+        return dropout(x, p, training, gen, 0);
+    }
+
+    static Tensor dropout(Tensor x, double p, boolean training, Generator gen, long seed) {
+        checkDropoutProbability(p);
+        if (!training || p == 0) {
+            return x;
+        }
+        checkFloating("dropout", "input", x);
+        BatchContext.Scope scope = BatchContext.current();
+        double[] mask = scope == null ? DropoutMask.fromGenerator(x.numel(), p, gen)
+                : DropoutMask.fromScope(x.shape(), p, seed, scope, scope.nextDropoutCall());
+        return x.mul(Tensor.tensor(mask, x.dtype(), x.shape()).to(x.device()));
+    }
+
+    static void checkDropoutProbability(double p) {
+        if (!(p >= 0 && p <= 1)) {
+            throw new IllegalArgumentException("dropout probability has to be between 0 and 1, but got " + p);
+        }
+    }
+
+    /**
+     * {@code torch.nn.functional.batch_norm}: x of shape [N, C, *] normalised per channel C. In training (or
+     * without running statistics) with the batch's mean and biased variance, updating runningMean / runningVar
+     * ([C] or null) in place with momentum (the variance unbiased); otherwise with the running statistics.
+     * Then scaled by weight and shifted by bias ([C] or null). Inside a {@link BatchContext} the training
+     * statistics (and the backward's sums) are all-reduced over the replicas, see there.
+     * Node NativeBatchNormBackward0.
+     */
+    public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
+                                   boolean training, double momentum, double eps) {
+        String op = "batch_norm";
+        checkFloating(op, "input", x);
+        if (x.dim() < 2) {
+            throw new IllegalArgumentException(op + ": expected an input of shape [N, C, *] (at least 2-d), got shape "
+                    + shape(x));
+        }
+        int c = x.size(1);
+        for (Object[] t : new Object[][] {{"running_mean", runningMean}, {"running_var", runningVar},
+                {"weight", weight}, {"bias", bias}}) {
+            Tensor v = (Tensor) t[1];
+            if (v != null && (v.dim() != 1 || v.size(0) != c)) {
+                throw new IllegalArgumentException(op + ": " + t[0] + " should contain " + c + " elements (the input's "
+                        + "channels, dimension 1 of shape " + shape(x) + "), got shape " + shape(v));
+            }
+        }
+        if (!training && (runningMean == null || runningVar == null)) {
+            throw new IllegalArgumentException(op + ": running_mean and running_var must be given when not training");
+        }
+        BatchContext.Scope scope = training ? BatchContext.current() : null;
+        return NormOps.batchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps,
+                scope == null ? null : scope.reducer()::allReduceSum);
     }
 
     // =====================================================================================================

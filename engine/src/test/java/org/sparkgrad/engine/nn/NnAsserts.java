@@ -86,4 +86,17 @@ final class NnAsserts {
         assertEquals(mean, s[2], 5 * std / Math.sqrt(t.numel()), "mean");
         assertEquals(std, s[3], 0.02 * std, "std");
     }
+
+    /** Converts a module's floating parameters and buffers to float64 in place (PyTorch's module.double()). */
+    static <M extends Module> M toFloat64(M m) {
+        for (Parameter p : m.parameters()) {
+            p.setData(p.detach().toDouble());
+        }
+        for (Tensor b : m.namedBuffers().values()) {
+            if (b.dtype().isFloatingPoint()) {
+                b.setData(b.detach().toDouble());
+            }
+        }
+        return m;
+    }
 }

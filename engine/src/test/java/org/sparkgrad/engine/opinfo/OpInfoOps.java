@@ -39,9 +39,11 @@ final class OpInfoOps {
         op("add", c -> withAlpha(c, Tensor::add, Tensor::add, Tensor::add, Tensor::add, Tensor::add));
         op("sub", c -> withAlpha(c, Tensor::sub, Tensor::sub, Tensor::sub, Tensor::sub, Tensor::sub));
         op("rsub", c -> withAlpha(c, Tensor::rsub, Tensor::rsub, Tensor::rsub, Tensor::rsub, Tensor::rsub));
-        op("mul", c -> binary(c, Tensor::mul, Tensor::mul, Tensor::mul));
-        op("div.no_rounding_mode", c -> binary(c, Tensor::div, Tensor::div, Tensor::div));
-        op("true_divide", c -> binary(c, Tensor::div, Tensor::div, Tensor::div));
+        // A Python number as the input (mul(2.5, t), div(2.5, t)): the number times / over the tensor.
+        op("mul", c -> c.rawInput() instanceof Number v ? scalarFirst(c, v, Tensor::mul, Tensor::mul)
+                : binary(c, Tensor::mul, Tensor::mul, Tensor::mul));
+        op("div.no_rounding_mode", c -> roundingDiv(c));
+        op("true_divide", c -> roundingDiv(c));
         op("div.trunc_rounding", c -> roundingDiv(c));
         op("div.floor_rounding", c -> roundingDiv(c));
         op("pow", c -> {
@@ -84,8 +86,11 @@ final class OpInfoOps {
         op("clamp_max", c -> binary(c, Tensor::clampMax, Tensor::clampMax, Tensor::clampMax));
         op("maximum", c -> c.input().maximum(c.tensorArg(0)));
         op("minimum", c -> c.input().minimum(c.tensorArg(0)));
-        op("max.binary", c -> c.input().max(c.tensorArg(0)));
-        op("min.binary", c -> c.input().min(c.tensorArg(0)));
+        // torch.max(t, 2) is the reduction over dim 2 (Python dispatches an int to max(dim)).
+        op("max.binary", c -> c.arg(0) instanceof Long d ? valuesIndices(c.input().max(intArg(d)))
+                : c.input().max(c.tensorArg(0)));
+        op("min.binary", c -> c.arg(0) instanceof Long d ? valuesIndices(c.input().min(intArg(d)))
+                : c.input().min(c.tensorArg(0)));
 
         // Comparisons and selection.
         op("eq", c -> binary(c, Tensor::eq, Tensor::eq, Tensor::eq));
@@ -219,12 +224,10 @@ final class OpInfoOps {
             int[] dims = dim == null ? new int[] {-2, -1} : ints(dim);
             boolean keepdim = bool(c.param(2, "keepdim"));
             dtypeUnsupported(c, 3);
-            if ("nuc".equals(ord) || ord instanceof Number n && Math.abs(n.doubleValue()) == 2) {
-                throw new Unsupported("ord=" + ord + " (needs an SVD)");
-            }
             return ord == null || ord instanceof String ? x.matrixNorm(ord == null ? "fro" : (String) ord, dims, keepdim)
                     : x.matrixNorm(number(ord), dims, keepdim);
         });
+        op("linalg.svdvals", c -> c.input().svdvals());
         op("softmax", c -> {
             dtypeUnsupported(c, 1);
             return c.input().softmax(intArg(c.arg(0)));
@@ -381,10 +384,23 @@ final class OpInfoOps {
         return dims == null ? List.of() : dims;
     }
 
+    /** number * tensor as tensor * number: a Python int a long, a float a double. */
+    private static Object scalarFirst(OpInfoCall c, Number v, BinaryD d, BinaryL l) {
+        Tensor t = c.tensorArg(0);
+        return v instanceof Long n ? l.apply(t, n) : d.apply(t, v.doubleValue());
+    }
+
+    /** div(input, other, rounding_mode=None): input or other may be a Python number. */
     private static Object roundingDiv(OpInfoCall c) {
-        Tensor x = c.input();
         Object other = c.arg(0);
         String mode = (String) c.kw("rounding_mode");
+        if (c.rawInput() instanceof Long v) {
+            return Tensor.div(v, tensor(other), mode);
+        }
+        if (c.rawInput() instanceof Double v) {
+            return Tensor.div(v, tensor(other), mode);
+        }
+        Tensor x = c.input();
         if (other instanceof Long v) {
             return x.div(v, mode);
         }
@@ -442,9 +458,6 @@ final class OpInfoOps {
         Object dim = c.param(1, "dim");
         boolean keepdim = bool(c.param(2, "keepdim"));
         dtypeUnsupported(c, 3);
-        if ("nuc".equals(p)) {
-            throw new Unsupported("p='nuc' (needs an SVD)");
-        }
         if (p instanceof String s) {
             return x.norm(s, dim == null ? null : ints(dim), keepdim);
         }
