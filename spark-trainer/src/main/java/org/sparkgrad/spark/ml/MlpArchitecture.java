@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.sparkgrad.engine.Generator;
+import org.sparkgrad.engine.nn.Dropout;
+import org.sparkgrad.engine.nn.GELU;
 import org.sparkgrad.engine.nn.Linear;
 import org.sparkgrad.engine.nn.Module;
 import org.sparkgrad.engine.nn.ReLU;
@@ -37,23 +39,11 @@ record MlpArchitecture(int[] layers, String activation, double dropout, float[] 
     }
 
     /**
-     * Fails with a clear message for what the engine cannot build yet (gelu, dropout), instead of training something
-     * else than what was asked for.
+     * The module, its Linear layers initialised from Generator(seed) as PyTorch initialises nn.Linear, and its Dropout
+     * layers seeded from the same generator (so the driver and every executor build the same module). Dropout is the
+     * identity once the module is in eval mode, as the models score.
      */
-    void checkSupported() {
-        if (activation.equals("gelu")) {
-            throw new TrainingException("activation gelu is not yet supported (the engine has no GELU layer yet); "
-                    + "use relu, tanh or sigmoid");
-        }
-        if (dropout != 0) {
-            throw new TrainingException("dropout " + dropout + " is not yet supported (the engine has no Dropout layer "
-                    + "yet); use dropout 0");
-        }
-    }
-
-    /** The module, its Linear layers initialised from Generator(seed) as PyTorch initialises nn.Linear. */
     Module build(long seed) {
-        checkSupported();
         Generator g = new Generator(seed);
         Sequential net = new Sequential();
         if (mean != null) {
@@ -63,6 +53,9 @@ record MlpArchitecture(int[] layers, String activation, double dropout, float[] 
             net.add(new Linear(layers[i], layers[i + 1], true, g));
             if (i + 2 < layers.length) {
                 net.add(activationLayer());
+                if (dropout > 0) {
+                    net.add(new Dropout(dropout, g));
+                }
             }
         }
         return net;
@@ -73,6 +66,7 @@ record MlpArchitecture(int[] layers, String activation, double dropout, float[] 
             case "relu" -> new ReLU();
             case "tanh" -> new Tanh();
             case "sigmoid" -> new Sigmoid();
+            case "gelu" -> new GELU();
             default -> throw new TrainingException("unknown activation '" + activation + "'; expected one of "
                     + String.join("|", MlpParams.ACTIVATIONS));
         };

@@ -189,7 +189,6 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
     @Override
     public M fit(Dataset<?> dataset) {
         transformSchema(dataset.schema(), true);
-        new MlpArchitecture(new int[] {1, 1}, getActivation(), getDropout(), null, null).checkSupported();
         Dataset<Row> all = dataset.toDF();
         String indicator = getValidationIndicatorCol();
         Column held = indicator.isEmpty() ? lit(false) : coalesce(col(indicator), lit(false));

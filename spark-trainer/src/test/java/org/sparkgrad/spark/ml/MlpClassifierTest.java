@@ -183,10 +183,6 @@ class MlpClassifierTest {
     @Test
     void whatItCannotTrainFailsWithTheReason() {
         Dataset<Row> data = assembler().transform(iris(spark));
-        TrainingException gelu = assertThrows(TrainingException.class, () -> classifier().setActivation("gelu").fit(data));
-        assertTrue(gelu.getMessage().contains("activation gelu is not yet supported"), gelu.getMessage());
-        TrainingException dropout = assertThrows(TrainingException.class, () -> classifier().setDropout(0.2).fit(data));
-        assertTrue(dropout.getMessage().contains("dropout 0.2 is not yet supported"), dropout.getMessage());
         TrainingException single = assertThrows(TrainingException.class, () -> classifier().fit(
                 data.where(col("species").equalTo("setosa"))));
         assertEquals("label column 'species' has a single class (setosa) in the training rows; a classifier needs at "
@@ -207,6 +203,24 @@ class MlpClassifierTest {
         IllegalArgumentException exists = assertThrows(IllegalArgumentException.class, () -> model.transform(
                 data.withColumn("probability", functions.lit(1))));
         assertTrue(exists.getMessage().startsWith("output column 'probability' already exists"), exists.getMessage());
+    }
+
+    @Test
+    void geluAndDropoutTrainAndTheModelScoresWithoutDropout(@TempDir Path dir) throws Exception {
+        Dataset<Row> data = assembler().transform(iris(spark));
+        MlpClassificationModel model = classifier().setActivation("gelu").setDropout(0.2).setHiddenLayers(32)
+                .setEpochs(60).fit(data);
+        // [Standardize, Linear, GELU, Dropout, Linear]: the last Linear is module 4
+        assertArrayEquals(new int[] {3, 32}, model.content().state().get("4.weight").shape());
+        List<Row> first = model.transform(data).select("probability").collectAsList();
+        assertEquals(first, model.transform(data).select("probability").collectAsList(), "eval mode: no dropout");
+        double acc = accuracy(model.transform(data), "species");
+        assertTrue(acc >= 0.9, "accuracy " + acc);
+        model.write().save(dir.resolve("m").toString());
+        MlpClassificationModel loaded = MlpClassificationModel.load(dir.resolve("m").toString());
+        assertEquals("gelu", loaded.getActivation());
+        assertEquals(0.2, loaded.getDropout());
+        assertEquals(first, loaded.transform(data).select("probability").collectAsList());
     }
 
     @Test
