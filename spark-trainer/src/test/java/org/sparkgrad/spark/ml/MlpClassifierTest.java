@@ -162,6 +162,19 @@ class MlpClassifierTest {
     }
 
     @Test
+    void anUnfittedClassifierSavesAndLoadsItsParams(@TempDir Path dir) throws Exception {
+        MlpClassifier c = classifier().setHiddenLayers(8, 4).setOptimizer("adamw").setWeightDecay(0.01);
+        c.write().save(dir.resolve("c").toString());
+        MlpClassifier loaded = MlpClassifier.load(dir.resolve("c").toString());
+        assertEquals(c.uid(), loaded.uid());
+        assertArrayEquals(new int[] {8, 4}, loaded.getHiddenLayers());
+        assertEquals("adamw", loaded.getOptimizer());
+        assertEquals(0.01, loaded.getWeightDecay());
+        assertEquals("species", loaded.getLabelCol());
+        assertEquals(60, loaded.getEpochs());
+    }
+
+    @Test
     void copyKeepsTheWeightsAndTakesTheExtraParams() {
         Dataset<Row> data = assembler().transform(iris(spark));
         MlpClassificationModel model = classifier().setEpochs(2).fit(data);
