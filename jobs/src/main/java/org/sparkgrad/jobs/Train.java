@@ -47,8 +47,8 @@ final class Train {
                 .text("data", DEFAULTS.data(), "the table to train on (a file or folder; required)")
                 .choice("format", DEFAULTS.format(), "its format (csv: with a header line)", TableInput.FORMATS)
                 .text("label", DEFAULTS.label(), "the label column (required; libsvm: label)")
-                .text("features", "", "comma-separated feature columns, or one vector column (default: every other "
-                        + "numeric column)")
+                .text("features", "", "comma-separated feature columns, or one vector column; none: every other "
+                        + "numeric column")
                 .choice("task", DEFAULTS.task(), "classify (softmax, cross entropy) or regress (MSE)", "classify",
                         "regress")
                 .intList("hidden", "64,64", 1, "hidden layer sizes")
