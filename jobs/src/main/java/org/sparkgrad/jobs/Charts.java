@@ -55,8 +55,20 @@ public final class Charts {
         return write(lossChart(losses, xTitle), file);
     }
 
+    /**
+     * Writes a curve of values (1, 2, ... against value) as a PNG, like {@link #lossCurve(List, String, Path)} with
+     * another title and y axis, e.g. a validation metric per epoch.
+     */
+    public static Path lineChart(List<Double> values, String title, String xTitle, String yTitle, Path file) {
+        return write(lineChart(values, title, xTitle, yTitle), file);
+    }
+
     /** The chart {@link #lossCurve(List, String, Path)} draws. */
     static XYChart lossChart(List<Double> losses, String xTitle) {
+        return lineChart(losses, "Training loss", xTitle, "loss");
+    }
+
+    private static XYChart lineChart(List<Double> losses, String title, String xTitle, String yTitle) {
         List<Double> xs = new ArrayList<>();
         List<Double> ys = new ArrayList<>();
         double min = Double.POSITIVE_INFINITY;
@@ -74,8 +86,8 @@ public final class Charts {
             throw new IllegalArgumentException("lossCurve needs at least one finite loss, got " + losses.size()
                     + " losses and none finite");
         }
-        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("Training loss")
-                .xAxisTitle(xTitle).yAxisTitle("loss").build();
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
+                .xAxisTitle(xTitle).yAxisTitle(yTitle).build();
         chart.getStyler().setLegendVisible(false);
         chart.getStyler().setYAxisLogarithmic(min > 0 && max / min > 10);
         XYSeries s = chart.addSeries("loss", xs, ys);

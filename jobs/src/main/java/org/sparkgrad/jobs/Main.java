@@ -45,6 +45,12 @@ public final class Main {
                 LineFit.Job.DEFAULTS));
         PROGRAMS.put("synthetic-mlp", new Program(SyntheticMlp::main, SyntheticMlp.Settings.OPTIONS,
                 SyntheticMlp.Settings::from, SyntheticMlp.Settings.DEFAULTS));
+        PROGRAMS.put("train", new Program(Train::main, Train.Settings.OPTIONS, Train.Settings::from,
+                Train.Settings.DEFAULTS));
+        PROGRAMS.put("predict", new Program(Predict::main, Predict.Settings.OPTIONS, Predict.Settings::from,
+                Predict.Settings.DEFAULTS));
+        PROGRAMS.put("evaluate", new Program(Evaluate::main, Evaluate.Settings.OPTIONS, Evaluate.Settings::from,
+                Evaluate.Settings.DEFAULTS));
     }
 
     private Main() {
@@ -72,6 +78,9 @@ public final class Main {
             System.err.println(name + ": " + e.getMessage());
             System.err.println("(bin/run " + name + " --help lists its options and their defaults)");
             System.exit(2);
+        } catch (InputError e) {
+            System.err.println(name + ": " + e.getMessage());
+            System.exit(1);
         } catch (RuntimeException e) {
             // Kryo's "Class is not registered" from a Spark job, with the setting that fixes it.
             throw SparkgradKryoRegistrator.explain(e);

@@ -141,6 +141,40 @@ final class SparkJobSupport {
         }
     }
 
+    /**
+     * Moves the folder {@code tmp} to {@code target} on their (common) Hadoop file system, replacing an older target: the
+     * old one is first renamed aside and deleted only after the new one is in place, so target is never half-written.
+     */
+    static void replaceFolder(SparkSession spark, String tmp, String target) {
+        org.apache.hadoop.fs.Path from = new org.apache.hadoop.fs.Path(tmp);
+        org.apache.hadoop.fs.Path to = new org.apache.hadoop.fs.Path(target);
+        try {
+            org.apache.hadoop.fs.FileSystem fs = to.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            org.apache.hadoop.fs.Path old = null;
+            if (fs.exists(to)) {
+                old = new org.apache.hadoop.fs.Path(to.getParent(), "." + to.getName() + ".old-" + System.nanoTime());
+                if (!fs.rename(to, old)) {
+                    throw new IOException("could not move the old " + to + " aside");
+                }
+            }
+            if (!fs.rename(from, to)) {
+                throw new IOException("could not rename " + from + " to " + to);
+            }
+            if (old != null) {
+                fs.delete(old, true);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not write " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A temporary sibling of target (same folder, hidden name), for {@link #replaceFolder}. */
+    static String temporarySibling(String target) {
+        org.apache.hadoop.fs.Path to = new org.apache.hadoop.fs.Path(target);
+        return new org.apache.hadoop.fs.Path(to.getParent() == null ? new org.apache.hadoop.fs.Path(".") : to.getParent(),
+                "." + to.getName() + ".tmp-" + Long.toHexString(System.nanoTime())).toString();
+    }
+
     /** Prints what the executor tasks computed on (a GPU, or the CPU and why). */
     static void printDevices(TrainingResult r) {
         System.out.println("executor tasks computed on: " + String.join("; ", r.devices()));

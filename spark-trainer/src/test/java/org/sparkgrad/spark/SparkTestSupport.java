@@ -12,12 +12,12 @@ import org.sparkgrad.engine.nn.Module;
 import org.sparkgrad.engine.optim.Optimizer;
 
 /** A local Spark session with the Kryo settings the trainer requires, and the one-process reference loop. */
-final class SparkTestSupport {
+public final class SparkTestSupport {
     private SparkTestSupport() {
     }
 
     /** A session on master (e.g. local[2]) with Kryo, our registrator and registrationRequired. */
-    static SparkSession session(String master) {
+    public static SparkSession session(String master) {
         return session(master, Map.of());
     }
 

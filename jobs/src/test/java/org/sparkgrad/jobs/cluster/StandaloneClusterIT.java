@@ -17,10 +17,21 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.spark.SparkConf;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.feature.VectorAssembler;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkgrad.spark.SparkgradKryoRegistrator;
+import org.sparkgrad.spark.ml.MlpClassificationModel;
+import org.sparkgrad.spark.ml.MlpClassifier;
 
 /**
  * The d2l linear regression sent with spark-submit (client mode) to a real standalone cluster — a Master
@@ -28,10 +39,11 @@ import org.junit.jupiter.api.io.TempDir;
  * through a discovery script that lists addresses 0 and 1 (there is no GPU here), so a job that asks for a
  * GPU per executor and per task goes through Spark's real GPU scheduling: each task is handed a GPU address,
  * tries that CUDA device, and falls back to the CPU saying why. Runs in the integration-test phase, after
- * the shaded jar is built.
+ * the shaded jar is built. A Spark ML Pipeline with the MLP classifier runs on the same cluster from the test JVM.
  */
 class StandaloneClusterIT {
     private static final Path CONF = Path.of("..", "conf", "spark-defaults.conf");
+    private static final Path IRIS = Path.of("..", "spark-trainer", "src", "test", "resources", "datasets", "iris.csv");
 
     @TempDir
     static Path dir;
@@ -97,6 +109,45 @@ class StandaloneClusterIT {
         String log = runToTheEnd(pb, logFile, "the job");
         assertLearned(log);
         assertTrue(Files.isRegularFile(out.resolve("model.safetensors")), "model written");
+    }
+
+    /**
+     * A Spark ML Pipeline (VectorAssembler, then MlpClassifier) fitted from this JVM as the driver on the standalone
+     * cluster (the executors get the job jar through spark.jars): it learns iris, and the saved PipelineModel loads and
+     * predicts the same.
+     */
+    @Test
+    void aPipelineOfVectorAssemblerAndMlpClassifierFitsOnTheCluster() throws Exception {
+        SparkConf conf = SparkgradKryoRegistrator.configure(new SparkConf().setMaster(cluster.masterUrl())
+                .setAppName("sparkgrad pipeline IT")
+                .set("spark.jars", Path.of("target", "sparkgrad-jobs.jar").toAbsolutePath().toString())
+                .set("spark.executor.extraJavaOptions", String.join(" ", jvm))
+                .set("spark.executor.memory", "1g").set("spark.cores.max", "2")
+                .set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
+                .set("spark.ui.enabled", "false"));
+        SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
+        try {
+            Dataset<Row> iris = spark.read().option("header", "true").option("inferSchema", "true")
+                    .csv(IRIS.toAbsolutePath().toString()).repartition(2);
+            VectorAssembler assembler = new VectorAssembler().setInputCols(new String[] {"sepal_length", "sepal_width",
+                "petal_length", "petal_width"}).setOutputCol("features");
+            MlpClassifier mlp = new MlpClassifier().setLabelCol("species").setHiddenLayers(16).setLr(0.01)
+                    .setBatchSize(16).setEpochs(30).setStandardize(true);
+            PipelineModel model = new Pipeline().setStages(new PipelineStage[] {assembler, mlp}).fit(iris);
+            MlpClassificationModel fitted = (MlpClassificationModel) model.stages()[1];
+            assertTrue(fitted.summary().training().devices().first().startsWith("cpu"),
+                    fitted.summary().training().devices().toString());
+            Dataset<Row> scored = model.transform(iris).cache();
+            double accuracy = scored.where("prediction = species").count() / (double) scored.count();
+            System.out.println("pipeline on the standalone cluster: iris training accuracy " + accuracy);
+            assertTrue(accuracy >= 0.9, "accuracy " + accuracy);
+            String path = dir.resolve("pipeline-model").toString();
+            model.write().save(path);
+            List<Row> again = PipelineModel.load(path).transform(iris).select("prediction").collectAsList();
+            assertEquals(scored.select("prediction").collectAsList(), again);
+        } finally {
+            spark.stop();
+        }
     }
 
     /** The "Spark Executor Command:" lines the Worker wrote at the top of each executor's stderr. */
