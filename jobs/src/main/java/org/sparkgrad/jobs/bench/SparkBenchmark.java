@@ -1,10 +1,21 @@
 package org.sparkgrad.jobs.bench;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.apache.spark.SparkConf;
@@ -13,6 +24,10 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.classification.MultilayerPerceptronClassifier;
 import org.apache.spark.ml.linalg.VectorUDT;
 import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobEnd;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.scheduler.StageInfo;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -21,7 +36,9 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.sparkgrad.engine.DType;
 import org.sparkgrad.engine.Generator;
+import org.sparkgrad.engine.Tensor;
 import org.sparkgrad.engine.nn.CrossEntropyLoss;
 import org.sparkgrad.engine.nn.Linear;
 import org.sparkgrad.engine.nn.MSELoss;
@@ -34,10 +51,12 @@ import org.sparkgrad.jobs.TeacherRowGenerator;
 import org.sparkgrad.spark.DataParallelTrainer;
 import org.sparkgrad.spark.LinearRowGenerator;
 import org.sparkgrad.spark.TrainingData;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
- * Benchmarks {@link DataParallelTrainer} on a local Spark ({@code local[N]}), printing one table. A
- * benchmark, not a test: it asserts nothing about speed.
+ * Benchmarks {@link DataParallelTrainer} on a local Spark ({@code local[N]}) and on a standalone Master + Worker
+ * on 127.0.0.1 ({@link LocalStandaloneCluster}, unless {@code --cluster none}), printing one table. A benchmark,
+ * not a test: it asserts nothing about speed.
  *
  * <ol>
  *   <li>{@code allreduce}: per-step overhead of the parameter exchange (parameters out, gradient sums back,
@@ -52,9 +71,16 @@ import org.sparkgrad.spark.TrainingData;
  *       (per-step jobs and barrier stages, in the same run).</li>
  *   <li>{@code mllib}: the same model and rows (a cached DataFrame with a vector features column and a
  *       double label column) trained by MLlib's {@code MultilayerPerceptronClassifier} (solver gd, blockSize
- *       256, tol 0), time per iteration (one full-batch gradient step), against ours: a full-batch step
- *       (B = N) and one epoch of B = 256 steps, both reading the same cached DataFrame through
- *       {@link TrainingData#fromDataset}.</li>
+ *       256, tol 0) for warmup + K full-batch iterations, against ours for the same warmup + K full-batch
+ *       steps (B = N) reading the same cached DataFrame through {@link TrainingData#fromDataset}: the median
+ *       of the K timed iterations each (MLlib's: between the ends of consecutive GradientDescent
+ *       treeAggregate jobs, seen by a SparkListener, so its data stacking and caching in the first iteration
+ *       is outside). Next to it, the engine alone: the same full-batch forward/backward and SGD step on the
+ *       same N rows in this JVM on one thread, so the Spark share of our iteration shows; and one epoch of
+ *       B = 256 steps against one MLlib iteration.</li>
+ *   <li>{@code standalone}: the all-reduce and local[2] throughput rows again against a Master and a Worker
+ *       (2 cores; 2 executors of 1 core, 1 GB) started on 127.0.0.1 from the build's Spark jars, the job jar
+ *       shipped through spark.jars; each row is printed beside its local[2] row.</li>
  * </ol>
  *
  * Arguments (all optional): {@link Settings#OPTIONS}, with the defaults of {@link Settings#DEFAULTS}
@@ -70,27 +96,48 @@ public final class SparkBenchmark {
     static final long DATA_SEED = 7;
     /** The trainer's default shardAbove: barrier stages exchange sharded from this many parameters. */
     static final long SHARD_ABOVE = 1L << 22;
+    /** Rows per forward/backward in the full-batch steps (ours and the engine-alone row). */
+    static final int MICRO_BATCH = 4096;
+    /** Full-batch iterations before the timed ones (MLlib stacks and caches its blocks in the first). */
+    static final int FULL_BATCH_WARMUP = 2;
+    static final String STANDALONE = "standalone";
 
-    /** What to measure: data rows, timed steps of each part, and partitions. */
-    record Settings(int rows, int steps, int smallSteps, int midSteps, int largeSteps, int mllibIters, int partitions) {
-        static final Settings DEFAULTS = new Settings(65536, 100, 40, 20, 8, 4, 2);
+    /**
+     * What to measure: data rows, timed steps of each part, partitions, and the standalone cluster's inputs (the
+     * Spark class-path file and the job jar of the jobs build, and conf/spark-defaults.conf for the JVM options).
+     */
+    record Settings(int rows, int steps, int smallSteps, int midSteps, int largeSteps, int mllibIters, int partitions,
+            String cluster, Path sparkClassPath, Path jobJar, Path sparkDefaults) {
+        static final Settings DEFAULTS = new Settings(65536, 100, 40, 20, 8, 10, 2, STANDALONE,
+                Path.of("jobs/target/spark-classpath.txt"), Path.of("jobs/target/sparkgrad-jobs.jar"),
+                Path.of("conf/spark-defaults.conf"));
         static final Options.Spec OPTIONS = new Options.Spec("SparkBenchmark")
                 .intOption("rows", DEFAULTS.rows(), 1, "rows of the throughput and MLlib data")
                 .intOption("steps", DEFAULTS.steps(), 1, "timed throughput steps")
                 .intOption("small-steps", DEFAULTS.smallSteps(), 1, "timed all-reduce steps of the small model")
                 .intOption("mid-steps", DEFAULTS.midSteps(), 1, "timed all-reduce steps of the 1M-parameter model")
                 .intOption("large-steps", DEFAULTS.largeSteps(), 1, "timed all-reduce steps of the large model")
-                .intOption("mllib-iters", DEFAULTS.mllibIters(), 1, "timed MLlib iterations and our full-batch steps")
-                .intOption("partitions", DEFAULTS.partitions(), 1, "partitions of the throughput and MLlib data");
+                .intOption("mllib-iters", DEFAULTS.mllibIters(), 1, "timed full-batch iterations (MLlib, ours and the engine"
+                        + " alone), after " + FULL_BATCH_WARMUP + " untimed ones")
+                .intOption("partitions", DEFAULTS.partitions(), 1, "partitions of the throughput and MLlib data")
+                .choice("cluster", DEFAULTS.cluster(), "also run the all-reduce and local[2] throughput rows on a standalone"
+                        + " Master + Worker on 127.0.0.1, or not", STANDALONE, "none")
+                .text("spark-classpath", DEFAULTS.sparkClassPath().toString(), "Spark's jars for the standalone cluster"
+                        + " (the file the jobs build writes)")
+                .text("job-jar", DEFAULTS.jobJar().toString(), "the shaded jobs jar, shipped to the standalone executors")
+                .text("spark-defaults", DEFAULTS.sparkDefaults().toString(), "conf/spark-defaults.conf (the Spark JVM options)");
 
         static Settings parse(String... args) {
             Options o = OPTIONS.parse(args);
             return new Settings(o.intValue("rows"), o.intValue("steps"), o.intValue("small-steps"), o.intValue("mid-steps"),
-                    o.intValue("large-steps"), o.intValue("mllib-iters"), o.intValue("partitions"));
+                    o.intValue("large-steps"), o.intValue("mllib-iters"), o.intValue("partitions"), o.text("cluster"),
+                    Path.of(o.text("spark-classpath")), Path.of(o.text("job-jar")), Path.of(o.text("spark-defaults")));
         }
     }
 
-    private final List<String[]> table = new ArrayList<>();
+    /** The table's rows by group (a group's rows print together: a standalone row beside its local one). */
+    private final Map<String, List<String[]>> table = new LinkedHashMap<>();
+    private final Settings settings;
     private final int rows;
     private final int steps;
     private final int smallSteps;
@@ -100,6 +147,7 @@ public final class SparkBenchmark {
     private final int partitions;
 
     private SparkBenchmark(Settings s) {
+        settings = s;
         rows = s.rows();
         steps = s.steps();
         smallSteps = s.smallSteps();
@@ -109,8 +157,8 @@ public final class SparkBenchmark {
         partitions = s.partitions();
     }
 
-    /** Runs the three benchmarks and prints the table ({@code --help}: the options). */
-    public static void main(String[] args) {
+    /** Runs the benchmarks and prints the table ({@code --help}: the options). */
+    public static void main(String[] args) throws IOException, InterruptedException, TimeoutException {
         Settings s;
         try {
             s = Settings.parse(args);
@@ -122,31 +170,73 @@ public final class SparkBenchmark {
         new SparkBenchmark(s).run();
     }
 
-    private void run() {
+    private void run() throws IOException, InterruptedException, TimeoutException {
         System.out.printf(Locale.ROOT, "spark benchmark: %d cores, rows=%d, partitions=%d, batch=%d, model %d-%d-%d-%d "
                 + "(sigmoid, cross entropy, SGD lr %.2f)%n", Runtime.getRuntime().availableProcessors(), rows, partitions,
                 BATCH, FEATURES, HIDDEN, HIDDEN, CLASSES, LR);
-        SparkSession one = session("local[1]");
+        SparkSession one = session(conf("local[1]"));
         try {
             throughput(one, "local[1]", "jobs");
         } finally {
             one.stop();
         }
-        SparkSession two = session("local[2]");
+        SparkSession two = session(conf("local[2]"));
         try {
             throughput(two, "local[2]", "jobs");
             throughput(two, "local[2]", "barrier");
-            allReduce(two);
+            allReduce(two, "local[2]");
             mllib(two);
         } finally {
             two.stop();
         }
+        if (settings.cluster().equals(STANDALONE)) {
+            standalone();
+        }
         print();
     }
 
-    /** A local session with the Kryo settings of conf/spark-defaults.conf. */
-    static SparkSession session(String master) {
-        SparkConf conf = new SparkConf().setMaster(master).setAppName("sparkgrad-spark-benchmark")
+    /**
+     * The throughput and all-reduce rows on a Master and a Worker (2 cores) started on 127.0.0.1, with 2 executors of
+     * 1 core; the cluster is stopped at the end (its logs stay in a temporary folder, named on the console).
+     */
+    private void standalone() throws IOException, InterruptedException, TimeoutException {
+        Path dir = Files.createTempDirectory("sparkgrad-bench-cluster");
+        System.out.println("starting a standalone Master + Worker (2 cores) on 127.0.0.1; logs in " + dir);
+        List<String> jvm = LocalStandaloneCluster.jvmOptions(settings.sparkDefaults());
+        try (LocalStandaloneCluster cluster = new LocalStandaloneCluster(
+                LocalStandaloneCluster.sparkClassPath(settings.sparkClassPath()), jvm, dir, 2, List.of())) {
+            SparkConf conf = conf(cluster.masterUrl())
+                    .set("spark.jars", settings.jobJar().toAbsolutePath().toString())
+                    // the executors' engine on 1 thread like this JVM's (bench/run-spark-bench.sh): Spark refuses
+                    // -Dsparkgrad.threads here (it takes any -Dspark... for a Spark setting), so the JVM sees 1 CPU
+                    .set("spark.executor.extraJavaOptions", String.join(" ", jvm) + " -XX:ActiveProcessorCount=1")
+                    .set("spark.executorEnv.OPENBLAS_NUM_THREADS", "1")
+                    .set("spark.executor.memory", "1g").set("spark.executor.cores", "1").set("spark.cores.max", "2")
+                    // the session starts once both executors have registered (Spark's own wait), so that the first
+                    // barrier stage finds its 2 slots
+                    .set("spark.scheduler.minRegisteredResourcesRatio", "1.0")
+                    .set("spark.scheduler.maxRegisteredResourcesWaitingTime", "120s");
+            SparkSession spark = session(conf);
+            try {
+                throughput(spark, STANDALONE, "jobs");
+                throughput(spark, STANDALONE, "barrier");
+                allReduce(spark, STANDALONE);
+            } finally {
+                spark.stop();
+            }
+        }
+    }
+
+    /** A session of conf, its log level WARN. */
+    static SparkSession session(SparkConf conf) {
+        SparkSession s = SparkSession.builder().config(conf).getOrCreate();
+        s.sparkContext().setLogLevel("WARN");
+        return s;
+    }
+
+    /** The settings of every benchmark session: the Kryo settings of conf/spark-defaults.conf, the driver on 127.0.0.1. */
+    static SparkConf conf(String master) {
+        return new SparkConf().setMaster(master).setAppName("sparkgrad-spark-benchmark")
                 .set("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
                 .set("spark.kryo.registrator", "org.sparkgrad.spark.SparkgradKryoRegistrator")
                 .set("spark.kryo.registrationRequired", "true")
@@ -156,9 +246,16 @@ public final class SparkBenchmark {
                 .set("spark.driver.bindAddress", "127.0.0.1")
                 .set("spark.sql.shuffle.partitions", "2")
                 .set("spark.ui.showConsoleProgress", "false");
-        SparkSession s = SparkSession.builder().config(conf).getOrCreate();
-        s.sparkContext().setLogLevel("WARN");
-        return s;
+    }
+
+    /** Adds a row to group (rows print group by group, in the order the groups first came). */
+    private void row(String group, String... cells) {
+        table.computeIfAbsent(group, g -> new ArrayList<>()).add(cells);
+    }
+
+    /** The cluster in words, for the settings column. */
+    private static String where(String master) {
+        return master.equals(STANDALONE) ? "standalone Master + Worker on 127.0.0.1, 2 executors x 1 core" : master;
     }
 
     /** Records when every step ends. */
@@ -214,15 +311,15 @@ public final class SparkBenchmark {
             double[] ms = clock.intervals(warmup);
             double sum = Arrays.stream(ms).sum();
             double perSec = ms.length * (double) BATCH / (sum / 1e3);
-            table.add(new String[] {"throughput " + master + " " + mode, String.format(Locale.ROOT, "%.0f samples/s", perSec),
-                    "-", "-", String.format(Locale.ROOT, "B=%d, %d partitions, %d steps timed, median %.2f ms/step",
-                    BATCH, partitions, ms.length, median(ms))});
+            row("throughput " + mode, "throughput " + master + " " + mode, String.format(Locale.ROOT, "%.0f samples/s", perSec),
+                    "-", "-", String.format(Locale.ROOT, "B=%d, %d partitions, %d steps timed, median %.2f ms/step; %s",
+                    BATCH, partitions, ms.length, median(ms), where(master)));
         }
     }
 
     // ---- 1. all-reduce overhead ----------------------------------------------------------------------
 
-    private void allReduce(SparkSession spark) {
+    private void allReduce(SparkSession spark, String master) {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         double[] empty = new double[30];
         List<Integer> two = List.of(0, 1);
@@ -233,22 +330,22 @@ public final class SparkBenchmark {
                 empty[i] = (System.nanoTime() - t) / 1e6;
             }
         }
-        table.add(new String[] {"empty Spark job (2 tasks)", String.format(Locale.ROOT, "%.2f ms/job", median(empty)), "-",
-                "-", "sc.parallelize(2 items, 2).count(), median of 30"});
-        allReduceCase(sc, 2940, smallSteps);
-        allReduceCase(sc, 29_400, midSteps);
-        allReduceCase(sc, 294_000, largeSteps);
+        row("empty job", "empty Spark job (2 tasks) " + master, String.format(Locale.ROOT, "%.2f ms/job", median(empty)),
+                "-", "-", "sc.parallelize(2 items, 2).count(), median of 30; " + where(master));
+        allReduceCase(sc, master, 2940, smallSteps);
+        allReduceCase(sc, master, 29_400, midSteps);
+        allReduceCase(sc, master, 294_000, largeSteps);
     }
 
     /** Both step modes at one model size, each next to the plain loop's time at the same size. */
-    private void allReduceCase(JavaSparkContext sc, int hidden, int timed) {
+    private void allReduceCase(JavaSparkContext sc, String master, int hidden, int timed) {
         long parameters = (long) FEATURES * hidden + hidden + hidden + 1;
         double plain = plainLoop(sc, (int) parameters, timed);
-        allReduceCase(sc, hidden, timed, "jobs", plain);
-        allReduceCase(sc, hidden, timed, "barrier", plain);
+        allReduceCase(sc, master, hidden, timed, "jobs", plain);
+        allReduceCase(sc, master, hidden, timed, "barrier", plain);
     }
 
-    private void allReduceCase(JavaSparkContext sc, int hidden, int timed, String mode, double plain) {
+    private void allReduceCase(JavaSparkContext sc, String master, int hidden, int timed, String mode, double plain) {
         int warmup = 3;
         float[] w = new float[FEATURES];
         Arrays.fill(w, 0.1f);
@@ -262,13 +359,14 @@ public final class SparkBenchmark {
                     .listener((s, e, l, m) -> clock.mark()).fit(data);
             double[] ms = clock.intervals(warmup);
             boolean sharded = mode.equals("barrier") && parameters >= SHARD_ABOVE;
-            table.add(new String[] {String.format(Locale.ROOT, "all-reduce %s params, %s", human(parameters),
-                    sharded ? "barrier sharded" : mode), String.format(Locale.ROOT, "%.2f ms/step", median(ms)),
+            String how = sharded ? "barrier sharded" : mode;
+            row("all-reduce " + parameters + " " + mode, String.format(Locale.ROOT, "all-reduce %s params %s %s",
+                    human(parameters), master, how), String.format(Locale.ROOT, "%.2f ms/step", median(ms)),
                     String.format(Locale.ROOT, "%.2f ms/step", plain), String.format(Locale.ROOT, "%.2f", median(ms) / plain),
                     String.format(Locale.ROOT, "%d params (%.1f MB float32), Linear(32,%d)->Linear(%d,1), 1 row/partition, "
-                            + "2 partitions, local[2], median of %d (mean %.2f); MLlib column: plain broadcast + treeAggregate"
-                            + " of float[%d], median of %d", parameters, parameters * 4 / 1e6, hidden, hidden, ms.length,
-                            mean(ms), parameters, timed)});
+                            + "2 partitions, %s, median of %d (mean %.2f); MLlib column: plain broadcast + treeAggregate"
+                            + " of float[%d] on the same cluster, median of %d", parameters, parameters * 4 / 1e6, hidden,
+                            hidden, where(master), ms.length, mean(ms), parameters, timed));
         }
     }
 
@@ -311,22 +409,23 @@ public final class SparkBenchmark {
     }
 
     private static String human(long n) {
-        return n >= 1_000_000 ? String.format(Locale.ROOT, "%.1fM", n / 1e6) : String.format(Locale.ROOT, "%.0fk", n / 1e3);
+        return n >= 950_000 ? String.format(Locale.ROOT, "%.1fM", n / 1e6) : String.format(Locale.ROOT, "%.0fk", n / 1e3);
     }
 
     // ---- 3. MLlib comparison -------------------------------------------------------------------------
 
-    private void mllib(SparkSession spark) {
+    private void mllib(SparkSession spark) throws InterruptedException, TimeoutException {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Dataset<Row> df = teacherFrame(spark, sc).cache();
         long n = df.count();
+        int iterations = FULL_BATCH_WARMUP + mllibIters;
         try (TrainingData data = TrainingData.fromDataset(df, "features", "label")) {
             data.rows();
             // Ours, full batch: one step over all N rows = one MLlib gd iteration.
             StepClock full = new StepClock();
-            mlpTrainer().batchSize((int) n).microBatchSize(4096).steps(1 + 1 + mllibIters)
+            mlpTrainer().batchSize((int) n).microBatchSize(MICRO_BATCH).steps(iterations)
                     .listener((s, e, l, m) -> full.mark()).fit(data);
-            double oursFull = mean(full.intervals(0));
+            double oursFull = median(full.intervals(FULL_BATCH_WARMUP - 1));
             // Ours, B = 256: one epoch of N / 256 steps, timed on a stretch of steps after a warmup.
             StepClock small = new StepClock();
             int timed = Math.min(steps, (int) (n / BATCH));
@@ -334,23 +433,25 @@ public final class SparkBenchmark {
             double perStep = mean(small.intervals(10));
             long stepsPerEpoch = (n + BATCH - 1) / BATCH;
             double oursEpoch = perStep * stepsPerEpoch;
-            // MLlib: (fit with 1 + K iterations) - (fit with 1 iteration), over K.
-            // Each fit twice, the faster counts (the machine is shared); a first fit(1) warms the JIT up.
-            mllibFit(df, 1);
-            double mllibOne = Math.min(mllibFit(df, 1), mllibFit(df, 1));
-            double mllibMore = Math.min(mllibFit(df, 1 + mllibIters), mllibFit(df, 1 + mllibIters));
-            double mllibIter = (mllibMore - mllibOne) / mllibIters;
-            String settings = String.format(Locale.ROOT, "N=%d cached DataFrame (features vector, label double), %d partitions, local[2], %d-%d-%d-%d sigmoid, "
-                    + "SGD lr %.2f, step mode auto; MLlib solver gd blockSize %d", n, df.rdd().getNumPartitions(), FEATURES, HIDDEN, HIDDEN,
-                    CLASSES, LR, BATCH);
-            table.add(new String[] {"full-batch GD iteration", ms(oursFull), ms(mllibIter),
-                    String.format(Locale.ROOT, "%.2f", oursFull / mllibIter), settings + "; ours B=N, mean of "
-                    + (full.intervals(0).length) + " steps; MLlib (fit(maxIter=" + (1 + mllibIters)
-                    + ") - fit(maxIter=1)) / " + mllibIters + ", each the faster of 2"});
-            table.add(new String[] {"epoch B=256 vs MLlib iteration", ms(oursEpoch), ms(mllibIter),
+            double mllibIter = median(mllibIterations(spark, df, iterations));
+            double engine = median(engineFullBatch());
+            String settings = String.format(Locale.ROOT, "N=%d cached DataFrame (features vector, label double), %d partitions, "
+                    + "local[2], %d-%d-%d-%d sigmoid, SGD lr %.2f; %d warmup + %d timed iterations each, medians", n,
+                    df.rdd().getNumPartitions(), FEATURES, HIDDEN, HIDDEN, CLASSES, LR, FULL_BATCH_WARMUP, mllibIters);
+            row("full batch", "full-batch GD iteration", ms(oursFull), ms(mllibIter),
+                    String.format(Locale.ROOT, "%.2f", oursFull / mllibIter), settings + "; ours B=N, micro-batches of "
+                    + MICRO_BATCH + ", step mode auto; MLlib solver gd blockSize " + BATCH + ", tol 0, per iteration "
+                    + "between the ends of its GradientDescent treeAggregate jobs");
+            double ideal = engine / partitions;
+            row("full batch", "  of which engine (1 thread)", ms(engine), "-", "-", String.format(Locale.ROOT,
+                    "the same N rows' forward/backward + SGD step on the driver, one thread, micro-batches of %d; over %d "
+                    + "partitions on as many cores ideally %.1f ms = %.0f%% of ours, the other %.1f ms (%.0f%%) Spark, "
+                    + "exchange and waiting", MICRO_BATCH, partitions, ideal, 100 * ideal / oursFull, oursFull - ideal,
+                    100 * (oursFull - ideal) / oursFull));
+            row("full batch", "epoch B=256 vs MLlib iteration", ms(oursEpoch), ms(mllibIter),
                     String.format(Locale.ROOT, "%.2f", oursEpoch / mllibIter), String.format(Locale.ROOT,
                     "ours %d steps x %.2f ms (mean of %d) = 1 epoch of %d rows; MLlib one full-batch iteration", stepsPerEpoch,
-                    perStep, timed, n)});
+                    perStep, timed, n));
         } finally {
             df.unpersist();
         }
@@ -360,14 +461,97 @@ public final class SparkBenchmark {
         return String.format(Locale.ROOT, "%.1f ms", v);
     }
 
-    /** Milliseconds of wall time of one MLlib fit with maxIter iterations. */
-    private double mllibFit(Dataset<Row> df, int maxIter) {
-        MultilayerPerceptronClassifier mlp = new MultilayerPerceptronClassifier()
-                .setLayers(new int[] {FEATURES, HIDDEN, HIDDEN, CLASSES}).setSolver("gd").setBlockSize(BATCH)
-                .setStepSize(LR).setTol(0).setMaxIter(maxIter).setSeed(0);
-        long t = System.nanoTime();
-        mlp.fit(df);
-        return (System.nanoTime() - t) / 1e6;
+    /**
+     * Fits MLlib's MLP for the given number of gd iterations and returns the ms of each iteration after the first
+     * {@link #FULL_BATCH_WARMUP}: the times between the ends of consecutive GradientDescent iteration jobs (one
+     * treeAggregate job each, seen by a SparkListener; the time includes the driver's update and broadcast in between).
+     */
+    private double[] mllibIterations(SparkSession spark, Dataset<Row> df, int iterations)
+            throws InterruptedException, TimeoutException {
+        Set<Integer> gradientJobs = ConcurrentHashMap.newKeySet();
+        List<Long> ends = new CopyOnWriteArrayList<>();
+        List<String> otherJobs = new CopyOnWriteArrayList<>();
+        CountDownLatch all = new CountDownLatch(iterations);
+        SparkListener listener = new SparkListener() {
+            @Override
+            public void onJobStart(SparkListenerJobStart start) {
+                for (StageInfo stage : CollectionConverters.asJava(start.stageInfos())) {
+                    if (stage.name().startsWith("treeAggregate at GradientDescent")) {
+                        gradientJobs.add(start.jobId());
+                        return;
+                    }
+                }
+                CollectionConverters.asJava(start.stageInfos()).forEach(stage -> otherJobs.add(stage.name()));
+            }
+
+            @Override
+            public void onJobEnd(SparkListenerJobEnd end) {
+                if (gradientJobs.contains(end.jobId())) {
+                    ends.add(end.time());
+                    all.countDown();
+                }
+            }
+        };
+        spark.sparkContext().addSparkListener(listener);
+        try {
+            new MultilayerPerceptronClassifier().setLayers(new int[] {FEATURES, HIDDEN, HIDDEN, CLASSES}).setSolver("gd")
+                    .setBlockSize(BATCH).setStepSize(LR).setTol(0).setMaxIter(iterations).setSeed(0).fit(df);
+            // the listener bus delivers the last job ends after fit returns
+            if (!all.await(60, TimeUnit.SECONDS)) {
+                throw new TimeoutException("expected " + iterations + " MLlib iteration jobs (treeAggregate at "
+                        + "GradientDescent), saw " + ends.size() + "; the other jobs' stages: " + otherJobs);
+            }
+        } finally {
+            spark.sparkContext().removeSparkListener(listener);
+        }
+        double[] ms = new double[iterations - FULL_BATCH_WARMUP];
+        for (int i = 0; i < ms.length; i++) {
+            ms[i] = ends.get(FULL_BATCH_WARMUP + i) - ends.get(FULL_BATCH_WARMUP + i - 1);
+        }
+        return ms;
+    }
+
+    /**
+     * The engine alone on this thread: ms of each timed full-batch iteration (forward and backward of all rows in
+     * micro-batches of {@link #MICRO_BATCH}, the gradient averaged by the learning rate over N, one SGD step) on
+     * the rows of {@link #teacherFrame}.
+     */
+    private double[] engineFullBatch() {
+        float[] x = new float[rows * FEATURES];
+        float[] y = new float[rows];
+        TeacherRowGenerator gen = teacherRows();
+        for (int p = 0; p < partitions; p++) {
+            int first = (int) ((long) rows * p / partitions);
+            int count = (int) ((long) rows * (p + 1) / partitions) - first;
+            float[] px = new float[count * FEATURES];
+            float[] py = new float[count];
+            gen.generate(DATA_SEED, p, first, count, px, py);
+            System.arraycopy(px, 0, x, first * FEATURES, px.length);
+            System.arraycopy(py, 0, y, first, count);
+        }
+        Sequential model = mlp();
+        CrossEntropyLoss loss = new CrossEntropyLoss(Reduction.SUM);
+        SGD opt = new SGD(model.parameters(), LR / rows);
+        double[] ms = new double[mllibIters];
+        for (int it = -FULL_BATCH_WARMUP; it < mllibIters; it++) {
+            long t = System.nanoTime();
+            opt.zeroGrad();
+            for (int start = 0; start < rows; start += MICRO_BATCH) {
+                int m = Math.min(MICRO_BATCH, rows - start);
+                double[] labels = new double[m];
+                for (int i = 0; i < m; i++) {
+                    labels[i] = y[start + i];
+                }
+                Tensor out = model.call(Tensor.tensor(Arrays.copyOfRange(x, start * FEATURES, (start + m) * FEATURES), m,
+                        FEATURES));
+                loss.forward(out, Tensor.tensor(labels, DType.INT64, m)).backward();
+            }
+            opt.step();
+            if (it >= 0) {
+                ms[it] = (System.nanoTime() - t) / 1e6;
+            }
+        }
+        return ms;
     }
 
     /** synthetic-mlp's classification rows: a fixed teacher MLP of the student's shape labels them by arg-max. */
@@ -410,18 +594,19 @@ public final class SparkBenchmark {
     // ---- output --------------------------------------------------------------------------------------
 
     private void print() {
+        List<String[]> rowsOut = table.values().stream().flatMap(List::stream).toList();
         String[] head = {"case", "ours", "MLlib", "ours/MLlib", "settings"};
         int[] width = new int[4];
         for (int c = 0; c < 4; c++) {
             width[c] = head[c].length();
-            for (String[] r : table) {
+            for (String[] r : rowsOut) {
                 width[c] = Math.max(width[c], r[c].length());
             }
         }
         String fmt = "%-" + width[0] + "s  %" + width[1] + "s  %" + width[2] + "s  %" + width[3] + "s  %s%n";
         System.out.println();
         System.out.printf(Locale.ROOT, fmt, (Object[]) head);
-        for (String[] r : table) {
+        for (String[] r : rowsOut) {
             System.out.printf(Locale.ROOT, fmt, (Object[]) r);
         }
     }

@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -29,6 +28,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkgrad.jobs.bench.LocalStandaloneCluster;
 import org.sparkgrad.spark.SparkgradKryoRegistrator;
 import org.sparkgrad.spark.ml.MlpClassificationModel;
 import org.sparkgrad.spark.ml.MlpClassifier;
@@ -53,8 +53,8 @@ class StandaloneClusterIT {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        sparkCp = Arrays.asList(Files.readString(Path.of("target", "spark-classpath.txt")).trim().split(File.pathSeparator));
-        jvm = jvmOptions();
+        sparkCp = LocalStandaloneCluster.sparkClassPath(Path.of("target", "spark-classpath.txt"));
+        jvm = LocalStandaloneCluster.jvmOptions(CONF);
         Path discovery = dir.resolve("two-gpus.sh");
         Files.writeString(discovery, "#!/usr/bin/env bash\necho '{\"name\": \"gpu\", \"addresses\": [\"0\", \"1\"]}'\n");
         Files.setPosixFilePermissions(discovery, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -260,16 +260,5 @@ class StandaloneClusterIT {
         assertTrue(done, what + " did not finish in 10 minutes:\n" + log);
         assertEquals(0, p.exitValue(), what + " failed:\n" + log);
         return log;
-    }
-
-    /** The JVM options every Spark process needs on Java 17, from conf/spark-defaults.conf (their one home). */
-    private static List<String> jvmOptions() throws IOException {
-        for (String line : Files.readAllLines(CONF)) {
-            if (line.startsWith("spark.driver.extraJavaOptions")) {
-                String value = line.substring("spark.driver.extraJavaOptions".length()).trim();
-                return Arrays.asList(value.split("\\s+"));
-            }
-        }
-        throw new IllegalStateException("spark.driver.extraJavaOptions missing from " + CONF);
     }
 }

@@ -1,4 +1,4 @@
-package org.sparkgrad.jobs.cluster;
+package org.sparkgrad.jobs.bench;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -19,9 +20,10 @@ import java.util.function.Predicate;
  * A real Spark standalone cluster on 127.0.0.1 started from the Maven artifacts: one Master and one
  * Worker process. There is no Spark distribution here, so the Worker gets a SPARK_HOME whose jars/
  * folder links Spark's runtime jars (it launches executors from there) and SPARK_SCALA_VERSION=2.13.
- * Readiness is read from the processes' own log lines, never waited for with sleeps.
+ * Readiness is read from the processes' own log lines, never waited for with sleeps. Used by the standalone-cluster
+ * integration test and by {@link SparkBenchmark}'s standalone rows.
  */
-final class LocalStandaloneCluster implements AutoCloseable {
+public final class LocalStandaloneCluster implements AutoCloseable {
     private final List<Process> processes = new ArrayList<>();
     private final List<String> sparkClassPath;
     private final List<String> jvmOptions;
@@ -32,7 +34,7 @@ final class LocalStandaloneCluster implements AutoCloseable {
      * Starts a Master and a Worker with {@code cores} cores; {@code workerOptions} are extra JVM options of the
      * Worker only, e.g. {@code -Dspark.worker.resource.gpu.amount=2} and its discovery script.
      */
-    LocalStandaloneCluster(List<String> sparkClassPath, List<String> jvmOptions, Path workDir, int cores,
+    public LocalStandaloneCluster(List<String> sparkClassPath, List<String> jvmOptions, Path workDir, int cores,
             List<String> workerOptions) throws IOException, InterruptedException, TimeoutException {
         this.sparkClassPath = sparkClassPath;
         this.jvmOptions = jvmOptions;
@@ -54,12 +56,33 @@ final class LocalStandaloneCluster implements AutoCloseable {
         awaitLine(worker, line -> line.contains("Successfully registered with master"), 120);
     }
 
-    String masterUrl() {
+    /** The Master's URL, {@code spark://127.0.0.1:PORT}. */
+    public String masterUrl() {
         return masterUrl;
     }
 
-    Path sparkHome() {
+    /** The SPARK_HOME the Worker runs with (its jars/ links Spark's runtime jars). */
+    public Path sparkHome() {
         return sparkHome;
+    }
+
+    /** Spark's runtime jars, from the class-path file the jobs build writes (target/spark-classpath.txt). */
+    public static List<String> sparkClassPath(Path classPathFile) throws IOException {
+        return Arrays.asList(Files.readString(classPathFile).trim().split(java.io.File.pathSeparator));
+    }
+
+    /**
+     * The JVM options every Spark process needs on Java 17: spark.driver.extraJavaOptions of conf/spark-defaults.conf
+     * (their one home).
+     */
+    public static List<String> jvmOptions(Path sparkDefaults) throws IOException {
+        for (String line : Files.readAllLines(sparkDefaults)) {
+            if (line.startsWith("spark.driver.extraJavaOptions")) {
+                String value = line.substring("spark.driver.extraJavaOptions".length()).trim();
+                return Arrays.asList(value.split("\\s+"));
+            }
+        }
+        throw new IllegalStateException("spark.driver.extraJavaOptions missing from " + sparkDefaults);
     }
 
     private Process start(Path log, List<String> extraJvmOptions, String mainClass, String... args) throws IOException {
