@@ -18,6 +18,7 @@ import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.ml.feature.StandardScaler;
 import org.apache.spark.ml.feature.VectorAssembler;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -35,7 +36,8 @@ import org.sparkgrad.spark.SparkgradKryoRegistrator;
  */
 class SparkSqlUnderKryoTest {
     private static final Path CONF = Path.of("..", "conf", "spark-defaults.conf");
-    private static final Path IRIS = Path.of("/usr/lib/python3/dist-packages/sklearn/datasets/data/iris.csv");
+    /** scikit-learn's iris with named columns, committed with the ml tests (see that folder's README). */
+    private static final Path IRIS = MlJobsTest.IRIS;
     private static SparkSession spark;
 
     @BeforeAll
@@ -65,10 +67,16 @@ class SparkSqlUnderKryoTest {
         }
     }
 
-    /** iris.csv (its first line is scikit-learn's header: 150,4,setosa,versicolor,virginica) with named columns. */
+    /** iris.csv as read with an inferred schema (four double columns and the species name). */
+    private static Dataset<Row> rawIris() {
+        return spark.read().option("header", "true").option("inferSchema", "true").csv(IRIS.toString());
+    }
+
+    /** iris with the species as scikit-learn's class index 0, 1, 2 in a column label. */
     private static Dataset<Row> iris() {
-        return spark.read().option("header", "true").option("inferSchema", "true").csv(IRIS.toString())
-                .toDF("sepal_length", "sepal_width", "petal_length", "petal_width", "label");
+        Column species = functions.col("species");
+        return rawIris().withColumn("label", functions.when(species.equalTo("setosa"), 0)
+                .when(species.equalTo("versicolor"), 1).when(species.equalTo("virginica"), 2)).drop("species");
     }
 
     private static VectorAssembler assembler() {
@@ -78,9 +86,9 @@ class SparkSqlUnderKryoTest {
 
     @Test
     void csvWithInferredSchemaAndAShuffle() {
+        assertEquals("double", rawIris().schema().apply("sepal_length").dataType().typeName());
+        assertEquals("string", rawIris().schema().apply("species").dataType().typeName());
         Dataset<Row> iris = iris();
-        assertEquals("double", iris.schema().apply("sepal_length").dataType().typeName());
-        assertEquals("integer", iris.schema().apply("label").dataType().typeName());
         assertEquals(150, iris.count());
         Row first = iris.first();
         assertEquals(5.1, first.getDouble(0), 0);
@@ -158,6 +166,19 @@ class SparkSqlUnderKryoTest {
 
     /** A class no registrator knows. */
     record Unregistered(int value) implements Serializable {
+    }
+
+    @Test
+    void aTableOfMoreFoldersThanSparkListsOnTheDriverIsListedByAJob(@TempDir Path dir) {
+        // Above spark.sql.sources.parallelPartitionDiscovery.threshold (32) paths, Spark lists the folders in a
+        // Spark job, which ships Hadoop Path[] and Spark's serializable file statuses through Kryo.
+        String table = dir.resolve("by_row").toString();
+        iris().withColumn("part", functions.monotonically_increasing_id().mod(40)).write().partitionBy("part")
+                .parquet(table);
+        Dataset<Row> back = spark.read().parquet(table);
+        assertEquals(40, back.select("part").distinct().count());
+        assertEquals(150, back.count());
+        assertEquals(876.5, back.agg(functions.sum("sepal_length")).first().getDouble(0), 1e-9);
     }
 
     @Test

@@ -4,6 +4,7 @@ import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
+import com.esotericsoftware.kryo.serializers.JavaSerializer;
 import org.apache.spark.SparkConf;
 import org.apache.spark.serializer.KryoRegistrator;
 
@@ -52,13 +53,17 @@ public final class SparkgradKryoRegistrator implements KryoRegistrator {
         for (String[] group : OPTIONAL_GROUPS) {
             register(kryo, group);
         }
+        for (Class<?> c : classes(JAVA_SERIALIZED)) {
+            kryo.register(c, new JavaSerializer());
+        }
     }
 
     /**
      * By group: Spark SQL's (a CSV read with inferSchema ships DataType[], JSON and Parquet schemas ship
      * NullType, ArrayType and Metadata[]), MLlib's aggregations (e.g. MultilayerPerceptronClassifier ships
      * breeze vectors) and ML's vector and matrix column types (a Parquet file with a Vector column ships its
-     * VectorUDT). Found by running Spark's readers, writers and ML transformers under registrationRequired
+     * VectorUDT), and Hadoop's Path[] (a table of more folders than
+     * spark.sql.sources.parallelPartitionDiscovery.threshold is listed by a Spark job). Found by running Spark's readers, writers and ML transformers under registrationRequired
      * (the jobs' SparkSqlUnderKryoTest).
      */
     private static final String[][] OPTIONAL_GROUPS = {
@@ -69,10 +74,26 @@ public final class SparkgradKryoRegistrator implements KryoRegistrator {
         {"org.apache.spark.ml.linalg.VectorUDT",
             "org.apache.spark.ml.linalg.MatrixUDT", "org.apache.spark.mllib.linalg.VectorUDT",
             "org.apache.spark.mllib.linalg.MatrixUDT"},
+        {"[Lorg.apache.hadoop.fs.Path;", "[Lorg.apache.hadoop.fs.FileStatus;",
+            "[Lorg.apache.hadoop.fs.LocatedFileStatus;", "[Lorg.apache.hadoop.fs.BlockLocation;"},
     };
+
+    /**
+     * Hadoop's file-listing classes (elements of the arrays above), which are java.io.Serializable but hold
+     * URIs, permissions and block locations that Kryo's field serializer would each need registered.
+     */
+    private static final String[] JAVA_SERIALIZED = {"org.apache.hadoop.fs.Path", "org.apache.hadoop.fs.FileStatus",
+        "org.apache.hadoop.fs.LocatedFileStatus", "org.apache.hadoop.fs.BlockLocation"};
 
     /** Registers the group's classes, or none of them when its first is not on the class path. */
     private static void register(Kryo kryo, String[] group) {
+        for (Class<?> c : classes(group)) {
+            kryo.register(c);
+        }
+    }
+
+    /** The group's classes, or none of them when its first is not on the class path. */
+    private static Class<?>[] classes(String[] group) {
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
         Class<?>[] classes = new Class<?>[group.length];
         for (int i = 0; i < group.length; i++) {
@@ -80,15 +101,13 @@ public final class SparkgradKryoRegistrator implements KryoRegistrator {
                 classes[i] = Class.forName(group[i], false, loader);
             } catch (ClassNotFoundException e) {
                 if (i == 0) {
-                    return; // the group's jar is absent here, so nothing of it crosses the wire
+                    return new Class<?>[0]; // the group's jar is absent here, so nothing of it crosses the wire
                 }
                 throw new IllegalStateException("Kryo registration: " + group[i] + " is missing although " + group[0]
                         + " is present (a mix of Spark versions on the class path?)", e);
             }
         }
-        for (Class<?> c : classes) {
-            kryo.register(c);
-        }
+        return classes;
     }
 
     /** What Kryo says when registrationRequired meets a class no registrator registered. */
