@@ -38,7 +38,8 @@ final class EarlyStopping {
             wait = 0;
             if (config.restoreBest()) {
                 bestParameters = new LinkedHashMap<>();
-                model.namedParameters().forEach((k, v) -> bestParameters.put(k, v.detach().clone()));
+                // parameters and buffers (batch norm's running statistics belong to the epoch as much as its weights)
+                model.stateDict().forEach((k, v) -> bestParameters.put(k, v.detach().clone()));
             }
             return false;
         }
@@ -60,7 +61,7 @@ final class EarlyStopping {
         return history;
     }
 
-    /** Puts the best epoch's parameters back into model, when restoreBest and there was a best epoch. */
+    /** Puts the best epoch's parameters and buffers back into model, when restoreBest and there was a best epoch. */
     boolean restoreInto(Module model) {
         if (!config.restoreBest() || bestParameters == null) {
             return false;

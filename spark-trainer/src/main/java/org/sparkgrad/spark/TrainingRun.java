@@ -169,7 +169,7 @@ final class TrainingRun {
 
     /** Computes the validation loss after epoch (1-based) and logs it; returns whether to stop early. */
     private boolean validate(long epoch) {
-        double loss = validationLoss.mean(params);
+        double loss = validationLoss.mean(params, ModelBuffers.flatten(model));
         boolean stop = early.update(epoch, loss, model);
         LOG.info("epoch " + epoch + ": validation loss " + format(loss) + " (best " + format(early.best()) + " at epoch "
                 + early.bestEpoch() + ")" + (stop ? "; stopping early: " + (Double.isFinite(loss) ? "no improvement of more than "

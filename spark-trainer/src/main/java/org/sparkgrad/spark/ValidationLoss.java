@@ -43,13 +43,16 @@ final class ValidationLoss {
         this.spec = spec;
     }
 
-    /** The mean loss over all validation rows with the parameters params. */
-    double mean(List<Parameter> params) {
+    /**
+     * The mean loss over all validation rows with the parameters params and the buffer values buffers
+     * ({@link ModelBuffers#flatten}: batch norm's running statistics, which eval mode normalises with).
+     */
+    double mean(List<Parameter> params, double[] buffers) {
         Broadcast<float[]> values = sc.broadcast(spec.layout.flatten(params));
         String previous = sc.getLocalProperty("spark.job.description");
         sc.setJobDescription("validation loss over " + packed.rows() + " rows");
         try {
-            List<double[]> sums = packed.blocks().map(new BlockLoss(spec, values)).collect();
+            List<double[]> sums = packed.blocks().map(new BlockLoss(spec, values, buffers)).collect();
             double loss = 0;
             long count = 0;
             for (double[] s : sums) {
@@ -76,10 +79,12 @@ final class ValidationLoss {
         private static final long serialVersionUID = 1L;
         private final StepSpec spec;
         private final Broadcast<float[]> values;
+        private final double[] buffers;
 
-        BlockLoss(StepSpec spec, Broadcast<float[]> values) {
+        BlockLoss(StepSpec spec, Broadcast<float[]> values, double[] buffers) {
             this.spec = spec;
             this.values = values;
+            this.buffers = buffers;
         }
 
         @Override
@@ -93,6 +98,7 @@ final class ValidationLoss {
                 throw new TrainingException(mismatch);
             }
             spec.layout.load(new ArrayList<>(model.namedParameters().values()), values.value());
+            ModelBuffers.load(model, buffers);
             model.eval();
             int[] order = new int[block.rows];
             for (int r = 0; r < order.length; r++) {

@@ -94,7 +94,11 @@ class BatchNormDropoutTest {
     private static final int N = 37;
 
     private static float[][] images() {
-        Generator g = new Generator(8);
+        return images(8);
+    }
+
+    private static float[][] images(long seed) {
+        Generator g = new Generator(seed);
         float[][] px = new float[N][16];
         for (float[] row : px) {
             for (int j = 0; j < 16; j++) {
@@ -177,6 +181,43 @@ class BatchNormDropoutTest {
                         r.buffers().get("norm.running_var").toFloatArray(), 1e-5f);
             }
             GeneralStepTest.assertSameSteps(expected, seen, 1e-5, partitions + " partition(s)");
+        }
+    }
+
+    /** The mean cross entropy of model in eval mode over all rows px, in one process. */
+    private static double evalLoss(Module model, float[][] px) {
+        float[] x = new float[px.length * 16];
+        double[] y = new double[px.length];
+        for (int i = 0; i < px.length; i++) {
+            System.arraycopy(px[i], 0, x, i * 16, 16);
+            y[i] = label(px[i]);
+        }
+        model.eval();
+        try (GradMode.Scope g = GradMode.noGrad()) {
+            return CE.loss(model, new TensorBatch(Map.of("image", Tensor.tensor(x, px.length, 1, 4, 4), "label",
+                    Tensor.tensor(y, DType.INT64, px.length)), px.length)).item();
+        }
+    }
+
+    @Test
+    void theValidationLossOfABatchNormModelUsesItsRunningStatistics() {
+        float[][] held = images(9);
+        try (TrainingData data = TrainingData.fromColumns(frame(images(), 2), SPEC);
+                TrainingData validation = TrainingData.fromColumns(frame(held, 2), SPEC)) {
+            TrainingResult r = DataParallelTrainer.forStep(BnNet::new, CE, Reduction.MEAN, SGD_M).batchSize(12)
+                    .epochs(2).seed(2).logEvery(0).validation(validation).fit(data);
+            Module trained = new BnNet();
+            Map<String, Tensor> state = new LinkedHashMap<>(r.parameters());
+            state.putAll(r.buffers());
+            trained.loadStateDict(state, true);
+            double expected = evalLoss(trained, held);
+            assertEquals(2, r.validationLoss().size());
+            assertEquals(expected, r.validationLoss().get(1), 1e-5 * Math.abs(expected));
+            // the default running statistics (mean 0, variance 1) give another loss, so the check above has teeth
+            Module defaults = new BnNet();
+            defaults.loadStateDict(new LinkedHashMap<>(r.parameters()), false);
+            assertTrue(Math.abs(evalLoss(defaults, held) - expected) > 1e-3 * Math.abs(expected),
+                    "eval with default running statistics " + evalLoss(defaults, held) + " vs trained " + expected);
         }
     }
 
