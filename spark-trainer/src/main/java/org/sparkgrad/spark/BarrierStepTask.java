@@ -10,10 +10,13 @@ import scala.runtime.AbstractFunction1;
 
 /**
  * The function of a barrier stage's task: connects to the driver's {@link StepEndpoint}, then for every PARAMETERS
- * frame adds its partition's share of that step (with the jobs mode's {@link StepGradient}, block by block in the
- * same order) and sends the sum back, until STOP. Sharded, the frame holds the task's parameter slice and the sum
- * sent back its gradient slice, exchanged with the other tasks through a {@link ShardMesh}. The task keeps its blocks and its model replica between steps.
- * An error is sent to the driver as a FAILED frame with its message (so the driver names it) and fails the task.
+ * frame adds the share of that step of each partition it owns ({@link BlockGroups}), with the jobs mode's
+ * {@link StepGradient}, block by block in the same order, and sends the sums back, one per partition in partition
+ * order, until STOP. A model with batch norm has one partition per task, run as one micro-batch. Sharded,
+ * the frame holds the task's parameter slice; the sums sent back then carry only loss and count, followed by the
+ * task's slice of the reduced gradient, exchanged with the other tasks through a {@link ShardMesh}. The task keeps
+ * its blocks and its model replica between steps. An error is sent to the driver as a FAILED frame with its message
+ * (so the driver names it) and fails the task.
  */
 final class BarrierStepTask extends AbstractFunction1<Iterator<DataBlock>, Iterator<Object>> implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -23,34 +26,51 @@ final class BarrierStepTask extends AbstractFunction1<Iterator<DataBlock>, Itera
     private final int stageAttempt;
     private final StepDecorator decorator;
     private final boolean sharded;
+    private final BlockGroups groups;
 
-    /** @param sharded whether the tasks reduce-scatter the gradient among themselves ({@link ShardMesh}) */
-    BarrierStepTask(StepSpec spec, StepLink link, int stageAttempt, StepDecorator decorator, boolean sharded) {
+    /**
+     * @param sharded whether the tasks reduce-scatter the gradient among themselves ({@link ShardMesh})
+     * @param groups the partitions of each task
+     */
+    BarrierStepTask(StepSpec spec, StepLink link, int stageAttempt, StepDecorator decorator, boolean sharded,
+            BlockGroups groups) {
         this.spec = spec;
         this.link = link;
         this.stageAttempt = stageAttempt;
         this.decorator = decorator;
         this.sharded = sharded;
+        this.groups = groups;
     }
 
     @Override
     public Iterator<Object> apply(Iterator<DataBlock> input) {
-        List<DataBlock> blocks = new ArrayList<>();
-        while (input.hasNext()) {
-            blocks.add(input.next());
-        }
-        if (spec.collectives && blocks.size() > 1) {
-            blocks = List.of(DataBlock.merge(blocks)); // one micro-batch per step, whatever the blocks
-        }
         BarrierTaskContext ctx = BarrierTaskContext.get();
-        int partition = ctx.partitionId();
-        String address = ctx.getTaskInfos()[partition].address();
+        int task = ctx.partitionId();
+        int[] owned = groups.members(task);
+        // the blocks of each owned partition, in row order (they arrive partition by partition)
+        List<List<DataBlock>> units = new ArrayList<>();
+        for (int i = 0; i < owned.length; i++) {
+            units.add(new ArrayList<>());
+        }
+        while (input.hasNext()) {
+            DataBlock b = input.next();
+            int i = java.util.Arrays.binarySearch(owned, b.partition);
+            if (i < 0) {
+                throw new TrainingException(groups.name(task) + " read a block of partition " + b.partition);
+            }
+            units.get(i).add(b);
+        }
+        if (spec.collectives && units.get(0).size() > 1) {
+            // batch norm: one task per partition (BarrierSteps), one micro-batch per step, whatever the blocks
+            units = List.of(List.of(DataBlock.merge(units.get(0))));
+        }
+        String address = ctx.getTaskInfos()[task].address();
         String host = address.lastIndexOf(':') > 0 ? address.substring(0, address.lastIndexOf(':')) : address;
         String executor = SparkEnv.get().executorId();
         String sparkSecret = PeerAuth.sparkSecret();
-        try (FrameChannel driver = link.connect(partition, stageAttempt, executor, host, sparkSecret);
+        try (FrameChannel driver = link.connect(task, stageAttempt, executor, host, sparkSecret);
                 ShardMesh mesh = sharded ? ShardMesh.connect(ctx, link, stageAttempt, executor, host, sparkSecret,
-                        spec.layout.total) : null) {
+                        spec.layout.total, groups) : null) {
             while (true) {
                 StepFrame f = driver.read("the next step's parameters");
                 if (f.kind() == StepFrame.Kind.STOP) {
@@ -60,8 +80,9 @@ final class BarrierStepTask extends AbstractFunction1<Iterator<DataBlock>, Itera
                     throw new TrainingException("expected PARAMETERS or STOP from the driver, got " + f.kind());
                 }
                 try {
-                    driver.write(StepFrame.gradient(f.step(), step(blocks, f, driver, mesh)),
-                            "sending the gradient sum of step " + (f.step() + 1));
+                    for (GradientSum sum : step(units, f, driver, mesh)) {
+                        driver.write(StepFrame.gradient(f.step(), sum), "sending the gradient sum of step " + (f.step() + 1));
+                    }
                 } catch (RuntimeException e) {
                     TrainingException te = TrainingException.find(e);
                     String message = te != null ? te.getMessage() : e.toString();
@@ -78,12 +99,12 @@ final class BarrierStepTask extends AbstractFunction1<Iterator<DataBlock>, Itera
     }
 
     /**
-     * The task's gradient sum of a step; with a mesh, its slice of all tasks' sum (and its own loss and count). For a
-     * model with batch norm, the driver's BUFFERS frame follows the parameters; the replica's statistics go through
-     * the driver (STATS frames) during forward and backward, and a BUFFERS frame with its buffers after them (empty
-     * when the task had no rows of the step) tells the driver this task's statistics are done.
+     * The sums to send for a step: one per owned partition; with a mesh, those with loss and count only, then the task's slice of all units' sum. For a model with batch
+     * norm, the driver's BUFFERS frame follows the parameters; the replica's statistics go through the driver (STATS
+     * frames) during forward and backward, and a BUFFERS frame with its buffers after them (empty when the task had
+     * no rows of the step) tells the driver this task's statistics are done.
      */
-    private GradientSum step(List<DataBlock> blocks, StepFrame f, FrameChannel driver, ShardMesh mesh) {
+    private List<GradientSum> step(List<List<DataBlock>> units, StepFrame f, FrameChannel driver, ShardMesh mesh) {
         long s = f.step();
         long[] batch = f.batch();
         float[] values = mesh == null ? f.floats() : mesh.allGather(s, f.floats());
@@ -95,17 +116,28 @@ final class BarrierStepTask extends AbstractFunction1<Iterator<DataBlock>, Itera
         // negative ids: never a broadcast's (>= 0), one per step, so replicas shared by tasks load each step once
         StepFunction seqOp = decorator.decorate(s, new StepGradient(spec, -2 - s, values, s, batch[0], batch[1], batch[2],
                 exchange));
-        GradientSum sum = new GradientSum();
-        for (DataBlock b : blocks) {
-            sum = seqOp.call(sum, b);
+        List<GradientSum> sums = new ArrayList<>();
+        for (List<DataBlock> unit : units) {
+            GradientSum sum = new GradientSum();
+            for (DataBlock b : unit) {
+                sum = seqOp.call(sum, b);
+            }
+            sums.add(sum);
         }
         if (exchange != null) {
             driver.write(StepFrame.doubles(StepFrame.Kind.BUFFERS, s, exchange.buffersOut == null ? new double[0]
                     : exchange.buffersOut), "sending the buffers of step " + (s + 1));
         }
         if (mesh != null) {
-            sum.grad = mesh.reduceScatter(s, sum.grad);
+            float[][] grads = new float[sums.size()][];
+            for (int i = 0; i < grads.length; i++) {
+                grads[i] = sums.get(i).grad;
+                sums.get(i).grad = null;
+            }
+            GradientSum slice = new GradientSum();
+            slice.grad = mesh.reduceScatter(s, grads);
+            sums.add(slice);
         }
-        return sum;
+        return sums;
     }
 }

@@ -12,12 +12,14 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.scheduler.TaskSchedulerImpl;
 
 /**
- * The driver's side of the barrier step loop: runs the training as barrier stages ({@code RDD.barrier()}), one task
- * per partition, each covering the steps up to the next stage end (an epoch end, a checkpoint, a verify-gradients
- * step or the last step). Per step it sends every task the parameters and gets back each partition's gradient sum, which it adds in
+ * The driver's side of the barrier step loop: runs the training as barrier stages ({@code RDD.barrier()}) of one task
+ * per slot (at most one per partition; each task owns one or more partitions' blocks, {@link BlockGroups}), each
+ * stage covering the steps up to the next stage end (an epoch end, a checkpoint, a verify-gradients step or the last
+ * step). Per step it sends every task the parameters and gets back each partition's gradient sum, which it adds in
  * partition order, the way the jobs mode adds the sums of its one job, so both modes give bitwise the same
- * parameters; above the shard threshold the tasks reduce-scatter among themselves ({@link ShardMesh}) and each
- * exchanges one slice with the driver. A stage whose task fails, breaks its connection or stays silent past the
+ * parameters whatever the number of slots; above the shard threshold the tasks reduce-scatter among themselves
+ * ({@link ShardMesh}) and each exchanges one slice with the driver. A model with batch norm needs one slot per
+ * partition: its replicas all-reduce statistics once per layer call, so each partition's share is one micro-batch. A stage whose task fails, breaks its connection or stays silent past the
  * timeout is cancelled and a new one starts from the same step with the same parameters, up to Spark's task attempt
  * limit.
  */
@@ -37,15 +39,20 @@ final class BarrierSteps implements AutoCloseable {
     private final LongPredicate stageEndsAfter;
     private final long totalSteps;
     private final int partitions;
-    private final boolean sharded;
+    /** Whether the run is sharded when a stage has more than one task. */
+    private final boolean large;
     /** Whether the step connections are encrypted: as Spark's own RPC, by spark.network.crypto.enabled. */
     private final boolean encrypt;
     private Stage stage;
     /** Stage failures since the last step that succeeded. */
     private int failures;
 
-    /** A running barrier stage: its endpoint, its Spark job and the steps it covers, [first, end). */
-    private record Stage(StepEndpoint endpoint, JavaFutureAction<Long> job, long first, long end, int attempt) {
+    /** A running barrier stage: its endpoint, its Spark job, the steps it covers, [first, end), and its tasks. */
+    private record Stage(StepEndpoint endpoint, JavaFutureAction<Long> job, long first, long end, int attempt,
+            BlockGroups groups, boolean sharded) {
+        int tasks() {
+            return groups.tasks();
+        }
     }
 
     private BarrierSteps(TrainerSettings settings, JavaSparkContext sc, JavaRDD<DataBlock> blocks, StepSpec spec,
@@ -60,15 +67,15 @@ final class BarrierSteps implements AutoCloseable {
         this.decorator = decorator;
         this.partitions = blocks.getNumPartitions();
         this.maxAttempts = maxTaskFailures(sc);
-        this.sharded = partitions > 1 && spec.layout.total >= shardAbove;
+        this.large = spec.layout.total >= shardAbove;
         this.encrypt = sc.getConf().getBoolean("spark.network.crypto.enabled", false);
         if (encrypt) {
             LOG.info("spark.network.crypto.enabled: the step connections are encrypted (AES-256-GCM, keys per"
                     + " connection from this fit's secret)");
         }
-        if (sharded) {
-            LOG.info(spec.layout.total + " parameters (shard threshold " + shardAbove + "): the " + partitions
-                    + " tasks reduce-scatter the gradient among themselves and exchange one slice each with the driver");
+        if (large) {
+            LOG.info(spec.layout.total + " parameters (shard threshold " + shardAbove + "): the tasks reduce-scatter"
+                    + " the gradient among themselves and exchange one slice each with the driver");
         }
     }
 
@@ -91,14 +98,20 @@ final class BarrierSteps implements AutoCloseable {
         if (mode == StepMode.JOBS) {
             return null;
         }
-        String reason = unavailable(sc, blocks.rdd());
+        String reason = unavailable(sc);
+        int partitions = blocks.getNumPartitions();
+        if (reason == null && spec.collectives && slots(sc) < partitions) {
+            reason = "a barrier stage for batch norm needs one slot per partition, " + partitions
+                    + ", and the cluster offers " + slots(sc) + " now";
+        }
         if (reason != null && spec.collectives) {
             throw new TrainingException("barrier stages cannot run: " + reason + "; " + batchNorm
-                    + " (--step-mode barrier): give the application more cores or fewer partitions");
+                    + " (--step-mode barrier): give the application more cores or the data fewer partitions, and no"
+                    + " dynamic allocation");
         }
         if (reason != null && mode == StepMode.BARRIER) {
             throw new TrainingException("stepMode(\"barrier\") cannot run: " + reason
-                    + "; give the application more cores or fewer partitions, or use stepMode(\"auto\")");
+                    + "; turn dynamic allocation off for this application or give it executors, or use stepMode(\"auto\")");
         }
         if (reason != null) {
             LOG.info(reason + "; training with one Spark job per step");
@@ -107,51 +120,42 @@ final class BarrierSteps implements AutoCloseable {
         return new BarrierSteps(settings, sc, blocks, spec, stageEndsAfter, totalSteps, decorator);
     }
 
-    /**
-     * Why a barrier stage over the blocks cannot run on this cluster now (too few slots, dynamic allocation, a lineage
-     * that Spark runs no barrier stage over), or null when it can.
-     */
-    static String unavailable(JavaSparkContext sc, org.apache.spark.rdd.RDD<?> blocks) {
-        if (sc.getConf().getBoolean("spark.dynamicAllocation.enabled", false)) {
+    /** Why a barrier stage cannot run on this cluster now (dynamic allocation, no slot), or null when it can. */
+    static String unavailable(JavaSparkContext sc) {
+        return unavailable(sc.getConf().getBoolean("spark.dynamicAllocation.enabled", false), slots(sc));
+    }
+
+    /** {@link #unavailable(JavaSparkContext)} from the setting and the slots it reads. */
+    static String unavailable(boolean dynamicAllocation, int slots) {
+        if (dynamicAllocation) {
             return "dynamic allocation is on (spark.dynamicAllocation.enabled), and a barrier stage needs all its slots"
                     + " at once";
         }
-        int partitions = blocks.getNumPartitions();
-        int slots = sc.sc().maxNumConcurrentTasks(sc.sc().resourceProfileManager().defaultResourceProfile());
-        if (slots < partitions) {
-            return "a barrier stage needs one slot per partition, " + partitions + ", and the cluster offers " + slots
-                    + " now";
-        }
-        return changedPartitioning(blocks);
-    }
-
-    /**
-     * Spark refuses a barrier stage in which an RDD has another number of partitions than the stage's last one (a
-     * coalesce, union or partition pruning without a shuffle): the reason when the data's lineage has one, else null.
-     */
-    private static String changedPartitioning(org.apache.spark.rdd.RDD<?> last) {
-        java.util.ArrayDeque<org.apache.spark.rdd.RDD<?>> todo = new java.util.ArrayDeque<>();
-        java.util.Set<Integer> seen = new java.util.HashSet<>();
-        todo.push(last);
-        while (!todo.isEmpty()) {
-            org.apache.spark.rdd.RDD<?> r = todo.pop();
-            if (!seen.add(r.id())) {
-                continue;
-            }
-            if (r.getNumPartitions() != last.getNumPartitions()) {
-                return "the data's lineage has " + r + " with " + r.getNumPartitions() + " partitions in the stage of its "
-                        + last.getNumPartitions() + " blocks (a coalesce, union or partition pruning), which Spark runs no"
-                        + " barrier stage over; repartition (shuffle) the rows instead";
-            }
-            scala.collection.Iterator<org.apache.spark.Dependency<?>> deps = r.dependencies().iterator();
-            while (deps.hasNext()) {
-                org.apache.spark.Dependency<?> d = deps.next();
-                if (!(d instanceof org.apache.spark.ShuffleDependency)) {
-                    todo.push(d.rdd());
-                }
-            }
+        if (slots < 1) {
+            return "the cluster offers no task slot now (no executor has registered, or spark.task.cpus is more than an"
+                    + " executor's cores)";
         }
         return null;
+    }
+
+    /** The tasks the cluster can run at once now (Spark's slots of the default resource profile). */
+    private static int slots(JavaSparkContext sc) {
+        return sc.sc().maxNumConcurrentTasks(sc.sc().resourceProfileManager().defaultResourceProfile());
+    }
+
+    /** This stage's tasks: one per slot (at most one per partition), each preferring where its blocks are cached. */
+    private BlockGroups groups() {
+        java.util.List<java.util.List<String>> where = new java.util.ArrayList<>();
+        for (int p = 0; p < partitions; p++) {
+            java.util.List<String> locs = new java.util.ArrayList<>();
+            scala.collection.Iterator<org.apache.spark.scheduler.TaskLocation> it = sc.sc().getPreferredLocs(blocks.rdd(), p)
+                    .iterator();
+            while (it.hasNext()) {
+                locs.add(it.next().toString());
+            }
+            where.add(locs);
+        }
+        return BlockGroups.of(where, spec.collectives ? partitions : slots(sc));
     }
 
     /**
@@ -159,16 +163,17 @@ final class BarrierSteps implements AutoCloseable {
      * parameters) when it has batch norm, else null.
      */
     GradientSum gradient(long s, long epoch, long from, long to, float[] parameters, double[] buffers) {
-        StepFrame[] frames = new StepFrame[partitions];
-        for (int p = 0; p < partitions; p++) {
-            frames[p] = !sharded && p > 0 ? frames[0] : StepFrame.parameters(s, epoch, from, to, sharded
-                    ? Arrays.copyOfRange(parameters, ShardMesh.lo(parameters.length, partitions, p),
-                            ShardMesh.lo(parameters.length, partitions, p + 1)) : parameters);
-        }
         while (true) {
             try {
                 if (stage == null) {
                     stage = start(s);
+                }
+                int tasks = stage.tasks();
+                StepFrame[] frames = new StepFrame[tasks];
+                for (int t = 0; t < tasks; t++) {
+                    frames[t] = !stage.sharded && t > 0 ? frames[0] : StepFrame.parameters(s, epoch, from, to,
+                            stage.sharded ? Arrays.copyOfRange(parameters, ShardMesh.lo(parameters.length, tasks, t),
+                                    ShardMesh.lo(parameters.length, tasks, t + 1)) : parameters);
                 }
                 GradientSum sum = exchange(stage, frames, buffers, parameters.length);
                 failures = 0;
@@ -208,19 +213,23 @@ final class BarrierSteps implements AutoCloseable {
         }
         end++;
         int attempt = failures + 1;
+        BlockGroups groups = groups();
+        boolean sharded = large && groups.tasks() > 1;
         String host = sc.getConf().get("spark.driver.host", "localhost");
         StepEndpoint endpoint = new StepEndpoint(sc.getConf().get("spark.driver.bindAddress", host), host, fitSecret,
                 PeerAuth.sparkSecret(), timeoutMillis, encrypt);
+        endpoint.names(groups::name);
         String description = "train steps " + (first + 1) + "-" + end + "/" + totalSteps + " (barrier stage"
                 + (attempt > 1 ? ", attempt " + attempt : "") + ")";
-        BarrierStepTask task = new BarrierStepTask(spec, endpoint.link(), attempt - 1, decorator, sharded);
+        BarrierStepTask task = new BarrierStepTask(spec, endpoint.link(), attempt - 1, decorator, sharded, groups);
         String previous = sc.getLocalProperty("spark.job.description");
         String previousInterrupt = sc.getLocalProperty("spark.job.interruptOnCancel");
         JavaFutureAction<Long> job;
         try {
             sc.setJobDescription(description);
             sc.setLocalProperty("spark.job.interruptOnCancel", "true"); // a cancelled stage stops a stuck task
-            job = JavaRDD.fromRDD(blocks.rdd().barrier().mapPartitions(task, false, OBJECT), OBJECT).countAsync();
+            job = JavaRDD.fromRDD(new GroupedBlocks(blocks.rdd(), groups).barrier().mapPartitions(task, false, OBJECT),
+                    OBJECT).countAsync();
         } finally {
             sc.setJobDescription(previous);
             sc.setLocalProperty("spark.job.interruptOnCancel", previousInterrupt);
@@ -228,10 +237,11 @@ final class BarrierSteps implements AutoCloseable {
         Thread watcher = new Thread(() -> watch(job, endpoint), "sparkgrad-barrier-watch");
         watcher.setDaemon(true);
         watcher.start();
-        Stage st = new Stage(endpoint, job, first, end, attempt);
-        LOG.info(description + ": " + partitions + " tasks connect to the step endpoint " + endpoint.address());
+        Stage st = new Stage(endpoint, job, first, end, attempt, groups, sharded);
+        LOG.info(description + ": " + groups.tasks() + " tasks" + (groups.onePerTask() ? "" : " (one per slot, for "
+                + partitions + " partitions)") + " connect to the step endpoint " + endpoint.address());
         try {
-            endpoint.awaitPeers(partitions, description, Math.max(timeoutMillis, LAUNCH_MILLIS));
+            endpoint.awaitPeers(groups.tasks(), description, Math.max(timeoutMillis, LAUNCH_MILLIS));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             cancel(st);
@@ -265,37 +275,39 @@ final class BarrierSteps implements AutoCloseable {
     }
 
     /**
-     * Sends each task its frame and adds what they send back in partition order: whole sums (star), or one task's loss
-     * and count with its slice of the reduced gradient (sharded), placed at the slice's offset.
+     * Sends each task its frame and adds what they send back in partition order: each partition's sum (star; its loss
+     * and count only when sharded), then, sharded, each task's slice of the reduced gradient, placed at the slice's
+     * offset.
      */
     private GradientSum exchange(Stage st, StepFrame[] frames, double[] buffers, int total) {
         String step = "step " + (frames[0].step() + 1);
+        int tasks = st.tasks();
         StepFrame bufferFrame = buffers == null ? null : StepFrame.doubles(StepFrame.Kind.BUFFERS, frames[0].step(), buffers);
-        for (int p = 0; p < partitions; p++) {
-            FrameChannel ch = st.endpoint.peer(p);
-            ch.write(frames[p], "sending the parameters of " + step + " to " + ch.peer());
+        for (int t = 0; t < tasks; t++) {
+            FrameChannel ch = st.endpoint.peer(t);
+            ch.write(frames[t], "sending the parameters of " + step + " to " + ch.peer());
             if (bufferFrame != null) {
                 ch.write(bufferFrame, "sending the buffers of " + step + " to " + ch.peer());
             }
         }
         double[] stepBuffers = bufferFrame == null ? null : reduceStatistics(st, frames[0].step());
         GradientSum sum = new GradientSum();
-        float[] slices = sharded ? new float[total] : null;
-        boolean anySlice = false;
         for (int p = 0; p < partitions; p++) {
-            FrameChannel ch = st.endpoint.peer(p);
-            StepFrame g = ch.read("the gradient sum of " + step);
-            if (g.kind() == StepFrame.Kind.FAILED) {
-                throw new TaskFailed(g.text());
+            GradientSum part = readGradient(st.endpoint.peer(st.groups.owner(p)), step, frames[0].step());
+            if (st.sharded && part.grad != null) {
+                throw new TrainingException("expected the loss and count of " + step + " without a gradient, got "
+                        + part.grad.length + " values");
             }
-            if (g.kind() != StepFrame.Kind.GRADIENT || g.step() != frames[0].step()) {
-                throw new TrainingException("expected the gradient sum of " + step + " from " + ch.peer() + ", got "
-                        + g.kind() + " of step " + (g.step() + 1));
-            }
-            GradientSum part = g.gradientSum();
-            if (sharded) {
-                int lo = ShardMesh.lo(total, partitions, p);
-                int length = ShardMesh.lo(total, partitions, p + 1) - lo;
+            sum.merge(part);
+        }
+        if (st.sharded) {
+            float[] slices = new float[total];
+            boolean anySlice = false;
+            for (int t = 0; t < tasks; t++) {
+                FrameChannel ch = st.endpoint.peer(t);
+                GradientSum part = readGradient(ch, step, frames[0].step());
+                int lo = ShardMesh.lo(total, tasks, t);
+                int length = ShardMesh.lo(total, tasks, t + 1) - lo;
                 if (part.grad != null) {
                     if (part.grad.length != length) {
                         throw new TrainingException(ch.peer() + " sent a gradient slice of " + part.grad.length
@@ -304,15 +316,26 @@ final class BarrierSteps implements AutoCloseable {
                     System.arraycopy(part.grad, 0, slices, lo, length);
                     anySlice = true;
                 }
-                part.grad = null;
             }
-            sum.merge(part);
-        }
-        if (anySlice) {
-            sum.grad = slices;
+            if (anySlice) {
+                sum.grad = slices;
+            }
         }
         sum.buffers = stepBuffers;
         return sum;
+    }
+
+    /** The next GRADIENT frame of a step from a task (its FAILED frame: the task's error). */
+    private static GradientSum readGradient(FrameChannel ch, String step, long s) {
+        StepFrame g = ch.read("the gradient sum of " + step);
+        if (g.kind() == StepFrame.Kind.FAILED) {
+            throw new TaskFailed(g.text());
+        }
+        if (g.kind() != StepFrame.Kind.GRADIENT || g.step() != s) {
+            throw new TrainingException("expected the gradient sum of " + step + " from " + ch.peer() + ", got "
+                    + g.kind() + " of step " + (g.step() + 1));
+        }
+        return g.gradientSum();
     }
 
     /**
@@ -323,14 +346,15 @@ final class BarrierSteps implements AutoCloseable {
      */
     private double[] reduceStatistics(Stage st, long step) {
         String name = "step " + (step + 1);
-        boolean[] done = new boolean[partitions];
-        int left = partitions;
+        int tasks = st.tasks();
+        boolean[] done = new boolean[tasks];
+        int left = tasks;
         double[] buffers = null;
         while (left > 0) {
-            double[][] round = new double[partitions][];
+            double[][] round = new double[tasks][];
             double[] total = null;
             int first = -1;
-            for (int p = 0; p < partitions; p++) {
+            for (int p = 0; p < tasks; p++) {
                 if (done[p]) {
                     continue;
                 }
@@ -356,8 +380,8 @@ final class BarrierSteps implements AutoCloseable {
                     total = new double[v.length];
                     first = p;
                 } else if (v.length != total.length) {
-                    throw new TrainingException("in one all-reduce of " + name + " partition " + first + " sent "
-                            + total.length + " batch statistics and partition " + p + " " + v.length
+                    throw new TrainingException("in one all-reduce of " + name + " " + st.groups.name(first) + " sent "
+                            + total.length + " batch statistics and " + st.groups.name(p) + " " + v.length
                             + ": the replicas' batch-norm calls differ");
                 }
                 for (int i = 0; i < v.length; i++) {
@@ -367,7 +391,7 @@ final class BarrierSteps implements AutoCloseable {
             }
             if (total != null) {
                 StepFrame sum = StepFrame.doubles(StepFrame.Kind.STATS, step, total);
-                for (int p = 0; p < partitions; p++) {
+                for (int p = 0; p < tasks; p++) {
                     if (round[p] != null) {
                         FrameChannel ch = st.endpoint.peer(p);
                         ch.write(sum, "sending the summed batch statistics of " + name + " to " + ch.peer());
@@ -379,8 +403,8 @@ final class BarrierSteps implements AutoCloseable {
     }
 
     private void finish(Stage st) {
-        for (int p = 0; p < partitions; p++) {
-            st.endpoint.peer(p).write(new StepFrame(StepFrame.Kind.STOP, st.end - 1, new byte[0]), "stopping the stage");
+        for (int t = 0; t < st.tasks(); t++) {
+            st.endpoint.peer(t).write(new StepFrame(StepFrame.Kind.STOP, st.end - 1, new byte[0]), "stopping the stage");
         }
         try {
             st.job.get(timeoutMillis, TimeUnit.MILLISECONDS);

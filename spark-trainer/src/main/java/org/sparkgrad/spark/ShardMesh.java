@@ -11,8 +11,9 @@ import org.apache.spark.BarrierTaskContext;
 
 /**
  * The connections among a barrier stage's tasks for models above the shard threshold: the flat vector is cut into one
- * contiguous slice per task; each task reduces the gradient slice it owns from all tasks' sums, in partition order
- * (as the driver adds whole sums in the star exchange, so both give the same floats), sends only that slice to the
+ * contiguous slice per task; each task reduces the gradient slice it owns from the sums of every partition (each task
+ * sends one per partition it owns, {@link BlockGroups}), in partition order (as the driver adds whole sums in the
+ * star exchange, so both give the same floats), sends only that slice to the
  * driver, gets back the slice of the new parameters and shares it with the others. The driver then moves about one
  * model each way per step, whatever the number of tasks.
  *
@@ -26,6 +27,7 @@ final class ShardMesh implements AutoCloseable {
     private final int total;
     private final long timeoutMillis;
     private final StepEndpoint endpoint;
+    private final BlockGroups groups;
     private final FrameChannel[] out;
     private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "sparkgrad-shard-writer");
@@ -33,8 +35,9 @@ final class ShardMesh implements AutoCloseable {
         return t;
     });
 
-    private ShardMesh(int self, int n, int total, long timeoutMillis, StepEndpoint endpoint) {
+    private ShardMesh(int self, int n, int total, long timeoutMillis, StepEndpoint endpoint, BlockGroups groups) {
         this.self = self;
+        this.groups = groups;
         this.n = n;
         this.total = total;
         this.timeoutMillis = timeoutMillis;
@@ -49,12 +52,13 @@ final class ShardMesh implements AutoCloseable {
 
     /** Opens this task's endpoint, shares its address with the stage's tasks and connects to theirs. */
     static ShardMesh connect(BarrierTaskContext ctx, StepLink link, int attempt, String executor, String host,
-            String sparkSecret, int total) {
+            String sparkSecret, int total, BlockGroups groups) {
         int self = ctx.partitionId();
         int n = ctx.getTaskInfos().length;
         StepEndpoint endpoint = new StepEndpoint(host, host, link.fitSecret(), sparkSecret, link.timeoutMillis(),
                 link.encrypt());
-        ShardMesh mesh = new ShardMesh(self, n, total, link.timeoutMillis(), endpoint);
+        endpoint.names(groups::name);
+        ShardMesh mesh = new ShardMesh(self, n, total, link.timeoutMillis(), endpoint, groups);
         try {
             String[] addresses = ctx.allGather(endpoint.address());
             for (int j = 0; j < n; j++) {
@@ -62,12 +66,12 @@ final class ShardMesh implements AutoCloseable {
                     mesh.out[j] = link.at(addresses[j]).connect(self, attempt, executor, host, sparkSecret);
                 }
             }
-            endpoint.awaitPeers(n, self, "the shard connections of partition " + self, link.timeoutMillis());
+            endpoint.awaitPeers(n, self, "the shard connections of " + groups.name(self), link.timeoutMillis());
             return mesh;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             mesh.close();
-            throw new TrainingException("interrupted while partition " + self + " connected to the other tasks", e);
+            throw new TrainingException("interrupted while " + groups.name(self) + " connected to the other tasks", e);
         } catch (RuntimeException e) {
             mesh.close();
             throw e;
@@ -81,16 +85,16 @@ final class ShardMesh implements AutoCloseable {
     /** The whole parameter vector of a step from this task's slice (the driver's) and the other tasks' slices. */
     float[] allGather(long step, float[] mine) {
         if (mine.length != lo(self + 1) - lo(self)) {
-            throw new TrainingException("partition " + self + " got a parameter slice of " + mine.length
+            throw new TrainingException(groups.name(self) + " got a parameter slice of " + mine.length
                     + " values from the driver, expected " + (lo(self + 1) - lo(self)));
         }
-        Future<?> sending = send(j -> StepFrame.parameters(step, 0, 0, 0, mine), "its parameter slice of step "
-                + (step + 1));
+        StepFrame[] ours = {StepFrame.parameters(step, 0, 0, 0, mine)};
+        Future<?> sending = send(j -> ours, "its parameter slice of step " + (step + 1));
         float[] full = new float[total];
         for (int j = 0; j < n; j++) {
             float[] slice = j == self ? mine : receive(j, StepFrame.Kind.PARAMETERS, step, "parameter slice").floats();
             if (slice.length != lo(j + 1) - lo(j)) {
-                throw new TrainingException("partition " + j + " sent a parameter slice of " + slice.length
+                throw new TrainingException(groups.name(j) + " sent a parameter slice of " + slice.length
                         + " values, expected " + (lo(j + 1) - lo(j)));
             }
             System.arraycopy(slice, 0, full, lo(j), slice.length);
@@ -100,16 +104,27 @@ final class ShardMesh implements AutoCloseable {
     }
 
     /**
-     * This task's slice of the sum of every task's gradient, added in partition order (null when no task had rows in
-     * the step).
+     * This task's slice of the sum of every partition's gradient, added in partition order (null when no partition had
+     * rows in the step); local holds the sums of this task's partitions, ascending (null: no rows).
      */
-    float[] reduceScatter(long step, float[] local) {
-        Future<?> sending = send(j -> StepFrame.gradient(step, slice(local, j)), "its gradient slices of step "
-                + (step + 1));
+    float[] reduceScatter(long step, float[][] local) {
+        int[] owned = groups.members(self);
+        if (local.length != owned.length) {
+            throw new IllegalArgumentException(owned.length + " partitions' sums expected, got " + local.length);
+        }
+        Future<?> sending = send(j -> {
+            StepFrame[] frames = new StepFrame[local.length];
+            for (int i = 0; i < local.length; i++) {
+                frames[i] = StepFrame.gradient(step, slice(local[i], j));
+            }
+            return frames;
+        }, "its gradient slices of step " + (step + 1));
         GradientSum sum = new GradientSum();
-        for (int j = 0; j < n; j++) {
-            sum.merge(j == self ? slice(local, self) : receive(j, StepFrame.Kind.GRADIENT, step, "gradient slice")
-                    .gradientSum());
+        int mine = 0;
+        for (int p = 0; p < groups.partitions(); p++) {
+            int from = groups.owner(p);
+            sum.merge(from == self ? slice(local[mine++], self) : receive(from, StepFrame.Kind.GRADIENT, step,
+                    "gradient slice of partition " + p).gradientSum());
         }
         await(sending);
         return sum.grad;
@@ -122,19 +137,23 @@ final class ShardMesh implements AutoCloseable {
     }
 
     private StepFrame receive(int from, StepFrame.Kind kind, long step, String what) {
-        StepFrame f = endpoint.peer(from).expect(kind, "the " + what + " of step " + (step + 1) + " for partition " + self);
+        StepFrame f = endpoint.peer(from).expect(kind, "the " + what + " of step " + (step + 1) + " for "
+                + groups.name(self));
         if (f.step() != step) {
-            throw new TrainingException("partition " + self + " expected the " + what + " of step " + (step + 1)
-                    + " from partition " + from + ", got step " + (f.step() + 1));
+            throw new TrainingException(groups.name(self) + " expected the " + what + " of step " + (step + 1)
+                    + " from " + groups.name(from) + ", got step " + (f.step() + 1));
         }
         return f;
     }
 
-    private Future<?> send(java.util.function.IntFunction<StepFrame> frame, String what) {
+    /** Sends each other task its frames, on the writer thread, in task order. */
+    private Future<?> send(java.util.function.IntFunction<StepFrame[]> frames, String what) {
         return writer.submit(() -> {
             for (int j = 0; j < n; j++) {
                 if (j != self) {
-                    out[j].write(frame.apply(j), "partition " + self + " sending " + what);
+                    for (StepFrame f : frames.apply(j)) {
+                        out[j].write(f, groups.name(self) + " sending " + what);
+                    }
                 }
             }
         });
@@ -145,11 +164,11 @@ final class ShardMesh implements AutoCloseable {
             sending.get(timeoutMillis, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new TrainingException("interrupted while partition " + self + " sent to the other tasks", e);
+            throw new TrainingException("interrupted while " + groups.name(self) + " sent to the other tasks", e);
         } catch (ExecutionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : new TrainingException(e.getCause().toString(), e);
         } catch (TimeoutException e) {
-            throw new TrainingException("partition " + self + " could not send to the other tasks within "
+            throw new TrainingException(groups.name(self) + " could not send to the other tasks within "
                     + FrameChannel.seconds(timeoutMillis), e);
         }
     }

@@ -33,6 +33,8 @@ final class StepEndpoint implements AutoCloseable {
     private final List<String> refusals = new ArrayList<>();
     private volatile boolean closed;
     private Throwable aborted;
+    /** The name of the task that connects with an index, for messages (default "partition N"). */
+    private volatile java.util.function.IntFunction<String> names = i -> "partition " + i;
 
     /**
      * Listens on bindHost (any free port) and tells tasks to connect to host; tasks must present the key of fitSecret
@@ -72,6 +74,11 @@ final class StepEndpoint implements AutoCloseable {
 
     String address() {
         return address;
+    }
+
+    /** Names the tasks by their index in messages (before they connect); by default "partition N". */
+    void names(java.util.function.IntFunction<String> taskNames) {
+        this.names = taskNames;
     }
 
     /** The reasons of the connections refused so far. */
@@ -161,7 +168,8 @@ final class StepEndpoint implements AutoCloseable {
             ch.write(new StepFrame(StepFrame.Kind.CHALLENGE, -1, nonce), "sending the challenge");
             StepLink.Hello hello = StepLink.hello(ch.expect(StepFrame.Kind.HELLO, "the answer to the challenge").payload(),
                     from);
-            String who = hello.describe() + " from " + from.substring(from.lastIndexOf(' ') + 1);
+            String name = hello.describe(names.apply(hello.partition()));
+            String who = name + " from " + from.substring(from.lastIndexOf(' ') + 1);
             if (!PeerAuth.verify(key, nonce, hello.partition(), hello.attempt(), hello.mac())) {
                 refuse(ch, who + " did not present this fit's secret");
                 return;
@@ -171,9 +179,9 @@ final class StepEndpoint implements AutoCloseable {
                     refuse(ch, who + " connected while " + peers.get(hello.partition()).peer() + " holds that partition");
                     return;
                 }
-                ch.peer(hello.describe());
+                ch.peer(name);
                 // welcomed before the step loop can see it, so its first frame after WELCOME is the loop's
-                ch.write(new StepFrame(StepFrame.Kind.WELCOME, -1, new byte[0]), "welcoming " + hello.describe());
+                ch.write(new StepFrame(StepFrame.Kind.WELCOME, -1, new byte[0]), "welcoming " + name);
                 if (encrypt) {
                     ch.encrypt(FrameCipher.acceptor(key, nonce, hello.nonce(), hello.partition(), hello.attempt()));
                 }

@@ -49,7 +49,12 @@ record StepLink(String address, byte[] fitSecret, long timeoutMillis, boolean en
     record Hello(byte[] mac, int partition, int attempt, byte[] nonce, String executor, String host) {
         /** For messages: "partition 3 (executor 1 on host h)". */
         String describe() {
-            return "partition " + partition + " (executor " + executor + " on host " + host + ")";
+            return describe("partition " + partition);
+        }
+
+        /** For messages, with the task's own name: "task 1 (partitions 3-5) (executor 1 on host h)". */
+        String describe(String task) {
+            return task + " (executor " + executor + " on host " + host + ")";
         }
     }
 

@@ -33,8 +33,8 @@ import org.sparkgrad.engine.nn.Tanh;
 import org.sparkgrad.engine.optim.Adam;
 
 /**
- * The barrier step loop on local[8,3] (8 slots, 3 attempts per task): bitwise the jobs mode's parameters, fallback when
- * slots are short, a stuck task's timeout, a failed task's new stage, checkpoints, resume and verify-gradients.
+ * The barrier step loop on local[8,3] (8 slots, 3 attempts per task): bitwise the jobs mode's parameters, also with
+ * more partitions than slots, the fallback's reasons, a stuck task's timeout, a failed task's new stage, checkpoints, resume and verify-gradients.
  */
 class BarrierStepsTest {
     private static SparkSession spark;
@@ -175,8 +175,10 @@ class BarrierStepsTest {
                 log.clear();
                 List<String> runs = jobsOf(() -> trainer("barrier", sharded).shardAbove(1).steps(6).fit(data));
                 assertEquals(List.of("train steps 1-5/6 (barrier stage)", "train steps 6-6/6 (barrier stage)"), runs);
-                assertTrue(log.stream().anyMatch(l -> l.contains("21 parameters (shard threshold 1): the " + partitions
-                        + " tasks reduce-scatter the gradient")), log.toString());
+                assertTrue(log.stream().anyMatch(l -> l.contains("21 parameters (shard threshold 1): the tasks reduce-scatter"
+                        + " the gradient")), log.toString());
+                assertTrue(log.stream().anyMatch(l -> l.contains(partitions + " tasks connect to the step endpoint")),
+                        log.toString());
                 assertBitwiseEqual(jobs, sharded, partitions + " partitions, sharded");
             }
         }
@@ -227,26 +229,54 @@ class BarrierStepsTest {
     }
 
     @Test
-    void tooFewSlotsFallBackToPerStepJobsAndSayWhy() {
-        try (TrainingData data = data(9)) {
-            List<String> runs = jobsOf(() -> trainer("auto", new ArrayList<>()).steps(2).fit(data));
-            assertEquals(List.of("train step 1/2", "train step 2/2"), runs);
-            assertTrue(log.stream().anyMatch(l -> l.contains("a barrier stage needs one slot per partition, 9, and the"
-                    + " cluster offers 8 now; training with one Spark job per step")), log.toString());
-            TrainingException e = assertThrows(TrainingException.class,
-                    () -> trainer("barrier", new ArrayList<>()).steps(2).fit(data));
-            assertTrue(e.getMessage().startsWith("stepMode(\"barrier\") cannot run: a barrier stage needs one slot per"
-                    + " partition, 9, and the cluster offers 8 now"), e.getMessage());
+    void moreDataPartitionsThanSlotsRunOneTaskPerSlotAndGiveBitwiseThePerStepJobsParameters() {
+        // 20 partitions on 8 slots: 8 tasks of 2 or 3 partitions each, star and sharded
+        try (TrainingData data = data(20)) {
+            List<Map<String, float[]>> jobs = new ArrayList<>();
+            trainer("jobs", jobs).steps(6).fit(data);
+            for (long shardAbove : new long[] {Long.MAX_VALUE, 1}) {
+                log.clear();
+                List<Map<String, float[]>> barrier = new ArrayList<>();
+                List<String> runs = jobsOf(() -> trainer("auto", barrier).shardAbove(shardAbove).steps(6).fit(data));
+                assertEquals(List.of("train steps 1-5/6 (barrier stage)", "train steps 6-6/6 (barrier stage)"), runs);
+                assertTrue(log.stream().anyMatch(l -> l.contains("8 tasks (one per slot, for 20 partitions) connect to the"
+                        + " step endpoint")), log.toString());
+                assertBitwiseEqual(jobs, barrier, "20 partitions in 8 tasks, shardAbove " + shardAbove);
+            }
+            // a stuck task is named with the partitions it owns (tasks of 0-1, 2-4, 5-6, 7-9, ...: 7 is task 3's)
+            TrainingException e = assertThrows(TrainingException.class, () -> trainer("barrier", new ArrayList<>()).steps(2)
+                    .stepTimeout(java.time.Duration.ofSeconds(1)).fit(data, new StallTask(2, 7)));
+            assertTrue(e.getMessage().matches("step 2/2 \\(epoch 1\\): no progress from task 3 \\(partitions 7-9\\)"
+                    + " \\(executor driver on host [^)]+\\) for 1\\.0 s while waiting for the gradient sum of step 2: the"
+                    + " task is stuck or lost"), e.getMessage());
         }
-        // Spark runs no barrier stage over a coalesce without a shuffle: said before any stage starts
+        // a coalesce without a shuffle (a lineage Spark runs no barrier stage over) trains in barrier stages too
         try (TrainingData coalesced = TrainingData.fromRdd(sc.parallelize(Arrays.asList(
                 DataParallelTrainerTest.regressionRows(40, 21)), 4).coalesce(2), 3, 1)) {
-            List<String> runs = jobsOf(() -> trainer("auto", new ArrayList<>()).steps(1).fit(coalesced));
-            assertEquals(List.of("train step 1/1"), runs);
-            assertTrue(log.stream().anyMatch(l -> l.matches(".*the data's lineage has .*ParallelCollectionRDD.* with 4"
-                    + " partitions in the stage of its 2 blocks \\(a coalesce, union or partition pruning\\), which Spark"
-                    + " runs no barrier stage over; repartition \\(shuffle\\) the rows instead; training with one Spark"
-                    + " job per step")), log.toString());
+            List<Map<String, float[]>> jobs = new ArrayList<>();
+            trainer("jobs", jobs).steps(3).fit(coalesced);
+            List<Map<String, float[]>> barrier = new ArrayList<>();
+            List<String> runs = jobsOf(() -> trainer("auto", barrier).steps(3).fit(coalesced));
+            assertEquals(List.of("train steps 1-3/3 (barrier stage)"), runs);
+            assertBitwiseEqual(jobs, barrier, "coalesced data");
+        }
+    }
+
+    @Test
+    void whenNoBarrierStageCanRunTheRunFallsBackToPerStepJobsAndSaysWhy() {
+        assertEquals("dynamic allocation is on (spark.dynamicAllocation.enabled), and a barrier stage needs all its slots"
+                + " at once", BarrierSteps.unavailable(true, 8));
+        assertEquals("the cluster offers no task slot now (no executor has registered, or spark.task.cpus is more than an"
+                + " executor's cores)", BarrierSteps.unavailable(false, 0));
+        assertEquals(null, BarrierSteps.unavailable(false, 1));
+        // batch norm needs a slot per partition (one micro-batch each): 9 partitions on 8 slots cannot train it
+        try (TrainingData data = data(9)) {
+            DataParallelTrainer bn = new DataParallelTrainer(() -> new Sequential(new Linear(3, 4, true, new Generator(3)),
+                    new org.sparkgrad.engine.nn.BatchNorm1d(4), new Linear(4, 1, true, new Generator(4))),
+                    () -> new MSELoss(Reduction.SUM), p -> new Adam(p, 0.01)).batchSize(9).seed(5).logEvery(0).steps(1);
+            TrainingException e = assertThrows(TrainingException.class, () -> bn.fit(data));
+            assertTrue(e.getMessage().startsWith("barrier stages cannot run: a barrier stage for batch norm needs one slot"
+                    + " per partition, 9, and the cluster offers 8 now; the model has batch norm"), e.getMessage());
         }
     }
 

@@ -33,7 +33,7 @@ final class FailOnce implements StepDecorator {
         @Override
         public GradientSum call(GradientSum sum, DataBlock block) {
             TaskContext tc = TaskContext.get();
-            if (tc != null && tc.partitionId() == partition && FAILED.add(id)) {
+            if (tc != null && block.partition == partition && FAILED.add(id)) {
                 throw new IllegalStateException("injected failure: partition " + partition + " in step " + step1);
             }
             return seqOp.call(sum, block);

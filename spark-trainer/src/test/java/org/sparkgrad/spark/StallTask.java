@@ -27,7 +27,7 @@ final class StallTask implements StepDecorator {
         @Override
         public GradientSum call(GradientSum sum, DataBlock block) {
             TaskContext tc = TaskContext.get();
-            if (tc != null && tc.partitionId() == partition) {
+            if (tc != null && block.partition == partition) {
                 try {
                     new CountDownLatch(1).await();
                 } catch (InterruptedException e) {
