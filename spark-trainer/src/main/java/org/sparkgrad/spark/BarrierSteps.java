@@ -238,7 +238,7 @@ final class BarrierSteps implements AutoCloseable {
         watcher.setDaemon(true);
         watcher.start();
         Stage st = new Stage(endpoint, job, first, end, attempt, groups, sharded);
-        LOG.info(description + ": " + groups.tasks() + " tasks" + (groups.onePerTask() ? "" : " (one per slot, for "
+        LOG.info(description + ": " + groups.tasks() + (groups.tasks() == 1 ? " task" : " tasks") + (groups.onePerTask() ? "" : " (one per slot, for "
                 + partitions + " partitions)") + " connect to the step endpoint " + endpoint.address());
         try {
             endpoint.awaitPeers(groups.tasks(), description, Math.max(timeoutMillis, LAUNCH_MILLIS));

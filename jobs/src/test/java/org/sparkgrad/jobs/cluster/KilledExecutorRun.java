@@ -36,7 +36,9 @@ import org.sparkgrad.spark.TrainingResult;
  * Barrier-stage training driven from this JVM on a standalone cluster, whose executors get the job jar and this
  * module's test classes (the model's factory is a lambda of this class): once straight through, once with an executor
  * JVM killed (SIGKILL) from the step listener after a chosen step, in the middle of a barrier stage. The rows are
- * generated on the executors, so the killed executor's cached blocks are rebuilt from lineage.
+ * generated on the executors in 5 partitions for the 2 one-core executors, so each stage's task owns several
+ * partitions; after the kill, the new stage's tasks (as many as there are slots then) read the surviving executor's
+ * cached blocks over the network and rebuild the killed one's from lineage.
  */
 final class KilledExecutorRun {
     /** 200 rows in batches of 10: one epoch of 20 steps, so the 12 steps are one barrier stage. */
@@ -92,7 +94,7 @@ final class KilledExecutorRun {
             JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             String appId = sc.sc().applicationId();
             try (TrainingData data = TrainingData.synthetic(sc, new LinearRowGenerator(new float[] {1.5f, -2f, 0.5f}, 0.3f,
-                    0.1), 200, 2, 21)) {
+                    0.1), 200, 5, 21)) {
                 List<Outcome> outcomes = new ArrayList<>();
                 for (int kill : new int[] {-1, killAfter}) {
                     warnings.clear();
