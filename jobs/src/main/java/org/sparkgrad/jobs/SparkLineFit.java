@@ -10,6 +10,7 @@ import org.sparkgrad.engine.nn.Module;
 import org.sparkgrad.engine.nn.Parameter;
 import org.sparkgrad.engine.nn.Reduction;
 import org.sparkgrad.spark.DataParallelTrainer;
+import org.sparkgrad.spark.StepListener;
 import org.sparkgrad.spark.TrainingData;
 import org.sparkgrad.spark.TrainingResult;
 
@@ -106,7 +107,7 @@ final class SparkLineFit {
                     params -> LineFit.optimizer(new LineFit.Settings(optimizer, lr, momentum, beta2, schedule, epochs,
                             true), new ArrayList<>(params.values())))
                     .initialWeights(initWeights).batchSize(x.length).epochs(epochs).seed(0).logEvery(0)
-                    .listener((step, epoch, loss, m) -> {
+                    .listener(StepListener.withoutSparkJobs((step, epoch, loss, m) -> {
                         // The step's loss is that of the parameters before the step; the best a, b are those
                         // after it, as the seed records them (and LineFit's loop).
                         if (printEvery > 0 && (step % printEvery == 0 || step == 1)) {
@@ -120,7 +121,7 @@ final class SparkLineFit {
                             best[1] = before[0];
                             best[2] = before[1];
                         }
-                    });
+                    }));
             if (!schedule.equals("none")) {
                 trainer.scheduler(opt -> LineFit.schedule(schedule, opt, epochs));
             }

@@ -25,6 +25,7 @@ import org.sparkgrad.engine.optim.SGD;
 import org.sparkgrad.spark.DataParallelTrainer;
 import org.sparkgrad.spark.SerializableFunction;
 import org.sparkgrad.spark.SerializableSupplier;
+import org.sparkgrad.spark.StepListener;
 import org.sparkgrad.spark.TrainingData;
 import org.sparkgrad.spark.TrainingResult;
 
@@ -148,11 +149,11 @@ final class SyntheticMlp {
             long total = s.steps();
             DataParallelTrainer trainer = new DataParallelTrainer(student(s.features(), s.hidden(), outputs, s.seed()),
                     loss, optimizer).initialWeights(s.initWeights()).batchSize(s.batch()).steps(s.steps()).seed(s.seed()).classLabels(classify)
-                    .device(s.device()).stepMode(s.stepMode()).logEvery(0).listener((step, epoch, l, m) -> {
+                    .device(s.device()).stepMode(s.stepMode()).logEvery(0).listener(StepListener.withoutSparkJobs((step, epoch, l, m) -> {
                         if (print && every > 0 && (step == 1 || step % every == 0 || step == total)) {
                             System.out.printf(Locale.ROOT, "step %d/%d, epoch %d, loss %.6f%n", step, total, epoch + 1, l);
                         }
-                    });
+                    }));
             TrainingResult r;
             try (TrainingData data = TrainingData.synthetic(session.sc(), teacher, s.rows(), s.partitions(), s.seed())) {
                 if (classify) {

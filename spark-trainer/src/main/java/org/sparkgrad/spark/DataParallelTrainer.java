@@ -310,13 +310,15 @@ public final class DataParallelTrainer {
     }
 
     /**
-     * How steps run on Spark: {@code "barrier"} runs many steps in one barrier stage ({@code RDD.barrier()}), whose
-     * tasks keep their model replica and blocks and exchange parameters and gradient sums with the driver over a
-     * socket each step (a stage ends at epoch ends, checkpoints and verify-gradients steps, where a listener may run Spark jobs; a failed task starts a new stage from
-     * the current step, up to Spark's task attempts); {@code "jobs"} runs one Spark job per step; {@code "auto"} (the
-     * default) runs barrier stages when the cluster has a slot for every partition and no dynamic allocation, and jobs
-     * otherwise, logging why. Both give bitwise the same parameters when the jobs mode adds its partition sums in one
-     * job (see {@link #treeDepth(int)}).
+     * How steps run on Spark: {@code "barrier"} runs many steps in one barrier stage ({@code RDD.barrier()}) of one
+     * task per slot (at most one per partition; a task owns several partitions when there are more partitions than
+     * slots), whose tasks keep their model replica and blocks and exchange parameters and gradient sums with the
+     * driver over a socket each step. A stage ends at checkpoints and verify-gradients steps, and at epoch ends when
+     * there is validation or a listener that {@link StepListener#startsSparkJobs() may start Spark jobs}; a failed
+     * task starts a new stage from the current step, up to Spark's task attempts. {@code "jobs"} runs one Spark job
+     * per step; {@code "auto"} (the default) runs barrier stages unless dynamic allocation is on or the cluster has no
+     * slot (or, for a model with batch norm, fewer slots than partitions), and jobs otherwise, logging why. Both give
+     * bitwise the same parameters when the jobs mode adds its partition sums in one job (see {@link #treeDepth(int)}).
      */
     public DataParallelTrainer stepMode(String mode) {
         this.stepMode = StepMode.parse(mode);
@@ -396,7 +398,10 @@ public final class DataParallelTrainer {
         return this;
     }
 
-    /** Called on the driver after every step. */
+    /**
+     * Called on the driver after every step. Unless it is declared to start no Spark jobs
+     * ({@link StepListener#withoutSparkJobs(StepListener)}), barrier stages end at every epoch end for it.
+     */
     public DataParallelTrainer listener(StepListener l) {
         this.listener = l;
         return this;

@@ -180,12 +180,13 @@ final class TrainingRun {
 
     /**
      * Whether a barrier stage ends after step s (0-based): the driver checkpoints or runs a verification job, or an
-     * epoch ends, so that a listener may run Spark jobs there (e.g. a loss over all rows): while a stage runs, it
+     * epoch ends where validation or a listener may run Spark jobs (e.g. a loss over all rows): while a stage runs, it
      * may hold every slot.
      */
     private boolean stageEndsAfter(long s) {
+        boolean epochJobs = early != null || settings.listener() != null && settings.listener().startsSparkJobs();
         return store != null && (s + 1) % settings.checkpointEvery() == 0 || settings.verifySteps().contains(s + 1)
-                || (s + 1) % plan.stepsPerEpoch() == 0;
+                || epochJobs && (s + 1) % plan.stepsPerEpoch() == 0;
     }
 
     /** Runs global step s (0-based) as one job on the broadcast, or in the barrier stage; returns its mean loss. */

@@ -165,6 +165,23 @@ class BarrierStepsTest {
     }
 
     @Test
+    void aListenerWithoutSparkJobsLetsOneStageCoverEveryEpoch() {
+        try (TrainingData data = data(3)) {
+            List<Map<String, float[]>> jobs = new ArrayList<>();
+            trainer("jobs", jobs).steps(12).fit(data);
+            List<Map<String, float[]>> barrier = new ArrayList<>();
+            List<String> runs = jobsOf(() -> trainer("barrier", barrier).steps(12).listener(StepListener.withoutSparkJobs(
+                    (s, e, l, m) -> barrier.add(SparkTestSupport.snapshot(m)))).fit(data));
+            assertEquals(List.of("train steps 1-12/12 (barrier stage)"), runs, "12 steps of 5 per epoch in one stage");
+            assertBitwiseEqual(jobs, barrier, "one stage over 3 epochs");
+            // full batch (one step per epoch) and no listener: one stage, not one per step
+            List<String> fullBatch = jobsOf(() -> trainer("barrier", new ArrayList<>()).listener(null).batchSize(40)
+                    .steps(4).fit(data));
+            assertEquals(List.of("train steps 1-4/4 (barrier stage)"), fullBatch);
+        }
+    }
+
+    @Test
     void aShardedExchangeGivesBitwiseTheParametersOfPerStepJobs() {
         // 21 parameters in slices of 7 (3 tasks) or 3 (7 tasks); batches of 9 leave some partitions without rows
         for (int partitions : new int[] {3, 7}) {

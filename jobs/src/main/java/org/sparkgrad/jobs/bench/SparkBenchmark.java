@@ -50,6 +50,7 @@ import org.sparkgrad.jobs.Options;
 import org.sparkgrad.jobs.TeacherRowGenerator;
 import org.sparkgrad.spark.DataParallelTrainer;
 import org.sparkgrad.spark.LinearRowGenerator;
+import org.sparkgrad.spark.StepListener;
 import org.sparkgrad.spark.TrainingData;
 import scala.jdk.javaapi.CollectionConverters;
 
@@ -137,6 +138,8 @@ public final class SparkBenchmark {
 
     /** The table's rows by group (a group's rows print together: a standalone row beside its local one). */
     private final Map<String, List<String[]>> table = new LinkedHashMap<>();
+    /** Samples/s of each throughput run, by "master mode". */
+    private final Map<String, Double> throughputs = new LinkedHashMap<>();
     private final Settings settings;
     private final int rows;
     private final int steps;
@@ -177,6 +180,7 @@ public final class SparkBenchmark {
         SparkSession one = session(conf("local[1]"));
         try {
             throughput(one, "local[1]", "jobs");
+            throughput(one, "local[1]", "barrier");
         } finally {
             one.stop();
         }
@@ -184,6 +188,11 @@ public final class SparkBenchmark {
         try {
             throughput(two, "local[2]", "jobs");
             throughput(two, "local[2]", "barrier");
+            for (String mode : List.of("jobs", "barrier")) {
+                row("scaling", "scaling local[1] -> local[2] " + mode, String.format(Locale.ROOT, "%.2fx",
+                        throughputs.get("local[2] " + mode) / throughputs.get("local[1] " + mode)), "-", "-",
+                        "throughput of local[2] over local[1], same data and steps");
+            }
             allReduce(two, "local[2]");
             mllib(two);
         } finally {
@@ -306,11 +315,12 @@ public final class SparkBenchmark {
                 DATA_SEED)) {
             data.rows();
             StepClock clock = new StepClock();
-            mlpTrainer().batchSize(BATCH).stepMode(mode).steps(warmup + 1 + steps).listener((s, e, l, m) -> clock.mark())
+            mlpTrainer().batchSize(BATCH).stepMode(mode).steps(warmup + 1 + steps).listener(StepListener.withoutSparkJobs((s, e, l, m) -> clock.mark()))
                     .fit(data);
             double[] ms = clock.intervals(warmup);
             double sum = Arrays.stream(ms).sum();
             double perSec = ms.length * (double) BATCH / (sum / 1e3);
+            throughputs.put(master + " " + mode, perSec);
             row("throughput " + mode, "throughput " + master + " " + mode, String.format(Locale.ROOT, "%.0f samples/s", perSec),
                     "-", "-", String.format(Locale.ROOT, "B=%d, %d partitions, %d steps timed, median %.2f ms/step; %s",
                     BATCH, partitions, ms.length, median(ms), where(master)));
@@ -356,7 +366,7 @@ public final class SparkBenchmark {
             new DataParallelTrainer(() -> new Sequential(new Linear(FEATURES, hidden, true, new Generator(0)),
                     new Linear(hidden, 1, true, new Generator(1))), () -> new MSELoss(Reduction.SUM), p -> new SGD(p, 1e-9))
                     .batchSize(2).seed(0).logEvery(0).stepMode(mode).steps(warmup + 1 + timed)
-                    .listener((s, e, l, m) -> clock.mark()).fit(data);
+                    .listener(StepListener.withoutSparkJobs((s, e, l, m) -> clock.mark())).fit(data);
             double[] ms = clock.intervals(warmup);
             boolean sharded = mode.equals("barrier") && parameters >= SHARD_ABOVE;
             String how = sharded ? "barrier sharded" : mode;
@@ -424,12 +434,12 @@ public final class SparkBenchmark {
             // Ours, full batch: one step over all N rows = one MLlib gd iteration.
             StepClock full = new StepClock();
             mlpTrainer().batchSize((int) n).microBatchSize(MICRO_BATCH).steps(iterations)
-                    .listener((s, e, l, m) -> full.mark()).fit(data);
+                    .listener(StepListener.withoutSparkJobs((s, e, l, m) -> full.mark())).fit(data);
             double oursFull = median(full.intervals(FULL_BATCH_WARMUP - 1));
             // Ours, B = 256: one epoch of N / 256 steps, timed on a stretch of steps after a warmup.
             StepClock small = new StepClock();
             int timed = Math.min(steps, (int) (n / BATCH));
-            mlpTrainer().batchSize(BATCH).steps(10 + 1 + timed).listener((s, e, l, m) -> small.mark()).fit(data);
+            mlpTrainer().batchSize(BATCH).steps(10 + 1 + timed).listener(StepListener.withoutSparkJobs((s, e, l, m) -> small.mark())).fit(data);
             double perStep = mean(small.intervals(10));
             long stepsPerEpoch = (n + BATCH - 1) / BATCH;
             double oursEpoch = perStep * stepsPerEpoch;
