@@ -10,6 +10,7 @@
 #   bench/run-spark-bench.sh [--rebuild | --no-build] [SparkBenchmark arguments...]
 #
 # SparkBenchmark arguments: --rows N --steps N --small-steps N --mid-steps N --large-steps N --mllib-iters N
+# --parts throughput,allreduce,mllib (default all)
 # --partitions N --cluster standalone|none (--help: all, with defaults).
 # Environment: JAVA (default java), JAVA_OPTS (extra JVM options; default -Xmx4g).
 # The engine's own threads are pinned to 1 (sparkgrad.threads, OPENBLAS_NUM_THREADS) so that Spark's
@@ -27,7 +28,7 @@ while [[ $# -gt 0 ]]; do
     case "$1" in
         --rebuild) build=always; shift ;;
         --no-build) build=never; shift ;;
-        -h|--help) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) args+=("$1"); shift ;;
     esac
 done

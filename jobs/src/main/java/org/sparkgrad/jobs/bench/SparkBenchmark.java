@@ -108,10 +108,12 @@ public final class SparkBenchmark {
      * Spark class-path file and the job jar of the jobs build, and conf/spark-defaults.conf for the JVM options).
      */
     record Settings(int rows, int steps, int smallSteps, int midSteps, int largeSteps, int mllibIters, int partitions,
-            String cluster, Path sparkClassPath, Path jobJar, Path sparkDefaults) {
+            String cluster, Path sparkClassPath, Path jobJar, Path sparkDefaults, java.util.Set<String> parts) {
+        /** The benchmark's parts, in the order they run. */
+        static final List<String> PARTS = List.of("throughput", "allreduce", "mllib");
         static final Settings DEFAULTS = new Settings(65536, 100, 40, 20, 8, 10, 2, STANDALONE,
                 Path.of("jobs/target/spark-classpath.txt"), Path.of("jobs/target/sparkgrad-jobs.jar"),
-                Path.of("conf/spark-defaults.conf"));
+                Path.of("conf/spark-defaults.conf"), new java.util.LinkedHashSet<>(PARTS));
         static final Options.Spec OPTIONS = new Options.Spec("SparkBenchmark")
                 .intOption("rows", DEFAULTS.rows(), 1, "rows of the throughput and MLlib data")
                 .intOption("steps", DEFAULTS.steps(), 1, "timed throughput steps")
@@ -126,13 +128,27 @@ public final class SparkBenchmark {
                 .text("spark-classpath", DEFAULTS.sparkClassPath().toString(), "Spark's jars for the standalone cluster"
                         + " (the file the jobs build writes)")
                 .text("job-jar", DEFAULTS.jobJar().toString(), "the shaded jobs jar, shipped to the standalone executors")
-                .text("spark-defaults", DEFAULTS.sparkDefaults().toString(), "conf/spark-defaults.conf (the Spark JVM options)");
+                .text("spark-defaults", DEFAULTS.sparkDefaults().toString(), "conf/spark-defaults.conf (the Spark JVM options)")
+                .text("parts", String.join(",", PARTS), "the parts to run, comma-separated, of " + String.join(", ", PARTS));
 
         static Settings parse(String... args) {
             Options o = OPTIONS.parse(args);
             return new Settings(o.intValue("rows"), o.intValue("steps"), o.intValue("small-steps"), o.intValue("mid-steps"),
                     o.intValue("large-steps"), o.intValue("mllib-iters"), o.intValue("partitions"), o.text("cluster"),
-                    Path.of(o.text("spark-classpath")), Path.of(o.text("job-jar")), Path.of(o.text("spark-defaults")));
+                    Path.of(o.text("spark-classpath")), Path.of(o.text("job-jar")), Path.of(o.text("spark-defaults")),
+                    parts(o.text("parts")));
+        }
+
+        private static java.util.Set<String> parts(String list) {
+            java.util.Set<String> parts = new java.util.LinkedHashSet<>();
+            for (String p : list.split(",")) {
+                if (!PARTS.contains(p.trim())) {
+                    throw new IllegalArgumentException("--parts: unknown part '" + p.trim() + "', expected some of "
+                            + String.join(", ", PARTS));
+                }
+                parts.add(p.trim());
+            }
+            return parts;
         }
     }
 
@@ -177,24 +193,33 @@ public final class SparkBenchmark {
         System.out.printf(Locale.ROOT, "spark benchmark: %d cores, rows=%d, partitions=%d, batch=%d, model %d-%d-%d-%d "
                 + "(sigmoid, cross entropy, SGD lr %.2f)%n", Runtime.getRuntime().availableProcessors(), rows, partitions,
                 BATCH, FEATURES, HIDDEN, HIDDEN, CLASSES, LR);
-        SparkSession one = session(conf("local[1]"));
-        try {
-            throughput(one, "local[1]", "jobs");
-            throughput(one, "local[1]", "barrier");
-        } finally {
-            one.stop();
+        java.util.Set<String> parts = settings.parts();
+        if (parts.contains("throughput")) {
+            SparkSession one = session(conf("local[1]"));
+            try {
+                throughput(one, "local[1]", "jobs");
+                throughput(one, "local[1]", "barrier");
+            } finally {
+                one.stop();
+            }
         }
         SparkSession two = session(conf("local[2]"));
         try {
-            throughput(two, "local[2]", "jobs");
-            throughput(two, "local[2]", "barrier");
-            for (String mode : List.of("jobs", "barrier")) {
-                row("scaling", "scaling local[1] -> local[2] " + mode, String.format(Locale.ROOT, "%.2fx",
-                        throughputs.get("local[2] " + mode) / throughputs.get("local[1] " + mode)), "-", "-",
-                        "throughput of local[2] over local[1], same data and steps");
+            if (parts.contains("throughput")) {
+                throughput(two, "local[2]", "jobs");
+                throughput(two, "local[2]", "barrier");
+                for (String mode : List.of("jobs", "barrier")) {
+                    row("scaling", "scaling local[1] -> local[2] " + mode, String.format(Locale.ROOT, "%.2fx",
+                            throughputs.get("local[2] " + mode) / throughputs.get("local[1] " + mode)), "-", "-",
+                            "throughput of local[2] over local[1], same data and steps");
+                }
             }
-            allReduce(two, "local[2]");
-            mllib(two);
+            if (parts.contains("allreduce")) {
+                allReduce(two, "local[2]");
+            }
+            if (parts.contains("mllib")) {
+                mllib(two);
+            }
         } finally {
             two.stop();
         }
@@ -227,9 +252,13 @@ public final class SparkBenchmark {
                     .set("spark.scheduler.maxRegisteredResourcesWaitingTime", "120s");
             SparkSession spark = session(conf);
             try {
-                throughput(spark, STANDALONE, "jobs");
-                throughput(spark, STANDALONE, "barrier");
-                allReduce(spark, STANDALONE);
+                if (settings.parts().contains("throughput")) {
+                    throughput(spark, STANDALONE, "jobs");
+                    throughput(spark, STANDALONE, "barrier");
+                }
+                if (settings.parts().contains("allreduce")) {
+                    allReduce(spark, STANDALONE);
+                }
             } finally {
                 spark.stop();
             }

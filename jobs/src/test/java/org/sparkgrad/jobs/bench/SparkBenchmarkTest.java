@@ -20,6 +20,11 @@ class SparkBenchmarkTest {
                 assertThrows(Options.BadOption.class, () -> SparkBenchmark.Settings.parse("--rows", "0")).getMessage());
         assertEquals("Option --steps expects an integer >= 1, got '1.5'",
                 assertThrows(Options.BadOption.class, () -> SparkBenchmark.Settings.parse("--steps", "1.5")).getMessage());
+        assertEquals(java.util.Set.of("allreduce", "mllib"), SparkBenchmark.Settings.parse("--parts", "allreduce, mllib")
+                .parts());
+        assertEquals("--parts: unknown part 'speed', expected some of throughput, allreduce, mllib",
+                assertThrows(IllegalArgumentException.class, () -> SparkBenchmark.Settings.parse("--parts", "speed"))
+                        .getMessage());
         String help = assertThrows(Options.HelpRequested.class, () -> SparkBenchmark.Settings.parse("--help")).getMessage();
         assertTrue(help.contains("--mllib-iters N") && help.contains("default " + SparkBenchmark.Settings.DEFAULTS.mllibIters()),
                 help);
