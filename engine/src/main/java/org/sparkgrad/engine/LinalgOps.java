@@ -28,9 +28,25 @@ final class LinalgOps {
         }
         SavedTensor sa = n.needsInputGrad(1) ? n.save(a) : null;
         SavedTensor sb = n.needsInputGrad(0) ? n.save(b) : null;
+        boolean bTransposed = transposed(b);
         return n.finish(out, g -> new Tensor[] {
             sb == null ? null : g[0].mm(sb.unpack().t()),
-            sa == null ? null : sa.unpack().t().mm(g[0])});
+            sa == null ? null : mat2Grad(g[0], sa.unpack(), bTransposed)});
+    }
+
+    /** Whether a matrix is laid out column-major (a transposed contiguous one, e.g. a Linear's {@code W.t()}). */
+    private static boolean transposed(Tensor m) {
+        int[] st = m.strides();
+        return m.size(0) > 1 && m.size(1) > 1 && st[0] == 1 && st[1] == m.size(0);
+    }
+
+    /**
+     * The gradient of mat2 in {@code mat1 @ mat2}, {@code mat1^T g}, laid out like mat2 (PyTorch's
+     * mm_mat2_backward): for a column-major mat2 computed as {@code (g^T mat1)^T}, so that through the transpose
+     * it came from, the gradient reaches the weight contiguous and is taken as its grad without a copy.
+     */
+    private static Tensor mat2Grad(Tensor g, Tensor mat1, boolean mat2Transposed) {
+        return mat2Transposed ? g.t().mm(mat1).t() : mat1.t().mm(g);
     }
 
     static Tensor mv(Tensor a, Tensor v) {
@@ -191,10 +207,11 @@ final class LinalgOps {
         }
         SavedTensor s1 = n.needsInputGrad(2) ? n.save(m1) : null;
         SavedTensor s2 = n.needsInputGrad(1) ? n.save(m2) : null;
+        boolean m2Transposed = transposed(m2);
         return n.finish(out, g -> new Tensor[] {
             n.needsInputGrad(0) ? g[0] : null,
             s2 == null ? null : g[0].mm(s2.unpack().t()),
-            s1 == null ? null : s1.unpack().t().mm(g[0])});
+            s1 == null ? null : mat2Grad(g[0], s1.unpack(), m2Transposed)});
     }
 
     /**
