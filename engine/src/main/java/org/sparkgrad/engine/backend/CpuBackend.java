@@ -112,12 +112,7 @@ public final class CpuBackend implements Backend {
     public void copy(Strided src, Strided dst) {
         CpuStorage s = cpu(src);
         CpuStorage d = cpu(dst);
-        boolean transposed = TransposedCopy.applies(src, dst);
-        if (s.isFloat() && d.isFloat() && transposed) {
-            TransposedCopy.copy(s.f, src, d.f, dst);
-        } else if (!s.isFloat() && !d.isFloat() && s.dtype == d.dtype && transposed) {
-            TransposedCopy.copy(s.d, src, d.d, dst);
-        } else if (s.isFloat() && d.isFloat()) {
+        if (s.isFloat() && d.isFloat()) {
             float[] a = s.f;
             float[] o = d.f;
             StridedLoop.of(dst.shape(), src, dst).run((n, off, st) -> {
