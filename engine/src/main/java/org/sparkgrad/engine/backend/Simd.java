@@ -44,7 +44,12 @@ final class Simd {
         };
     }
 
-    /** Whether {@link #binary} has a vector loop for op. */
+    /** Whether the float {@link #binary} has a vector loop for op on two dense operands. */
+    static boolean handlesDense(BinaryOp op) {
+        return op == BinaryOp.ABS_BACKWARD || handles(op);
+    }
+
+    /** Whether {@link #binary} has a vector loop for op (dense, or one operand a repeated element). */
     static boolean handles(BinaryOp op) {
         return switch (op) {
             case ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM, SIGMOID_BACKWARD, TANH_BACKWARD, RELU_BACKWARD -> true;
@@ -223,6 +228,7 @@ final class Simd {
             case SIGMOID_BACKWARD -> denseBodySigmoidBackward(a, ia, b, ib, o, io, n);
             case TANH_BACKWARD -> denseBodyTanhBackward(a, ia, b, ib, o, io, n);
             case RELU_BACKWARD -> denseBodyReluBackward(a, ia, b, ib, o, io, n);
+            case ABS_BACKWARD -> denseBodyAbsBackward(a, ia, b, ib, o, io, n);
             default -> throw new IllegalArgumentException("no vector loop for " + op);
         }
     }
@@ -299,6 +305,19 @@ final class Simd {
             FloatVector x = FloatVector.fromArray(FH, a, ia + i);
             FloatVector y = FloatVector.fromArray(FH, b, ib + i);
             x.blend(zero, y.compare(VectorOperators.LE, 0f)).intoArray(o, io + i);
+        }
+    }
+
+    /** a * sgn(b): sgn from two blends, so that 0 and NaN give 0 and a * 0 keeps a NaN or infinite a's NaN. */
+    private static void denseBodyAbsBackward(float[] a, int ia, float[] b, int ib, float[] o, int io, int n) {
+        FloatVector zero = FloatVector.zero(FH);
+        FloatVector one = FloatVector.broadcast(FH, 1f);
+        FloatVector minusOne = FloatVector.broadcast(FH, -1f);
+        for (int i = 0; i < n; i += FH.length()) {
+            FloatVector x = FloatVector.fromArray(FH, a, ia + i);
+            FloatVector y = FloatVector.fromArray(FH, b, ib + i);
+            FloatVector s = zero.blend(one, y.compare(VectorOperators.GT, 0f)).blend(minusOne, y.compare(VectorOperators.LT, 0f));
+            x.mul(s).intoArray(o, io + i);
         }
     }
 

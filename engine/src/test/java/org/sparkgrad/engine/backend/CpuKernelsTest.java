@@ -180,6 +180,51 @@ class CpuKernelsTest {
     }
 
     @Test
+    void absBackwardIsTheGradientTimesSgnOnEveryLengthAndLayout() {
+        // sgn(b) is -1, 0 or 1 and 0 at NaN (torch 1.13's sgn); g * sgn(b) keeps g * 0 = NaN for an infinite or
+        // NaN g, as PyTorch's grad * self.sgn().
+        for (int n : LENGTHS) {
+            float[] a = withSpecials(floats(n + 1, 5 * n, 2));
+            float[] b = withSpecials(floats(n + 3, 7 * n, 2));
+            float[] vec = new float[n + 2];
+            float[] plain = new float[n + 2];
+            Simd.binary(BinaryOp.ABS_BACKWARD, a, 1, 1, b, 3, 1, vec, 2, n);
+            FloatKernels.plainBinary(BinaryOp.ABS_BACKWARD, a, 1, 1, b, 3, 1, plain, 2, 1, n);
+            for (int i = 0; i < n; i++) {
+                float g = a[1 + i];
+                float x = b[3 + i];
+                float want = g * (x > 0 ? 1f : x < 0 ? -1f : 0f);
+                assertEquals(want, plain[2 + i], 0, "plain n=" + n + " at " + i);
+                assertEquals(want, vec[2 + i], 0, "vector n=" + n + " at " + i + " g=" + g + " x=" + x);
+            }
+            // through the backend: dense, a broadcast gradient (stride 0) and a transposed input
+            int[] shape = {n};
+            Storage ga = CPU.fromHost(a);
+            Storage xb = CPU.fromHost(b);
+            CpuStorage dense = new CpuStorage(DType.FLOAT32, n);
+            CpuStorage bcast = new CpuStorage(DType.FLOAT32, n);
+            CPU.binary(BinaryOp.ABS_BACKWARD, new Strided(ga, 1, shape, new int[] {1}), new Strided(xb, 3, shape, new int[] {1}),
+                    Strided.contiguous(dense, shape));
+            CPU.binary(BinaryOp.ABS_BACKWARD, new Strided(ga, 1, shape, new int[] {0}), new Strided(xb, 3, shape, new int[] {1}),
+                    Strided.contiguous(bcast, shape));
+            double[] da = doubles(n, n + 3);
+            double[] db = doubles(n, n + 4);
+            db[0] = Double.NaN;
+            CpuStorage dd = new CpuStorage(DType.FLOAT64, n);
+            CPU.binary(BinaryOp.ABS_BACKWARD, Strided.contiguous(CPU.fromHost(DType.FLOAT64, da), shape),
+                    Strided.contiguous(CPU.fromHost(DType.FLOAT64, db), shape), Strided.contiguous(dd, shape));
+            for (int i = 0; i < n; i++) {
+                float x = b[3 + i];
+                float s = x > 0 ? 1f : x < 0 ? -1f : 0f;
+                assertEquals(a[1 + i] * s, dense.f[i], 0, "backend dense n=" + n + " at " + i);
+                assertEquals(a[1] * s, bcast.f[i], 0, "backend broadcast n=" + n + " at " + i);
+                double ds = db[i] > 0 ? 1 : db[i] < 0 ? -1 : 0;
+                assertEquals(da[i] * ds, dd.d[i], 0, "backend double n=" + n + " at " + i);
+            }
+        }
+    }
+
+    @Test
     void fusedActivationBackwardsFollowPyTorch() {
         float[] g = {2f, 2f, 2f, 2f, 2f};
         float[] y = {Float.NaN, -1f, 0f, 0.25f, 3f};
