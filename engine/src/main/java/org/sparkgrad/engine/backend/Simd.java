@@ -559,6 +559,44 @@ final class Simd {
         return total;
     }
 
+    /**
+     * One dense row of log-softmax's VJP, o = g - exp(y) * s: exp through {@link #unary}'s loop, then the
+     * multiply and subtract rounded per step as the plain loop does (so the tail's scalar steps are the lanes').
+     */
+    static void logSoftmaxBackward(float[] y, int iy, float[] g, int ig, float s, float[] o, int io, int n) {
+        unary(UnaryOp.EXP, y, iy, o, io, n);
+        int bound = F.loopBound(n);
+        logSoftmaxBackwardBody(g, ig, s, o, io, bound);
+        for (int i = bound; i < n; i++) {
+            o[io + i] = g[ig + i] - o[io + i] * s;
+        }
+    }
+
+    private static void logSoftmaxBackwardBody(float[] g, int ig, float s, float[] o, int io, int n) {
+        FloatVector sv = FloatVector.broadcast(F, s);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector e = FloatVector.fromArray(F, o, io + i);
+            FloatVector.fromArray(F, g, ig + i).sub(e.mul(sv)).intoArray(o, io + i);
+        }
+    }
+
+    /** One dense row of softmax's VJP, o = g * y - y * s, each step rounded as in the plain loop. */
+    static void softmaxBackward(float[] y, int iy, float[] g, int ig, float s, float[] o, int io, int n) {
+        int bound = F.loopBound(n);
+        softmaxBackwardBody(y, iy, g, ig, s, o, io, bound);
+        for (int i = bound; i < n; i++) {
+            o[io + i] = g[ig + i] * y[iy + i] - y[iy + i] * s;
+        }
+    }
+
+    private static void softmaxBackwardBody(float[] y, int iy, float[] g, int ig, float s, float[] o, int io, int n) {
+        FloatVector sv = FloatVector.broadcast(F, s);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector yv = FloatVector.fromArray(F, y, iy + i);
+            FloatVector.fromArray(F, g, ig + i).mul(yv).sub(yv.mul(sv)).intoArray(o, io + i);
+        }
+    }
+
     /** The max (or min) of a[from .. from + n), n &gt; 0; NaN if any element is NaN. */
     static float extreme(boolean max, float[] a, int from, int n) {
         int l = F.length();

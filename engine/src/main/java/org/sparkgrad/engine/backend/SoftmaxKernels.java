@@ -116,11 +116,17 @@ final class SoftmaxKernels {
     static void backward(boolean log, float[] y, int iy, int sy, float[] g, int ig, int sg, float[] o, int io, int so,
             int n) {
         double acc = 0;
+        boolean dense = sy == 1 && sg == 1 && so == 1 && VectorApi.AVAILABLE;
         if (log) {
             for (int i = 0, b = ig; i < n; i++, b += sg) {
                 acc += g[b];
             }
             float s = (float) acc;
+            if (dense) {
+                // exp through the vector loop, as the composed g - y.exp() * sum computes it on dense rows
+                Simd.logSoftmaxBackward(y, iy, g, ig, s, o, io, n);
+                return;
+            }
             for (int i = 0, a = iy, b = ig, c = io; i < n; i++, a += sy, b += sg, c += so) {
                 o[c] = g[b] - (float) Math.exp(y[a]) * s;
             }
@@ -129,6 +135,10 @@ final class SoftmaxKernels {
                 acc += g[b] * y[a];
             }
             float s = (float) acc;
+            if (dense) {
+                Simd.softmaxBackward(y, iy, g, ig, s, o, io, n);
+                return;
+            }
             for (int i = 0, a = iy, b = ig, c = io; i < n; i++, a += sy, b += sg, c += so) {
                 o[c] = g[b] * y[a] - y[a] * s;
             }
