@@ -538,18 +538,7 @@ final class Simd {
                 }
                 acc.intoArray(lanes, 0);
                 // Four chains, combined in a fixed order: short rows are dominated by this step.
-                double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-                int k = 0;
-                for (; k + 4 <= l; k += 4) {
-                    s0 += lanes[k];
-                    s1 += lanes[k + 1];
-                    s2 += lanes[k + 2];
-                    s3 += lanes[k + 3];
-                }
-                for (; k < l; k++) {
-                    s0 += lanes[k];
-                }
-                s = (s0 + s1) + (s2 + s3);
+                s = laneSum(lanes, l);
             }
             for (int i = bound; i < len; i++) {
                 s += a[from + b + i];
@@ -597,6 +586,60 @@ final class Simd {
         }
     }
 
+    /**
+     * out[k] = {@link #sum}(a, from + k * n, n) for k &lt; rows, n at most {@link #SUM_BLOCK} (one block per row):
+     * the same steps, two rows at a time so that their addition chains overlap.
+     */
+    static void sumRows(float[] a, int from, int n, int rows, double[] out) {
+        int l = F.length();
+        int bound = F.loopBound(n);
+        float[] lanes = new float[l];
+        int k = 0;
+        for (; k + 2 <= rows; k += 2) {
+            int p0 = from + k * n;
+            int p1 = p0 + n;
+            double s0 = 0;
+            double s1 = 0;
+            if (bound > 0) {
+                FloatVector acc0 = FloatVector.fromArray(F, a, p0);
+                FloatVector acc1 = FloatVector.fromArray(F, a, p1);
+                for (int i = l; i < bound; i += l) {
+                    acc0 = acc0.add(FloatVector.fromArray(F, a, p0 + i));
+                    acc1 = acc1.add(FloatVector.fromArray(F, a, p1 + i));
+                }
+                acc0.intoArray(lanes, 0);
+                s0 = laneSum(lanes, l);
+                acc1.intoArray(lanes, 0);
+                s1 = laneSum(lanes, l);
+            }
+            for (int i = bound; i < n; i++) {
+                s0 += a[p0 + i];
+                s1 += a[p1 + i];
+            }
+            out[k] = s0;
+            out[k + 1] = s1;
+        }
+        for (; k < rows; k++) {
+            out[k] = sum(a, from + k * n, n, lanes);
+        }
+    }
+
+    /** The lanes added in {@link #sum}'s fixed order. */
+    private static double laneSum(float[] lanes, int l) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int k = 0;
+        for (; k + 4 <= l; k += 4) {
+            s0 += lanes[k];
+            s1 += lanes[k + 1];
+            s2 += lanes[k + 2];
+            s3 += lanes[k + 3];
+        }
+        for (; k < l; k++) {
+            s0 += lanes[k];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
     /** The max (or min) of a[from .. from + n), n &gt; 0; NaN if any element is NaN. */
     static float extreme(boolean max, float[] a, int from, int n) {
         int l = F.length();
@@ -619,6 +662,51 @@ final class Simd {
             best = max ? Math.max(best, a[from + i]) : Math.min(best, a[from + i]);
         }
         return best;
+    }
+
+    /**
+     * acc[j] op= x[ix + r * step + j] for rows r &lt; rows in order and j &lt; w, op being ADD, MAXIMUM or MINIMUM:
+     * the same steps as one {@link #accumulate} per row, without a call per row. The tail columns are the
+     * scalar steps, equal to the lanes' (no fused operations).
+     */
+    static void accumulateRows(BinaryOp op, float[] x, int ix, int step, int rows, float[] acc, int w) {
+        int bound = F.loopBound(w);
+        switch (op) {
+            case ADD -> accumulateRowsAdd(x, ix, step, rows, acc, bound);
+            case MAXIMUM -> accumulateRowsMax(x, ix, step, rows, acc, bound);
+            case MINIMUM -> accumulateRowsMin(x, ix, step, rows, acc, bound);
+            default -> throw new IllegalArgumentException("no row accumulation for " + op);
+        }
+        for (int r = 0, at = ix; r < rows; r++, at += step) {
+            for (int j = bound; j < w; j++) {
+                float e = x[at + j];
+                acc[j] = op == BinaryOp.ADD ? acc[j] + e : op == BinaryOp.MAXIMUM ? Math.max(acc[j], e) : Math.min(acc[j], e);
+            }
+        }
+    }
+
+    private static void accumulateRowsAdd(float[] x, int ix, int step, int rows, float[] acc, int bound) {
+        for (int r = 0, at = ix; r < rows; r++, at += step) {
+            for (int j = 0; j < bound; j += F.length()) {
+                FloatVector.fromArray(F, acc, j).add(FloatVector.fromArray(F, x, at + j)).intoArray(acc, j);
+            }
+        }
+    }
+
+    private static void accumulateRowsMax(float[] x, int ix, int step, int rows, float[] acc, int bound) {
+        for (int r = 0, at = ix; r < rows; r++, at += step) {
+            for (int j = 0; j < bound; j += F.length()) {
+                FloatVector.fromArray(F, acc, j).max(FloatVector.fromArray(F, x, at + j)).intoArray(acc, j);
+            }
+        }
+    }
+
+    private static void accumulateRowsMin(float[] x, int ix, int step, int rows, float[] acc, int bound) {
+        for (int r = 0, at = ix; r < rows; r++, at += step) {
+            for (int j = 0; j < bound; j += F.length()) {
+                FloatVector.fromArray(F, acc, j).min(FloatVector.fromArray(F, x, at + j)).intoArray(acc, j);
+            }
+        }
     }
 
     /** acc[ja + j] op= a[ia + j] for j &lt; n, op being ADD, MAXIMUM or MINIMUM. */

@@ -275,6 +275,44 @@ class CpuKernelsTest {
     }
 
     @Test
+    void shortRowSumsAreEachRowsSumBitForBit() {
+        for (int n : new int[] {1, 7, 8, 37, 64, 2048}) {
+            for (int rows : new int[] {1, 2, 5}) {
+                float[] a = withSpecials(floats(rows * n + 3, n + rows, 2));
+                a[a.length - 1] = Float.NaN; // in the last row only: the other rows stay finite
+                double[] got = new double[rows];
+                Simd.sumRows(a, 3, n, rows, got);
+                for (int k = 0; k < rows; k++) {
+                    double want = Simd.sum(a, 3 + k * n, n, new float[Simd.floatLanes()]);
+                    assertEquals(want, got[k], 0, "n=" + n + " rows=" + rows + " row " + k);
+                }
+            }
+        }
+    }
+
+    @Test
+    void rowAccumulationIsOneAccumulatePerRowBitForBit() {
+        for (BinaryOp op : new BinaryOp[] {BinaryOp.ADD, BinaryOp.MAXIMUM, BinaryOp.MINIMUM}) {
+            for (int w : new int[] {1, 7, 13, 64, 67}) {
+                int step = w + 3;
+                int rows = 11;
+                float[] x = withSpecials(floats(rows * step + 2, w, 3));
+                float[] want = floats(w, 99, 1);
+                float[] got = want.clone();
+                for (int r = 0; r < rows; r++) {
+                    for (int j = 0; j < w; j++) {
+                        float e = x[2 + r * step + j];
+                        want[j] = op == BinaryOp.ADD ? want[j] + e : op == BinaryOp.MAXIMUM ? Math.max(want[j], e)
+                                : Math.min(want[j], e);
+                    }
+                }
+                Simd.accumulateRows(op, x, 2, step, rows, got, w);
+                assertArrayEquals(want, got, op + " w=" + w);
+            }
+        }
+    }
+
+    @Test
     void reductionsOverEveryKindOfRunMatchALoop() {
         int[] shape = {3, 5, 70};
         float[] v = floats(3 * 5 * 70, 21, 2);
