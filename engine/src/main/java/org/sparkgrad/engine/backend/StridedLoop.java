@@ -22,6 +22,9 @@ final class StridedLoop {
         void run(int rows, int n, int[] off, int[] rowStep, int[] st);
     }
 
+    /** The fewest rows a task of {@link #runRows} gets when the rows allow one task per thread. */
+    static final int MIN_ROWS = 16;
+
     private final int[] shape;
     private final int[][] strides;
     private final int[] offsets;
@@ -109,7 +112,10 @@ final class StridedLoop {
             rowStep[j] = strides[j][0];
             st[j] = strides[j][1];
         }
-        int parts = (int) Math.min(rows, Parallel.tasksFor(total * Math.max(1, cost)));
+        // Tasks of at least MIN_ROWS rows where that still leaves one per thread (a kernel may tile its rows);
+        // the split does not change any element's value.
+        int parts = (int) Math.min(Parallel.tasksFor(total * Math.max(1, cost)),
+                Math.max(Math.min(rows, Parallel.THREADS), rows / MIN_ROWS));
         if (parts <= 1) {
             inner.run(rows, rowLen, offsets.clone(), rowStep, st);
             return;

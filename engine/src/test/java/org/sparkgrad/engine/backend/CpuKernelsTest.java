@@ -275,6 +275,32 @@ class CpuKernelsTest {
     }
 
     @Test
+    void aTransposedCopyIsTheElementLoopInBothTypes() {
+        // tiles of rows x columns on the way; shapes around the tile sizes, a source offset, and a large one
+        // split over the threads
+        int[][] shapes = {{2, 3}, {3, 1}, {17, 300}, {40, 257}, {16, 256}, {64, 4096}};
+        for (int[] sh : shapes) {
+            int rows = sh[0];
+            int cols = sh[1];
+            float[] v = floats(rows * cols + 5, rows + cols, 1);
+            double[] dv = doubles(rows * cols + 5, rows * cols);
+            int[] shape = {rows, cols};
+            // element (r, i) of the view at 5 + r + i * rows: a [cols, rows] storage read transposed
+            int[] strides = {1, rows};
+            CpuStorage o = new CpuStorage(DType.FLOAT32, rows * cols);
+            CPU.copy(new Strided(CPU.fromHost(v), 5, shape, strides), Strided.contiguous(o, shape));
+            CpuStorage od = new CpuStorage(DType.FLOAT64, rows * cols);
+            CPU.copy(new Strided(CPU.fromHost(DType.FLOAT64, dv), 5, shape, strides), Strided.contiguous(od, shape));
+            for (int r = 0; r < rows; r++) {
+                for (int i = 0; i < cols; i++) {
+                    assertEquals(v[5 + r + i * rows], o.f[r * cols + i], 0, rows + "x" + cols + " at " + r + "," + i);
+                    assertEquals(dv[5 + r + i * rows], od.d[r * cols + i], 0, rows + "x" + cols + " double at " + r + "," + i);
+                }
+            }
+        }
+    }
+
+    @Test
     void shortRowSumsAreEachRowsSumBitForBit() {
         for (int n : new int[] {1, 7, 8, 37, 64, 2048}) {
             for (int rows : new int[] {1, 2, 5}) {
