@@ -87,10 +87,13 @@ _bench_jar_has() {
 bench_jvm() {
     local threads=$1
     export OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads MKL_NUM_THREADS=$threads
-    local -a extra
+    local -a extra jit
     read -r -a extra <<<"${JAVA_OPTS:-}"
+    # the JIT settings of every sparkgrad JVM (the -XX:CompileCommand entries), from their one home
+    read -r -a jit <<<"$(grep '^spark\.driver\.extraJavaOptions' "$ROOT/conf/spark-defaults.conf" \
+        | grep -o -- '-XX:CompileCommand=[^[:space:]]*' | tr '\n' ' ')"
     JVM=("${JAVA:-java}" --add-modules=jdk.incubator.vector -XX:ActiveProcessorCount="$threads"
-         -Dsparkgrad.threads="$threads" -XX:+UseG1GC ${extra[@]+"${extra[@]}"} -cp "$CP" "$BENCH_MAIN")
+         -Dsparkgrad.threads="$threads" -XX:+UseG1GC ${jit[@]+"${jit[@]}"} ${extra[@]+"${extra[@]}"} -cp "$CP" "$BENCH_MAIN")
 }
 
 # kv LINE KEY -> the value of KEY=value in LINE, or - when absent.

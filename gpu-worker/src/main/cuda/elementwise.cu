@@ -58,6 +58,7 @@ __device__ __forceinline__ void sg_offsets(const SgGeom& g, long long i, int nop
 #define SG_SIGMOID_BACKWARD 13
 #define SG_TANH_BACKWARD 14
 #define SG_RELU_BACKWARD 15
+#define SG_ABS_BACKWARD 16
 
 /* UnaryOp ordinals. */
 #define SG_NEG 0
@@ -109,6 +110,8 @@ __device__ __forceinline__ T sg_binary(int op, T a, T b) {
         case SG_SIGMOID_BACKWARD: return a * ((T) 1 - b) * b;
         case SG_TANH_BACKWARD: return a * ((T) 1 - b * b);
         case SG_RELU_BACKWARD: return b <= (T) 0 ? (T) 0 : a; /* NaN b passes a, as threshold_backward */
+        /* a * sgn(b), b abs's input: sgn is 0 at 0 and NaN */
+        case SG_ABS_BACKWARD: return a * ((b > (T) 0 ? (T) 1 : (T) 0) - (b < (T) 0 ? (T) 1 : (T) 0));
         default: return a >= b ? (T) 1 : (T) 0;
     }
 }

@@ -37,6 +37,28 @@ final class Dispatch {
         return t;
     }
 
+    /**
+     * Hands a temporary's storage back to its backend for reuse: t must be a result of this class that the
+     * calling op made for its own use and never let escape (not returned, saved, hooked or recorded in a graph).
+     */
+    static void discard(Tensor t) {
+        t.backend().recycle(t.storage());
+    }
+
+    /**
+     * a op= b in place when a is a temporary of the calling op and the result has a's shape and type, else a new
+     * result; a's storage must not be visible to anyone else (it is overwritten).
+     */
+    static Tensor binaryIntoTemporary(BinaryOp op, Tensor a, Tensor b) {
+        if (!a.isWrappedNumber() && a.isContiguous() && computeType(op, a, b) == a.dtype() && !op.isComparison()
+                && java.util.Arrays.equals(Shapes.broadcast(a.shapeRef(), b.shapeRef()), a.shapeRef())) {
+            sameDevice(a, b);
+            a.backend().binary(op, a.strided(), as(b, a.dtype()).broadcastView(a.shapeRef()), a.strided());
+            return a;
+        }
+        return binary(op, a, b);
+    }
+
     static void sameDevice(Tensor... ts) {
         Device d = null;
         for (Tensor t : ts) {

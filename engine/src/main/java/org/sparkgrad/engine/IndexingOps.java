@@ -238,7 +238,7 @@ final class IndexingOps {
         }
         int[] shape = first.shape();
         shape[d] = total;
-        Tensor out = Dispatch.empty(first.device(), t, shape);
+        Tensor out = Dispatch.emptyForOverwrite(first.device(), t, shape);
         int[] offsets = new int[tensors.size()];
         int[] sizes = new int[tensors.size()];
         int at = 0;

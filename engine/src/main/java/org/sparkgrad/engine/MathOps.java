@@ -45,7 +45,13 @@ final class MathOps {
             return out;
         }
         SavedTensor sx = n.save(x);
-        return n.finish(out, g -> new Tensor[] {g[0].mul(sgn(sx.unpack()))});
+        return n.finish(out, g -> {
+            Tensor xv = sx.unpack();
+            if (!GradMode.isEnabled()) {
+                return new Tensor[] {Dispatch.binary(BinaryOp.ABS_BACKWARD, g[0], xv)};
+            }
+            return new Tensor[] {g[0].mul(sgn(xv))};
+        });
     }
 
     /**
@@ -74,7 +80,10 @@ final class MathOps {
     /** sign(x) as PyTorch has it: -1, 0 or 1, and 0 at NaN (a constant for autograd). */
     static Tensor sgn(Tensor x) {
         Tensor zero = Tensor.wrappedScalar(0, x.dtype(), x.device());
-        return Dispatch.binary(BinaryOp.SUB, Dispatch.mask(BinaryOp.GT, x, zero), Dispatch.mask(BinaryOp.LT, x, zero));
+        Tensor lt = Dispatch.mask(BinaryOp.LT, x, zero);
+        Tensor s = Dispatch.binaryIntoTemporary(BinaryOp.SUB, Dispatch.mask(BinaryOp.GT, x, zero), lt);
+        Dispatch.discard(lt);
+        return s;
     }
 
     static Tensor sin(Tensor x) {
@@ -163,7 +172,15 @@ final class MathOps {
             return out;
         }
         SavedTensor sx = n.save(x);
-        return n.finish(out, g -> new Tensor[] {g[0].mul(passMask(sx.unpack(), min, max))});
+        return n.finish(out, g -> {
+            Tensor m = passMask(sx.unpack(), min, max);
+            if (!GradMode.isEnabled()) {
+                Tensor gx = Dispatch.binary(BinaryOp.MUL, g[0], m);
+                Dispatch.discard(m);
+                return new Tensor[] {gx};
+            }
+            return new Tensor[] {g[0].mul(m)};
+        });
     }
 
     /**
@@ -245,7 +262,8 @@ final class MathOps {
             out = Dispatch.binary(BinaryOp.MAXIMUM, out, min);
         }
         if (max != null) {
-            out = Dispatch.binary(BinaryOp.MINIMUM, out, max);
+            // the second bound in place into the first's result (x itself is never written)
+            out = out == x ? Dispatch.binary(BinaryOp.MINIMUM, out, max) : Dispatch.binaryIntoTemporary(BinaryOp.MINIMUM, out, max);
         }
         return out;
     }
@@ -258,7 +276,12 @@ final class MathOps {
         }
         if (max != null) {
             Tensor le = Dispatch.mask(BinaryOp.LE, x, max);
-            m = m == null ? le : Dispatch.binary(BinaryOp.MUL, m, le);
+            if (m == null) {
+                m = le;
+            } else {
+                m = Dispatch.binaryIntoTemporary(BinaryOp.MUL, m, le);
+                Dispatch.discard(le);
+            }
         }
         return m;
     }

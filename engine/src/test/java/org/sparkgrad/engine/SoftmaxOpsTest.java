@@ -196,6 +196,39 @@ class SoftmaxOpsTest {
     }
 
     @Test
+    void denseFloatRowsLongerThanAVectorBackwardAsAPlainLoop() {
+        // rows of 37: vector body and scalar tail of the dense VJP loops, against the formulas element by element
+        int rows = 3;
+        int len = 37;
+        Tensor x0 = Tensor.randn(new Generator(21), rows, len).mul(3.0);
+        Tensor g = Tensor.randn(new Generator(22), rows, len);
+        float[] gv = g.toFloatArray();
+        for (boolean log : new boolean[] {false, true}) {
+            Tensor x = x0.detach().requiresGrad_();
+            Tensor y = fused(log, x, 1);
+            y.backward(g);
+            float[] yv = y.toFloatArray();
+            float[] got = x.grad().toFloatArray();
+            for (int r = 0; r < rows; r++) {
+                double acc = 0;
+                for (int j = 0; j < len; j++) {
+                    int i = r * len + j;
+                    acc += log ? gv[i] : gv[i] * yv[i];
+                }
+                float s = (float) acc;
+                for (int j = 0; j < len; j++) {
+                    int i = r * len + j;
+                    float want = log ? gv[i] - (float) Math.exp(yv[i]) * s : gv[i] * yv[i] - yv[i] * s;
+                    // the fused row sum is the vector loop's (the composed sum's), not this sequential one
+                    assertEquals(want, got[i], 4 * Math.ulp(Math.max(1f, Math.abs(want))) + 1e-6,
+                            (log ? "logSoftmax" : "softmax") + " row " + r + " at " + j);
+                }
+            }
+            assertSame(grad(log, x0, 1, g, true), x.grad(), (log ? "logSoftmax" : "softmax") + " fused vs composed, rows of 37");
+        }
+    }
+
+    @Test
     void backwardHandValuesWithAMinusInfinityEntry() {
         // y = softmax([0, -inf, ln 3]) = [1/4, 0, 3/4]; gx = y * (g - sum(g * y)).
         Tensor x = Tensor.tensor(new double[] {0, -INF, Math.log(3)}, DType.FLOAT64, 3).requiresGrad_();

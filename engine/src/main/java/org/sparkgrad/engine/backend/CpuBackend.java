@@ -115,29 +115,41 @@ public final class CpuBackend implements Backend {
         if (s.isFloat() && d.isFloat()) {
             float[] a = s.f;
             float[] o = d.f;
-            StridedLoop.of(dst.shape(), src, dst).run((n, off, st) -> {
-                int ia = off[0], io = off[1], sa = st[0], so = st[1];
-                if (sa == 1 && so == 1) {
-                    System.arraycopy(a, ia, o, io, n);
-                } else {
-                    for (int i = 0; i < n; i++, ia += sa, io += so) {
-                        o[io] = a[ia];
+            StridedLoop.of(dst.shape(), src, dst).runRows((rows, n, off, step, st) -> {
+                int sa = st[0], so = st[1];
+                if (so == 1 && step[0] == 1 && sa != 1 && rows > 1) {
+                    transposeCopy(a, off[0], sa, o, off[1], step[1], rows, n);
+                    return;
+                }
+                for (int r = 0, ra = off[0], ro = off[1]; r < rows; r++, ra += step[0], ro += step[1]) {
+                    if (sa == 1 && so == 1) {
+                        System.arraycopy(a, ra, o, ro, n);
+                    } else {
+                        for (int i = 0, ia = ra, io = ro; i < n; i++, ia += sa, io += so) {
+                            o[io] = a[ia];
+                        }
                     }
                 }
-            });
+            }, 1);
         } else if (!s.isFloat() && !d.isFloat() && s.dtype == d.dtype) {
             double[] a = s.d;
             double[] o = d.d;
-            StridedLoop.of(dst.shape(), src, dst).run((n, off, st) -> {
-                int ia = off[0], io = off[1], sa = st[0], so = st[1];
-                if (sa == 1 && so == 1) {
-                    System.arraycopy(a, ia, o, io, n);
-                } else {
-                    for (int i = 0; i < n; i++, ia += sa, io += so) {
-                        o[io] = a[ia];
+            StridedLoop.of(dst.shape(), src, dst).runRows((rows, n, off, step, st) -> {
+                int sa = st[0], so = st[1];
+                if (so == 1 && step[0] == 1 && sa != 1 && rows > 1) {
+                    transposeCopy(a, off[0], sa, o, off[1], step[1], rows, n);
+                    return;
+                }
+                for (int r = 0, ra = off[0], ro = off[1]; r < rows; r++, ra += step[0], ro += step[1]) {
+                    if (sa == 1 && so == 1) {
+                        System.arraycopy(a, ra, o, ro, n);
+                    } else {
+                        for (int i = 0, ia = ra, io = ro; i < n; i++, ia += sa, io += so) {
+                            o[io] = a[ia];
+                        }
                     }
                 }
-            });
+            }, 1);
         } else {
             StridedLoop.of(dst.shape(), src, dst).run((n, off, st) -> {
                 int ia = off[0], io = off[1], sa = st[0], so = st[1];
@@ -145,6 +157,44 @@ public final class CpuBackend implements Backend {
                     d.set(io, s.get(ia));
                 }
             });
+        }
+    }
+
+    /** Rows per tile of a transposing copy: 16 floats (or 8 doubles) of a source column fill a cache line. */
+    private static final int TILE = 16;
+    /** Columns per tile: TILE x COLUMNS source lines stay in the first-level cache. */
+    private static final int COLUMNS = 256;
+
+    /**
+     * o[ro + r * os + i] = a[ra + r + i * sa] for r &lt; rows, i &lt; n: a transposed source (its rows adjacent
+     * elements, its columns sa apart) copied in tiles, so that every source cache line is read once instead of
+     * once per destination row.
+     */
+    private static void transposeCopy(float[] a, int ra, int sa, float[] o, int ro, int os, int rows, int n) {
+        for (int r0 = 0; r0 < rows; r0 += TILE) {
+            int r1 = Math.min(rows, r0 + TILE);
+            for (int i0 = 0; i0 < n; i0 += COLUMNS) {
+                int i1 = Math.min(n, i0 + COLUMNS);
+                for (int r = r0; r < r1; r++) {
+                    for (int i = i0, ia = ra + r + i0 * sa, io = ro + r * os + i0; i < i1; i++, ia += sa, io++) {
+                        o[io] = a[ia];
+                    }
+                }
+            }
+        }
+    }
+
+    private static void transposeCopy(double[] a, int ra, int sa, double[] o, int ro, int os, int rows, int n) {
+        for (int r0 = 0; r0 < rows; r0 += TILE) {
+            int r1 = Math.min(rows, r0 + TILE);
+            for (int i0 = 0; i0 < n; i0 += COLUMNS) {
+                int i1 = Math.min(n, i0 + COLUMNS);
+                for (int r = r0; r < r1; r++) {
+                    for (int i = i0, ia = ra + r + i0 * sa, io = ro + r * os + i0; i < i1; i++, ia += sa, io++) {
+                        o[io] = a[ia];
+                    }
+                }
+            }
         }
     }
 
@@ -173,7 +223,11 @@ public final class CpuBackend implements Backend {
         if (s.isFloat() && d.isFloat()) {
             float[] a = s.f;
             float[] o = d.f;
-            loop.run((n, off, st) -> FloatKernels.unary(op, a, off[0], st[0], o, off[1], st[1], n), unaryCost(op));
+            loop.runRows((rows, n, off, step, st) -> {
+                for (int r = 0, ia = off[0], io = off[1]; r < rows; r++, ia += step[0], io += step[1]) {
+                    FloatKernels.unary(op, a, ia, st[0], o, io, st[1], n);
+                }
+            }, unaryCost(op));
         } else if (s.dtype == DType.FLOAT64 && d.dtype == DType.FLOAT64) {
             double[] a = s.d;
             double[] o = d.d;
@@ -208,7 +262,12 @@ public final class CpuBackend implements Backend {
             float[] a = sa.f;
             float[] b = sb.f;
             float[] o = d.f;
-            loop.run((n, off, st) -> FloatKernels.binary(op, a, off[0], st[0], b, off[1], st[1], o, off[2], st[2], n));
+            // whole blocks of rows per call: a broadcast row or column makes many short rows
+            loop.runRows((rows, n, off, step, st) -> {
+                for (int r = 0, ia = off[0], ib = off[1], io = off[2]; r < rows; r++, ia += step[0], ib += step[1], io += step[2]) {
+                    FloatKernels.binary(op, a, ia, st[0], b, ib, st[1], o, io, st[2], n);
+                }
+            }, 1);
             return;
         }
         if (sa.isFloat() && sb.isFloat() && op.isComparison()) {

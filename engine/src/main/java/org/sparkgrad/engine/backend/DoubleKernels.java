@@ -49,6 +49,7 @@ final class DoubleKernels {
             case SIGMOID_BACKWARD -> x * (1 - y) * y;
             case TANH_BACKWARD -> x * (1 - y * y);
             case RELU_BACKWARD -> y <= 0 ? 0 : x;
+            case ABS_BACKWARD -> x * ((y > 0 ? 1 : 0) - (y < 0 ? 1 : 0));
         };
     }
 

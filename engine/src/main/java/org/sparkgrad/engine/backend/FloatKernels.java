@@ -23,7 +23,8 @@ final class FloatKernels {
             } else {
                 Simd.powScalar(a, ia, b[ib], o, io, n);
             }
-        } else if (to == 1 && (ta | tb) == 1 && VectorApi.AVAILABLE && Simd.handles(op)) {
+        } else if (to == 1 && VectorApi.AVAILABLE && ((ta | tb) == 1 && Simd.handles(op)
+                || ta == 1 && tb == 1 && Simd.handlesDense(op))) {
             Simd.binary(op, a, ia, ta, b, ib, tb, o, io, n);
         } else {
             plainBinary(op, a, ia, ta, b, ib, tb, o, io, to, n);
@@ -113,6 +114,11 @@ final class FloatKernels {
             }
             case RELU_BACKWARD -> {
                 for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) { o[io] = b[ib] <= 0 ? 0f : a[ia]; }
+            }
+            case ABS_BACKWARD -> {
+                for (int i = 0; i < n; i++, ia += ta, ib += tb, io += to) {
+                    o[io] = a[ia] * ((b[ib] > 0 ? 1f : 0f) - (b[ib] < 0 ? 1f : 0f));
+                }
             }
         }
     }

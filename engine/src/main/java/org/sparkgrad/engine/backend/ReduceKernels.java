@@ -44,6 +44,15 @@ final class ReduceKernels {
             Parallel.forEach(tasks, t -> {
                 int from = (int) ((long) p * t / tasks);
                 int to = (int) ((long) p * (t + 1) / tasks);
+                if (op == ReduceOp.SUM && x.isFloat() && r <= Simd.SUM_BLOCK && VectorApi.AVAILABLE) {
+                    // short rows: runSerial's sums, computed in one call
+                    double[] sums = new double[to - from];
+                    Simd.sumRows(x.f, base + from * r, r, to - from, sums);
+                    for (int i = from; i < to; i++) {
+                        out.set(outOffset + i, sums[i - from]);
+                    }
+                    return;
+                }
                 Scratch scratch = new Scratch();
                 for (int i = from; i < to; i++) {
                     out.set(outOffset + i, runSerial(op, x, base + i * r, r, scratch));
@@ -172,12 +181,19 @@ final class ReduceKernels {
             float[] row = new float[w];
             double[] total = op == ReduceOp.SUM ? new double[w] : null;
             System.arraycopy(x.f, base + c0, row, 0, w);
-            for (int i = 1; i < r; i++) {
+            for (int i = 1; i < r; ) {
                 if (total != null && i % ROW_BLOCK == 0) {
                     flush(row, total);
                     System.arraycopy(x.f, base + i * q + c0, row, 0, w);
+                    i++;
+                } else if (VectorApi.AVAILABLE) {
+                    // the rows up to the next flush in one call, in the same order
+                    int end = total == null ? r : Math.min(r, (i / ROW_BLOCK + 1) * ROW_BLOCK);
+                    Simd.accumulateRows(acc, x.f, base + i * q + c0, q, end - i, row, w);
+                    i = end;
                 } else {
                     FloatKernels.binary(acc, row, 0, 1, x.f, base + i * q + c0, 1, row, 0, 1, w);
+                    i++;
                 }
             }
             if (total != null) {

@@ -44,7 +44,12 @@ final class Simd {
         };
     }
 
-    /** Whether {@link #binary} has a vector loop for op. */
+    /** Whether the float {@link #binary} has a vector loop for op on two dense operands. */
+    static boolean handlesDense(BinaryOp op) {
+        return op == BinaryOp.ABS_BACKWARD || handles(op);
+    }
+
+    /** Whether {@link #binary} has a vector loop for op (dense, or one operand a repeated element). */
     static boolean handles(BinaryOp op) {
         return switch (op) {
             case ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM, SIGMOID_BACKWARD, TANH_BACKWARD, RELU_BACKWARD -> true;
@@ -223,6 +228,7 @@ final class Simd {
             case SIGMOID_BACKWARD -> denseBodySigmoidBackward(a, ia, b, ib, o, io, n);
             case TANH_BACKWARD -> denseBodyTanhBackward(a, ia, b, ib, o, io, n);
             case RELU_BACKWARD -> denseBodyReluBackward(a, ia, b, ib, o, io, n);
+            case ABS_BACKWARD -> denseBodyAbsBackward(a, ia, b, ib, o, io, n);
             default -> throw new IllegalArgumentException("no vector loop for " + op);
         }
     }
@@ -299,6 +305,19 @@ final class Simd {
             FloatVector x = FloatVector.fromArray(FH, a, ia + i);
             FloatVector y = FloatVector.fromArray(FH, b, ib + i);
             x.blend(zero, y.compare(VectorOperators.LE, 0f)).intoArray(o, io + i);
+        }
+    }
+
+    /** a * sgn(b): sgn from two blends, so that 0 and NaN give 0 and a * 0 keeps a NaN or infinite a's NaN. */
+    private static void denseBodyAbsBackward(float[] a, int ia, float[] b, int ib, float[] o, int io, int n) {
+        FloatVector zero = FloatVector.zero(FH);
+        FloatVector one = FloatVector.broadcast(FH, 1f);
+        FloatVector minusOne = FloatVector.broadcast(FH, -1f);
+        for (int i = 0; i < n; i += FH.length()) {
+            FloatVector x = FloatVector.fromArray(FH, a, ia + i);
+            FloatVector y = FloatVector.fromArray(FH, b, ib + i);
+            FloatVector s = zero.blend(one, y.compare(VectorOperators.GT, 0f)).blend(minusOne, y.compare(VectorOperators.LT, 0f));
+            x.mul(s).intoArray(o, io + i);
         }
     }
 
@@ -519,18 +538,7 @@ final class Simd {
                 }
                 acc.intoArray(lanes, 0);
                 // Four chains, combined in a fixed order: short rows are dominated by this step.
-                double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-                int k = 0;
-                for (; k + 4 <= l; k += 4) {
-                    s0 += lanes[k];
-                    s1 += lanes[k + 1];
-                    s2 += lanes[k + 2];
-                    s3 += lanes[k + 3];
-                }
-                for (; k < l; k++) {
-                    s0 += lanes[k];
-                }
-                s = (s0 + s1) + (s2 + s3);
+                s = laneSum(lanes, l);
             }
             for (int i = bound; i < len; i++) {
                 s += a[from + b + i];
@@ -538,6 +546,98 @@ final class Simd {
             total += s;
         }
         return total;
+    }
+
+    /**
+     * One dense row of log-softmax's VJP, o = g - exp(y) * s: exp through {@link #unary}'s loop, then the
+     * multiply and subtract rounded per step as the plain loop does (so the tail's scalar steps are the lanes').
+     */
+    static void logSoftmaxBackward(float[] y, int iy, float[] g, int ig, float s, float[] o, int io, int n) {
+        unary(UnaryOp.EXP, y, iy, o, io, n);
+        int bound = F.loopBound(n);
+        logSoftmaxBackwardBody(g, ig, s, o, io, bound);
+        for (int i = bound; i < n; i++) {
+            o[io + i] = g[ig + i] - o[io + i] * s;
+        }
+    }
+
+    private static void logSoftmaxBackwardBody(float[] g, int ig, float s, float[] o, int io, int n) {
+        FloatVector sv = FloatVector.broadcast(F, s);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector e = FloatVector.fromArray(F, o, io + i);
+            FloatVector.fromArray(F, g, ig + i).sub(e.mul(sv)).intoArray(o, io + i);
+        }
+    }
+
+    /** One dense row of softmax's VJP, o = g * y - y * s, each step rounded as in the plain loop. */
+    static void softmaxBackward(float[] y, int iy, float[] g, int ig, float s, float[] o, int io, int n) {
+        int bound = F.loopBound(n);
+        softmaxBackwardBody(y, iy, g, ig, s, o, io, bound);
+        for (int i = bound; i < n; i++) {
+            o[io + i] = g[ig + i] * y[iy + i] - y[iy + i] * s;
+        }
+    }
+
+    private static void softmaxBackwardBody(float[] y, int iy, float[] g, int ig, float s, float[] o, int io, int n) {
+        FloatVector sv = FloatVector.broadcast(F, s);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector yv = FloatVector.fromArray(F, y, iy + i);
+            FloatVector.fromArray(F, g, ig + i).mul(yv).sub(yv.mul(sv)).intoArray(o, io + i);
+        }
+    }
+
+    /**
+     * out[k] = {@link #sum}(a, from + k * n, n) for k &lt; rows, n at most {@link #SUM_BLOCK} (one block per row):
+     * the same steps, two rows at a time so that their addition chains overlap.
+     */
+    static void sumRows(float[] a, int from, int n, int rows, double[] out) {
+        int l = F.length();
+        int bound = F.loopBound(n);
+        float[] lanes = new float[l];
+        int k = 0;
+        for (; k + 2 <= rows; k += 2) {
+            int p0 = from + k * n;
+            int p1 = p0 + n;
+            double s0 = 0;
+            double s1 = 0;
+            if (bound > 0) {
+                FloatVector acc0 = FloatVector.fromArray(F, a, p0);
+                FloatVector acc1 = FloatVector.fromArray(F, a, p1);
+                for (int i = l; i < bound; i += l) {
+                    acc0 = acc0.add(FloatVector.fromArray(F, a, p0 + i));
+                    acc1 = acc1.add(FloatVector.fromArray(F, a, p1 + i));
+                }
+                acc0.intoArray(lanes, 0);
+                s0 = laneSum(lanes, l);
+                acc1.intoArray(lanes, 0);
+                s1 = laneSum(lanes, l);
+            }
+            for (int i = bound; i < n; i++) {
+                s0 += a[p0 + i];
+                s1 += a[p1 + i];
+            }
+            out[k] = s0;
+            out[k + 1] = s1;
+        }
+        for (; k < rows; k++) {
+            out[k] = sum(a, from + k * n, n, lanes);
+        }
+    }
+
+    /** The lanes added in {@link #sum}'s fixed order. */
+    private static double laneSum(float[] lanes, int l) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int k = 0;
+        for (; k + 4 <= l; k += 4) {
+            s0 += lanes[k];
+            s1 += lanes[k + 1];
+            s2 += lanes[k + 2];
+            s3 += lanes[k + 3];
+        }
+        for (; k < l; k++) {
+            s0 += lanes[k];
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     /** The max (or min) of a[from .. from + n), n &gt; 0; NaN if any element is NaN. */
@@ -562,6 +662,51 @@ final class Simd {
             best = max ? Math.max(best, a[from + i]) : Math.min(best, a[from + i]);
         }
         return best;
+    }
+
+    /**
+     * acc[j] op= x[ix + r * step + j] for rows r &lt; rows in order and j &lt; w, op being ADD, MAXIMUM or MINIMUM:
+     * the same steps as one {@link #accumulate} per row, without a call per row. The tail columns are the
+     * scalar steps, equal to the lanes' (no fused operations).
+     */
+    static void accumulateRows(BinaryOp op, float[] x, int ix, int step, int rows, float[] acc, int w) {
+        int bound = F.loopBound(w);
+        switch (op) {
+            case ADD -> accumulateRowsAdd(x, ix, step, rows, acc, bound);
+            case MAXIMUM -> accumulateRowsMax(x, ix, step, rows, acc, bound);
+            case MINIMUM -> accumulateRowsMin(x, ix, step, rows, acc, bound);
+            default -> throw new IllegalArgumentException("no row accumulation for " + op);
+        }
+        for (int r = 0, at = ix; r < rows; r++, at += step) {
+            for (int j = bound; j < w; j++) {
+                float e = x[at + j];
+                acc[j] = op == BinaryOp.ADD ? acc[j] + e : op == BinaryOp.MAXIMUM ? Math.max(acc[j], e) : Math.min(acc[j], e);
+            }
+        }
+    }
+
+    private static void accumulateRowsAdd(float[] x, int ix, int step, int rows, float[] acc, int bound) {
+        for (int r = 0, at = ix; r < rows; r++, at += step) {
+            for (int j = 0; j < bound; j += F.length()) {
+                FloatVector.fromArray(F, acc, j).add(FloatVector.fromArray(F, x, at + j)).intoArray(acc, j);
+            }
+        }
+    }
+
+    private static void accumulateRowsMax(float[] x, int ix, int step, int rows, float[] acc, int bound) {
+        for (int r = 0, at = ix; r < rows; r++, at += step) {
+            for (int j = 0; j < bound; j += F.length()) {
+                FloatVector.fromArray(F, acc, j).max(FloatVector.fromArray(F, x, at + j)).intoArray(acc, j);
+            }
+        }
+    }
+
+    private static void accumulateRowsMin(float[] x, int ix, int step, int rows, float[] acc, int bound) {
+        for (int r = 0, at = ix; r < rows; r++, at += step) {
+            for (int j = 0; j < bound; j += F.length()) {
+                FloatVector.fromArray(F, acc, j).min(FloatVector.fromArray(F, x, at + j)).intoArray(acc, j);
+            }
+        }
     }
 
     /** acc[ja + j] op= a[ia + j] for j &lt; n, op being ADD, MAXIMUM or MINIMUM. */

@@ -13,6 +13,18 @@ final class StridedLoop {
         void run(int n, int[] off, int[] st);
     }
 
+    /**
+     * An inner kernel over {@code rows} rows of n elements: row r of operand k starts at
+     * {@code off[k] + r * rowStep[k]}, its elements st[k] apart. One call covers many short rows, so the kernel
+     * loops over them itself instead of being called (through an interface) once per row.
+     */
+    interface Rows {
+        void run(int rows, int n, int[] off, int[] rowStep, int[] st);
+    }
+
+    /** The fewest rows a task of {@link #runRows} gets when the rows allow one task per thread. */
+    static final int MIN_ROWS = 16;
+
     private final int[] shape;
     private final int[][] strides;
     private final int[] offsets;
@@ -74,6 +86,49 @@ final class StridedLoop {
      */
     void run(Inner inner, int cost) {
         run(inner, true, Math.max(1, cost));
+    }
+
+    /**
+     * Runs a row kernel over every element, in parallel when the loop is large (each element counting as
+     * {@code cost}). A loop of two dimensions goes to the kernel in blocks of whole rows (one per task); other
+     * loops one row per call.
+     */
+    void runRows(Rows inner, int cost) {
+        int k = offsets.length;
+        if (shape.length != 2) {
+            int[] none = new int[k];
+            run((n, off, st) -> inner.run(1, n, off, none, st), cost);
+            return;
+        }
+        int rows = shape[0];
+        int rowLen = shape[1];
+        long total = (long) rows * rowLen;
+        if (total == 0) {
+            return;
+        }
+        int[] rowStep = new int[k];
+        int[] st = new int[k];
+        for (int j = 0; j < k; j++) {
+            rowStep[j] = strides[j][0];
+            st[j] = strides[j][1];
+        }
+        // Tasks of at least MIN_ROWS rows where that still leaves one per thread (a kernel may tile its rows);
+        // the split does not change any element's value.
+        int parts = (int) Math.min(Parallel.tasksFor(total * Math.max(1, cost)),
+                Math.max(Math.min(rows, Parallel.THREADS), rows / MIN_ROWS));
+        if (parts <= 1) {
+            inner.run(rows, rowLen, offsets.clone(), rowStep, st);
+            return;
+        }
+        Parallel.forEach(parts, p -> {
+            int from = (int) ((long) rows * p / parts);
+            int to = (int) ((long) rows * (p + 1) / parts);
+            int[] off = new int[k];
+            for (int j = 0; j < k; j++) {
+                off[j] = offsets[j] + from * rowStep[j];
+            }
+            inner.run(to - from, rowLen, off, rowStep, st);
+        });
     }
 
     /** Runs the kernel over every element in order on the calling thread (for kernels with state). */

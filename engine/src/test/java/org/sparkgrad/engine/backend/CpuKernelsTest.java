@@ -180,6 +180,51 @@ class CpuKernelsTest {
     }
 
     @Test
+    void absBackwardIsTheGradientTimesSgnOnEveryLengthAndLayout() {
+        // sgn(b) is -1, 0 or 1 and 0 at NaN (torch 1.13's sgn); g * sgn(b) keeps g * 0 = NaN for an infinite or
+        // NaN g, as PyTorch's grad * self.sgn().
+        for (int n : LENGTHS) {
+            float[] a = withSpecials(floats(n + 1, 5 * n, 2));
+            float[] b = withSpecials(floats(n + 3, 7 * n, 2));
+            float[] vec = new float[n + 2];
+            float[] plain = new float[n + 2];
+            Simd.binary(BinaryOp.ABS_BACKWARD, a, 1, 1, b, 3, 1, vec, 2, n);
+            FloatKernels.plainBinary(BinaryOp.ABS_BACKWARD, a, 1, 1, b, 3, 1, plain, 2, 1, n);
+            for (int i = 0; i < n; i++) {
+                float g = a[1 + i];
+                float x = b[3 + i];
+                float want = g * (x > 0 ? 1f : x < 0 ? -1f : 0f);
+                assertEquals(want, plain[2 + i], 0, "plain n=" + n + " at " + i);
+                assertEquals(want, vec[2 + i], 0, "vector n=" + n + " at " + i + " g=" + g + " x=" + x);
+            }
+            // through the backend: dense, a broadcast gradient (stride 0) and a transposed input
+            int[] shape = {n};
+            Storage ga = CPU.fromHost(a);
+            Storage xb = CPU.fromHost(b);
+            CpuStorage dense = new CpuStorage(DType.FLOAT32, n);
+            CpuStorage bcast = new CpuStorage(DType.FLOAT32, n);
+            CPU.binary(BinaryOp.ABS_BACKWARD, new Strided(ga, 1, shape, new int[] {1}), new Strided(xb, 3, shape, new int[] {1}),
+                    Strided.contiguous(dense, shape));
+            CPU.binary(BinaryOp.ABS_BACKWARD, new Strided(ga, 1, shape, new int[] {0}), new Strided(xb, 3, shape, new int[] {1}),
+                    Strided.contiguous(bcast, shape));
+            double[] da = doubles(n, n + 3);
+            double[] db = doubles(n, n + 4);
+            db[0] = Double.NaN;
+            CpuStorage dd = new CpuStorage(DType.FLOAT64, n);
+            CPU.binary(BinaryOp.ABS_BACKWARD, Strided.contiguous(CPU.fromHost(DType.FLOAT64, da), shape),
+                    Strided.contiguous(CPU.fromHost(DType.FLOAT64, db), shape), Strided.contiguous(dd, shape));
+            for (int i = 0; i < n; i++) {
+                float x = b[3 + i];
+                float s = x > 0 ? 1f : x < 0 ? -1f : 0f;
+                assertEquals(a[1 + i] * s, dense.f[i], 0, "backend dense n=" + n + " at " + i);
+                assertEquals(a[1] * s, bcast.f[i], 0, "backend broadcast n=" + n + " at " + i);
+                double ds = db[i] > 0 ? 1 : db[i] < 0 ? -1 : 0;
+                assertEquals(da[i] * ds, dd.d[i], 0, "backend double n=" + n + " at " + i);
+            }
+        }
+    }
+
+    @Test
     void fusedActivationBackwardsFollowPyTorch() {
         float[] g = {2f, 2f, 2f, 2f, 2f};
         float[] y = {Float.NaN, -1f, 0f, 0.25f, 3f};
@@ -226,6 +271,70 @@ class CpuKernelsTest {
                 e += v[i * 7 + c];
             }
             assertEquals(e, cols.f[c], e * 1e-6, "column " + c);
+        }
+    }
+
+    @Test
+    void aTransposedCopyIsTheElementLoopInBothTypes() {
+        // tiles of rows x columns on the way; shapes around the tile sizes, a source offset, and a large one
+        // split over the threads
+        int[][] shapes = {{2, 3}, {3, 1}, {17, 300}, {40, 257}, {16, 256}, {64, 4096}};
+        for (int[] sh : shapes) {
+            int rows = sh[0];
+            int cols = sh[1];
+            float[] v = floats(rows * cols + 5, rows + cols, 1);
+            double[] dv = doubles(rows * cols + 5, rows * cols);
+            int[] shape = {rows, cols};
+            // element (r, i) of the view at 5 + r + i * rows: a [cols, rows] storage read transposed
+            int[] strides = {1, rows};
+            CpuStorage o = new CpuStorage(DType.FLOAT32, rows * cols);
+            CPU.copy(new Strided(CPU.fromHost(v), 5, shape, strides), Strided.contiguous(o, shape));
+            CpuStorage od = new CpuStorage(DType.FLOAT64, rows * cols);
+            CPU.copy(new Strided(CPU.fromHost(DType.FLOAT64, dv), 5, shape, strides), Strided.contiguous(od, shape));
+            for (int r = 0; r < rows; r++) {
+                for (int i = 0; i < cols; i++) {
+                    assertEquals(v[5 + r + i * rows], o.f[r * cols + i], 0, rows + "x" + cols + " at " + r + "," + i);
+                    assertEquals(dv[5 + r + i * rows], od.d[r * cols + i], 0, rows + "x" + cols + " double at " + r + "," + i);
+                }
+            }
+        }
+    }
+
+    @Test
+    void shortRowSumsAreEachRowsSumBitForBit() {
+        for (int n : new int[] {1, 7, 8, 37, 64, 2048}) {
+            for (int rows : new int[] {1, 2, 5}) {
+                float[] a = withSpecials(floats(rows * n + 3, n + rows, 2));
+                a[a.length - 1] = Float.NaN; // in the last row only: the other rows stay finite
+                double[] got = new double[rows];
+                Simd.sumRows(a, 3, n, rows, got);
+                for (int k = 0; k < rows; k++) {
+                    double want = Simd.sum(a, 3 + k * n, n, new float[Simd.floatLanes()]);
+                    assertEquals(want, got[k], 0, "n=" + n + " rows=" + rows + " row " + k);
+                }
+            }
+        }
+    }
+
+    @Test
+    void rowAccumulationIsOneAccumulatePerRowBitForBit() {
+        for (BinaryOp op : new BinaryOp[] {BinaryOp.ADD, BinaryOp.MAXIMUM, BinaryOp.MINIMUM}) {
+            for (int w : new int[] {1, 7, 13, 64, 67}) {
+                int step = w + 3;
+                int rows = 11;
+                float[] x = withSpecials(floats(rows * step + 2, w, 3));
+                float[] want = floats(w, 99, 1);
+                float[] got = want.clone();
+                for (int r = 0; r < rows; r++) {
+                    for (int j = 0; j < w; j++) {
+                        float e = x[2 + r * step + j];
+                        want[j] = op == BinaryOp.ADD ? want[j] + e : op == BinaryOp.MAXIMUM ? Math.max(want[j], e)
+                                : Math.min(want[j], e);
+                    }
+                }
+                Simd.accumulateRows(op, x, 2, step, rows, got, w);
+                assertArrayEquals(want, got, op + " w=" + w);
+            }
         }
     }
 
