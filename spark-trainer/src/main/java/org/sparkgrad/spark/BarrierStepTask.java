@@ -71,8 +71,9 @@ final class BarrierStepTask extends AbstractFunction1<Iterator<DataBlock>, Itera
         try (FrameChannel driver = link.connect(task, stageAttempt, executor, host, sparkSecret);
                 ShardMesh mesh = sharded ? ShardMesh.connect(ctx, link, stageAttempt, executor, host, sparkSecret,
                         spec.layout.total, groups) : null) {
+            Spares spares = new Spares(units.size() + 1);
             while (true) {
-                StepFrame f = driver.read("the next step's parameters");
+                StepFrame f = driver.readReusing("the next step's parameters");
                 if (f.kind() == StepFrame.Kind.STOP) {
                     break;
                 }
@@ -80,8 +81,14 @@ final class BarrierStepTask extends AbstractFunction1<Iterator<DataBlock>, Itera
                     throw new TrainingException("expected PARAMETERS or STOP from the driver, got " + f.kind());
                 }
                 try {
-                    for (GradientSum sum : step(units, f, driver, mesh)) {
-                        driver.write(StepFrame.gradient(f.step(), sum), "sending the gradient sum of step " + (f.step() + 1));
+                    List<GradientSum> sums = step(units, f, driver, mesh, spares);
+                    for (int i = 0; i < sums.size(); i++) {
+                        StepFrame g = StepFrame.gradient(f.step(), sums.get(i), spares.payloads[i]);
+                        driver.write(g, "sending the gradient sum of step " + (f.step() + 1));
+                        spares.payloads[i] = g.payload();
+                        if (sums.get(i).grad != null) {
+                            spares.grads[i] = sums.get(i).grad;
+                        }
                     }
                 } catch (RuntimeException e) {
                     TrainingException te = TrainingException.find(e);
@@ -104,10 +111,12 @@ final class BarrierStepTask extends AbstractFunction1<Iterator<DataBlock>, Itera
      * frames) during forward and backward, and a BUFFERS frame with its buffers after them (empty when the task had
      * no rows of the step) tells the driver this task's statistics are done.
      */
-    private List<GradientSum> step(List<List<DataBlock>> units, StepFrame f, FrameChannel driver, ShardMesh mesh) {
+    private List<GradientSum> step(List<List<DataBlock>> units, StepFrame f, FrameChannel driver, ShardMesh mesh,
+            Spares spares) {
         long s = f.step();
         long[] batch = f.batch();
-        float[] values = mesh == null ? f.floats() : mesh.allGather(s, f.floats());
+        float[] values = mesh == null ? f.floats(spares.values) : mesh.allGather(s, f.floats());
+        spares.values = mesh == null ? values : null;
         StepGradient.Exchange exchange = null;
         if (spec.collectives) {
             StepFrame buffers = driver.expect(StepFrame.Kind.BUFFERS, "the buffers of step " + (s + 1));
@@ -117,9 +126,10 @@ final class BarrierStepTask extends AbstractFunction1<Iterator<DataBlock>, Itera
         StepFunction seqOp = decorator.decorate(s, new StepGradient(spec, -2 - s, values, s, batch[0], batch[1], batch[2],
                 exchange));
         List<GradientSum> sums = new ArrayList<>();
-        for (List<DataBlock> unit : units) {
+        for (int u = 0; u < units.size(); u++) {
             GradientSum sum = new GradientSum();
-            for (DataBlock b : unit) {
+            sum.spare = spares.grads[u];
+            for (DataBlock b : units.get(u)) {
                 sum = seqOp.call(sum, b);
             }
             sums.add(sum);
@@ -137,7 +147,28 @@ final class BarrierStepTask extends AbstractFunction1<Iterator<DataBlock>, Itera
             GradientSum slice = new GradientSum();
             slice.grad = mesh.reduceScatter(s, grads);
             sums.add(slice);
+            for (int i = 0; i < grads.length; i++) {
+                if (grads[i] != null) {
+                    spares.grads[i] = grads[i];
+                }
+            }
         }
         return sums;
+    }
+
+    /**
+     * What a task's step loop keeps from one step to the next so that a big model's vectors are not reallocated
+     * every step: the parameters, each owned partition's gradient sum and each GRADIENT frame's payload (all sent or
+     * used up by then).
+     */
+    private static final class Spares {
+        float[] values;
+        final float[][] grads;
+        final byte[][] payloads;
+
+        Spares(int frames) {
+            grads = new float[frames][];
+            payloads = new byte[frames][];
+        }
     }
 }

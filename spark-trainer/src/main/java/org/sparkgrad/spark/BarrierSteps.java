@@ -44,6 +44,12 @@ final class BarrierSteps implements AutoCloseable {
     /** Whether the step connections are encrypted: as Spark's own RPC, by spark.network.crypto.enabled. */
     private final boolean encrypt;
     private Stage stage;
+    /**
+     * The previous step's frame payloads (parameters, or each task's slice) and gradient sum, written out or used up
+     * by the next step, so that a big model's vectors are not reallocated every step.
+     */
+    private byte[][] payloads = new byte[0][];
+    private float[] gradientSpare;
     /** Stage failures since the last step that succeeded. */
     private int failures;
 
@@ -169,13 +175,18 @@ final class BarrierSteps implements AutoCloseable {
                     stage = start(s);
                 }
                 int tasks = stage.tasks();
+                if (payloads.length != tasks) {
+                    payloads = new byte[tasks][];
+                }
                 StepFrame[] frames = new StepFrame[tasks];
                 for (int t = 0; t < tasks; t++) {
                     frames[t] = !stage.sharded && t > 0 ? frames[0] : StepFrame.parameters(s, epoch, from, to,
                             stage.sharded ? Arrays.copyOfRange(parameters, ShardMesh.lo(parameters.length, tasks, t),
-                                    ShardMesh.lo(parameters.length, tasks, t + 1)) : parameters);
+                                    ShardMesh.lo(parameters.length, tasks, t + 1)) : parameters, payloads[t]);
+                    payloads[t] = frames[t].payload();
                 }
                 GradientSum sum = exchange(stage, frames, buffers, parameters.length);
+                gradientSpare = stage.sharded ? null : sum.grad; // the caller is done with it by the next step
                 failures = 0;
                 if (s + 1 == stage.end) {
                     finish(stage);
@@ -292,20 +303,27 @@ final class BarrierSteps implements AutoCloseable {
         }
         double[] stepBuffers = bufferFrame == null ? null : reduceStatistics(st, frames[0].step());
         GradientSum sum = new GradientSum();
+        float[] spare = gradientSpare;
+        gradientSpare = null;
         for (int p = 0; p < partitions; p++) {
-            GradientSum part = readGradient(st.endpoint.peer(st.groups.owner(p)), step, frames[0].step());
-            if (st.sharded && part.grad != null) {
-                throw new TrainingException("expected the loss and count of " + step + " without a gradient, got "
-                        + part.grad.length + " values");
+            StepFrame g = readGradient(st.endpoint.peer(st.groups.owner(p)), step, frames[0].step());
+            if (st.sharded) {
+                GradientSum part = g.gradientSum();
+                if (part.grad != null) {
+                    throw new TrainingException("expected the loss and count of " + step + " without a gradient, got "
+                            + part.grad.length + " values");
+                }
+                sum.merge(part);
+            } else {
+                g.mergeInto(sum, spare);
             }
-            sum.merge(part);
         }
         if (st.sharded) {
             float[] slices = new float[total];
             boolean anySlice = false;
             for (int t = 0; t < tasks; t++) {
                 FrameChannel ch = st.endpoint.peer(t);
-                GradientSum part = readGradient(ch, step, frames[0].step());
+                GradientSum part = readGradient(ch, step, frames[0].step()).gradientSum();
                 int lo = ShardMesh.lo(total, tasks, t);
                 int length = ShardMesh.lo(total, tasks, t + 1) - lo;
                 if (part.grad != null) {
@@ -325,9 +343,12 @@ final class BarrierSteps implements AutoCloseable {
         return sum;
     }
 
-    /** The next GRADIENT frame of a step from a task (its FAILED frame: the task's error). */
-    private static GradientSum readGradient(FrameChannel ch, String step, long s) {
-        StepFrame g = ch.read("the gradient sum of " + step);
+    /**
+     * The next GRADIENT frame of a step from a task (its FAILED frame: the task's error), valid until the next read
+     * from that task ({@link FrameChannel#readReusing}).
+     */
+    private static StepFrame readGradient(FrameChannel ch, String step, long s) {
+        StepFrame g = ch.readReusing("the gradient sum of " + step);
         if (g.kind() == StepFrame.Kind.FAILED) {
             throw new TaskFailed(g.text());
         }
@@ -335,7 +356,7 @@ final class BarrierSteps implements AutoCloseable {
             throw new TrainingException("expected the gradient sum of " + step + " from " + ch.peer() + ", got "
                     + g.kind() + " of step " + (g.step() + 1));
         }
-        return g.gradientSum();
+        return g;
     }
 
     /**

@@ -35,6 +35,8 @@ final class FrameChannel implements AutoCloseable {
     private volatile String peer;
     private volatile Throwable aborted;
     private volatile FrameCipher cipher;
+    /** The body buffer of the last {@link #readReusing} frame. */
+    private byte[] spare;
 
     private FrameChannel(SocketChannel channel, long timeoutMillis, String peer) throws IOException {
         this.channel = channel;
@@ -116,6 +118,19 @@ final class FrameChannel implements AutoCloseable {
 
     /** Reads the next frame (joining its chunks), waiting at most the timeout per chunk. */
     StepFrame read(String waitingFor) {
+        return read(waitingFor, false);
+    }
+
+    /**
+     * As {@link #read(String)}, but a one-chunk frame goes into a buffer the channel keeps for the next such call
+     * (reused when that frame has the same size), so a step loop does not reallocate a big model's frames: the frame
+     * is only valid until the next {@code readReusing} on this channel.
+     */
+    StepFrame readReusing(String waitingFor) {
+        return read(waitingFor, true);
+    }
+
+    private StepFrame read(String waitingFor, boolean reuse) {
         List<byte[]> chunks = new ArrayList<>();
         StepFrame.Kind kind = null;
         long step = 0;
@@ -124,7 +139,13 @@ final class FrameChannel implements AutoCloseable {
             long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
             ByteBuffer header = ByteBuffer.allocate(StepFrame.HEADER);
             fill(header, deadline, waitingFor);
-            ByteBuffer body = ByteBuffer.allocate(StepFrame.payloadLength(header, peer));
+            int length = StepFrame.payloadLength(header, peer);
+            boolean whole = chunks.isEmpty() && (header.get(4) & StepFrame.CONTINUED) == 0;
+            ByteBuffer body = reuse && whole && spare != null && spare.length == length ? ByteBuffer.wrap(spare)
+                    : ByteBuffer.allocate(length);
+            if (reuse && whole) {
+                spare = body.array();
+            }
             fill(body, deadline, waitingFor);
             StepFrame.check(header, body.array(), peer);
             StepFrame.Kind k = StepFrame.kind(header, peer);

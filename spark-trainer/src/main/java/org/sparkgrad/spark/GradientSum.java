@@ -23,6 +23,17 @@ final class GradientSum implements Serializable {
     /** The distinct device descriptions of the tasks that added rows, sorted, one per line ("" for none). */
     String devices = "";
 
+    /**
+     * A zeroed-on-use array the first gradient may go into instead of a new one (a barrier task's previous step's,
+     * already sent); not serialized.
+     */
+    transient float[] spare;
+
+    /** Adds the device lines of another sum. */
+    void addDevices(String lines) {
+        devices = unionOfLines(devices, lines);
+    }
+
     /** Notes that a task computed on a device (see {@link DeviceChoice.TaskDevice#description()}). */
     void addDevice(String description) {
         devices = unionOfLines(devices, description);
@@ -53,7 +64,13 @@ final class GradientSum implements Serializable {
     /** Allocates the flat gradient (zeros) of size total unless there is one. */
     void ensureGradient(int total) {
         if (grad == null) {
-            grad = new float[total];
+            if (spare != null && spare.length == total) {
+                java.util.Arrays.fill(spare, 0f);
+                grad = spare;
+            } else {
+                grad = new float[total];
+            }
+            spare = null;
         } else if (grad.length != total) {
             throw new TrainingException("gradient sums of different sizes: " + grad.length + " and " + total);
         }

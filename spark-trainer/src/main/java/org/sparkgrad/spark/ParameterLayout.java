@@ -103,7 +103,12 @@ final class ParameterLayout implements Serializable {
 
     /** The parameters' values as one flat float vector. */
     float[] flatten(List<Parameter> params) {
-        float[] flat = new float[total];
+        return flatten(params, null);
+    }
+
+    /** As {@link #flatten(List)}, into spare when it has the total length. */
+    float[] flatten(List<Parameter> params, float[] spare) {
+        float[] flat = spare != null && spare.length == total ? spare : new float[total];
         for (int i = 0; i < params.size(); i++) {
             float[] v = params.get(i).detach().toFloatArray();
             System.arraycopy(v, 0, flat, offsets[i], v.length);

@@ -94,7 +94,15 @@ final class StepFrame {
      * parameters.
      */
     static StepFrame parameters(long step, long epoch, long from, long to, float[] flat) {
-        ByteBuffer b = payload(Kind.PARAMETERS, BATCH + 4L * flat.length);
+        return parameters(step, epoch, from, to, flat, null);
+    }
+
+    /**
+     * As {@link #parameters(long, long, long, long, float[])}, in spare when it has the frame's size (a step loop
+     * passes the payload of its previous frame, written out by then, so a big model's frames are not reallocated).
+     */
+    static StepFrame parameters(long step, long epoch, long from, long to, float[] flat, byte[] spare) {
+        ByteBuffer b = payload(Kind.PARAMETERS, BATCH + 4L * flat.length, spare);
         b.putLong(epoch).putLong(from).putLong(to);
         b.asFloatBuffer().put(flat);
         return new StepFrame(Kind.PARAMETERS, step, b.array());
@@ -108,20 +116,31 @@ final class StepFrame {
 
     /** The flat parameters of a PARAMETERS frame. */
     float[] floats() {
+        return floats(null);
+    }
+
+    /** The flat parameters of a PARAMETERS frame, in spare when it has their length. */
+    float[] floats(float[] spare) {
         if (payload.length < BATCH || (payload.length - BATCH) % 4 != 0) {
             throw new TrainingException("a " + kind + " frame of step " + (step + 1) + " has " + payload.length
                     + " bytes, not a batch and a whole number of floats");
         }
-        float[] v = new float[(payload.length - BATCH) / 4];
+        int n = (payload.length - BATCH) / 4;
+        float[] v = spare != null && spare.length == n ? spare : new float[n];
         ByteBuffer.wrap(payload, BATCH, payload.length - BATCH).slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
         return v;
     }
 
     /** A GRADIENT frame: loss sum, sample count, devices, and the gradient (length -1 when the task had no rows). */
     static StepFrame gradient(long step, GradientSum sum) {
+        return gradient(step, sum, null);
+    }
+
+    /** As {@link #gradient(long, GradientSum)}, in spare when it has the frame's size. */
+    static StepFrame gradient(long step, GradientSum sum, byte[] spare) {
         byte[] devices = sum.devices.getBytes(StandardCharsets.UTF_8);
         int n = sum.grad == null ? 0 : sum.grad.length;
-        ByteBuffer b = payload(Kind.GRADIENT, 8 + 8 + 4 + devices.length + 4 + 4L * n);
+        ByteBuffer b = payload(Kind.GRADIENT, 8 + 8 + 4 + devices.length + 4 + 4L * n, spare);
         b.putDouble(sum.loss).putLong(sum.count).putInt(devices.length).put(devices);
         b.putInt(sum.grad == null ? -1 : n);
         if (n > 0) {
@@ -132,27 +151,53 @@ final class StepFrame {
 
     /** The gradient sum of a GRADIENT frame. */
     GradientSum gradientSum() {
-        ByteBuffer b = ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN);
         GradientSum sum = new GradientSum();
-        sum.loss = b.getDouble();
-        sum.count = b.getLong();
-        byte[] devices = new byte[b.getInt()];
-        b.get(devices);
-        sum.devices = new String(devices, StandardCharsets.UTF_8);
-        int n = b.getInt();
-        if (n >= 0) {
-            sum.grad = new float[n];
-            b.asFloatBuffer().get(sum.grad);
-        }
+        mergeInto(sum, null);
         return sum;
     }
 
-    private static ByteBuffer payload(Kind kind, long bytes) {
+    /**
+     * Adds this GRADIENT frame's sum into sum, as {@code sum.merge(gradientSum())} does but without decoding the
+     * gradient into an array of its own: a first gradient is copied into spare (when it has its length) or a new
+     * array, a later one added straight from the payload. The same float additions in the same order.
+     */
+    void mergeInto(GradientSum sum, float[] spare) {
+        ByteBuffer b = ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN);
+        sum.loss += b.getDouble();
+        sum.count += b.getLong();
+        byte[] devices = new byte[b.getInt()];
+        b.get(devices);
+        sum.addDevices(new String(devices, StandardCharsets.UTF_8));
+        int n = b.getInt();
+        if (n < 0) {
+            return;
+        }
+        java.nio.FloatBuffer f = b.asFloatBuffer();
+        if (f.remaining() != n) {
+            throw new TrainingException("a GRADIENT frame of step " + (step + 1) + " announces " + n + " values and has "
+                    + f.remaining());
+        }
+        if (sum.grad == null) {
+            sum.grad = spare != null && spare.length == n ? spare : new float[n];
+            f.get(sum.grad);
+        } else if (sum.grad.length != n) {
+            throw new TrainingException("gradient sums of different sizes: " + sum.grad.length + " and " + n
+                    + " (the model differs between executors)");
+        } else {
+            float[] g = sum.grad;
+            for (int i = 0; i < n; i++) {
+                g[i] += f.get(i);
+            }
+        }
+    }
+
+    private static ByteBuffer payload(Kind kind, long bytes, byte[] spare) {
         if (bytes > MAX_MESSAGE) {
             throw new TrainingException("a " + kind + " frame of " + bytes + " bytes is over the " + MAX_MESSAGE
                     + "-byte limit of one Java array: shard the model's exchange (a lower shardAbove, more partitions)");
         }
-        return ByteBuffer.allocate((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
+        byte[] a = spare != null && spare.length == bytes ? spare : new byte[(int) bytes];
+        return ByteBuffer.wrap(a).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /** A frame of kind whose payload is values (little-endian doubles). */

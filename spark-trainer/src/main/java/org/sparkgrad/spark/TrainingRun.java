@@ -44,6 +44,8 @@ final class TrainingRun {
     private long lastCheckpoint = -1;
     private final ValidationLoss validationLoss;
     private final EarlyStopping early;
+    /** The flat parameters sent in the last barrier step (reused for the next). */
+    private float[] flat;
 
     TrainingRun(TrainerSettings settings, TrainingData data, StepDecorator decorator) {
         this.settings = settings;
@@ -199,7 +201,10 @@ final class TrainingRun {
         sc.setJobDescription("train step " + (s + 1) + "/" + totalSteps);
         GradientSum sum;
         try {
-            sum = barrier != null ? barrier.gradient(s, epoch, from, to, layout.flatten(params),
+            if (barrier != null) {
+                flat = layout.flatten(params, flat); // encoded into the step's frames, not kept
+            }
+            sum = barrier != null ? barrier.gradient(s, epoch, from, to, flat,
                     spec.collectives ? ModelBuffers.flatten(model) : null)
                     : aggregate(decorator.decorate(s, new StepGradient(spec, broadcast, s, epoch, from, to)));
         } catch (Exception e) {

@@ -155,4 +155,55 @@ class GradientSumTest {
         assertEquals(List.of("cpu, because cuda:0 is not usable", "cuda:0", "cuda:1"), List.copyOf(a.merge(b).deviceSet()));
         assertEquals(List.of(), List.copyOf(new GradientSum().deviceSet()));
     }
+
+    @Test
+    void framesMergedStraightFromTheirBytesGiveBitwiseTheDecodedMerge() {
+        GradientSum[] parts = new GradientSum[3];
+        for (int p = 0; p < 3; p++) {
+            parts[p] = new GradientSum();
+            parts[p].loss = 0.1 * (p + 1);
+            parts[p].count = p + 1;
+            parts[p].addDevice("cpu" + (p % 2));
+        }
+        parts[0].addGradient(4, 0, new float[] {-0f, 1e-8f, 3f, -2f});
+        parts[2].addGradient(4, 0, new float[] {0f, 1f, 1e8f, -0f}); // parts[1] had no rows: no gradient
+        GradientSum decoded = new GradientSum();
+        GradientSum direct = new GradientSum();
+        float[] spare = {9, 9, 9, 9};
+        for (GradientSum part : parts) {
+            StepFrame f = StepFrame.gradient(7, part);
+            decoded.merge(f.gradientSum());
+            f.mergeInto(direct, spare);
+        }
+        assertSame(spare, direct.grad, "the first gradient goes into the spare of its length");
+        assertArrayEquals(decoded.grad, direct.grad); // bit patterns: -0f + 0f is 0f in both
+        assertEquals(decoded.loss, direct.loss, 0.0);
+        assertEquals(6, direct.count);
+        assertEquals(decoded.devices, direct.devices);
+        // a frame's payload is reused when the spare has its size, not otherwise
+        StepFrame first = StepFrame.gradient(7, parts[0]);
+        assertSame(first.payload(), StepFrame.gradient(8, parts[0], first.payload()).payload());
+        assertEquals(false, first.payload() == StepFrame.gradient(8, parts[1], first.payload()).payload());
+        GradientSum other = new GradientSum();
+        other.addGradient(3, 0, new float[] {1, 2, 3});
+        GradientSum into = new GradientSum();
+        StepFrame.gradient(1, parts[0]).mergeInto(into, null);
+        assertEquals("gradient sums of different sizes: 4 and 3 (the model differs between executors)",
+                assertThrows(TrainingException.class, () -> StepFrame.gradient(1, other).mergeInto(into, null))
+                        .getMessage());
+    }
+
+    @Test
+    void aSpareGradientIsZeroedAndTakenByTheFirstAddOnly() {
+        GradientSum s = new GradientSum();
+        float[] spare = {5, 5, 5};
+        s.spare = spare;
+        s.addGradient(3, 1, new float[] {1, 2});
+        assertSame(spare, s.grad);
+        assertArrayEquals(new float[] {0, 1, 2}, s.grad);
+        GradientSum wrongSize = new GradientSum();
+        wrongSize.spare = new float[2];
+        wrongSize.addGradient(3, 0, new float[] {1});
+        assertArrayEquals(new float[] {1, 0, 0}, wrongSize.grad);
+    }
 }
