@@ -129,11 +129,26 @@ final class ModelReplica {
         for (int i = 0; i < params.size(); i++) {
             Tensor g = params.get(i).grad();
             if (g != null) {
-                sum.addGradient(layout.total, layout.offsets[i], g.toFloatArray());
+                addGradient(sum, i, g);
             }
         }
         sum.ensureGradient(layout.total);
         model.zeroGrad();
+    }
+
+    /**
+     * Adds parameter i's gradient into the flat sum: a float32 CPU gradient straight into the sum's part (the same
+     * float additions as element by element), any other through a host copy.
+     */
+    private void addGradient(GradientSum sum, int i, Tensor g) {
+        if (g.device().equals(org.sparkgrad.engine.Device.CPU) && g.dtype() == org.sparkgrad.engine.DType.FLOAT32) {
+            sum.ensureGradient(layout.total);
+            try (org.sparkgrad.engine.GradMode.Scope s = org.sparkgrad.engine.GradMode.noGrad()) {
+                layout.part(sum.grad, i).add_(g);
+            }
+        } else {
+            sum.addGradient(layout.total, layout.offsets[i], g.toFloatArray());
+        }
     }
 
     private TrainingException outOfMemory(int m, int featureDim, OutOfMemoryError e) {

@@ -109,9 +109,16 @@ final class ParameterLayout implements Serializable {
     /** As {@link #flatten(List)}, into spare when it has the total length. */
     float[] flatten(List<Parameter> params, float[] spare) {
         float[] flat = spare != null && spare.length == total ? spare : new float[total];
-        for (int i = 0; i < params.size(); i++) {
-            float[] v = params.get(i).detach().toFloatArray();
-            System.arraycopy(v, 0, flat, offsets[i], v.length);
+        try (GradMode.Scope s = GradMode.noGrad()) {
+            for (int i = 0; i < params.size(); i++) {
+                Tensor p = params.get(i).detach();
+                if (p.device().equals(org.sparkgrad.engine.Device.CPU)) {
+                    part(flat, i).copy_(p); // straight into the flat vector, no array per parameter
+                } else {
+                    float[] v = p.toFloatArray();
+                    System.arraycopy(v, 0, flat, offsets[i], v.length);
+                }
+            }
         }
         return flat;
     }
@@ -124,10 +131,19 @@ final class ParameterLayout implements Serializable {
         }
         try (GradMode.Scope s = GradMode.noGrad()) {
             for (int i = 0; i < params.size(); i++) {
-                float[] v = Arrays.copyOfRange(flat, offsets[i], offsets[i] + size(i));
-                params.get(i).copy_(Tensor.tensor(v, shapes[i]));
+                Parameter p = params.get(i);
+                if (p.device().equals(org.sparkgrad.engine.Device.CPU)) {
+                    p.copy_(part(flat, i));
+                } else {
+                    p.copy_(Tensor.tensor(Arrays.copyOfRange(flat, offsets[i], offsets[i] + size(i)), shapes[i]));
+                }
             }
         }
+    }
+
+    /** Parameter i's part of a flat vector as a CPU tensor of its shape sharing the vector's memory. */
+    Tensor part(float[] flat, int i) {
+        return Tensor.fromArray(flat, flat.length).narrow(0, offsets[i], size(i)).view(shapes[i]);
     }
 
     /** Slice i of a flat vector as a tensor of parameter i's shape. */

@@ -226,7 +226,9 @@ final class TrainingRun {
         float[] mean = sum.grad;
         double count = sum.count;
         for (int i = 0; i < mean.length; i++) {
-            mean[i] = (float) (mean[i] / count);
+            mean[i] = (float) (mean[i] / count); // a loop of its own, so the JIT vectorizes it
+        }
+        for (int i = 0; i < mean.length; i++) {
             if (!Float.isFinite(mean[i])) {
                 throw new TrainingException("the gradient of " + layout.element(i) + " is " + mean[i] + " at " + name
                         + "; stopped before the update, so the parameters are those after step " + s + lastCheckpointNote());

@@ -66,15 +66,23 @@ class JobDescriptionTest {
     }
 
     @Test
-    void barrierStagesAreNamedByTheirStepsEndingAtEpochEnds() throws InterruptedException {
-        assertDescriptions("barrier", List.of("train steps 1-3/6 (barrier stage)", "train steps 4-6/6 (barrier stage)"));
+    void barrierStagesAreNamedByTheirStepsEndingAtEpochEndsForAListenerThatMayStartJobs() throws InterruptedException {
+        assertDescriptions("barrier", List.of("train steps 1-3/6 (barrier stage)", "train steps 4-6/6 (barrier stage)"),
+                (s, e, l, m) -> { });
+        // nothing runs Spark jobs between steps: one stage for both epochs
+        assertDescriptions("barrier", List.of("train steps 1-6/6 (barrier stage)"), null);
     }
 
     private void assertDescriptions(String stepMode, List<String> expected) throws InterruptedException {
+        assertDescriptions(stepMode, expected, null);
+    }
+
+    private void assertDescriptions(String stepMode, List<String> expected, StepListener after)
+            throws InterruptedException {
         float[][] rows = DataParallelTrainerTest.regressionRows(10, 3);
         DataParallelTrainer trainer = new DataParallelTrainer(() -> new Sequential(new Linear(3, 1, true, new Generator(1))),
                 () -> new MSELoss(Reduction.SUM), p -> new SGD(p, 0.01)).batchSize(4).epochs(2).seed(5).logEvery(0)
-                .stepMode(stepMode);
+                .stepMode(stepMode).listener(after);
         Descriptions listener = new Descriptions(expected.size());
         sc.sc().addSparkListener(listener);
         sc.setJobDescription("the caller's description");

@@ -380,11 +380,16 @@ public final class SparkBenchmark {
     private void allReduceCase(JavaSparkContext sc, String master, int hidden, int timed) {
         long parameters = (long) FEATURES * hidden + hidden + hidden + 1;
         double plain = plainLoop(sc, (int) parameters, timed);
-        allReduceCase(sc, master, hidden, timed, "jobs", plain);
-        allReduceCase(sc, master, hidden, timed, "barrier", plain);
+        allReduceCase(sc, master, hidden, timed, "jobs", plain, false);
+        if (parameters >= SHARD_ABOVE) {
+            allReduceCase(sc, master, hidden, timed, "barrier", plain, true); // the star exchange beside the sharded
+        }
+        allReduceCase(sc, master, hidden, timed, "barrier", plain, false);
     }
 
-    private void allReduceCase(JavaSparkContext sc, String master, int hidden, int timed, String mode, double plain) {
+    /** One row: mode at a model size; star forces the barrier mode's star exchange above the shard threshold. */
+    private void allReduceCase(JavaSparkContext sc, String master, int hidden, int timed, String mode, double plain,
+            boolean star) {
         int warmup = 3;
         float[] w = new float[FEATURES];
         Arrays.fill(w, 0.1f);
@@ -395,11 +400,12 @@ public final class SparkBenchmark {
             new DataParallelTrainer(() -> new Sequential(new Linear(FEATURES, hidden, true, new Generator(0)),
                     new Linear(hidden, 1, true, new Generator(1))), () -> new MSELoss(Reduction.SUM), p -> new SGD(p, 1e-9))
                     .batchSize(2).seed(0).logEvery(0).stepMode(mode).steps(warmup + 1 + timed)
+                    .shardAbove(star ? Long.MAX_VALUE : SHARD_ABOVE)
                     .listener(StepListener.withoutSparkJobs((s, e, l, m) -> clock.mark())).fit(data);
             double[] ms = clock.intervals(warmup);
-            boolean sharded = mode.equals("barrier") && parameters >= SHARD_ABOVE;
-            String how = sharded ? "barrier sharded" : mode;
-            row("all-reduce " + parameters + " " + mode, String.format(Locale.ROOT, "all-reduce %s params %s %s",
+            boolean sharded = mode.equals("barrier") && parameters >= SHARD_ABOVE && !star;
+            String how = sharded ? "barrier sharded" : star ? "barrier star" : mode;
+            row("all-reduce " + parameters + " " + how, String.format(Locale.ROOT, "all-reduce %s params %s %s",
                     human(parameters), master, how), String.format(Locale.ROOT, "%.2f ms/step", median(ms)),
                     String.format(Locale.ROOT, "%.2f ms/step", plain), String.format(Locale.ROOT, "%.2f", median(ms) / plain),
                     String.format(Locale.ROOT, "%d params (%.1f MB float32), Linear(32,%d)->Linear(%d,1), 1 row/partition, "

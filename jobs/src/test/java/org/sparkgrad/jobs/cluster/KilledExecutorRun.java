@@ -127,13 +127,15 @@ final class KilledExecutorRun {
      * (CoarseGrainedExecutorBackend ... --app-id appId), and waits for it to exit; returns its command line.
      */
     private static String killOneExecutor(String appId) {
-        List<ProcessHandle> executors = ProcessHandle.allProcesses().filter(p -> p.info().commandLine()
-                .map(c -> c.contains("CoarseGrainedExecutorBackend") && c.contains(appId)).orElse(false)).toList();
+        List<ProcessHandle> executors = ProcessHandle.allProcesses().filter(p -> {
+            String c = commandLine(p);
+            return c.contains("CoarseGrainedExecutorBackend") && c.contains(appId);
+        }).toList();
         if (executors.isEmpty()) {
             throw new IllegalStateException("no executor process of " + appId + " on this machine");
         }
         ProcessHandle victim = executors.get(executors.size() - 1);
-        String command = victim.info().commandLine().orElse("?");
+        String command = commandLine(victim);
         victim.destroyForcibly();
         try {
             victim.onExit().get(60, TimeUnit.SECONDS);
@@ -141,6 +143,18 @@ final class KilledExecutorRun {
             throw new IllegalStateException("executor " + victim.pid() + " did not exit after SIGKILL", e);
         }
         return command;
+    }
+
+    /**
+     * A process's whole command line: ProcessHandle.Info leaves out the arguments of a command line over 4 KiB (an
+     * executor's, with the JVM options of conf/spark-defaults.conf), so on Linux it is read from /proc.
+     */
+    private static String commandLine(ProcessHandle p) {
+        try {
+            return Files.readString(Path.of("/proc", Long.toString(p.pid()), "cmdline")).replace('\0', ' ');
+        } catch (IOException | RuntimeException e) {
+            return p.info().commandLine().orElse("");
+        }
     }
 
     /** A jar of a classes folder (the test classes, for the executors). */
