@@ -76,6 +76,16 @@ final class GradientSum implements Serializable {
         }
     }
 
+    /**
+     * An array of size total for a first gradient that the caller overwrites completely: the spare (not zeroed) when
+     * it has that size, else a new one.
+     */
+    float[] takeGradient(int total) {
+        float[] g = spare != null && spare.length == total ? spare : new float[total];
+        spare = null;
+        return g;
+    }
+
     /** Adds values into the flat gradient at offset (allocating a vector of size total first). */
     void addGradient(int total, int offset, float[] values) {
         ensureGradient(total);

@@ -126,10 +126,25 @@ final class ModelReplica {
         }
         sum.loss += lossSum;
         sum.count += hi - lo;
+        boolean copy = sum.grad == null;
         for (int i = 0; i < params.size(); i++) {
             Tensor g = params.get(i).grad();
-            if (g != null) {
-                addGradient(sum, i, g);
+            copy &= g != null && cpuFloat(g);
+        }
+        if (copy) {
+            // every part is written: the sum's first gradient is the replica's, copied without zeroing first
+            sum.grad = sum.takeGradient(layout.total);
+            try (org.sparkgrad.engine.GradMode.Scope s = org.sparkgrad.engine.GradMode.noGrad()) {
+                for (int i = 0; i < params.size(); i++) {
+                    layout.part(sum.grad, i).copy_(params.get(i).grad());
+                }
+            }
+        } else {
+            for (int i = 0; i < params.size(); i++) {
+                Tensor g = params.get(i).grad();
+                if (g != null) {
+                    addGradient(sum, i, g);
+                }
             }
         }
         sum.ensureGradient(layout.total);
@@ -141,7 +156,7 @@ final class ModelReplica {
      * float additions as element by element), any other through a host copy.
      */
     private void addGradient(GradientSum sum, int i, Tensor g) {
-        if (g.device().equals(org.sparkgrad.engine.Device.CPU) && g.dtype() == org.sparkgrad.engine.DType.FLOAT32) {
+        if (cpuFloat(g)) {
             sum.ensureGradient(layout.total);
             try (org.sparkgrad.engine.GradMode.Scope s = org.sparkgrad.engine.GradMode.noGrad()) {
                 layout.part(sum.grad, i).add_(g);
@@ -149,6 +164,10 @@ final class ModelReplica {
         } else {
             sum.addGradient(layout.total, layout.offsets[i], g.toFloatArray());
         }
+    }
+
+    private static boolean cpuFloat(Tensor g) {
+        return g.device().equals(org.sparkgrad.engine.Device.CPU) && g.dtype() == org.sparkgrad.engine.DType.FLOAT32;
     }
 
     private TrainingException outOfMemory(int m, int featureDim, OutOfMemoryError e) {

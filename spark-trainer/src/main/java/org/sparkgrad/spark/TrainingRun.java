@@ -225,8 +225,17 @@ final class TrainingRun {
         }
         float[] mean = sum.grad;
         double count = sum.count;
-        for (int i = 0; i < mean.length; i++) {
-            mean[i] = (float) (mean[i] / count); // a loop of its own, so the JIT vectorizes it
+        if (count < (1 << 24)) {
+            // float division is the double division rounded to float (double rounding is innocuous for division:
+            // 53 >= 2 * 24 + 2 bits) while count is exact in a float; in a loop of its own the JIT vectorizes it
+            float c = (float) count;
+            for (int i = 0; i < mean.length; i++) {
+                mean[i] = mean[i] / c;
+            }
+        } else {
+            for (int i = 0; i < mean.length; i++) {
+                mean[i] = (float) (mean[i] / count);
+            }
         }
         for (int i = 0; i < mean.length; i++) {
             if (!Float.isFinite(mean[i])) {

@@ -201,6 +201,12 @@ class GradientSumTest {
         s.addGradient(3, 1, new float[] {1, 2});
         assertSame(spare, s.grad);
         assertArrayEquals(new float[] {0, 1, 2}, s.grad);
+        GradientSum taker = new GradientSum();
+        float[] kept = {7, 7};
+        taker.spare = kept;
+        assertSame(kept, taker.takeGradient(2), "taken as it is: the caller overwrites it");
+        assertArrayEquals(new float[] {7, 7}, kept);
+        assertEquals(3, taker.takeGradient(3).length);
         GradientSum wrongSize = new GradientSum();
         wrongSize.spare = new float[2];
         wrongSize.addGradient(3, 0, new float[] {1});
