@@ -225,23 +225,11 @@ final class TrainingRun {
         }
         float[] mean = sum.grad;
         double count = sum.count;
-        if (count < (1 << 24)) {
-            // float division is the double division rounded to float (double rounding is innocuous for division:
-            // 53 >= 2 * 24 + 2 bits) while count is exact in a float; in a loop of its own the JIT vectorizes it
-            float c = (float) count;
-            for (int i = 0; i < mean.length; i++) {
-                mean[i] = mean[i] / c;
-            }
-        } else {
-            for (int i = 0; i < mean.length; i++) {
-                mean[i] = (float) (mean[i] / count);
-            }
-        }
-        for (int i = 0; i < mean.length; i++) {
-            if (!Float.isFinite(mean[i])) {
-                throw new TrainingException("the gradient of " + layout.element(i) + " is " + mean[i] + " at " + name
-                        + "; stopped before the update, so the parameters are those after step " + s + lastCheckpointNote());
-            }
+        divide(mean, count);
+        int bad = firstNonFinite(mean);
+        if (bad >= 0) {
+            throw new TrainingException("the gradient of " + layout.element(bad) + " is " + mean[bad] + " at " + name
+                    + "; stopped before the update, so the parameters are those after step " + s + lastCheckpointNote());
         }
         if (settings.verifySteps().contains(s + 1)) {
             GradientCheck.verify(this, name, s, epoch, from, to, mean);
@@ -278,6 +266,34 @@ final class TrainingRun {
             sum.merge((GradientSum) part);
         }
         return sum;
+    }
+
+    /**
+     * v[i] = (float) (v[i] / count): in float division while count is exact in a float, which gives the same floats
+     * (double rounding is innocuous for division: 53 >= 2 * 24 + 2 bits); a small method of its own, so that the JIT
+     * compiles and vectorizes its loop.
+     */
+    static void divide(float[] v, double count) {
+        if (count < (1 << 24) && count == Math.rint(count)) {
+            float c = (float) count;
+            for (int i = 0; i < v.length; i++) {
+                v[i] = v[i] / c;
+            }
+        } else {
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) (v[i] / count);
+            }
+        }
+    }
+
+    /** The index of v's first NaN or infinity, or -1. */
+    static int firstNonFinite(float[] v) {
+        for (int i = 0; i < v.length; i++) {
+            if ((Float.floatToRawIntBits(v[i]) & 0x7f800000) == 0x7f800000) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private String lastCheckpointNote() {
