@@ -20,8 +20,6 @@ final class Simd {
     /** At most 256 bits (and dividing F / D): for masked ops, which JDK 17 runs slower on 512-bit vectors. */
     private static final VectorSpecies<Float> FH = VectorSpecies.of(float.class, VectorShape.forBitSize(Math.min(256, F.vectorBitSize())));
     private static final VectorSpecies<Double> DH = VectorSpecies.of(double.class, VectorShape.forBitSize(Math.min(256, D.vectorBitSize())));
-    /** Floats with as many lanes as D, for work widened to double lanes. */
-    private static final VectorSpecies<Float> FP = VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
     /** Elements summed into one vector accumulator before its lanes are added, in order, in double. */
     static final int SUM_BLOCK = 2048;
 
@@ -163,25 +161,54 @@ final class Simd {
             }
             return;
         }
-        int bound = FP.loopBound(n);
+        int bound = D.loopBound(n);
         powBody(a, ia, p, o, io, bound);
         if (bound < n) {
-            float[] t = new float[FP.length()];
+            float[] t = new float[D.length()];
             System.arraycopy(a, ia + bound, t, 0, n - bound);
             powBody(t, 0, p, t, 0, t.length);
             System.arraycopy(t, 0, o, io + bound, n - bound);
         }
     }
 
+    /** Doubles converted at a time by {@link #powBody} (a multiple of every vector length). */
+    private static final int POW_CHUNK = 256;
+
+    /**
+     * n a multiple of D's lanes. The floats are widened into a double buffer by a plain loop: a float vector of
+     * D's lane count (a second float shape) made C2 stop intrinsifying F's vectors in every loop compiled after
+     * this one had run (sum of 64k floats 4x slower), and converting halves of F is not intrinsified on JDK 17.
+     */
     private static void powBody(float[] a, int ia, float p, float[] o, int io, int n) {
+        double[] t = new double[Math.min(n, POW_CHUNK)];
+        for (int c = 0; c < n; c += t.length) {
+            int len = Math.min(t.length, n - c);
+            for (int i = 0; i < len; i++) {
+                t[i] = a[ia + c + i];
+            }
+            powDoubles(t, len, p);
+            for (int i = 0; i < len; i++) {
+                o[io + c + i] = (float) t[i];
+            }
+        }
+    }
+
+    /** t[i] = exp(log(t[i]) * p) for i &lt; n (a multiple of D's lanes); -inf gives +inf for p &gt; 0, else 0. */
+    private static void powDoubles(double[] t, int n, float p) {
         DoubleVector e = DoubleVector.broadcast(D, p);
         double atMinusInf = p > 0 ? Double.POSITIVE_INFINITY : 0;
-        for (int i = 0; i < n; i += FP.length()) {
-            DoubleVector x = (DoubleVector) FloatVector.fromArray(FP, a, ia + i).convertShape(VectorOperators.F2D, D, 0);
-            DoubleVector r = x.lanewise(VectorOperators.LOG).mul(e).lanewise(VectorOperators.EXP)
-                    .blend(atMinusInf, x.compare(VectorOperators.EQ, Double.NEGATIVE_INFINITY));
-            r.convertShape(VectorOperators.D2F, FP, 0).reinterpretAsFloats().intoArray(o, io + i);
+        for (int i = 0; i < n; i += D.length()) {
+            DoubleVector x = DoubleVector.fromArray(D, t, i);
+            x.lanewise(VectorOperators.LOG).mul(e).lanewise(VectorOperators.EXP)
+                    .blend(atMinusInf, x.compare(VectorOperators.EQ, Double.NEGATIVE_INFINITY)).intoArray(t, i);
         }
+    }
+
+    /** exp(log(x) * p) of the part-th half of x in double; x = -inf gives +inf for p &gt; 0, else 0. */
+    private static DoubleVector powHalf(FloatVector x, int part, DoubleVector e, float p) {
+        DoubleVector d = (DoubleVector) x.convertShape(VectorOperators.F2D, D, part);
+        return d.lanewise(VectorOperators.LOG).mul(e).lanewise(VectorOperators.EXP)
+                .blend(p > 0 ? Double.POSITIVE_INFINITY : 0, d.compare(VectorOperators.EQ, Double.NEGATIVE_INFINITY));
     }
 
     /**
