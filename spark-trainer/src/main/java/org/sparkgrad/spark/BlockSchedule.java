@@ -18,13 +18,26 @@ final class BlockSchedule {
 
     /** The schedule of a block whose row r has global index firstGlobal + r. */
     static BlockSchedule of(int rows, long firstGlobal, KeyedPermutation order) {
+        long[] sorted = new long[rows];
+        int[] rowAt = new int[rows];
+        if (rows > 0 && order.size() <= Long.MAX_VALUE / rows) {
+            // one sort of (position, row) packed into a long: position * rows + row, then split again
+            for (int r = 0; r < rows; r++) {
+                sorted[r] = order.position(firstGlobal + r) * rows + r;
+            }
+            Arrays.sort(sorted);
+            for (int i = 0; i < rows; i++) {
+                rowAt[i] = (int) (sorted[i] % rows);
+                sorted[i] /= rows;
+            }
+            return new BlockSchedule(sorted, rowAt);
+        }
         long[] positions = new long[rows];
         for (int r = 0; r < rows; r++) {
             positions[r] = order.position(firstGlobal + r);
         }
-        long[] sorted = positions.clone();
+        System.arraycopy(positions, 0, sorted, 0, rows);
         Arrays.sort(sorted);
-        int[] rowAt = new int[rows];
         for (int r = 0; r < rows; r++) {
             rowAt[Arrays.binarySearch(sorted, positions[r])] = r;
         }
