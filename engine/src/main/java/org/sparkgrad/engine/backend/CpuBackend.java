@@ -1,5 +1,7 @@
 package org.sparkgrad.engine.backend;
 
+import java.util.Arrays;
+
 import org.sparkgrad.engine.DType;
 import org.sparkgrad.engine.Device;
 
@@ -124,6 +126,9 @@ public final class CpuBackend implements Backend {
                 for (int r = 0, ra = off[0], ro = off[1]; r < rows; r++, ra += step[0], ro += step[1]) {
                     if (sa == 1 && so == 1) {
                         System.arraycopy(a, ra, o, ro, n);
+                    } else if (sa == 0 && so == 1) {
+                        // a broadcast source (an expanded gradient): the element loop would not vectorize
+                        Arrays.fill(o, ro, ro + n, a[ra]);
                     } else {
                         for (int i = 0, ia = ra, io = ro; i < n; i++, ia += sa, io += so) {
                             o[io] = a[ia];
@@ -143,6 +148,9 @@ public final class CpuBackend implements Backend {
                 for (int r = 0, ra = off[0], ro = off[1]; r < rows; r++, ra += step[0], ro += step[1]) {
                     if (sa == 1 && so == 1) {
                         System.arraycopy(a, ra, o, ro, n);
+                    } else if (sa == 0 && so == 1) {
+                        // a broadcast source (an expanded gradient): the element loop would not vectorize
+                        Arrays.fill(o, ro, ro + n, a[ra]);
                     } else {
                         for (int i = 0, ia = ra, io = ro; i < n; i++, ia += sa, io += so) {
                             o[io] = a[ia];
