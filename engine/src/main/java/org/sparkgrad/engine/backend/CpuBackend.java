@@ -647,6 +647,21 @@ public final class CpuBackend implements Backend {
                     index.strides()[dim], index.shape()[dim], d.isFloat() ? d.f : d.d, out.offset(), index.numel(), q, dim);
             return;
         }
+        if (s.dtype == d.dtype && s.dtype.isFloatingPoint() && IndexKernels.gathersContiguous(x, dim, index, out)) {
+            int q = 1;
+            for (int k = dim + 1; k < x.shape().length; k++) {
+                q *= x.shape()[k];
+            }
+            int outer = 1;
+            for (int k = 0; k < dim; k++) {
+                outer *= x.shape()[k];
+            }
+            if (index.numel() > 0) {
+                IndexKernels.gatherContiguous(s.isFloat() ? s.f : s.d, x.offset(), size, si.d, index.offset(),
+                        d.isFloat() ? d.f : d.d, out.offset(), outer, index.shape()[dim], q, dim);
+            }
+            return;
+        }
         // x viewed with index's shape, its stride on dim replaced by 0: the index adds the offset.
         int[] xs = x.strides().clone();
         xs[dim] = 0;
