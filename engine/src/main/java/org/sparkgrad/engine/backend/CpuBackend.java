@@ -693,6 +693,23 @@ public final class CpuBackend implements Backend {
         CpuStorage si = cpu(index);
         CpuStorage s = cpu(src);
         int size = out.shape()[dim];
+        boolean same = (d.isFloat() && s.isFloat()) || (d.dtype == DType.FLOAT64 && s.dtype == DType.FLOAT64);
+        if (same && src.isContiguous() && Arrays.equals(src.shape(), index.shape())
+                && IndexKernels.gathersContiguous(out, dim, index, out)) {
+            int q = 1;
+            for (int k = dim + 1; k < out.shape().length; k++) {
+                q *= out.shape()[k];
+            }
+            int outer = 1;
+            for (int k = 0; k < dim; k++) {
+                outer *= out.shape()[k];
+            }
+            if (index.numel() > 0) {
+                IndexKernels.scatterAddContiguous(d.isFloat() ? d.f : d.d, out.offset(), size, si.d, index.offset(),
+                        s.isFloat() ? s.f : s.d, src.offset(), outer, index.shape()[dim], q, dim);
+            }
+            return;
+        }
         int[] os = out.strides().clone();
         os[dim] = 0;
         Strided base = new Strided(d, out.offset(), index.shape(), os);

@@ -182,6 +182,29 @@ final class IndexKernels {
         }
     }
 
+    /**
+     * The scatter-add into contiguous o (seen as [P, size, q]) of contiguous s by a contiguous index (both
+     * [P, m, q]): o[p, index[p, j, k], k] += s[p, j, k], serially in element order (several may land on one).
+     */
+    static void scatterAddContiguous(Object o, int oo, int size, double[] index, int ii, Object s, int so, int outer,
+            int m, int q, int dim) {
+        // dim last (q == 1): one run of m per p, o's base fixed (step 0); else runs of q, one per (p, j)
+        int runs = q == 1 ? 1 : m;
+        int n = q == 1 ? m : q;
+        int to = q == 1 ? 0 : 1;
+        for (int p = 0; p < outer; p++) {
+            for (int j = 0; j < runs; j++) {
+                int e = (p * m + j) * q;
+                int ob = oo + p * size * q;
+                if (o instanceof float[] of) {
+                    scatterAdd(of, ob, to, index, ii + e, 1, (float[]) s, so + e, 1, n, q, size, dim);
+                } else {
+                    scatterAdd((double[]) o, ob, to, index, ii + e, 1, (double[]) s, so + e, 1, n, q, size, dim);
+                }
+            }
+        }
+    }
+
     /** o[io + i*to + index[ii + i*ti] * step] += s[is + i*ts] for i < n, in order. */
     static void scatterAdd(float[] o, int io, int to, double[] index, int ii, int ti, float[] s, int is, int ts, int n,
             int step, int size, int dim) {
@@ -195,6 +218,13 @@ final class IndexKernels {
                 for (int i = 0; i < n; i++, at += to, is += ts) {
                     o[at] += s[is];
                 }
+            }
+            return;
+        }
+        if (ti == 1 && ts == 1) {
+            // contiguous index and source: indexed by i, so the JIT drops their range checks
+            for (int i = 0; i < n; i++) {
+                o[io + i * to + checkedIndex(index[ii + i], size, dim) * step] += s[is + i];
             }
             return;
         }
@@ -215,6 +245,13 @@ final class IndexKernels {
                 for (int i = 0; i < n; i++, at += to, is += ts) {
                     o[at] += s[is];
                 }
+            }
+            return;
+        }
+        if (ti == 1 && ts == 1) {
+            // contiguous index and source: indexed by i, so the JIT drops their range checks
+            for (int i = 0; i < n; i++) {
+                o[io + i * to + checkedIndex(index[ii + i], size, dim) * step] += s[is + i];
             }
             return;
         }

@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 import org.sparkgrad.engine.DType;
 
 /**
- * gather's contiguous path ({@link IndexKernels#gatherContiguous}) and index_select's block copies
+ * gather's and scatter-add's contiguous paths ({@link IndexKernels#gatherContiguous}, {@link IndexKernels#scatterAddContiguous})
+ * and index_select's block copies
  * ({@link IndexKernels#selectBlocks}) against a plain reference loop on 3-d tensors along every dimension, float
  * and double, on all threads and on one (the split into tasks cuts through rows), with negative indices.
  */
@@ -155,5 +156,63 @@ class GatherBlocksTest {
         Strided one = dense(DType.INT64, new double[] {0, 0}, 2, 1);
         e = assertThrows(IndexOutOfBoundsException.class, () -> run(false, none, 1, one, DType.FLOAT32));
         assertEquals("index 0 is out of bounds for dimension 1 with size 0", e.getMessage());
+    }
+
+    @Test
+    void aContiguousScatterAddAlongEachDimensionAddsInElementOrder() {
+        Random r = new Random(6);
+        for (int dim = 0; dim < 3; dim++) {
+            int size = SHAPE[dim];
+            int m = size + 5; // more sources than slots: repeated targets
+            int[] ishape = SHAPE.clone();
+            ishape[dim] = m;
+            int outer = 1;
+            for (int k = 0; k < dim; k++) {
+                outer *= SHAPE[k];
+            }
+            int q = 1;
+            for (int k = dim + 1; k < 3; k++) {
+                q *= SHAPE[k];
+            }
+            int count = outer * m * q;
+            double[] index = new double[count];
+            for (int i = 0; i < count; i++) {
+                index[i] = r.nextInt(2 * size) - size;
+            }
+            double[] src = values(count, 7 + dim);
+            for (DType t : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+                // the reference adds in element order, in the tensor's own precision, onto a non-zero start
+                double[] start = values(outer * size * q, 8);
+                double[] want = start.clone();
+                float[] wantF = new float[want.length];
+                for (int i = 0; i < want.length; i++) {
+                    wantF[i] = (float) want[i];
+                }
+                for (int p = 0; p < outer; p++) {
+                    for (int j = 0; j < m; j++) {
+                        for (int k = 0; k < q; k++) {
+                            int e = (p * m + j) * q + k;
+                            int at = (int) index[e];
+                            int o = (p * size + (at < 0 ? at + size : at)) * q + k;
+                            want[o] += src[e];
+                            wantF[o] += (float) src[e];
+                        }
+                    }
+                }
+                if (t == DType.FLOAT32) {
+                    for (int i = 0; i < want.length; i++) {
+                        want[i] = wantF[i];
+                    }
+                }
+                Strided out = dense(t, start, SHAPE);
+                CPU.scatterAdd(out, dim, dense(DType.INT64, index, ishape), dense(t, src, ishape));
+                assertArrayEquals(want, CPU.toHostDouble(out), 0.0, t + " scatter-add along dim " + dim);
+            }
+        }
+        Strided out = dense(DType.FLOAT32, new double[12], 3, 4);
+        Strided bad = dense(DType.INT64, new double[] {0, 1, 2, 3, 0, 4, 1, 2, 0, 0, 0, 0}, 3, 4);
+        IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class,
+                () -> CPU.scatterAdd(out, 1, bad, dense(DType.FLOAT32, new double[12], 3, 4)));
+        assertEquals("index 4 is out of bounds for dimension 1 with size 4", e.getMessage());
     }
 }
