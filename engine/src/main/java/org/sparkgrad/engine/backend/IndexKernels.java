@@ -113,22 +113,56 @@ final class IndexKernels {
         Parallel.forEach(tasks, t -> {
             int from = (int) ((long) outer * t / tasks);
             int to = (int) ((long) outer * (t + 1) / tasks);
-            // dim last (q == 1): one run of m per p, x's base fixed (step 0); else runs of q, one per (p, j)
-            int runs = q == 1 ? 1 : m;
-            int n = q == 1 ? m : q;
-            int ta = q == 1 ? 0 : 1;
+            if (q == 1) {
+                if (x instanceof float[] xf) {
+                    gatherLast(xf, xo, size, index, ii, (float[]) o, oo, m, from, to, dim);
+                } else {
+                    gatherLast((double[]) x, xo, size, index, ii, (double[]) o, oo, m, from, to, dim);
+                }
+                return;
+            }
+            // runs of q, one per (p, j)
             for (int p = from; p < to; p++) {
-                for (int j = 0; j < runs; j++) {
+                for (int j = 0; j < m; j++) {
                     int e = (p * m + j) * q;
                     int xb = xo + p * size * q;
                     if (x instanceof float[] xf) {
-                        gather(xf, xb, ta, index, ii + e, 1, (float[]) o, oo + e, 1, n, q, size, dim);
+                        gather(xf, xb, 1, index, ii + e, 1, (float[]) o, oo + e, 1, q, q, size, dim);
                     } else {
-                        gather((double[]) x, xb, ta, index, ii + e, 1, (double[]) o, oo + e, 1, n, q, size, dim);
+                        gather((double[]) x, xb, 1, index, ii + e, 1, (double[]) o, oo + e, 1, q, q, size, dim);
                     }
                 }
             }
         });
+    }
+
+    /**
+     * Rows from .. to - 1 of a gather along the last dimension: o[p * m + j] = x[p * size + index[p * m + j]]. One
+     * flat loop over the elements, so that a gather of one element a row (cross entropy's pick) and one of
+     * long rows compile the same loop (a nested loop compiled for one-element rows ran long rows slowly).
+     */
+    private static void gatherLast(float[] x, int xo, int size, double[] index, int ii, float[] o, int oo, int m,
+            int from, int to, int dim) {
+        int xb = xo + from * size;
+        for (int e = from * m, end = to * m, j = 0; e < end; e++) {
+            o[oo + e] = x[xb + checkedIndex(index[ii + e], size, dim)];
+            if (++j == m) {
+                j = 0;
+                xb += size;
+            }
+        }
+    }
+
+    private static void gatherLast(double[] x, int xo, int size, double[] index, int ii, double[] o, int oo, int m,
+            int from, int to, int dim) {
+        int xb = xo + from * size;
+        for (int e = from * m, end = to * m, j = 0; e < end; e++) {
+            o[oo + e] = x[xb + checkedIndex(index[ii + e], size, dim)];
+            if (++j == m) {
+                j = 0;
+                xb += size;
+            }
+        }
     }
 
     /** o[io + i*to] = a[ia + i*ta + index[ii + i*ti] * step] for i < n. */
