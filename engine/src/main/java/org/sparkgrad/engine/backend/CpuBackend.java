@@ -1,5 +1,7 @@
 package org.sparkgrad.engine.backend;
 
+import java.util.Arrays;
+
 import org.sparkgrad.engine.DType;
 import org.sparkgrad.engine.Device;
 
@@ -124,6 +126,9 @@ public final class CpuBackend implements Backend {
                 for (int r = 0, ra = off[0], ro = off[1]; r < rows; r++, ra += step[0], ro += step[1]) {
                     if (sa == 1 && so == 1) {
                         System.arraycopy(a, ra, o, ro, n);
+                    } else if (sa == 0 && so == 1) {
+                        // a broadcast source (an expanded gradient): the element loop would not vectorize
+                        Arrays.fill(o, ro, ro + n, a[ra]);
                     } else {
                         for (int i = 0, ia = ra, io = ro; i < n; i++, ia += sa, io += so) {
                             o[io] = a[ia];
@@ -143,6 +148,9 @@ public final class CpuBackend implements Backend {
                 for (int r = 0, ra = off[0], ro = off[1]; r < rows; r++, ra += step[0], ro += step[1]) {
                     if (sa == 1 && so == 1) {
                         System.arraycopy(a, ra, o, ro, n);
+                    } else if (sa == 0 && so == 1) {
+                        // a broadcast source (an expanded gradient): the element loop would not vectorize
+                        Arrays.fill(o, ro, ro + n, a[ra]);
                     } else {
                         for (int i = 0, ia = ra, io = ro; i < n; i++, ia += sa, io += so) {
                             o[io] = a[ia];
@@ -639,6 +647,21 @@ public final class CpuBackend implements Backend {
                     index.strides()[dim], index.shape()[dim], d.isFloat() ? d.f : d.d, out.offset(), index.numel(), q, dim);
             return;
         }
+        if (s.dtype == d.dtype && s.dtype.isFloatingPoint() && IndexKernels.gathersContiguous(x, dim, index, out)) {
+            int q = 1;
+            for (int k = dim + 1; k < x.shape().length; k++) {
+                q *= x.shape()[k];
+            }
+            int outer = 1;
+            for (int k = 0; k < dim; k++) {
+                outer *= x.shape()[k];
+            }
+            if (index.numel() > 0) {
+                IndexKernels.gatherContiguous(s.isFloat() ? s.f : s.d, x.offset(), size, si.d, index.offset(),
+                        d.isFloat() ? d.f : d.d, out.offset(), outer, index.shape()[dim], q, dim);
+            }
+            return;
+        }
         // x viewed with index's shape, its stride on dim replaced by 0: the index adds the offset.
         int[] xs = x.strides().clone();
         xs[dim] = 0;
@@ -670,6 +693,23 @@ public final class CpuBackend implements Backend {
         CpuStorage si = cpu(index);
         CpuStorage s = cpu(src);
         int size = out.shape()[dim];
+        boolean same = (d.isFloat() && s.isFloat()) || (d.dtype == DType.FLOAT64 && s.dtype == DType.FLOAT64);
+        if (same && src.isContiguous() && Arrays.equals(src.shape(), index.shape())
+                && IndexKernels.gathersContiguous(out, dim, index, out)) {
+            int q = 1;
+            for (int k = dim + 1; k < out.shape().length; k++) {
+                q *= out.shape()[k];
+            }
+            int outer = 1;
+            for (int k = 0; k < dim; k++) {
+                outer *= out.shape()[k];
+            }
+            if (index.numel() > 0) {
+                IndexKernels.scatterAddContiguous(d.isFloat() ? d.f : d.d, out.offset(), size, si.d, index.offset(),
+                        s.isFloat() ? s.f : s.d, src.offset(), outer, index.shape()[dim], q, dim);
+            }
+            return;
+        }
         int[] os = out.strides().clone();
         os[dim] = 0;
         Strided base = new Strided(d, out.offset(), index.shape(), os);

@@ -12,6 +12,11 @@ final class IndexKernels {
 
     /** Checks an index against a dimension's size and wraps a negative one. */
     static int checkedIndex(double value, int size, int dim) {
+        // the common case in one comparison pair, the wrap and the error out of line (keeps this one inlined)
+        return value >= 0 && value < size ? (int) value : wrappedIndex(value, size, dim);
+    }
+
+    private static int wrappedIndex(double value, int size, int dim) {
         long v = (long) value;
         if (v < -size || v >= size) {
             throw new IndexOutOfBoundsException(
@@ -46,14 +51,118 @@ final class IndexKernels {
         int blocks = total / q;
         int tasks = Math.min(blocks, Parallel.tasksFor(total));
         Parallel.forEach(tasks, t -> {
+            int from = (int) ((long) blocks * t / tasks);
             int to = (int) ((long) blocks * (t + 1) / tasks);
-            for (int b = (int) ((long) blocks * t / tasks); b < to; b++) {
-                int p = b / r;
-                int j = b - p * r;
-                int at = checkedIndex(index[ii + j * ti], size, dim);
-                System.arraycopy(x, xo + (p * size + at) * q, out, oo + b * q, q);
+            // typed copies: an arraycopy between Objects goes through the generic (type-checking) stub
+            if (x instanceof float[] xf) {
+                selectBlocks(xf, xo, size, index, ii, ti, r, (float[]) out, oo, q, dim, from, to);
+            } else {
+                selectBlocks((double[]) x, xo, size, index, ii, ti, r, (double[]) out, oo, q, dim, from, to);
             }
         });
+    }
+
+    /** Blocks from .. to - 1 of {@link #selectBlocks(Object, int, int, double[], int, int, int, Object, int, int, int, int)}. */
+    private static void selectBlocks(float[] x, int xo, int size, double[] index, int ii, int ti, int r, float[] out,
+            int oo, int q, int dim, int from, int to) {
+        for (int b = from, p = from / r, j = from - p * r; b < to; b++) {
+            int at = checkedIndex(index[ii + j * ti], size, dim);
+            System.arraycopy(x, xo + (p * size + at) * q, out, oo + b * q, q);
+            if (++j == r) {
+                j = 0;
+                p++;
+            }
+        }
+    }
+
+    private static void selectBlocks(double[] x, int xo, int size, double[] index, int ii, int ti, int r, double[] out,
+            int oo, int q, int dim, int from, int to) {
+        for (int b = from, p = from / r, j = from - p * r; b < to; b++) {
+            int at = checkedIndex(index[ii + j * ti], size, dim);
+            System.arraycopy(x, xo + (p * size + at) * q, out, oo + b * q, q);
+            if (++j == r) {
+                j = 0;
+                p++;
+            }
+        }
+    }
+
+    /**
+     * Whether gather(x, dim, index) into out can take {@link #gatherContiguous}: all three contiguous, index
+     * (and out) of x's sizes on every dimension but dim.
+     */
+    static boolean gathersContiguous(Strided x, int dim, Strided index, Strided out) {
+        if (!x.isContiguous() || !index.isContiguous() || !out.isContiguous()) {
+            return false;
+        }
+        for (int k = 0; k < x.shape().length; k++) {
+            if (k != dim && index.shape()[k] != x.shape()[k]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The gather of contiguous x (seen as [P, size, q]) by a contiguous index into contiguous o (both [P, m, q]):
+     * o[p, j, k] = x[p, index[p, j, k], k], the p spread over threads.
+     */
+    static void gatherContiguous(Object x, int xo, int size, double[] index, int ii, Object o, int oo, int outer,
+            int m, int q, int dim) {
+        int tasks = Math.min(outer, Parallel.tasksFor((long) outer * m * q));
+        Parallel.forEach(tasks, t -> {
+            int from = (int) ((long) outer * t / tasks);
+            int to = (int) ((long) outer * (t + 1) / tasks);
+            if (q == 1) {
+                if (x instanceof float[] xf) {
+                    gatherLast(xf, xo, size, index, ii, (float[]) o, oo, m, from, to, dim);
+                } else {
+                    gatherLast((double[]) x, xo, size, index, ii, (double[]) o, oo, m, from, to, dim);
+                }
+                return;
+            }
+            // runs of q, one per (p, j)
+            for (int p = from; p < to; p++) {
+                for (int j = 0; j < m; j++) {
+                    int e = (p * m + j) * q;
+                    int xb = xo + p * size * q;
+                    if (x instanceof float[] xf) {
+                        gather(xf, xb, 1, index, ii + e, 1, (float[]) o, oo + e, 1, q, q, size, dim);
+                    } else {
+                        gather((double[]) x, xb, 1, index, ii + e, 1, (double[]) o, oo + e, 1, q, q, size, dim);
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * Rows from .. to - 1 of a gather along the last dimension: o[p * m + j] = x[p * size + index[p * m + j]]. One
+     * flat loop over the elements, so that a gather of one element a row (cross entropy's pick) and one of
+     * long rows compile the same loop (a nested loop compiled for one-element rows ran long rows slowly).
+     */
+    private static void gatherLast(float[] x, int xo, int size, double[] index, int ii, float[] o, int oo, int m,
+            int from, int to, int dim) {
+        int xb = xo + from * size;
+        for (int e = from * m, end = to * m, j = 0; e < end; e++) {
+            o[oo + e] = x[xb + checkedIndex(index[ii + e], size, dim)];
+            if (++j == m) {
+                j = 0;
+                xb += size;
+            }
+        }
+    }
+
+    private static void gatherLast(double[] x, int xo, int size, double[] index, int ii, double[] o, int oo, int m,
+            int from, int to, int dim) {
+        int xb = xo + from * size;
+        for (int e = from * m, end = to * m, j = 0; e < end; e++) {
+            o[oo + e] = x[xb + checkedIndex(index[ii + e], size, dim)];
+            if (++j == m) {
+                j = 0;
+                xb += size;
+            }
+        }
     }
 
     /** o[io + i*to] = a[ia + i*ta + index[ii + i*ti] * step] for i < n. */
@@ -67,6 +176,13 @@ final class IndexKernels {
                 for (int i = 0; i < n; i++, from += ta, io += to) {
                     o[io] = a[from];
                 }
+            }
+            return;
+        }
+        if (ti == 1 && to == 1) {
+            // contiguous index and output (the usual case): indexed by i, so the JIT drops their range checks
+            for (int i = 0; i < n; i++) {
+                o[io + i] = a[ia + i * ta + checkedIndex(index[ii + i], size, dim) * step];
             }
             return;
         }
@@ -88,8 +204,38 @@ final class IndexKernels {
             }
             return;
         }
+        if (ti == 1 && to == 1) {
+            // contiguous index and output (the usual case): indexed by i, so the JIT drops their range checks
+            for (int i = 0; i < n; i++) {
+                o[io + i] = a[ia + i * ta + checkedIndex(index[ii + i], size, dim) * step];
+            }
+            return;
+        }
         for (int i = 0; i < n; i++, ia += ta, ii += ti, io += to) {
             o[io] = a[ia + checkedIndex(index[ii], size, dim) * step];
+        }
+    }
+
+    /**
+     * The scatter-add into contiguous o (seen as [P, size, q]) of contiguous s by a contiguous index (both
+     * [P, m, q]): o[p, index[p, j, k], k] += s[p, j, k], serially in element order (several may land on one).
+     */
+    static void scatterAddContiguous(Object o, int oo, int size, double[] index, int ii, Object s, int so, int outer,
+            int m, int q, int dim) {
+        // dim last (q == 1): one run of m per p, o's base fixed (step 0); else runs of q, one per (p, j)
+        int runs = q == 1 ? 1 : m;
+        int n = q == 1 ? m : q;
+        int to = q == 1 ? 0 : 1;
+        for (int p = 0; p < outer; p++) {
+            for (int j = 0; j < runs; j++) {
+                int e = (p * m + j) * q;
+                int ob = oo + p * size * q;
+                if (o instanceof float[] of) {
+                    scatterAdd(of, ob, to, index, ii + e, 1, (float[]) s, so + e, 1, n, q, size, dim);
+                } else {
+                    scatterAdd((double[]) o, ob, to, index, ii + e, 1, (double[]) s, so + e, 1, n, q, size, dim);
+                }
+            }
         }
     }
 
@@ -106,6 +252,13 @@ final class IndexKernels {
                 for (int i = 0; i < n; i++, at += to, is += ts) {
                     o[at] += s[is];
                 }
+            }
+            return;
+        }
+        if (ti == 1 && ts == 1) {
+            // contiguous index and source: indexed by i, so the JIT drops their range checks
+            for (int i = 0; i < n; i++) {
+                o[io + i * to + checkedIndex(index[ii + i], size, dim) * step] += s[is + i];
             }
             return;
         }
@@ -126,6 +279,13 @@ final class IndexKernels {
                 for (int i = 0; i < n; i++, at += to, is += ts) {
                     o[at] += s[is];
                 }
+            }
+            return;
+        }
+        if (ti == 1 && ts == 1) {
+            // contiguous index and source: indexed by i, so the JIT drops their range checks
+            for (int i = 0; i < n; i++) {
+                o[io + i * to + checkedIndex(index[ii + i], size, dim) * step] += s[is + i];
             }
             return;
         }

@@ -576,6 +576,45 @@ final class Simd {
     }
 
     /**
+     * One dense row of softmax's numerators, o = exp(a - s): the subtraction and the exp of {@link #binary}'s and
+     * {@link #unary}'s loops fused in one pass (the same roundings; the tail through a padded lane buffer too).
+     */
+    static void expShifted(float[] a, int ia, float s, float[] o, int io, int n) {
+        int bound = F.loopBound(n);
+        expShiftedBody(a, ia, s, o, io, bound);
+        if (bound < n) {
+            float[] t = new float[F.length()];
+            System.arraycopy(a, ia + bound, t, 0, n - bound);
+            expShiftedBody(t, 0, s, t, 0, t.length);
+            System.arraycopy(t, 0, o, io + bound, n - bound);
+        }
+    }
+
+    private static void expShiftedBody(float[] a, int ia, float s, float[] o, int io, int n) {
+        FloatVector sv = FloatVector.broadcast(F, s);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector.fromArray(F, a, ia + i).sub(sv).lanewise(VectorOperators.EXP).intoArray(o, io + i);
+        }
+    }
+
+    /** One dense row of log-softmax, o = (a - s) - t, each subtraction rounded as in the plain loop, in one pass. */
+    static void subTwice(float[] a, int ia, float s, float t, float[] o, int io, int n) {
+        int bound = F.loopBound(n);
+        subTwiceBody(a, ia, s, t, o, io, bound);
+        for (int i = bound; i < n; i++) {
+            o[io + i] = (a[ia + i] - s) - t;
+        }
+    }
+
+    private static void subTwiceBody(float[] a, int ia, float s, float t, float[] o, int io, int n) {
+        FloatVector sv = FloatVector.broadcast(F, s);
+        FloatVector tv = FloatVector.broadcast(F, t);
+        for (int i = 0; i < n; i += F.length()) {
+            FloatVector.fromArray(F, a, ia + i).sub(sv).sub(tv).intoArray(o, io + i);
+        }
+    }
+
+    /**
      * One dense row of log-softmax's VJP, o = g - exp(y) * s: exp through {@link #unary}'s loop, then the
      * multiply and subtract rounded per step as the plain loop does (so the tail's scalar steps are the lanes').
      */

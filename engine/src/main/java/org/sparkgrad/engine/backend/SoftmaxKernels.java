@@ -80,16 +80,14 @@ final class SoftmaxKernels {
     /** One dense row: z = x - shift and exp(z) through the vector loops, then divide or subtract the log. */
     private static void denseForward(boolean log, float[] x, int ix, float[] o, int io, int n) {
         float max = Simd.extreme(true, x, ix, n);
-        float[] shift = {Float.isFinite(max) ? max : 0f};
-        Simd.binary(BinaryOp.SUB, x, ix, 1, shift, 0, 0, o, io, n);
+        float shift = Float.isFinite(max) ? max : 0f;
+        // exp(z), z = x - shift, in one pass (o holds it for the sum)
+        Simd.expShifted(x, ix, shift, o, io, n);
         if (log) {
-            // exp(z) only for its sum, in o; then o = z - lse, z recomputed (no buffer per row).
-            Simd.unary(UnaryOp.EXP, o, io, o, io, n);
-            float[] lse = {(float) Math.log((float) Simd.sum(o, io, n, new float[Simd.floatLanes()]))};
-            Simd.binary(BinaryOp.SUB, x, ix, 1, shift, 0, 0, o, io, n);
-            Simd.binary(BinaryOp.SUB, o, io, 1, lse, 0, 0, o, io, n);
+            // then o = z - lse, z recomputed (no buffer per row), in one pass
+            float lse = (float) Math.log((float) Simd.sum(o, io, n, new float[Simd.floatLanes()]));
+            Simd.subTwice(x, ix, shift, lse, o, io, n);
         } else {
-            Simd.unary(UnaryOp.EXP, o, io, o, io, n);
             float[] sum = {(float) Simd.sum(o, io, n, new float[Simd.floatLanes()])};
             Simd.binary(BinaryOp.DIV, o, io, 1, sum, 0, 0, o, io, n);
         }
