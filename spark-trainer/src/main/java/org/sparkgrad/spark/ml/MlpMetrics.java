@@ -1,18 +1,17 @@
 package org.sparkgrad.spark.ml;
 
-import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.element_at;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.log;
 import static org.apache.spark.sql.functions.pow;
-import static org.apache.spark.sql.functions.sum;
-import static org.apache.spark.sql.functions.var_pop;
 import static org.apache.spark.sql.functions.when;
 
+import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
+import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -60,32 +59,57 @@ public record MlpMetrics(long rows, double accuracy, double logLoss, double rmse
         Column index = labels.indexOf(label);
         Column probability = element_at(org.apache.spark.ml.functions.vector_to_array(col(probabilityCol), "float64"),
                 index.plus(1));
-        Row r = scored.where(label.isNotNull()).agg(count(lit(1)),
-                avg(when(col(predictionCol).equalTo(label.try_cast(labels.type())), 1.0).otherwise(0.0)),
-                avg(log(greatest(probability, lit(1e-15))).multiply(-1)), sum(when(index.isNull(), 1).otherwise(0)))
-                .first();
-        if (r.getLong(3) > 0) {
+        double[] r = sums(scored.where(label.isNotNull()).select(
+                when(col(predictionCol).equalTo(label.try_cast(labels.type())), 1.0).otherwise(0.0),
+                log(greatest(probability, lit(1e-15))).multiply(-1), when(index.isNull(), 1.0).otherwise(0.0)));
+        long n = (long) r[3];
+        if (r[2] > 0) {
             Row sample = scored.where(label.isNotNull().and(index.isNull())).select(label.cast(DataTypes.StringType))
                     .first();
-            throw new TrainingException("label column '" + labelCol + "' holds " + r.getLong(3) + " row(s) with labels "
+            throw new TrainingException("label column '" + labelCol + "' holds " + (long) r[2] + " row(s) with labels "
                     + "the model has no class for, e.g. '" + sample.get(0) + "'; its classes are "
                     + String.join(", ", labels.labels()));
         }
-        return new MlpMetrics(r.getLong(0), value(r, 1), value(r, 2), Double.NaN, Double.NaN);
+        return new MlpMetrics(n, r[0] / n, r[1] / n, Double.NaN, Double.NaN);
     }
 
     /** Regression metrics of scored rows (the prediction column beside the label). */
     static MlpMetrics regression(Dataset<Row> scored, String labelCol, String predictionCol) {
         Column y = col(labelCol).try_cast(DataTypes.DoubleType);
-        Row r = scored.where(y.isNotNull()).agg(count(lit(1)), sum(pow(col(predictionCol).minus(y), 2)),
-                var_pop(y)).first();
-        long n = r.getLong(0);
-        double ssRes = value(r, 1);
-        double ssTot = value(r, 2) * n;
+        Dataset<Row> rows = scored.where(y.isNotNull());
+        double[] r = sums(rows.select(pow(col(predictionCol).minus(y), 2), y));
+        long n = (long) r[2];
+        double ssRes = r[0];
+        double ssTot = sums(rows.select(pow(y.minus(lit(r[1] / n)), 2)))[0];
         return new MlpMetrics(n, Double.NaN, Double.NaN, Math.sqrt(ssRes / n), 1 - ssRes / ssTot);
     }
 
-    private static double value(Row r, int i) {
-        return r.isNullAt(i) ? Double.NaN : ((Number) r.get(i)).doubleValue();
+    /**
+     * The sums of rows' double columns (nulls as 0) and, last, the row count: added per partition, then in partition
+     * order, so the same rows give the same metrics to the last bit, whichever order the tasks finish in (Spark SQL's
+     * avg and sum add the partial sums in the order they arrive).
+     */
+    private static double[] sums(Dataset<Row> columns) {
+        int k = columns.columns().length;
+        List<double[]> parts = columns.javaRDD().mapPartitions((FlatMapFunction<Iterator<Row>, double[]>) it -> {
+            double[] s = new double[k + 1];
+            while (it.hasNext()) {
+                Row row = it.next();
+                for (int j = 0; j < k; j++) {
+                    if (!row.isNullAt(j)) {
+                        s[j] += ((Number) row.get(j)).doubleValue();
+                    }
+                }
+                s[k]++;
+            }
+            return List.of(s).iterator();
+        }).collect();
+        double[] total = new double[k + 1];
+        for (double[] part : parts) {
+            for (int j = 0; j <= k; j++) {
+                total[j] += part[j];
+            }
+        }
+        return total;
     }
 }
