@@ -104,11 +104,12 @@ final class BarrierSteps implements AutoCloseable {
         if (mode == StepMode.JOBS) {
             return null;
         }
-        String reason = unavailable(sc);
+        int slots = slots(sc);
+        String reason = unavailable(sc.getConf().getBoolean("spark.dynamicAllocation.enabled", false), slots);
         int partitions = blocks.getNumPartitions();
-        if (reason == null && spec.collectives && slots(sc) < partitions) {
+        if (reason == null && spec.collectives && slots < partitions) {
             reason = "a barrier stage for batch norm needs one slot per partition, " + partitions
-                    + ", and the cluster offers " + slots(sc) + " now";
+                    + ", and the cluster offers " + slots + " now";
         }
         if (reason != null && spec.collectives) {
             throw new TrainingException("barrier stages cannot run: " + reason + "; " + batchNorm
@@ -126,12 +127,10 @@ final class BarrierSteps implements AutoCloseable {
         return new BarrierSteps(settings, sc, blocks, spec, stageEndsAfter, totalSteps, decorator);
     }
 
-    /** Why a barrier stage cannot run on this cluster now (dynamic allocation, no slot), or null when it can. */
-    static String unavailable(JavaSparkContext sc) {
-        return unavailable(sc.getConf().getBoolean("spark.dynamicAllocation.enabled", false), slots(sc));
-    }
-
-    /** {@link #unavailable(JavaSparkContext)} from the setting and the slots it reads. */
+    /**
+     * Why a barrier stage cannot run on a cluster with this dynamic allocation setting and these slots now, or null
+     * when it can.
+     */
     static String unavailable(boolean dynamicAllocation, int slots) {
         if (dynamicAllocation) {
             return "dynamic allocation is on (spark.dynamicAllocation.enabled), and a barrier stage needs all its slots"

@@ -94,6 +94,12 @@ final class GradientSum implements Serializable {
         }
     }
 
+    /** The error of two partitions' gradient sums of different sizes. */
+    static TrainingException differentSizes(int a, int b) {
+        return new TrainingException("gradient sums of different sizes: " + a + " and " + b
+                + " (the model differs between executors)");
+    }
+
     /** Adds other into this in place and returns this (treeAggregate's combOp). */
     GradientSum merge(GradientSum other) {
         if (other == null || other == this) {
@@ -106,8 +112,7 @@ final class GradientSum implements Serializable {
             if (grad == null) {
                 grad = other.grad;
             } else if (grad.length != other.grad.length) {
-                throw new TrainingException("gradient sums of different sizes: " + grad.length + " and " + other.grad.length
-                        + " (the model differs between executors)");
+                throw differentSizes(grad.length, other.grad.length);
             } else {
                 float[] g = grad;
                 float[] o = other.grad;

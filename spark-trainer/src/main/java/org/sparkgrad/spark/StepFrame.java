@@ -181,8 +181,7 @@ final class StepFrame {
             sum.grad = spare != null && spare.length == n ? spare : new float[n];
             f.get(sum.grad);
         } else if (sum.grad.length != n) {
-            throw new TrainingException("gradient sums of different sizes: " + sum.grad.length + " and " + n
-                    + " (the model differs between executors)");
+            throw GradientSum.differentSizes(sum.grad.length, n);
         } else {
             float[] g = sum.grad;
             for (int i = 0; i < n; i++) {

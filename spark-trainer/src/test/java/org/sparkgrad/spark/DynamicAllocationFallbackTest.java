@@ -6,12 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -23,7 +19,6 @@ import org.junit.jupiter.api.Test;
  * with one Spark job per step, to the same parameters as stepMode("jobs"); stepMode("barrier") fails with the reason.
  */
 class DynamicAllocationFallbackTest {
-    private static final Logger TRAINER_LOG = Logger.getLogger(DataParallelTrainer.class.getName());
     private static SparkSession spark;
     private static JavaSparkContext sc;
 
@@ -43,29 +38,15 @@ class DynamicAllocationFallbackTest {
     @Test
     void autoFallsBackToPerStepJobsSayingWhyAndBarrierRefuses() {
         assertEquals("true", sc.getConf().get("spark.dynamicAllocation.enabled"), "this class's own session");
-        List<String> log = Collections.synchronizedList(new ArrayList<>());
-        Handler handler = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                log.add(r.getMessage());
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        TRAINER_LOG.addHandler(handler);
-        try (TrainingData data = TrainingData.fromRdd(sc.parallelize(Arrays.asList(
-                DataParallelTrainerTest.regressionRows(40, 21)), 2), 3, 1)) {
+        try (CheckpointFixtures.LogCatcher catcher = new CheckpointFixtures.LogCatcher(DataParallelTrainer.class);
+                TrainingData data = TrainingData.fromRdd(sc.parallelize(Arrays.asList(
+                        DataParallelTrainerTest.regressionRows(40, 21)), 2), 3, 1)) {
             List<java.util.Map<String, float[]>> jobs = new ArrayList<>();
             List<java.util.Map<String, float[]>> auto = new ArrayList<>();
             BarrierStepsTest.trainer("jobs", jobs).steps(4).fit(data);
             BarrierStepsTest.trainer("auto", auto).steps(4).fit(data);
             BarrierStepsTest.assertBitwiseEqual(jobs, auto, "auto under dynamic allocation");
+            List<String> log = catcher.records.stream().map(java.util.logging.LogRecord::getMessage).toList();
             assertTrue(log.stream().anyMatch(l -> l.equals("dynamic allocation is on (spark.dynamicAllocation.enabled),"
                     + " and a barrier stage needs all its slots at once; training with one Spark job per step")), log.toString());
             assertTrue(log.stream().noneMatch(l -> l.contains("barrier stage)")), log.toString());
@@ -73,8 +54,6 @@ class DynamicAllocationFallbackTest {
                     () -> BarrierStepsTest.trainer("barrier", new ArrayList<>()).steps(1).fit(data));
             assertTrue(e.getMessage().startsWith("stepMode(\"barrier\") cannot run: dynamic allocation is on"),
                     e.getMessage());
-        } finally {
-            TRAINER_LOG.removeHandler(handler);
         }
     }
 }
