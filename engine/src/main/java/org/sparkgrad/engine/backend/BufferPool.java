@@ -1,19 +1,29 @@
 package org.sparkgrad.engine.backend;
 
+import java.lang.ref.Cleaner;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The CPU's cache of freed large arrays, like PyTorch's CPU caching allocator: arrays of at least
- * {@link #MIN_LENGTH} elements handed back through {@link CpuBackend#recycle} wait here, bucketed by exact
- * length (a training loop asks for the same sizes every step), for the next allocation of that length, which
- * then skips the garbage collector and the kernel's page faults. At most {@link #CAPACITY_BYTES} are kept; an
- * array that would exceed it is left to the garbage collector. Thread-safe.
+ * {@link #MIN_LENGTH} elements come back here when their tensor's storage is handed back
+ * ({@link CpuBackend#recycle}, right away) or found unreachable (by the garbage collector, through a
+ * {@link Cleaner}), and wait, bucketed by exact length (a training loop asks for the same sizes every step), for
+ * the next allocation of that length, which then skips the garbage collector, the zeroing and the page faults of
+ * fresh memory (a fresh 16 MB output costs about as much as the kernel writing it). At most
+ * {@link #CAPACITY_BYTES} are kept; an array that would exceed it is left to the garbage collector. Thread-safe.
  */
 final class BufferPool {
     /** Arrays shorter than this are not cached: the JVM allocates them cheaply in its thread-local buffers. */
     static final int MIN_LENGTH = 1 << 14;
+    /**
+     * Arrays from this length go back through the garbage collector's discovery of their dead storage: such
+     * arrays are G1's humongous objects (half a region or more, for heaps up to 8 GB), which a collection never
+     * copies. A smaller array tracked that way would stay reachable from its cleaner until its storage's death is
+     * processed, so every collection would copy it to the survivor space first.
+     */
+    static final int MIN_TRACKED_LENGTH = 1 << 20;
     /** The most bytes the pool keeps: 256 MiB, or an eighth of the maximum heap when that is less. */
     static final long CAPACITY_BYTES = Math.min(256L << 20, Runtime.getRuntime().maxMemory() / 8);
 
@@ -22,7 +32,50 @@ final class BufferPool {
     private static final AtomicLong BYTES = new AtomicLong();
     private static final AtomicLong GIVEN = new AtomicLong();
 
+    /** One daemon thread hands back the arrays of storages the garbage collector found unreachable. */
+    private static final Cleaner CLEANER = Cleaner.create(r -> {
+        Thread t = new Thread(r, "sparkgrad-buffer-pool");
+        t.setDaemon(true);
+        return t;
+    });
+
     private BufferPool() {
+    }
+
+    /**
+     * Gives a to the pool when owner becomes unreachable or the returned cleanable is cleaned, whichever comes
+     * first (once). The caller must guarantee that only owner holds a, so that nobody touches it afterwards.
+     */
+    static Cleaner.Cleanable returnWhenUnreachable(Object owner, float[] a) {
+        return CLEANER.register(owner, new Floats(a));
+    }
+
+    static Cleaner.Cleanable returnWhenUnreachable(Object owner, double[] a) {
+        return CLEANER.register(owner, new Doubles(a));
+    }
+
+    /** Gives a to the pool when the returned cleanable is cleaned (the caller cleans it at most once). */
+    static Cleaner.Cleanable returnOnClean(float[] a) {
+        return () -> give(a);
+    }
+
+    static Cleaner.Cleanable returnOnClean(double[] a) {
+        return () -> give(a);
+    }
+
+    /** The cleaning action: must not refer to the owner, or the owner would never become unreachable. */
+    private record Floats(float[] a) implements Runnable {
+        @Override
+        public void run() {
+            give(a);
+        }
+    }
+
+    private record Doubles(double[] a) implements Runnable {
+        @Override
+        public void run() {
+            give(a);
+        }
     }
 
     /** A cached float array of exactly this length (its contents unspecified), or null. */

@@ -1,5 +1,6 @@
 package org.sparkgrad.engine.backend;
 
+import java.lang.ref.Reference;
 import java.util.Arrays;
 
 import org.sparkgrad.engine.DType;
@@ -9,6 +10,10 @@ import org.sparkgrad.engine.Device;
  * The host backend: loops over Java arrays for elementwise work ({@link FloatKernels}, {@link DoubleKernels},
  * vectorised in {@link Simd}) and reductions ({@link ReduceKernels}), BLAS for matrix products (see
  * {@link Blas}), large loops split over {@link Parallel}'s threads.
+ *
+ * <p>Every operation keeps its operands reachable until its kernel returns ({@link Reference#reachabilityFence}):
+ * once a kernel holds an array, the compiler may treat the tensor that owned it as dead, and the
+ * {@link BufferPool} would then hand the array to another allocation while the kernel still reads or writes it.
  */
 public final class CpuBackend implements Backend {
     /** The one instance. */
@@ -27,13 +32,13 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Storage allocate(DType dtype, int length) {
-        return new CpuStorage(dtype, length);
+        return new CpuStorage(dtype, length, true, true);
     }
 
     /** A storage that may hold a recycled array's old values (see {@link BufferPool}). */
     @Override
     public Storage allocateForOverwrite(DType dtype, int length) {
-        return new CpuStorage(dtype, length, false);
+        return new CpuStorage(dtype, length, false, true);
     }
 
     /** Gives the storage's array to the {@link BufferPool}; the storage must not be used again. */
@@ -112,6 +117,12 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void copy(Strided src, Strided dst) {
+        copyKernel(src, dst);
+        Reference.reachabilityFence(src);
+        Reference.reachabilityFence(dst);
+    }
+
+    private void copyKernel(Strided src, Strided dst) {
         CpuStorage s = cpu(src);
         CpuStorage d = cpu(dst);
         if (s.isFloat() && d.isFloat()) {
@@ -208,6 +219,11 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void fill(Strided dst, double value) {
+        fillKernel(dst, value);
+        Reference.reachabilityFence(dst);
+    }
+
+    private void fillKernel(Strided dst, double value) {
         CpuStorage d = cpu(dst);
         StridedLoop.of(dst.shape(), dst).run((n, off, st) -> {
             int io = off[0], so = st[0];
@@ -225,6 +241,12 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void unary(UnaryOp op, Strided x, Strided out) {
+        unaryKernel(op, x, out);
+        Reference.reachabilityFence(x);
+        Reference.reachabilityFence(out);
+    }
+
+    private void unaryKernel(UnaryOp op, Strided x, Strided out) {
         CpuStorage s = cpu(x);
         CpuStorage d = cpu(out);
         StridedLoop loop = StridedLoop.of(out.shape(), x, out);
@@ -262,6 +284,13 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void binary(BinaryOp op, Strided x, Strided y, Strided out) {
+        binaryKernel(op, x, y, out);
+        Reference.reachabilityFence(x);
+        Reference.reachabilityFence(y);
+        Reference.reachabilityFence(out);
+    }
+
+    private void binaryKernel(BinaryOp op, Strided x, Strided y, Strided out) {
         CpuStorage sa = cpu(x);
         CpuStorage sb = cpu(y);
         CpuStorage d = cpu(out);
@@ -307,6 +336,12 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void axpy(double alpha, Strided x, Strided y) {
+        axpyKernel(alpha, x, y);
+        Reference.reachabilityFence(x);
+        Reference.reachabilityFence(y);
+    }
+
+    private void axpyKernel(double alpha, Strided x, Strided y) {
         CpuStorage s = cpu(x);
         CpuStorage d = cpu(y);
         int n = y.numel();
@@ -337,6 +372,14 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void where(Strided cond, Strided x, Strided y, Strided out) {
+        whereKernel(cond, x, y, out);
+        Reference.reachabilityFence(cond);
+        Reference.reachabilityFence(x);
+        Reference.reachabilityFence(y);
+        Reference.reachabilityFence(out);
+    }
+
+    private void whereKernel(Strided cond, Strided x, Strided y, Strided out) {
         CpuStorage c = cpu(cond);
         CpuStorage a = cpu(x);
         CpuStorage b = cpu(y);
@@ -353,6 +396,12 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void reduce(ReduceOp op, Strided x, boolean[] reduce, Strided out) {
+        reduceKernel(op, x, reduce, out);
+        Reference.reachabilityFence(x);
+        Reference.reachabilityFence(out);
+    }
+
+    private void reduceKernel(ReduceOp op, Strided x, boolean[] reduce, Strided out) {
         CpuStorage s = cpu(x);
         CpuStorage d = cpu(out);
         int nd = x.shape().length;
@@ -486,6 +535,13 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void argReduce(boolean max, Strided x, int dim, Strided values, Strided indices) {
+        argReduceKernel(max, x, dim, values, indices);
+        Reference.reachabilityFence(x);
+        Reference.reachabilityFence(values);
+        Reference.reachabilityFence(indices);
+    }
+
+    private void argReduceKernel(boolean max, Strided x, int dim, Strided values, Strided indices) {
         CpuStorage s = cpu(x);
         CpuStorage dv = cpu(values);
         CpuStorage di = cpu(indices);
@@ -533,6 +589,12 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void softmax(boolean log, Strided x, int dim, Strided out) {
+        softmaxKernel(log, x, dim, out);
+        Reference.reachabilityFence(x);
+        Reference.reachabilityFence(out);
+    }
+
+    private void softmaxKernel(boolean log, Strided x, int dim, Strided out) {
         CpuStorage s = cpu(x);
         CpuStorage d = cpu(out);
         checkSoftmaxTypes("softmax", s, d);
@@ -559,6 +621,13 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void softmaxBackward(boolean log, Strided y, Strided gy, int dim, Strided gx) {
+        softmaxBackwardKernel(log, y, gy, dim, gx);
+        Reference.reachabilityFence(y);
+        Reference.reachabilityFence(gy);
+        Reference.reachabilityFence(gx);
+    }
+
+    private void softmaxBackwardKernel(boolean log, Strided y, Strided gy, int dim, Strided gx) {
         CpuStorage sy = cpu(y);
         CpuStorage sg = cpu(gy);
         CpuStorage d = cpu(gx);
@@ -615,6 +684,13 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void matmul(Strided a, Strided b, Strided out) {
+        matmulKernel(a, b, out);
+        Reference.reachabilityFence(a);
+        Reference.reachabilityFence(b);
+        Reference.reachabilityFence(out);
+    }
+
+    private void matmulKernel(Strided a, Strided b, Strided out) {
         CpuStorage sa = cpu(a);
         CpuStorage sb = cpu(b);
         CpuStorage so = cpu(out);
@@ -633,6 +709,13 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void gather(Strided x, int dim, Strided index, Strided out) {
+        gatherKernel(x, dim, index, out);
+        Reference.reachabilityFence(x);
+        Reference.reachabilityFence(index);
+        Reference.reachabilityFence(out);
+    }
+
+    private void gatherKernel(Strided x, int dim, Strided index, Strided out) {
         CpuStorage s = cpu(x);
         CpuStorage si = cpu(index);
         CpuStorage d = cpu(out);
@@ -689,6 +772,13 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void scatterAdd(Strided out, int dim, Strided index, Strided src) {
+        scatterAddKernel(out, dim, index, src);
+        Reference.reachabilityFence(out);
+        Reference.reachabilityFence(index);
+        Reference.reachabilityFence(src);
+    }
+
+    private void scatterAddKernel(Strided out, int dim, Strided index, Strided src) {
         CpuStorage d = cpu(out);
         CpuStorage si = cpu(index);
         CpuStorage s = cpu(src);

@@ -1,5 +1,7 @@
 package org.sparkgrad.engine.backend;
 
+import java.lang.ref.Cleaner;
+
 import org.sparkgrad.engine.DType;
 
 /**
@@ -11,17 +13,27 @@ final class CpuStorage implements Storage {
     /** The elements; null once {@link #recycle} has handed the array to the {@link BufferPool}. */
     float[] f;
     double[] d;
-    /** Whether the array is this storage's own (allocated by the backend), so that it may go to the pool. */
-    private final boolean own;
+    /**
+     * Hands the array to the pool: on {@link #recycle}, or for a large array also when the garbage collector finds
+     * this storage unreachable (a dead forward output, as PyTorch frees a tensor when its last reference goes).
+     * Null for arrays the pool does not take and for storages wrapping a caller's array ({@link CpuBackend#share}).
+     */
+    private final Cleaner.Cleanable toPool;
 
+    /** A zero-filled storage of its own array that the pool does not take back (a temporary, a host copy). */
     CpuStorage(DType dtype, int length) {
-        this(dtype, length, true);
+        this(dtype, length, true, false);
     }
 
-    /** A storage of its own array: zero-filled when {@code zeroed}, else possibly a recycled array. */
-    CpuStorage(DType dtype, int length, boolean zeroed) {
+    /**
+     * A storage of its own array: zero-filled when {@code zeroed}, else possibly a recycled array's old values.
+     * With {@code pooled}, a large array goes back to the pool when this storage dies; then no one may hold the
+     * array beyond this storage's life (the backend keeps its operands reachable while it runs).
+     */
+    CpuStorage(DType dtype, int length, boolean zeroed, boolean pooled) {
         this.dtype = dtype;
-        this.own = true;
+        boolean returns = pooled && length >= BufferPool.MIN_LENGTH;
+        boolean tracked = returns && length >= BufferPool.MIN_TRACKED_LENGTH;
         if (dtype == DType.FLOAT32) {
             float[] a = BufferPool.takeFloats(length);
             if (a != null && zeroed) {
@@ -29,6 +41,7 @@ final class CpuStorage implements Storage {
             }
             this.f = a != null ? a : new float[length];
             this.d = null;
+            this.toPool = !returns ? null : tracked ? BufferPool.returnWhenUnreachable(this, f) : BufferPool.returnOnClean(f);
         } else {
             double[] a = BufferPool.takeDoubles(length);
             if (a != null && zeroed) {
@@ -36,34 +49,29 @@ final class CpuStorage implements Storage {
             }
             this.f = null;
             this.d = a != null ? a : new double[length];
+            this.toPool = !returns ? null : tracked ? BufferPool.returnWhenUnreachable(this, d) : BufferPool.returnOnClean(d);
         }
     }
 
     /**
-     * Gives the array to the pool and drops it from this storage, so that a wrong later use fails with a
-     * NullPointerException instead of reading another tensor's data. Storages wrapping a caller's array
-     * ({@link CpuBackend#share}) keep it.
+     * Gives the array to the pool now (if the pool takes it) and drops it from this storage, so that a wrong
+     * later use fails with a NullPointerException instead of reading another tensor's data. Storages wrapping a
+     * caller's array ({@link CpuBackend#share}) keep it.
      */
     void recycle() {
-        if (!own) {
-            return;
+        if (toPool == null || f == null && d == null) {
+            return; // not the pool's, or handed back already
         }
-        if (f != null) {
-            float[] a = f;
-            f = null;
-            BufferPool.give(a);
-        } else if (d != null) {
-            double[] a = d;
-            d = null;
-            BufferPool.give(a);
-        }
+        f = null;
+        d = null;
+        toPool.clean();
     }
 
     CpuStorage(float[] values) {
         this.dtype = DType.FLOAT32;
         this.f = values;
         this.d = null;
-        this.own = false;
+        this.toPool = null;
     }
 
     CpuStorage(DType dtype, double[] values) {
@@ -73,7 +81,7 @@ final class CpuStorage implements Storage {
         this.dtype = dtype;
         this.f = null;
         this.d = values;
-        this.own = false;
+        this.toPool = null;
     }
 
     boolean isFloat() {

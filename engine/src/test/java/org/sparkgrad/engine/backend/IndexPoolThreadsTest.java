@@ -2,6 +2,9 @@ package org.sparkgrad.engine.backend;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -174,6 +177,58 @@ class IndexPoolThreadsTest {
         CPU.recycle(zeroed);
         CpuStorage raw = (CpuStorage) CPU.allocateForOverwrite(DType.FLOAT32, n);
         assertSame(array, raw.f);
+    }
+
+    @Test
+    void aStorageHandedBackTwiceGoesToThePoolOnce() {
+        int n = BufferPool.MIN_LENGTH + 17; // a length no other test uses
+        BufferPool.clear();
+        CpuStorage a = (CpuStorage) CPU.allocate(DType.FLOAT32, n);
+        float[] array = a.f;
+        long given = BufferPool.given();
+        CPU.recycle(a);
+        CPU.recycle(a);
+        assertEquals(given + 1, BufferPool.given());
+        assertSame(array, ((CpuStorage) CPU.allocateForOverwrite(DType.FLOAT32, n)).f);
+        assertNotSame(array, ((CpuStorage) CPU.allocateForOverwrite(DType.FLOAT32, n)).f,
+                "one array handed back must serve one allocation, not two");
+    }
+
+    @Test
+    void aLargeStorageNobodyHoldsAnyMoreGivesItsArrayBack() {
+        int n = BufferPool.MIN_TRACKED_LENGTH + 19; // a length no other test uses
+        BufferPool.clear();
+        java.lang.ref.WeakReference<float[]> array = allocateAndDrop(n);
+        // The collector finds the storage dead and the pool's cleaner thread gives the array back. Bounded by a
+        // deadline, not a sleep: each round asks for a collection.
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        float[] back = null;
+        while (back == null && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.yield();
+            back = BufferPool.takeFloats(n);
+        }
+        assertNotNull(back, "the dead storage's array was handed back within a minute");
+        assertSame(array.get(), back);
+    }
+
+    private static java.lang.ref.WeakReference<float[]> allocateAndDrop(int n) {
+        return new java.lang.ref.WeakReference<>(((CpuStorage) CPU.allocateForOverwrite(DType.FLOAT32, n)).f);
+    }
+
+    @Test
+    void aHostCopyNeverGoesToThePool() {
+        int n = BufferPool.MIN_TRACKED_LENGTH + 23;
+        BufferPool.clear();
+        Strided x = Strided.contiguous(CPU.allocate(DType.FLOAT32, n), new int[] {n});
+        float[] host = CPU.toHostFloat(x);
+        CPU.toHostFloat(x); // a copy dropped at once: had the pool tracked it, the collections below return it
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        assertNull(BufferPool.takeFloats(n), "the caller owns a host copy; the pool must never take one back");
+        assertEquals(0f, host[n - 1]);
+        java.lang.ref.Reference.reachabilityFence(x); // its own storage is the pool's: keep it out of the pool
     }
 
     @Test
