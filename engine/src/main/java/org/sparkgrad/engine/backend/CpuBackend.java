@@ -190,6 +190,58 @@ public final class CpuBackend implements Backend {
      * once per destination row.
      */
     private static void transposeCopy(float[] a, int ra, int sa, float[] o, int ro, int os, int rows, int n) {
+        if (sa > os) {
+            transposeCopyBySource(a, ra, sa, o, ro, os, rows, n);
+            return;
+        }
+        for (int r0 = 0; r0 < rows; r0 += TILE) {
+            int r1 = Math.min(rows, r0 + TILE);
+            for (int i0 = 0; i0 < n; i0 += COLUMNS) {
+                int i1 = Math.min(n, i0 + COLUMNS);
+                int r = r0;
+                // four destination rows per pass: their source elements share a cache line
+                for (; r + 4 <= r1; r += 4) {
+                    for (int i = i0, ia = ra + r + i0 * sa, io = ro + r * os + i0; i < i1; i++, ia += sa, io++) {
+                        o[io] = a[ia];
+                        o[io + os] = a[ia + 1];
+                        o[io + 2 * os] = a[ia + 2];
+                        o[io + 3 * os] = a[ia + 3];
+                    }
+                }
+                for (; r < r1; r++) {
+                    for (int i = i0, ia = ra + r + i0 * sa, io = ro + r * os + i0; i < i1; i++, ia += sa, io++) {
+                        o[io] = a[ia];
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The same copy walking the source's rows instead: for a source whose columns lie far apart (sa &gt; os, as
+     * the transposed gradient of a tall matrix), reading TILE x COLUMNS elements column by column would touch
+     * lines that all share one cache set (strides of a power of two) and evict each other before their next
+     * element is read; here each source line is read to its end at once and the destination tile stays cached.
+     */
+    private static void transposeCopyBySource(float[] a, int ra, int sa, float[] o, int ro, int os, int rows, int n) {
+        for (int i0 = 0; i0 < n; i0 += TILE) {
+            int i1 = Math.min(n, i0 + TILE);
+            for (int r0 = 0; r0 < rows; r0 += COLUMNS) {
+                int r1 = Math.min(rows, r0 + COLUMNS);
+                for (int i = i0; i < i1; i++) {
+                    for (int r = r0, ia = ra + r0 + i * sa, io = ro + r0 * os + i; r < r1; r++, ia++, io += os) {
+                        o[io] = a[ia];
+                    }
+                }
+            }
+        }
+    }
+
+    private static void transposeCopy(double[] a, int ra, int sa, double[] o, int ro, int os, int rows, int n) {
+        if (sa > os) {
+            transposeCopyBySource(a, ra, sa, o, ro, os, rows, n);
+            return;
+        }
         for (int r0 = 0; r0 < rows; r0 += TILE) {
             int r1 = Math.min(rows, r0 + TILE);
             for (int i0 = 0; i0 < n; i0 += COLUMNS) {
@@ -203,13 +255,13 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    private static void transposeCopy(double[] a, int ra, int sa, double[] o, int ro, int os, int rows, int n) {
-        for (int r0 = 0; r0 < rows; r0 += TILE) {
-            int r1 = Math.min(rows, r0 + TILE);
-            for (int i0 = 0; i0 < n; i0 += COLUMNS) {
-                int i1 = Math.min(n, i0 + COLUMNS);
-                for (int r = r0; r < r1; r++) {
-                    for (int i = i0, ia = ra + r + i0 * sa, io = ro + r * os + i0; i < i1; i++, ia += sa, io++) {
+    private static void transposeCopyBySource(double[] a, int ra, int sa, double[] o, int ro, int os, int rows, int n) {
+        for (int i0 = 0; i0 < n; i0 += TILE) {
+            int i1 = Math.min(n, i0 + TILE);
+            for (int r0 = 0; r0 < rows; r0 += COLUMNS) {
+                int r1 = Math.min(rows, r0 + COLUMNS);
+                for (int i = i0; i < i1; i++) {
+                    for (int r = r0, ia = ra + r0 + i * sa, io = ro + r0 * os + i; r < r1; r++, ia++, io += os) {
                         o[io] = a[ia];
                     }
                 }

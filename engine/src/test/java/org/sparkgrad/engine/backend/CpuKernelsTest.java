@@ -277,8 +277,10 @@ class CpuKernelsTest {
     @Test
     void aTransposedCopyIsTheElementLoopInBothTypes() {
         // tiles of rows x columns on the way; shapes around the tile sizes, a source offset, and a large one
-        // split over the threads
-        int[][] shapes = {{2, 3}, {3, 1}, {17, 300}, {40, 257}, {16, 256}, {64, 4096}};
+        // split over the threads; more rows than columns (source columns further apart than destination rows)
+        // take the source-ordered walk
+        int[][] shapes = {{2, 3}, {3, 1}, {17, 300}, {40, 257}, {16, 256}, {64, 4096}, {300, 17}, {257, 40},
+            {4096, 64}, {1000, 3}, {256, 16}};
         for (int[] sh : shapes) {
             int rows = sh[0];
             int cols = sh[1];
