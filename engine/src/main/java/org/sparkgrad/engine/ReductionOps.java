@@ -157,7 +157,7 @@ final class ReductionOps {
         SavedTensor so = n.saveOutput(out);
         int[] shape = x.shapeRef();
         return n.finish(out, g -> {
-            Tensor hit = Dispatch.cast(sx.unpack().eq(unsqueezeReduced(so.unpack(), m, keepdim, shape)), x.dtype());
+            Tensor hit = Dispatch.mask(BinaryOp.EQ, sx.unpack(), unsqueezeReduced(so.unpack(), m, keepdim, shape));
             Tensor count = Dispatch.reduce(ReduceOp.SUM, hit, m, true);
             return new Tensor[] {unsqueezeReduced(g[0], m, keepdim, shape).div(count).mul(hit)};
         });

@@ -70,6 +70,8 @@ final class FloatKernels {
             case LE -> { for (int i = from; i < to; i++) { o[i] = a[i] <= s ? 1f : 0f; } }
             case GT -> { for (int i = from; i < to; i++) { o[i] = a[i] > s ? 1f : 0f; } }
             case LT -> { for (int i = from; i < to; i++) { o[i] = a[i] < s ? 1f : 0f; } }
+            case EQ -> { for (int i = from; i < to; i++) { o[i] = a[i] == s ? 1f : 0f; } }
+            case NE -> { for (int i = from; i < to; i++) { o[i] = a[i] != s ? 1f : 0f; } }
             default -> {
                 float[] one = {s};
                 strided(op, a, from, 1, one, 0, 0, o, from, 1, to - from);
