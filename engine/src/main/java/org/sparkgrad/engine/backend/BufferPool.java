@@ -1,5 +1,7 @@
 package org.sparkgrad.engine.backend;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
+import java.lang.management.ManagementFactory;
 import java.lang.ref.Cleaner;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
@@ -18,12 +20,14 @@ final class BufferPool {
     /** Arrays shorter than this are not cached: the JVM allocates them cheaply in its thread-local buffers. */
     static final int MIN_LENGTH = 1 << 14;
     /**
-     * Arrays from this length go back through the garbage collector's discovery of their dead storage: such
-     * arrays are G1's humongous objects (half a region or more, for heaps up to 8 GB), which a collection never
-     * copies. A smaller array tracked that way would stay reachable from its cleaner until its storage's death is
-     * processed, so every collection would copy it to the survivor space first.
+     * Arrays of at least this many bytes go back through the garbage collector's discovery of their dead
+     * storage: under G1 these are its humongous objects (half a region or more), which a collection never
+     * copies. An array tracked that way stays reachable from its cleaner until its storage's death has been
+     * processed, so any smaller array, or any array under a collector that moves large objects (Serial and
+     * Parallel: measured Full GCs at 16 MB a step), would be copied by every collection first: there the
+     * pool takes back only what is handed back explicitly ({@link Long#MAX_VALUE}).
      */
-    static final int MIN_TRACKED_LENGTH = 1 << 20;
+    static final long MIN_TRACKED_BYTES = humongousBytes();
     /** The most bytes the pool keeps: 256 MiB, or an eighth of the maximum heap when that is less. */
     static final long CAPACITY_BYTES = Math.min(256L << 20, Runtime.getRuntime().maxMemory() / 8);
 
@@ -40,6 +44,25 @@ final class BufferPool {
     });
 
     private BufferPool() {
+    }
+
+    /** Whether an array of this length and element size is given back when its storage dies. */
+    static boolean tracks(int length, int elementBytes) {
+        return (long) length * elementBytes >= MIN_TRACKED_BYTES;
+    }
+
+    /** Half of G1's region size when G1 collects this JVM's heap, else Long.MAX_VALUE. */
+    private static long humongousBytes() {
+        try {
+            boolean g1 = ManagementFactory.getGarbageCollectorMXBeans().stream().anyMatch(b -> b.getName().startsWith("G1"));
+            if (!g1) {
+                return Long.MAX_VALUE;
+            }
+            HotSpotDiagnosticMXBean hs = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+            return Long.parseLong(hs.getVMOption("G1HeapRegionSize").getValue()) / 2;
+        } catch (RuntimeException | LinkageError e) {
+            return Long.MAX_VALUE; // not a HotSpot JVM: no tracking
+        }
     }
 
     /**

@@ -33,7 +33,7 @@ final class CpuStorage implements Storage {
     CpuStorage(DType dtype, int length, boolean zeroed, boolean pooled) {
         this.dtype = dtype;
         boolean returns = pooled && length >= BufferPool.MIN_LENGTH;
-        boolean tracked = returns && length >= BufferPool.MIN_TRACKED_LENGTH;
+        boolean tracked = returns && BufferPool.tracks(length, dtype == DType.FLOAT32 ? 4 : 8);
         if (dtype == DType.FLOAT32) {
             float[] a = BufferPool.takeFloats(length);
             if (a != null && zeroed) {

@@ -8,7 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import java.util.Random;
+
 import org.junit.jupiter.api.Test;
 import org.sparkgrad.engine.DType;
 
@@ -194,9 +197,16 @@ class IndexPoolThreadsTest {
                 "one array handed back must serve one allocation, not two");
     }
 
+    /** Floats in an array the pool tracks (G1 humongous), a few more to make the length unique. */
+    private static int trackedFloats(int extra) {
+        assumeTrue(BufferPool.MIN_TRACKED_BYTES != Long.MAX_VALUE,
+                "dead storages are tracked under G1 only (conf/spark-defaults.conf selects it for every JVM)");
+        return (int) (BufferPool.MIN_TRACKED_BYTES / 4) + extra;
+    }
+
     @Test
     void aLargeStorageNobodyHoldsAnyMoreGivesItsArrayBack() {
-        int n = BufferPool.MIN_TRACKED_LENGTH + 19; // a length no other test uses
+        int n = trackedFloats(19);
         BufferPool.clear();
         java.lang.ref.WeakReference<float[]> array = allocateAndDrop(n);
         // The collector finds the storage dead and the pool's cleaner thread gives the array back. Bounded by a
@@ -217,8 +227,19 @@ class IndexPoolThreadsTest {
     }
 
     @Test
+    void aStorageBelowTheTrackedSizeComesBackOnlyWhenHandedBack() {
+        int n = trackedFloats(-29);
+        BufferPool.clear();
+        allocateAndDrop(n);
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        assertNull(BufferPool.takeFloats(n), "a collection would copy a tracked array that size: it must not be tracked");
+    }
+
+    @Test
     void aHostCopyNeverGoesToThePool() {
-        int n = BufferPool.MIN_TRACKED_LENGTH + 23;
+        int n = trackedFloats(23);
         BufferPool.clear();
         Strided x = Strided.contiguous(CPU.allocate(DType.FLOAT32, n), new int[] {n});
         float[] host = CPU.toHostFloat(x);

@@ -1,14 +1,13 @@
 package org.sparkgrad.engine.backend;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The fused dense rows of softmax / log-softmax ({@link Simd#expShifted}, {@link Simd#subTwice}): bitwise the
- * step-by-step vector composition they replace (subtract, exp, sum, divide or subtract twice), and close to a
+ * The fused dense rows of softmax / log-softmax ({@link Simd#expShifted}, {@link Simd#subTwice}): the
+ * step-by-step vector composition they replace (to the last bit but for the JIT's two exps) (subtract, exp, sum, divide or subtract twice), and close to a
  * double reference, on lengths with and without a tail, from an offset, with infinite and NaN rows.
  */
 class SoftmaxRowTest {
@@ -36,8 +35,24 @@ class SoftmaxRowTest {
         return java.util.Arrays.copyOfRange(o, 3, n + 3);
     }
 
+    /**
+     * Equal up to 2 units in the last place: the Vector API's exp gives different last bits interpreted (its Java
+     * fallback) and compiled (the SVML intrinsic), and the two paths here may run in different states of the JIT.
+     * A wrong shift, sum or tail is many units off.
+     */
+    private static void assertWithinUlps(float[] want, float[] got, String what) {
+        assertEquals(want.length, got.length, what);
+        for (int i = 0; i < want.length; i++) {
+            if (Float.isNaN(want[i]) || Float.isInfinite(want[i]) || want[i] == got[i]) {
+                assertEquals(want[i], got[i], what + " element " + i);
+            } else {
+                assertEquals(want[i], got[i], 2 * Math.ulp(want[i]), what + " element " + i);
+            }
+        }
+    }
+
     @Test
-    void fusedRowsEqualTheComposedStepsBitwiseAndTheDoubleReferenceClosely() {
+    void fusedRowsEqualTheComposedStepsWithinUlpsAndTheDoubleReferenceClosely() {
         if (!VectorApi.AVAILABLE) {
             return; // the dense path is the vector one; without it forward takes the scalar loop
         }
@@ -49,7 +64,7 @@ class SoftmaxRowTest {
             }
             for (boolean log : new boolean[] {false, true}) {
                 float[] got = fused(log, x, 2, n);
-                assertArrayEquals(composed(log, x, 2, n), got, log + " n=" + n);
+                assertWithinUlps(composed(log, x, 2, n), got, log + " n=" + n);
                 double max = Double.NEGATIVE_INFINITY;
                 for (int i = 0; i < n; i++) {
                     max = Math.max(max, x[2 + i]);
@@ -79,7 +94,7 @@ class SoftmaxRowTest {
             {-inf, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}};
         for (float[] x : rows) {
             for (boolean log : new boolean[] {false, true}) {
-                assertArrayEquals(composed(log, x, 0, x.length), fused(log, x, 0, x.length),
+                assertWithinUlps(composed(log, x, 0, x.length), fused(log, x, 0, x.length),
                         log + " " + java.util.Arrays.toString(x));
             }
         }
