@@ -134,6 +134,10 @@ public final class CpuBackend implements Backend {
                     transposeCopy(a, off[0], sa, o, off[1], step[1], rows, n);
                     return;
                 }
+                if (sa == 1 && so == 1 && rows > 1 && n <= Simd.SHORT_ROW && a != o && VectorApi.AVAILABLE) {
+                    Simd.copyRows(a, off[0], step[0], o, off[1], step[1], rows, n);
+                    return;
+                }
                 for (int r = 0, ra = off[0], ro = off[1]; r < rows; r++, ra += step[0], ro += step[1]) {
                     if (sa == 1 && so == 1) {
                         System.arraycopy(a, ra, o, ro, n);
@@ -154,6 +158,10 @@ public final class CpuBackend implements Backend {
                 int sa = st[0], so = st[1];
                 if (so == 1 && step[0] == 1 && sa != 1 && rows > 1) {
                     transposeCopy(a, off[0], sa, o, off[1], step[1], rows, n);
+                    return;
+                }
+                if (sa == 1 && so == 1 && rows > 1 && n <= Simd.SHORT_ROW && a != o && VectorApi.AVAILABLE) {
+                    Simd.copyRows(a, off[0], step[0], o, off[1], step[1], rows, n);
                     return;
                 }
                 for (int r = 0, ra = off[0], ro = off[1]; r < rows; r++, ra += step[0], ro += step[1]) {
@@ -352,11 +360,8 @@ public final class CpuBackend implements Backend {
             float[] b = sb.f;
             float[] o = d.f;
             // whole blocks of rows per call: a broadcast row or column makes many short rows
-            loop.runRows((rows, n, off, step, st) -> {
-                for (int r = 0, ia = off[0], ib = off[1], io = off[2]; r < rows; r++, ia += step[0], ib += step[1], io += step[2]) {
-                    FloatKernels.binary(op, a, ia, st[0], b, ib, st[1], o, io, st[2], n);
-                }
-            }, 1);
+            loop.runRows((rows, n, off, step, st) -> FloatKernels.binary(op, a, off[0], step[0], st[0], b, off[1], step[1],
+                    st[1], o, off[2], step[2], st[2], rows, n), 1);
             return;
         }
         if (sa.isFloat() && sb.isFloat() && op.isComparison()) {
@@ -375,7 +380,8 @@ public final class CpuBackend implements Backend {
             double[] a = sa.d;
             double[] b = sb.d;
             double[] o = d.d;
-            loop.run((n, off, st) -> DoubleKernels.binary(op, a, off[0], st[0], b, off[1], st[1], o, off[2], st[2], n));
+            loop.runRows((rows, n, off, step, st) -> DoubleKernels.binary(op, a, off[0], step[0], st[0], b, off[1], step[1],
+                    st[1], o, off[2], step[2], st[2], rows, n), 1);
             return;
         }
         loop.run((n, off, st) -> {

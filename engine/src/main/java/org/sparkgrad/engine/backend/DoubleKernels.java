@@ -90,6 +90,18 @@ final class DoubleKernels {
         }
     }
 
+    /** {@link FloatKernels}'s row-block binary on doubles. */
+    static void binary(BinaryOp op, double[] a, int ia, int ra, int ta, double[] b, int ib, int rb, int tb, double[] o,
+            int io, int ro, int to, int rows, int n) {
+        if (rows > 1 && to == 1 && (ta | tb) == 1 && VectorApi.AVAILABLE && Simd.handles(op)) {
+            Simd.binary(op, a, ia, ra, ta, b, ib, rb, tb, o, io, ro, rows, n);
+        } else {
+            for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+                binary(op, a, ia, ta, b, ib, tb, o, io, to, n);
+            }
+        }
+    }
+
     /** The loop without the Vector API (also the reference the vector loops are tested against). */
     static void plainBinary(BinaryOp op, double[] a, int ia, int ta, double[] b, int ib, int tb, double[] o, int io, int to,
             int n) {

@@ -31,6 +31,23 @@ final class FloatKernels {
         }
     }
 
+    /**
+     * {@link #binary} on each of {@code rows} rows of n elements, row r of a starting at ia + r * ra (of b at
+     * ib + r * rb, of o at io + r * ro): a block of short rows (a broadcast row or column vector) goes to the
+     * vector loops in one call.
+     */
+    static void binary(BinaryOp op, float[] a, int ia, int ra, int ta, float[] b, int ib, int rb, int tb, float[] o, int io,
+            int ro, int to, int rows, int n) {
+        if (rows > 1 && to == 1 && VectorApi.AVAILABLE && ((ta | tb) == 1 && Simd.handles(op)
+                || ta == 1 && tb == 1 && Simd.handlesDense(op))) {
+            Simd.binary(op, a, ia, ra, ta, b, ib, rb, tb, o, io, ro, rows, n);
+        } else {
+            for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+                binary(op, a, ia, ta, b, ib, tb, o, io, to, n);
+            }
+        }
+    }
+
     /** The loops without the Vector API (also the reference the vector loops are tested against). */
     static void plainBinary(BinaryOp op, float[] a, int ia, int ta, float[] b, int ib, int tb, float[] o, int io, int to,
             int n) {

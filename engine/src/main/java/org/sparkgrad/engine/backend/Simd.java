@@ -216,333 +216,448 @@ final class Simd {
      * 0 (one element repeated), not both 0; op must be one {@link #handles(BinaryOp)} accepts.
      */
     static void binary(BinaryOp op, float[] a, int ia, int ta, float[] b, int ib, int tb, float[] o, int io, int n) {
+        binary(op, a, ia, 0, ta, b, ib, 0, tb, o, io, 0, 1, n);
+    }
+
+    /**
+     * {@link #binary(BinaryOp, float[], int, int, float[], int, int, float[], int, int)} on each of {@code rows} rows of
+     * n elements, row r of a starting at ia + r * ra (of b at ib + r * rb, of o at io + r * ro): one call for a
+     * block of short rows, such as a broadcast row vector (rb = 0, tb = 1) or column vector (rb = 1, tb = 0).
+     * Every element gets the same operations as in a one-row call.
+     */
+    static void binary(BinaryOp op, float[] a, int ia, int ra, int ta, float[] b, int ib, int rb, int tb, float[] o, int io,
+            int ro, int rows, int n) {
         int bound = F.loopBound(n);
-        binaryBody(op, a, ia, ta, b, ib, tb, o, io, bound);
-        if (bound < n) {
-            int l = F.length();
-            float[] ra = ta == 0 ? a : new float[l];
-            float[] rb = tb == 0 ? b : new float[l];
-            float[] t = new float[l];
+        if (bound == n || o != a && o != b) {
+            binaryBody(op, a, ia, ra, ta, b, ib, rb, tb, o, io, ro, rows, bound);
+            if (bound < n) {
+                binaryTails(op, a, ia, ra, ta, b, ib, rb, tb, o, io, ro, 0, rows, bound, n);
+            }
+        } else {
+            // The output is an operand: each row's tail right after its body, as in one-row calls.
+            for (int r = 0; r < rows; r++) {
+                binaryBody(op, a, ia + r * ra, 0, ta, b, ib + r * rb, 0, tb, o, io + r * ro, 0, 1, bound);
+                binaryTails(op, a, ia, ra, ta, b, ib, rb, tb, o, io, ro, r, r + 1, bound, n);
+            }
+        }
+    }
+
+    /** Elements bound .. n of rows from .. to, each computed by the vector body on a zero-padded copy. */
+    private static void binaryTails(BinaryOp op, float[] a, int ia, int ra, int ta, float[] b, int ib, int rb, int tb, float[] o,
+            int io, int ro, int from, int to, int bound, int n) {
+        int l = F.length();
+        float[] pa = ta == 0 ? a : new float[l];
+        float[] pb = tb == 0 ? b : new float[l];
+        float[] t = new float[l];
+        for (int r = from; r < to; r++) {
             if (ta != 0) {
-                System.arraycopy(a, ia + bound, ra, 0, n - bound);
+                System.arraycopy(a, ia + r * ra + bound, pa, 0, n - bound);
             }
             if (tb != 0) {
-                System.arraycopy(b, ib + bound, rb, 0, n - bound);
+                System.arraycopy(b, ib + r * rb + bound, pb, 0, n - bound);
             }
-            binaryBody(op, ra, ta == 0 ? ia : 0, ta, rb, tb == 0 ? ib : 0, tb, t, 0, l);
-            System.arraycopy(t, 0, o, io + bound, n - bound);
+            binaryBody(op, pa, ta == 0 ? ia + r * ra : 0, 0, ta, pb, tb == 0 ? ib + r * rb : 0, 0, tb, t, 0, 0, 1, l);
+            System.arraycopy(t, 0, o, io + r * ro + bound, n - bound);
         }
     }
 
-    private static void binaryBody(BinaryOp op, float[] a, int ia, int ta, float[] b, int ib, int tb, float[] o, int io, int n) {
+    private static void binaryBody(BinaryOp op, float[] a, int ia, int ra, int ta, float[] b, int ib, int rb, int tb, float[] o,
+            int io, int ro, int rows, int n) {
         if (ta == 1 && tb == 1) {
-            denseBody(op, a, ia, b, ib, o, io, n);
+            denseBody(op, a, ia, ra, b, ib, rb, o, io, ro, rows, n);
         } else if (ta == 1) {
-            scalarRightBody(op, a, ia, b[ib], o, io, n);
+            scalarRightBody(op, a, ia, ra, b, ib, rb, o, io, ro, rows, n);
         } else {
-            scalarLeftBody(op, a[ia], b, ib, o, io, n);
+            scalarLeftBody(op, a, ia, ra, b, ib, rb, o, io, ro, rows, n);
         }
     }
 
-    private static void denseBody(BinaryOp op, float[] a, int ia, float[] b, int ib, float[] o, int io, int n) {
+    private static void denseBody(BinaryOp op, float[] a, int ia, int ra, float[] b, int ib, int rb,
+            float[] o, int io, int ro, int rows, int n) {
         switch (op) {
-            case ADD -> denseBodyAdd(a, ia, b, ib, o, io, n);
-            case SUB -> denseBodySub(a, ia, b, ib, o, io, n);
-            case MUL -> denseBodyMul(a, ia, b, ib, o, io, n);
-            case DIV -> denseBodyDiv(a, ia, b, ib, o, io, n);
-            case MAXIMUM -> denseBodyMaximum(a, ia, b, ib, o, io, n);
-            case MINIMUM -> denseBodyMinimum(a, ia, b, ib, o, io, n);
-            case SIGMOID_BACKWARD -> denseBodySigmoidBackward(a, ia, b, ib, o, io, n);
-            case TANH_BACKWARD -> denseBodyTanhBackward(a, ia, b, ib, o, io, n);
-            case RELU_BACKWARD -> denseBodyReluBackward(a, ia, b, ib, o, io, n);
-            case ABS_BACKWARD -> denseBodyAbsBackward(a, ia, b, ib, o, io, n);
+            case ADD -> denseBodyAdd(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case SUB -> denseBodySub(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case MUL -> denseBodyMul(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case DIV -> denseBodyDiv(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case MAXIMUM -> denseBodyMaximum(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case MINIMUM -> denseBodyMinimum(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case SIGMOID_BACKWARD -> denseBodySigmoidBackward(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case TANH_BACKWARD -> denseBodyTanhBackward(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case RELU_BACKWARD -> denseBodyReluBackward(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case ABS_BACKWARD -> denseBodyAbsBackward(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
             default -> throw new IllegalArgumentException("no vector loop for " + op);
         }
     }
 
-    private static void denseBodyAdd(float[] a, int ia, float[] b, int ib, float[] o, int io, int n) {
-        for (int i = 0; i < n; i += F.length()) {
-            FloatVector x = FloatVector.fromArray(F, a, ia + i);
-            FloatVector y = FloatVector.fromArray(F, b, ib + i);
-            x.add(y).intoArray(o, io + i);
+    private static void denseBodyAdd(float[] a, int ia, int ra, float[] b, int ib, int rb,
+            float[] o, int io, int ro, int rows, int n) {
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            for (int i = 0; i < n; i += F.length()) {
+                FloatVector x = FloatVector.fromArray(F, a, ia + i);
+                FloatVector y = FloatVector.fromArray(F, b, ib + i);
+                x.add(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void denseBodySub(float[] a, int ia, float[] b, int ib, float[] o, int io, int n) {
-        for (int i = 0; i < n; i += F.length()) {
-            FloatVector x = FloatVector.fromArray(F, a, ia + i);
-            FloatVector y = FloatVector.fromArray(F, b, ib + i);
-            x.sub(y).intoArray(o, io + i);
+    private static void denseBodySub(float[] a, int ia, int ra, float[] b, int ib, int rb,
+            float[] o, int io, int ro, int rows, int n) {
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            for (int i = 0; i < n; i += F.length()) {
+                FloatVector x = FloatVector.fromArray(F, a, ia + i);
+                FloatVector y = FloatVector.fromArray(F, b, ib + i);
+                x.sub(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void denseBodyMul(float[] a, int ia, float[] b, int ib, float[] o, int io, int n) {
-        for (int i = 0; i < n; i += F.length()) {
-            FloatVector x = FloatVector.fromArray(F, a, ia + i);
-            FloatVector y = FloatVector.fromArray(F, b, ib + i);
-            x.mul(y).intoArray(o, io + i);
+    private static void denseBodyMul(float[] a, int ia, int ra, float[] b, int ib, int rb,
+            float[] o, int io, int ro, int rows, int n) {
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            for (int i = 0; i < n; i += F.length()) {
+                FloatVector x = FloatVector.fromArray(F, a, ia + i);
+                FloatVector y = FloatVector.fromArray(F, b, ib + i);
+                x.mul(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void denseBodyDiv(float[] a, int ia, float[] b, int ib, float[] o, int io, int n) {
-        for (int i = 0; i < n; i += F.length()) {
-            FloatVector x = FloatVector.fromArray(F, a, ia + i);
-            FloatVector y = FloatVector.fromArray(F, b, ib + i);
-            x.div(y).intoArray(o, io + i);
+    private static void denseBodyDiv(float[] a, int ia, int ra, float[] b, int ib, int rb,
+            float[] o, int io, int ro, int rows, int n) {
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            for (int i = 0; i < n; i += F.length()) {
+                FloatVector x = FloatVector.fromArray(F, a, ia + i);
+                FloatVector y = FloatVector.fromArray(F, b, ib + i);
+                x.div(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void denseBodyMaximum(float[] a, int ia, float[] b, int ib, float[] o, int io, int n) {
-        for (int i = 0; i < n; i += F.length()) {
-            FloatVector x = FloatVector.fromArray(F, a, ia + i);
-            FloatVector y = FloatVector.fromArray(F, b, ib + i);
-            x.max(y).intoArray(o, io + i);
+    private static void denseBodyMaximum(float[] a, int ia, int ra, float[] b, int ib, int rb,
+            float[] o, int io, int ro, int rows, int n) {
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            for (int i = 0; i < n; i += F.length()) {
+                FloatVector x = FloatVector.fromArray(F, a, ia + i);
+                FloatVector y = FloatVector.fromArray(F, b, ib + i);
+                x.max(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void denseBodyMinimum(float[] a, int ia, float[] b, int ib, float[] o, int io, int n) {
-        for (int i = 0; i < n; i += F.length()) {
-            FloatVector x = FloatVector.fromArray(F, a, ia + i);
-            FloatVector y = FloatVector.fromArray(F, b, ib + i);
-            x.min(y).intoArray(o, io + i);
+    private static void denseBodyMinimum(float[] a, int ia, int ra, float[] b, int ib, int rb,
+            float[] o, int io, int ro, int rows, int n) {
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            for (int i = 0; i < n; i += F.length()) {
+                FloatVector x = FloatVector.fromArray(F, a, ia + i);
+                FloatVector y = FloatVector.fromArray(F, b, ib + i);
+                x.min(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void denseBodySigmoidBackward(float[] a, int ia, float[] b, int ib, float[] o, int io, int n) {
+    private static void denseBodySigmoidBackward(float[] a, int ia, int ra, float[] b, int ib, int rb,
+            float[] o, int io, int ro, int rows, int n) {
         FloatVector one = FloatVector.broadcast(F, 1f);
-        for (int i = 0; i < n; i += F.length()) {
-            FloatVector x = FloatVector.fromArray(F, a, ia + i);
-            FloatVector y = FloatVector.fromArray(F, b, ib + i);
-            x.mul(one.sub(y)).mul(y).intoArray(o, io + i);
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            for (int i = 0; i < n; i += F.length()) {
+                FloatVector x = FloatVector.fromArray(F, a, ia + i);
+                FloatVector y = FloatVector.fromArray(F, b, ib + i);
+                x.mul(one.sub(y)).mul(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void denseBodyTanhBackward(float[] a, int ia, float[] b, int ib, float[] o, int io, int n) {
+    private static void denseBodyTanhBackward(float[] a, int ia, int ra, float[] b, int ib, int rb,
+            float[] o, int io, int ro, int rows, int n) {
         FloatVector one = FloatVector.broadcast(F, 1f);
-        for (int i = 0; i < n; i += F.length()) {
-            FloatVector x = FloatVector.fromArray(F, a, ia + i);
-            FloatVector y = FloatVector.fromArray(F, b, ib + i);
-            x.mul(one.sub(y.mul(y))).intoArray(o, io + i);
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            for (int i = 0; i < n; i += F.length()) {
+                FloatVector x = FloatVector.fromArray(F, a, ia + i);
+                FloatVector y = FloatVector.fromArray(F, b, ib + i);
+                x.mul(one.sub(y.mul(y))).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void denseBodyReluBackward(float[] a, int ia, float[] b, int ib, float[] o, int io, int n) {
+    private static void denseBodyReluBackward(float[] a, int ia, int ra, float[] b, int ib, int rb,
+            float[] o, int io, int ro, int rows, int n) {
         FloatVector zero = FloatVector.zero(FH);
-        for (int i = 0; i < n; i += FH.length()) {
-            FloatVector x = FloatVector.fromArray(FH, a, ia + i);
-            FloatVector y = FloatVector.fromArray(FH, b, ib + i);
-            x.blend(zero, y.compare(VectorOperators.LE, 0f)).intoArray(o, io + i);
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            for (int i = 0; i < n; i += FH.length()) {
+                FloatVector x = FloatVector.fromArray(FH, a, ia + i);
+                FloatVector y = FloatVector.fromArray(FH, b, ib + i);
+                x.blend(zero, y.compare(VectorOperators.LE, 0f)).intoArray(o, io + i);
+            }
         }
     }
 
     /** a * sgn(b): sgn from two blends, so that 0 and NaN give 0 and a * 0 keeps a NaN or infinite a's NaN. */
-    private static void denseBodyAbsBackward(float[] a, int ia, float[] b, int ib, float[] o, int io, int n) {
+    private static void denseBodyAbsBackward(float[] a, int ia, int ra, float[] b, int ib, int rb,
+            float[] o, int io, int ro, int rows, int n) {
         FloatVector zero = FloatVector.zero(FH);
         FloatVector one = FloatVector.broadcast(FH, 1f);
         FloatVector minusOne = FloatVector.broadcast(FH, -1f);
-        for (int i = 0; i < n; i += FH.length()) {
-            FloatVector x = FloatVector.fromArray(FH, a, ia + i);
-            FloatVector y = FloatVector.fromArray(FH, b, ib + i);
-            FloatVector s = zero.blend(one, y.compare(VectorOperators.GT, 0f)).blend(minusOne, y.compare(VectorOperators.LT, 0f));
-            x.mul(s).intoArray(o, io + i);
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            for (int i = 0; i < n; i += FH.length()) {
+                FloatVector x = FloatVector.fromArray(FH, a, ia + i);
+                FloatVector y = FloatVector.fromArray(FH, b, ib + i);
+                FloatVector s = zero.blend(one, y.compare(VectorOperators.GT, 0f)).blend(minusOne, y.compare(VectorOperators.LT, 0f));
+                x.mul(s).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void scalarRightBody(BinaryOp op, float[] a, int ia, float ys, float[] o, int io, int n) {
+    private static void scalarRightBody(BinaryOp op, float[] a, int ia, int ra, float[] b, int ib, int rb,
+            float[] o, int io, int ro, int rows, int n) {
         switch (op) {
-            case ADD -> scalarRightBodyAdd(a, ia, ys, o, io, n);
-            case SUB -> scalarRightBodySub(a, ia, ys, o, io, n);
-            case MUL -> scalarRightBodyMul(a, ia, ys, o, io, n);
-            case DIV -> scalarRightBodyDiv(a, ia, ys, o, io, n);
-            case MAXIMUM -> scalarRightBodyMaximum(a, ia, ys, o, io, n);
-            case MINIMUM -> scalarRightBodyMinimum(a, ia, ys, o, io, n);
-            case SIGMOID_BACKWARD -> scalarRightBodySigmoidBackward(a, ia, ys, o, io, n);
-            case TANH_BACKWARD -> scalarRightBodyTanhBackward(a, ia, ys, o, io, n);
-            case RELU_BACKWARD -> scalarRightBodyReluBackward(a, ia, ys, o, io, n);
+            case ADD -> scalarRightBodyAdd(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case SUB -> scalarRightBodySub(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case MUL -> scalarRightBodyMul(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case DIV -> scalarRightBodyDiv(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case MAXIMUM -> scalarRightBodyMaximum(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case MINIMUM -> scalarRightBodyMinimum(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case SIGMOID_BACKWARD -> scalarRightBodySigmoidBackward(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case TANH_BACKWARD -> scalarRightBodyTanhBackward(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case RELU_BACKWARD -> scalarRightBodyReluBackward(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
             default -> throw new IllegalArgumentException("no vector loop for " + op);
         }
     }
 
-    private static void scalarRightBodyAdd(float[] a, int ia, float ys, float[] o, int io, int n) {
-        FloatVector y0 = FloatVector.broadcast(F, ys);
-        for (int i = 0; i < n; i += F.length()) {
-            FloatVector x = FloatVector.fromArray(F, a, ia + i);
-            FloatVector y = y0;
-            x.add(y).intoArray(o, io + i);
+    private static void scalarRightBodyAdd(float[] a, int ia, int ra, float[] b, int ib, int rb,
+            float[] o, int io, int ro, int rows, int n) {
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            FloatVector y0 = FloatVector.broadcast(F, b[ib]);
+            for (int i = 0; i < n; i += F.length()) {
+                FloatVector x = FloatVector.fromArray(F, a, ia + i);
+                FloatVector y = y0;
+                x.add(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void scalarRightBodySub(float[] a, int ia, float ys, float[] o, int io, int n) {
-        FloatVector y0 = FloatVector.broadcast(F, ys);
-        for (int i = 0; i < n; i += F.length()) {
-            FloatVector x = FloatVector.fromArray(F, a, ia + i);
-            FloatVector y = y0;
-            x.sub(y).intoArray(o, io + i);
+    private static void scalarRightBodySub(float[] a, int ia, int ra, float[] b, int ib, int rb,
+            float[] o, int io, int ro, int rows, int n) {
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            FloatVector y0 = FloatVector.broadcast(F, b[ib]);
+            for (int i = 0; i < n; i += F.length()) {
+                FloatVector x = FloatVector.fromArray(F, a, ia + i);
+                FloatVector y = y0;
+                x.sub(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void scalarRightBodyMul(float[] a, int ia, float ys, float[] o, int io, int n) {
-        FloatVector y0 = FloatVector.broadcast(F, ys);
-        for (int i = 0; i < n; i += F.length()) {
-            FloatVector x = FloatVector.fromArray(F, a, ia + i);
-            FloatVector y = y0;
-            x.mul(y).intoArray(o, io + i);
+    private static void scalarRightBodyMul(float[] a, int ia, int ra, float[] b, int ib, int rb,
+            float[] o, int io, int ro, int rows, int n) {
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            FloatVector y0 = FloatVector.broadcast(F, b[ib]);
+            for (int i = 0; i < n; i += F.length()) {
+                FloatVector x = FloatVector.fromArray(F, a, ia + i);
+                FloatVector y = y0;
+                x.mul(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void scalarRightBodyDiv(float[] a, int ia, float ys, float[] o, int io, int n) {
-        FloatVector y0 = FloatVector.broadcast(F, ys);
-        for (int i = 0; i < n; i += F.length()) {
-            FloatVector x = FloatVector.fromArray(F, a, ia + i);
-            FloatVector y = y0;
-            x.div(y).intoArray(o, io + i);
+    private static void scalarRightBodyDiv(float[] a, int ia, int ra, float[] b, int ib, int rb,
+            float[] o, int io, int ro, int rows, int n) {
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            FloatVector y0 = FloatVector.broadcast(F, b[ib]);
+            for (int i = 0; i < n; i += F.length()) {
+                FloatVector x = FloatVector.fromArray(F, a, ia + i);
+                FloatVector y = y0;
+                x.div(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void scalarRightBodyMaximum(float[] a, int ia, float ys, float[] o, int io, int n) {
-        FloatVector y0 = FloatVector.broadcast(F, ys);
-        for (int i = 0; i < n; i += F.length()) {
-            FloatVector x = FloatVector.fromArray(F, a, ia + i);
-            FloatVector y = y0;
-            x.max(y).intoArray(o, io + i);
+    private static void scalarRightBodyMaximum(float[] a, int ia, int ra, float[] b, int ib, int rb,
+            float[] o, int io, int ro, int rows, int n) {
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            FloatVector y0 = FloatVector.broadcast(F, b[ib]);
+            for (int i = 0; i < n; i += F.length()) {
+                FloatVector x = FloatVector.fromArray(F, a, ia + i);
+                FloatVector y = y0;
+                x.max(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void scalarRightBodyMinimum(float[] a, int ia, float ys, float[] o, int io, int n) {
-        FloatVector y0 = FloatVector.broadcast(F, ys);
-        for (int i = 0; i < n; i += F.length()) {
-            FloatVector x = FloatVector.fromArray(F, a, ia + i);
-            FloatVector y = y0;
-            x.min(y).intoArray(o, io + i);
+    private static void scalarRightBodyMinimum(float[] a, int ia, int ra, float[] b, int ib, int rb,
+            float[] o, int io, int ro, int rows, int n) {
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            FloatVector y0 = FloatVector.broadcast(F, b[ib]);
+            for (int i = 0; i < n; i += F.length()) {
+                FloatVector x = FloatVector.fromArray(F, a, ia + i);
+                FloatVector y = y0;
+                x.min(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void scalarRightBodySigmoidBackward(float[] a, int ia, float ys, float[] o, int io, int n) {
-        FloatVector y0 = FloatVector.broadcast(F, ys);
+    private static void scalarRightBodySigmoidBackward(float[] a, int ia, int ra, float[] b, int ib, int rb,
+            float[] o, int io, int ro, int rows, int n) {
         FloatVector one = FloatVector.broadcast(F, 1f);
-        for (int i = 0; i < n; i += F.length()) {
-            FloatVector x = FloatVector.fromArray(F, a, ia + i);
-            FloatVector y = y0;
-            x.mul(one.sub(y)).mul(y).intoArray(o, io + i);
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            FloatVector y0 = FloatVector.broadcast(F, b[ib]);
+            for (int i = 0; i < n; i += F.length()) {
+                FloatVector x = FloatVector.fromArray(F, a, ia + i);
+                FloatVector y = y0;
+                x.mul(one.sub(y)).mul(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void scalarRightBodyTanhBackward(float[] a, int ia, float ys, float[] o, int io, int n) {
-        FloatVector y0 = FloatVector.broadcast(F, ys);
+    private static void scalarRightBodyTanhBackward(float[] a, int ia, int ra, float[] b, int ib, int rb,
+            float[] o, int io, int ro, int rows, int n) {
         FloatVector one = FloatVector.broadcast(F, 1f);
-        for (int i = 0; i < n; i += F.length()) {
-            FloatVector x = FloatVector.fromArray(F, a, ia + i);
-            FloatVector y = y0;
-            x.mul(one.sub(y.mul(y))).intoArray(o, io + i);
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            FloatVector y0 = FloatVector.broadcast(F, b[ib]);
+            for (int i = 0; i < n; i += F.length()) {
+                FloatVector x = FloatVector.fromArray(F, a, ia + i);
+                FloatVector y = y0;
+                x.mul(one.sub(y.mul(y))).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void scalarRightBodyReluBackward(float[] a, int ia, float ys, float[] o, int io, int n) {
-        FloatVector y0 = FloatVector.broadcast(FH, ys);
+    private static void scalarRightBodyReluBackward(float[] a, int ia, int ra, float[] b, int ib, int rb,
+            float[] o, int io, int ro, int rows, int n) {
         FloatVector zero = FloatVector.zero(FH);
-        for (int i = 0; i < n; i += FH.length()) {
-            FloatVector x = FloatVector.fromArray(FH, a, ia + i);
-            FloatVector y = y0;
-            x.blend(zero, y.compare(VectorOperators.LE, 0f)).intoArray(o, io + i);
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            FloatVector y0 = FloatVector.broadcast(FH, b[ib]);
+            for (int i = 0; i < n; i += FH.length()) {
+                FloatVector x = FloatVector.fromArray(FH, a, ia + i);
+                FloatVector y = y0;
+                x.blend(zero, y.compare(VectorOperators.LE, 0f)).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void scalarLeftBody(BinaryOp op, float xs, float[] b, int ib, float[] o, int io, int n) {
+    private static void scalarLeftBody(BinaryOp op, float[] a, int ia, int ra, float[] b, int ib, int rb,
+            float[] o, int io, int ro, int rows, int n) {
         switch (op) {
-            case ADD -> scalarLeftBodyAdd(xs, b, ib, o, io, n);
-            case SUB -> scalarLeftBodySub(xs, b, ib, o, io, n);
-            case MUL -> scalarLeftBodyMul(xs, b, ib, o, io, n);
-            case DIV -> scalarLeftBodyDiv(xs, b, ib, o, io, n);
-            case MAXIMUM -> scalarLeftBodyMaximum(xs, b, ib, o, io, n);
-            case MINIMUM -> scalarLeftBodyMinimum(xs, b, ib, o, io, n);
-            case SIGMOID_BACKWARD -> scalarLeftBodySigmoidBackward(xs, b, ib, o, io, n);
-            case TANH_BACKWARD -> scalarLeftBodyTanhBackward(xs, b, ib, o, io, n);
-            case RELU_BACKWARD -> scalarLeftBodyReluBackward(xs, b, ib, o, io, n);
+            case ADD -> scalarLeftBodyAdd(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case SUB -> scalarLeftBodySub(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case MUL -> scalarLeftBodyMul(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case DIV -> scalarLeftBodyDiv(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case MAXIMUM -> scalarLeftBodyMaximum(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case MINIMUM -> scalarLeftBodyMinimum(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case SIGMOID_BACKWARD -> scalarLeftBodySigmoidBackward(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case TANH_BACKWARD -> scalarLeftBodyTanhBackward(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case RELU_BACKWARD -> scalarLeftBodyReluBackward(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
             default -> throw new IllegalArgumentException("no vector loop for " + op);
         }
     }
 
-    private static void scalarLeftBodyAdd(float xs, float[] b, int ib, float[] o, int io, int n) {
-        FloatVector x0 = FloatVector.broadcast(F, xs);
-        for (int i = 0; i < n; i += F.length()) {
-            FloatVector x = x0;
-            FloatVector y = FloatVector.fromArray(F, b, ib + i);
-            x.add(y).intoArray(o, io + i);
+    private static void scalarLeftBodyAdd(float[] a, int ia, int ra, float[] b, int ib, int rb,
+            float[] o, int io, int ro, int rows, int n) {
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            FloatVector x0 = FloatVector.broadcast(F, a[ia]);
+            for (int i = 0; i < n; i += F.length()) {
+                FloatVector x = x0;
+                FloatVector y = FloatVector.fromArray(F, b, ib + i);
+                x.add(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void scalarLeftBodySub(float xs, float[] b, int ib, float[] o, int io, int n) {
-        FloatVector x0 = FloatVector.broadcast(F, xs);
-        for (int i = 0; i < n; i += F.length()) {
-            FloatVector x = x0;
-            FloatVector y = FloatVector.fromArray(F, b, ib + i);
-            x.sub(y).intoArray(o, io + i);
+    private static void scalarLeftBodySub(float[] a, int ia, int ra, float[] b, int ib, int rb,
+            float[] o, int io, int ro, int rows, int n) {
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            FloatVector x0 = FloatVector.broadcast(F, a[ia]);
+            for (int i = 0; i < n; i += F.length()) {
+                FloatVector x = x0;
+                FloatVector y = FloatVector.fromArray(F, b, ib + i);
+                x.sub(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void scalarLeftBodyMul(float xs, float[] b, int ib, float[] o, int io, int n) {
-        FloatVector x0 = FloatVector.broadcast(F, xs);
-        for (int i = 0; i < n; i += F.length()) {
-            FloatVector x = x0;
-            FloatVector y = FloatVector.fromArray(F, b, ib + i);
-            x.mul(y).intoArray(o, io + i);
+    private static void scalarLeftBodyMul(float[] a, int ia, int ra, float[] b, int ib, int rb,
+            float[] o, int io, int ro, int rows, int n) {
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            FloatVector x0 = FloatVector.broadcast(F, a[ia]);
+            for (int i = 0; i < n; i += F.length()) {
+                FloatVector x = x0;
+                FloatVector y = FloatVector.fromArray(F, b, ib + i);
+                x.mul(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void scalarLeftBodyDiv(float xs, float[] b, int ib, float[] o, int io, int n) {
-        FloatVector x0 = FloatVector.broadcast(F, xs);
-        for (int i = 0; i < n; i += F.length()) {
-            FloatVector x = x0;
-            FloatVector y = FloatVector.fromArray(F, b, ib + i);
-            x.div(y).intoArray(o, io + i);
+    private static void scalarLeftBodyDiv(float[] a, int ia, int ra, float[] b, int ib, int rb,
+            float[] o, int io, int ro, int rows, int n) {
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            FloatVector x0 = FloatVector.broadcast(F, a[ia]);
+            for (int i = 0; i < n; i += F.length()) {
+                FloatVector x = x0;
+                FloatVector y = FloatVector.fromArray(F, b, ib + i);
+                x.div(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void scalarLeftBodyMaximum(float xs, float[] b, int ib, float[] o, int io, int n) {
-        FloatVector x0 = FloatVector.broadcast(F, xs);
-        for (int i = 0; i < n; i += F.length()) {
-            FloatVector x = x0;
-            FloatVector y = FloatVector.fromArray(F, b, ib + i);
-            x.max(y).intoArray(o, io + i);
+    private static void scalarLeftBodyMaximum(float[] a, int ia, int ra, float[] b, int ib, int rb,
+            float[] o, int io, int ro, int rows, int n) {
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            FloatVector x0 = FloatVector.broadcast(F, a[ia]);
+            for (int i = 0; i < n; i += F.length()) {
+                FloatVector x = x0;
+                FloatVector y = FloatVector.fromArray(F, b, ib + i);
+                x.max(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void scalarLeftBodyMinimum(float xs, float[] b, int ib, float[] o, int io, int n) {
-        FloatVector x0 = FloatVector.broadcast(F, xs);
-        for (int i = 0; i < n; i += F.length()) {
-            FloatVector x = x0;
-            FloatVector y = FloatVector.fromArray(F, b, ib + i);
-            x.min(y).intoArray(o, io + i);
+    private static void scalarLeftBodyMinimum(float[] a, int ia, int ra, float[] b, int ib, int rb,
+            float[] o, int io, int ro, int rows, int n) {
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            FloatVector x0 = FloatVector.broadcast(F, a[ia]);
+            for (int i = 0; i < n; i += F.length()) {
+                FloatVector x = x0;
+                FloatVector y = FloatVector.fromArray(F, b, ib + i);
+                x.min(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void scalarLeftBodySigmoidBackward(float xs, float[] b, int ib, float[] o, int io, int n) {
-        FloatVector x0 = FloatVector.broadcast(F, xs);
+    private static void scalarLeftBodySigmoidBackward(float[] a, int ia, int ra, float[] b, int ib, int rb,
+            float[] o, int io, int ro, int rows, int n) {
         FloatVector one = FloatVector.broadcast(F, 1f);
-        for (int i = 0; i < n; i += F.length()) {
-            FloatVector x = x0;
-            FloatVector y = FloatVector.fromArray(F, b, ib + i);
-            x.mul(one.sub(y)).mul(y).intoArray(o, io + i);
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            FloatVector x0 = FloatVector.broadcast(F, a[ia]);
+            for (int i = 0; i < n; i += F.length()) {
+                FloatVector x = x0;
+                FloatVector y = FloatVector.fromArray(F, b, ib + i);
+                x.mul(one.sub(y)).mul(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void scalarLeftBodyTanhBackward(float xs, float[] b, int ib, float[] o, int io, int n) {
-        FloatVector x0 = FloatVector.broadcast(F, xs);
+    private static void scalarLeftBodyTanhBackward(float[] a, int ia, int ra, float[] b, int ib, int rb,
+            float[] o, int io, int ro, int rows, int n) {
         FloatVector one = FloatVector.broadcast(F, 1f);
-        for (int i = 0; i < n; i += F.length()) {
-            FloatVector x = x0;
-            FloatVector y = FloatVector.fromArray(F, b, ib + i);
-            x.mul(one.sub(y.mul(y))).intoArray(o, io + i);
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            FloatVector x0 = FloatVector.broadcast(F, a[ia]);
+            for (int i = 0; i < n; i += F.length()) {
+                FloatVector x = x0;
+                FloatVector y = FloatVector.fromArray(F, b, ib + i);
+                x.mul(one.sub(y.mul(y))).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void scalarLeftBodyReluBackward(float xs, float[] b, int ib, float[] o, int io, int n) {
-        FloatVector x0 = FloatVector.broadcast(FH, xs);
+    private static void scalarLeftBodyReluBackward(float[] a, int ia, int ra, float[] b, int ib, int rb,
+            float[] o, int io, int ro, int rows, int n) {
         FloatVector zero = FloatVector.zero(FH);
-        for (int i = 0; i < n; i += FH.length()) {
-            FloatVector x = x0;
-            FloatVector y = FloatVector.fromArray(FH, b, ib + i);
-            x.blend(zero, y.compare(VectorOperators.LE, 0f)).intoArray(o, io + i);
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            FloatVector x0 = FloatVector.broadcast(FH, a[ia]);
+            for (int i = 0; i < n; i += FH.length()) {
+                FloatVector x = x0;
+                FloatVector y = FloatVector.fromArray(FH, b, ib + i);
+                x.blend(zero, y.compare(VectorOperators.LE, 0f)).intoArray(o, io + i);
+            }
         }
     }
 
@@ -878,319 +993,431 @@ final class Simd {
      * 0 (one element repeated), not both 0; op must be one {@link #handles(BinaryOp)} accepts.
      */
     static void binary(BinaryOp op, double[] a, int ia, int ta, double[] b, int ib, int tb, double[] o, int io, int n) {
+        binary(op, a, ia, 0, ta, b, ib, 0, tb, o, io, 0, 1, n);
+    }
+
+    /**
+     * {@link #binary(BinaryOp, double[], int, int, double[], int, int, double[], int, int)} on each of {@code rows} rows of
+     * n elements, row r of a starting at ia + r * ra (of b at ib + r * rb, of o at io + r * ro): one call for a
+     * block of short rows, such as a broadcast row vector (rb = 0, tb = 1) or column vector (rb = 1, tb = 0).
+     * Every element gets the same operations as in a one-row call.
+     */
+    static void binary(BinaryOp op, double[] a, int ia, int ra, int ta, double[] b, int ib, int rb, int tb, double[] o, int io,
+            int ro, int rows, int n) {
         int bound = D.loopBound(n);
-        binaryBody(op, a, ia, ta, b, ib, tb, o, io, bound);
-        if (bound < n) {
-            int l = D.length();
-            double[] ra = ta == 0 ? a : new double[l];
-            double[] rb = tb == 0 ? b : new double[l];
-            double[] t = new double[l];
+        if (bound == n || o != a && o != b) {
+            binaryBody(op, a, ia, ra, ta, b, ib, rb, tb, o, io, ro, rows, bound);
+            if (bound < n) {
+                binaryTails(op, a, ia, ra, ta, b, ib, rb, tb, o, io, ro, 0, rows, bound, n);
+            }
+        } else {
+            // The output is an operand: each row's tail right after its body, as in one-row calls.
+            for (int r = 0; r < rows; r++) {
+                binaryBody(op, a, ia + r * ra, 0, ta, b, ib + r * rb, 0, tb, o, io + r * ro, 0, 1, bound);
+                binaryTails(op, a, ia, ra, ta, b, ib, rb, tb, o, io, ro, r, r + 1, bound, n);
+            }
+        }
+    }
+
+    /** Elements bound .. n of rows from .. to, each computed by the vector body on a zero-padded copy. */
+    private static void binaryTails(BinaryOp op, double[] a, int ia, int ra, int ta, double[] b, int ib, int rb, int tb, double[] o,
+            int io, int ro, int from, int to, int bound, int n) {
+        int l = D.length();
+        double[] pa = ta == 0 ? a : new double[l];
+        double[] pb = tb == 0 ? b : new double[l];
+        double[] t = new double[l];
+        for (int r = from; r < to; r++) {
             if (ta != 0) {
-                System.arraycopy(a, ia + bound, ra, 0, n - bound);
+                System.arraycopy(a, ia + r * ra + bound, pa, 0, n - bound);
             }
             if (tb != 0) {
-                System.arraycopy(b, ib + bound, rb, 0, n - bound);
+                System.arraycopy(b, ib + r * rb + bound, pb, 0, n - bound);
             }
-            binaryBody(op, ra, ta == 0 ? ia : 0, ta, rb, tb == 0 ? ib : 0, tb, t, 0, l);
-            System.arraycopy(t, 0, o, io + bound, n - bound);
+            binaryBody(op, pa, ta == 0 ? ia + r * ra : 0, 0, ta, pb, tb == 0 ? ib + r * rb : 0, 0, tb, t, 0, 0, 1, l);
+            System.arraycopy(t, 0, o, io + r * ro + bound, n - bound);
         }
     }
 
-    private static void binaryBody(BinaryOp op, double[] a, int ia, int ta, double[] b, int ib, int tb, double[] o, int io, int n) {
+    private static void binaryBody(BinaryOp op, double[] a, int ia, int ra, int ta, double[] b, int ib, int rb, int tb, double[] o,
+            int io, int ro, int rows, int n) {
         if (ta == 1 && tb == 1) {
-            denseBody(op, a, ia, b, ib, o, io, n);
+            denseBody(op, a, ia, ra, b, ib, rb, o, io, ro, rows, n);
         } else if (ta == 1) {
-            scalarRightBody(op, a, ia, b[ib], o, io, n);
+            scalarRightBody(op, a, ia, ra, b, ib, rb, o, io, ro, rows, n);
         } else {
-            scalarLeftBody(op, a[ia], b, ib, o, io, n);
+            scalarLeftBody(op, a, ia, ra, b, ib, rb, o, io, ro, rows, n);
         }
     }
 
-    private static void denseBody(BinaryOp op, double[] a, int ia, double[] b, int ib, double[] o, int io, int n) {
+    private static void denseBody(BinaryOp op, double[] a, int ia, int ra, double[] b, int ib, int rb,
+            double[] o, int io, int ro, int rows, int n) {
         switch (op) {
-            case ADD -> denseBodyAdd(a, ia, b, ib, o, io, n);
-            case SUB -> denseBodySub(a, ia, b, ib, o, io, n);
-            case MUL -> denseBodyMul(a, ia, b, ib, o, io, n);
-            case DIV -> denseBodyDiv(a, ia, b, ib, o, io, n);
-            case MAXIMUM -> denseBodyMaximum(a, ia, b, ib, o, io, n);
-            case MINIMUM -> denseBodyMinimum(a, ia, b, ib, o, io, n);
-            case SIGMOID_BACKWARD -> denseBodySigmoidBackward(a, ia, b, ib, o, io, n);
-            case TANH_BACKWARD -> denseBodyTanhBackward(a, ia, b, ib, o, io, n);
-            case RELU_BACKWARD -> denseBodyReluBackward(a, ia, b, ib, o, io, n);
+            case ADD -> denseBodyAdd(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case SUB -> denseBodySub(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case MUL -> denseBodyMul(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case DIV -> denseBodyDiv(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case MAXIMUM -> denseBodyMaximum(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case MINIMUM -> denseBodyMinimum(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case SIGMOID_BACKWARD -> denseBodySigmoidBackward(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case TANH_BACKWARD -> denseBodyTanhBackward(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case RELU_BACKWARD -> denseBodyReluBackward(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
             default -> throw new IllegalArgumentException("no vector loop for " + op);
         }
     }
 
-    private static void denseBodyAdd(double[] a, int ia, double[] b, int ib, double[] o, int io, int n) {
-        for (int i = 0; i < n; i += D.length()) {
-            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
-            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
-            x.add(y).intoArray(o, io + i);
+    private static void denseBodyAdd(double[] a, int ia, int ra, double[] b, int ib, int rb,
+            double[] o, int io, int ro, int rows, int n) {
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            for (int i = 0; i < n; i += D.length()) {
+                DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+                DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+                x.add(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void denseBodySub(double[] a, int ia, double[] b, int ib, double[] o, int io, int n) {
-        for (int i = 0; i < n; i += D.length()) {
-            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
-            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
-            x.sub(y).intoArray(o, io + i);
+    private static void denseBodySub(double[] a, int ia, int ra, double[] b, int ib, int rb,
+            double[] o, int io, int ro, int rows, int n) {
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            for (int i = 0; i < n; i += D.length()) {
+                DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+                DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+                x.sub(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void denseBodyMul(double[] a, int ia, double[] b, int ib, double[] o, int io, int n) {
-        for (int i = 0; i < n; i += D.length()) {
-            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
-            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
-            x.mul(y).intoArray(o, io + i);
+    private static void denseBodyMul(double[] a, int ia, int ra, double[] b, int ib, int rb,
+            double[] o, int io, int ro, int rows, int n) {
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            for (int i = 0; i < n; i += D.length()) {
+                DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+                DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+                x.mul(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void denseBodyDiv(double[] a, int ia, double[] b, int ib, double[] o, int io, int n) {
-        for (int i = 0; i < n; i += D.length()) {
-            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
-            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
-            x.div(y).intoArray(o, io + i);
+    private static void denseBodyDiv(double[] a, int ia, int ra, double[] b, int ib, int rb,
+            double[] o, int io, int ro, int rows, int n) {
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            for (int i = 0; i < n; i += D.length()) {
+                DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+                DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+                x.div(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void denseBodyMaximum(double[] a, int ia, double[] b, int ib, double[] o, int io, int n) {
-        for (int i = 0; i < n; i += D.length()) {
-            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
-            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
-            x.max(y).intoArray(o, io + i);
+    private static void denseBodyMaximum(double[] a, int ia, int ra, double[] b, int ib, int rb,
+            double[] o, int io, int ro, int rows, int n) {
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            for (int i = 0; i < n; i += D.length()) {
+                DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+                DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+                x.max(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void denseBodyMinimum(double[] a, int ia, double[] b, int ib, double[] o, int io, int n) {
-        for (int i = 0; i < n; i += D.length()) {
-            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
-            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
-            x.min(y).intoArray(o, io + i);
+    private static void denseBodyMinimum(double[] a, int ia, int ra, double[] b, int ib, int rb,
+            double[] o, int io, int ro, int rows, int n) {
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            for (int i = 0; i < n; i += D.length()) {
+                DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+                DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+                x.min(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void denseBodySigmoidBackward(double[] a, int ia, double[] b, int ib, double[] o, int io, int n) {
+    private static void denseBodySigmoidBackward(double[] a, int ia, int ra, double[] b, int ib, int rb,
+            double[] o, int io, int ro, int rows, int n) {
         DoubleVector one = DoubleVector.broadcast(D, 1.0);
-        for (int i = 0; i < n; i += D.length()) {
-            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
-            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
-            x.mul(one.sub(y)).mul(y).intoArray(o, io + i);
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            for (int i = 0; i < n; i += D.length()) {
+                DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+                DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+                x.mul(one.sub(y)).mul(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void denseBodyTanhBackward(double[] a, int ia, double[] b, int ib, double[] o, int io, int n) {
+    private static void denseBodyTanhBackward(double[] a, int ia, int ra, double[] b, int ib, int rb,
+            double[] o, int io, int ro, int rows, int n) {
         DoubleVector one = DoubleVector.broadcast(D, 1.0);
-        for (int i = 0; i < n; i += D.length()) {
-            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
-            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
-            x.mul(one.sub(y.mul(y))).intoArray(o, io + i);
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            for (int i = 0; i < n; i += D.length()) {
+                DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+                DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+                x.mul(one.sub(y.mul(y))).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void denseBodyReluBackward(double[] a, int ia, double[] b, int ib, double[] o, int io, int n) {
+    private static void denseBodyReluBackward(double[] a, int ia, int ra, double[] b, int ib, int rb,
+            double[] o, int io, int ro, int rows, int n) {
         DoubleVector zero = DoubleVector.zero(DH);
-        for (int i = 0; i < n; i += DH.length()) {
-            DoubleVector x = DoubleVector.fromArray(DH, a, ia + i);
-            DoubleVector y = DoubleVector.fromArray(DH, b, ib + i);
-            x.blend(zero, y.compare(VectorOperators.LE, 0.0)).intoArray(o, io + i);
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            for (int i = 0; i < n; i += DH.length()) {
+                DoubleVector x = DoubleVector.fromArray(DH, a, ia + i);
+                DoubleVector y = DoubleVector.fromArray(DH, b, ib + i);
+                x.blend(zero, y.compare(VectorOperators.LE, 0.0)).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void scalarRightBody(BinaryOp op, double[] a, int ia, double ys, double[] o, int io, int n) {
+    private static void scalarRightBody(BinaryOp op, double[] a, int ia, int ra, double[] b, int ib, int rb,
+            double[] o, int io, int ro, int rows, int n) {
         switch (op) {
-            case ADD -> scalarRightBodyAdd(a, ia, ys, o, io, n);
-            case SUB -> scalarRightBodySub(a, ia, ys, o, io, n);
-            case MUL -> scalarRightBodyMul(a, ia, ys, o, io, n);
-            case DIV -> scalarRightBodyDiv(a, ia, ys, o, io, n);
-            case MAXIMUM -> scalarRightBodyMaximum(a, ia, ys, o, io, n);
-            case MINIMUM -> scalarRightBodyMinimum(a, ia, ys, o, io, n);
-            case SIGMOID_BACKWARD -> scalarRightBodySigmoidBackward(a, ia, ys, o, io, n);
-            case TANH_BACKWARD -> scalarRightBodyTanhBackward(a, ia, ys, o, io, n);
-            case RELU_BACKWARD -> scalarRightBodyReluBackward(a, ia, ys, o, io, n);
+            case ADD -> scalarRightBodyAdd(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case SUB -> scalarRightBodySub(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case MUL -> scalarRightBodyMul(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case DIV -> scalarRightBodyDiv(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case MAXIMUM -> scalarRightBodyMaximum(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case MINIMUM -> scalarRightBodyMinimum(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case SIGMOID_BACKWARD -> scalarRightBodySigmoidBackward(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case TANH_BACKWARD -> scalarRightBodyTanhBackward(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case RELU_BACKWARD -> scalarRightBodyReluBackward(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
             default -> throw new IllegalArgumentException("no vector loop for " + op);
         }
     }
 
-    private static void scalarRightBodyAdd(double[] a, int ia, double ys, double[] o, int io, int n) {
-        DoubleVector y0 = DoubleVector.broadcast(D, ys);
-        for (int i = 0; i < n; i += D.length()) {
-            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
-            DoubleVector y = y0;
-            x.add(y).intoArray(o, io + i);
+    private static void scalarRightBodyAdd(double[] a, int ia, int ra, double[] b, int ib, int rb,
+            double[] o, int io, int ro, int rows, int n) {
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            DoubleVector y0 = DoubleVector.broadcast(D, b[ib]);
+            for (int i = 0; i < n; i += D.length()) {
+                DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+                DoubleVector y = y0;
+                x.add(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void scalarRightBodySub(double[] a, int ia, double ys, double[] o, int io, int n) {
-        DoubleVector y0 = DoubleVector.broadcast(D, ys);
-        for (int i = 0; i < n; i += D.length()) {
-            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
-            DoubleVector y = y0;
-            x.sub(y).intoArray(o, io + i);
+    private static void scalarRightBodySub(double[] a, int ia, int ra, double[] b, int ib, int rb,
+            double[] o, int io, int ro, int rows, int n) {
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            DoubleVector y0 = DoubleVector.broadcast(D, b[ib]);
+            for (int i = 0; i < n; i += D.length()) {
+                DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+                DoubleVector y = y0;
+                x.sub(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void scalarRightBodyMul(double[] a, int ia, double ys, double[] o, int io, int n) {
-        DoubleVector y0 = DoubleVector.broadcast(D, ys);
-        for (int i = 0; i < n; i += D.length()) {
-            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
-            DoubleVector y = y0;
-            x.mul(y).intoArray(o, io + i);
+    private static void scalarRightBodyMul(double[] a, int ia, int ra, double[] b, int ib, int rb,
+            double[] o, int io, int ro, int rows, int n) {
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            DoubleVector y0 = DoubleVector.broadcast(D, b[ib]);
+            for (int i = 0; i < n; i += D.length()) {
+                DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+                DoubleVector y = y0;
+                x.mul(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void scalarRightBodyDiv(double[] a, int ia, double ys, double[] o, int io, int n) {
-        DoubleVector y0 = DoubleVector.broadcast(D, ys);
-        for (int i = 0; i < n; i += D.length()) {
-            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
-            DoubleVector y = y0;
-            x.div(y).intoArray(o, io + i);
+    private static void scalarRightBodyDiv(double[] a, int ia, int ra, double[] b, int ib, int rb,
+            double[] o, int io, int ro, int rows, int n) {
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            DoubleVector y0 = DoubleVector.broadcast(D, b[ib]);
+            for (int i = 0; i < n; i += D.length()) {
+                DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+                DoubleVector y = y0;
+                x.div(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void scalarRightBodyMaximum(double[] a, int ia, double ys, double[] o, int io, int n) {
-        DoubleVector y0 = DoubleVector.broadcast(D, ys);
-        for (int i = 0; i < n; i += D.length()) {
-            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
-            DoubleVector y = y0;
-            x.max(y).intoArray(o, io + i);
+    private static void scalarRightBodyMaximum(double[] a, int ia, int ra, double[] b, int ib, int rb,
+            double[] o, int io, int ro, int rows, int n) {
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            DoubleVector y0 = DoubleVector.broadcast(D, b[ib]);
+            for (int i = 0; i < n; i += D.length()) {
+                DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+                DoubleVector y = y0;
+                x.max(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void scalarRightBodyMinimum(double[] a, int ia, double ys, double[] o, int io, int n) {
-        DoubleVector y0 = DoubleVector.broadcast(D, ys);
-        for (int i = 0; i < n; i += D.length()) {
-            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
-            DoubleVector y = y0;
-            x.min(y).intoArray(o, io + i);
+    private static void scalarRightBodyMinimum(double[] a, int ia, int ra, double[] b, int ib, int rb,
+            double[] o, int io, int ro, int rows, int n) {
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            DoubleVector y0 = DoubleVector.broadcast(D, b[ib]);
+            for (int i = 0; i < n; i += D.length()) {
+                DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+                DoubleVector y = y0;
+                x.min(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void scalarRightBodySigmoidBackward(double[] a, int ia, double ys, double[] o, int io, int n) {
-        DoubleVector y0 = DoubleVector.broadcast(D, ys);
+    private static void scalarRightBodySigmoidBackward(double[] a, int ia, int ra, double[] b, int ib, int rb,
+            double[] o, int io, int ro, int rows, int n) {
         DoubleVector one = DoubleVector.broadcast(D, 1.0);
-        for (int i = 0; i < n; i += D.length()) {
-            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
-            DoubleVector y = y0;
-            x.mul(one.sub(y)).mul(y).intoArray(o, io + i);
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            DoubleVector y0 = DoubleVector.broadcast(D, b[ib]);
+            for (int i = 0; i < n; i += D.length()) {
+                DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+                DoubleVector y = y0;
+                x.mul(one.sub(y)).mul(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void scalarRightBodyTanhBackward(double[] a, int ia, double ys, double[] o, int io, int n) {
-        DoubleVector y0 = DoubleVector.broadcast(D, ys);
+    private static void scalarRightBodyTanhBackward(double[] a, int ia, int ra, double[] b, int ib, int rb,
+            double[] o, int io, int ro, int rows, int n) {
         DoubleVector one = DoubleVector.broadcast(D, 1.0);
-        for (int i = 0; i < n; i += D.length()) {
-            DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
-            DoubleVector y = y0;
-            x.mul(one.sub(y.mul(y))).intoArray(o, io + i);
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            DoubleVector y0 = DoubleVector.broadcast(D, b[ib]);
+            for (int i = 0; i < n; i += D.length()) {
+                DoubleVector x = DoubleVector.fromArray(D, a, ia + i);
+                DoubleVector y = y0;
+                x.mul(one.sub(y.mul(y))).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void scalarRightBodyReluBackward(double[] a, int ia, double ys, double[] o, int io, int n) {
-        DoubleVector y0 = DoubleVector.broadcast(DH, ys);
+    private static void scalarRightBodyReluBackward(double[] a, int ia, int ra, double[] b, int ib, int rb,
+            double[] o, int io, int ro, int rows, int n) {
         DoubleVector zero = DoubleVector.zero(DH);
-        for (int i = 0; i < n; i += DH.length()) {
-            DoubleVector x = DoubleVector.fromArray(DH, a, ia + i);
-            DoubleVector y = y0;
-            x.blend(zero, y.compare(VectorOperators.LE, 0.0)).intoArray(o, io + i);
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            DoubleVector y0 = DoubleVector.broadcast(DH, b[ib]);
+            for (int i = 0; i < n; i += DH.length()) {
+                DoubleVector x = DoubleVector.fromArray(DH, a, ia + i);
+                DoubleVector y = y0;
+                x.blend(zero, y.compare(VectorOperators.LE, 0.0)).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void scalarLeftBody(BinaryOp op, double xs, double[] b, int ib, double[] o, int io, int n) {
+    private static void scalarLeftBody(BinaryOp op, double[] a, int ia, int ra, double[] b, int ib, int rb,
+            double[] o, int io, int ro, int rows, int n) {
         switch (op) {
-            case ADD -> scalarLeftBodyAdd(xs, b, ib, o, io, n);
-            case SUB -> scalarLeftBodySub(xs, b, ib, o, io, n);
-            case MUL -> scalarLeftBodyMul(xs, b, ib, o, io, n);
-            case DIV -> scalarLeftBodyDiv(xs, b, ib, o, io, n);
-            case MAXIMUM -> scalarLeftBodyMaximum(xs, b, ib, o, io, n);
-            case MINIMUM -> scalarLeftBodyMinimum(xs, b, ib, o, io, n);
-            case SIGMOID_BACKWARD -> scalarLeftBodySigmoidBackward(xs, b, ib, o, io, n);
-            case TANH_BACKWARD -> scalarLeftBodyTanhBackward(xs, b, ib, o, io, n);
-            case RELU_BACKWARD -> scalarLeftBodyReluBackward(xs, b, ib, o, io, n);
+            case ADD -> scalarLeftBodyAdd(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case SUB -> scalarLeftBodySub(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case MUL -> scalarLeftBodyMul(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case DIV -> scalarLeftBodyDiv(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case MAXIMUM -> scalarLeftBodyMaximum(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case MINIMUM -> scalarLeftBodyMinimum(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case SIGMOID_BACKWARD -> scalarLeftBodySigmoidBackward(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case TANH_BACKWARD -> scalarLeftBodyTanhBackward(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
+            case RELU_BACKWARD -> scalarLeftBodyReluBackward(a, ia, ra, b, ib, rb, o, io, ro, rows, n);
             default -> throw new IllegalArgumentException("no vector loop for " + op);
         }
     }
 
-    private static void scalarLeftBodyAdd(double xs, double[] b, int ib, double[] o, int io, int n) {
-        DoubleVector x0 = DoubleVector.broadcast(D, xs);
-        for (int i = 0; i < n; i += D.length()) {
-            DoubleVector x = x0;
-            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
-            x.add(y).intoArray(o, io + i);
+    private static void scalarLeftBodyAdd(double[] a, int ia, int ra, double[] b, int ib, int rb,
+            double[] o, int io, int ro, int rows, int n) {
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            DoubleVector x0 = DoubleVector.broadcast(D, a[ia]);
+            for (int i = 0; i < n; i += D.length()) {
+                DoubleVector x = x0;
+                DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+                x.add(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void scalarLeftBodySub(double xs, double[] b, int ib, double[] o, int io, int n) {
-        DoubleVector x0 = DoubleVector.broadcast(D, xs);
-        for (int i = 0; i < n; i += D.length()) {
-            DoubleVector x = x0;
-            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
-            x.sub(y).intoArray(o, io + i);
+    private static void scalarLeftBodySub(double[] a, int ia, int ra, double[] b, int ib, int rb,
+            double[] o, int io, int ro, int rows, int n) {
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            DoubleVector x0 = DoubleVector.broadcast(D, a[ia]);
+            for (int i = 0; i < n; i += D.length()) {
+                DoubleVector x = x0;
+                DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+                x.sub(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void scalarLeftBodyMul(double xs, double[] b, int ib, double[] o, int io, int n) {
-        DoubleVector x0 = DoubleVector.broadcast(D, xs);
-        for (int i = 0; i < n; i += D.length()) {
-            DoubleVector x = x0;
-            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
-            x.mul(y).intoArray(o, io + i);
+    private static void scalarLeftBodyMul(double[] a, int ia, int ra, double[] b, int ib, int rb,
+            double[] o, int io, int ro, int rows, int n) {
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            DoubleVector x0 = DoubleVector.broadcast(D, a[ia]);
+            for (int i = 0; i < n; i += D.length()) {
+                DoubleVector x = x0;
+                DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+                x.mul(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void scalarLeftBodyDiv(double xs, double[] b, int ib, double[] o, int io, int n) {
-        DoubleVector x0 = DoubleVector.broadcast(D, xs);
-        for (int i = 0; i < n; i += D.length()) {
-            DoubleVector x = x0;
-            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
-            x.div(y).intoArray(o, io + i);
+    private static void scalarLeftBodyDiv(double[] a, int ia, int ra, double[] b, int ib, int rb,
+            double[] o, int io, int ro, int rows, int n) {
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            DoubleVector x0 = DoubleVector.broadcast(D, a[ia]);
+            for (int i = 0; i < n; i += D.length()) {
+                DoubleVector x = x0;
+                DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+                x.div(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void scalarLeftBodyMaximum(double xs, double[] b, int ib, double[] o, int io, int n) {
-        DoubleVector x0 = DoubleVector.broadcast(D, xs);
-        for (int i = 0; i < n; i += D.length()) {
-            DoubleVector x = x0;
-            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
-            x.max(y).intoArray(o, io + i);
+    private static void scalarLeftBodyMaximum(double[] a, int ia, int ra, double[] b, int ib, int rb,
+            double[] o, int io, int ro, int rows, int n) {
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            DoubleVector x0 = DoubleVector.broadcast(D, a[ia]);
+            for (int i = 0; i < n; i += D.length()) {
+                DoubleVector x = x0;
+                DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+                x.max(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void scalarLeftBodyMinimum(double xs, double[] b, int ib, double[] o, int io, int n) {
-        DoubleVector x0 = DoubleVector.broadcast(D, xs);
-        for (int i = 0; i < n; i += D.length()) {
-            DoubleVector x = x0;
-            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
-            x.min(y).intoArray(o, io + i);
+    private static void scalarLeftBodyMinimum(double[] a, int ia, int ra, double[] b, int ib, int rb,
+            double[] o, int io, int ro, int rows, int n) {
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            DoubleVector x0 = DoubleVector.broadcast(D, a[ia]);
+            for (int i = 0; i < n; i += D.length()) {
+                DoubleVector x = x0;
+                DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+                x.min(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void scalarLeftBodySigmoidBackward(double xs, double[] b, int ib, double[] o, int io, int n) {
-        DoubleVector x0 = DoubleVector.broadcast(D, xs);
+    private static void scalarLeftBodySigmoidBackward(double[] a, int ia, int ra, double[] b, int ib, int rb,
+            double[] o, int io, int ro, int rows, int n) {
         DoubleVector one = DoubleVector.broadcast(D, 1.0);
-        for (int i = 0; i < n; i += D.length()) {
-            DoubleVector x = x0;
-            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
-            x.mul(one.sub(y)).mul(y).intoArray(o, io + i);
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            DoubleVector x0 = DoubleVector.broadcast(D, a[ia]);
+            for (int i = 0; i < n; i += D.length()) {
+                DoubleVector x = x0;
+                DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+                x.mul(one.sub(y)).mul(y).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void scalarLeftBodyTanhBackward(double xs, double[] b, int ib, double[] o, int io, int n) {
-        DoubleVector x0 = DoubleVector.broadcast(D, xs);
+    private static void scalarLeftBodyTanhBackward(double[] a, int ia, int ra, double[] b, int ib, int rb,
+            double[] o, int io, int ro, int rows, int n) {
         DoubleVector one = DoubleVector.broadcast(D, 1.0);
-        for (int i = 0; i < n; i += D.length()) {
-            DoubleVector x = x0;
-            DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
-            x.mul(one.sub(y.mul(y))).intoArray(o, io + i);
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            DoubleVector x0 = DoubleVector.broadcast(D, a[ia]);
+            for (int i = 0; i < n; i += D.length()) {
+                DoubleVector x = x0;
+                DoubleVector y = DoubleVector.fromArray(D, b, ib + i);
+                x.mul(one.sub(y.mul(y))).intoArray(o, io + i);
+            }
         }
     }
 
-    private static void scalarLeftBodyReluBackward(double xs, double[] b, int ib, double[] o, int io, int n) {
-        DoubleVector x0 = DoubleVector.broadcast(DH, xs);
+    private static void scalarLeftBodyReluBackward(double[] a, int ia, int ra, double[] b, int ib, int rb,
+            double[] o, int io, int ro, int rows, int n) {
         DoubleVector zero = DoubleVector.zero(DH);
-        for (int i = 0; i < n; i += DH.length()) {
-            DoubleVector x = x0;
-            DoubleVector y = DoubleVector.fromArray(DH, b, ib + i);
-            x.blend(zero, y.compare(VectorOperators.LE, 0.0)).intoArray(o, io + i);
+        for (int r = 0; r < rows; r++, ia += ra, ib += rb, io += ro) {
+            DoubleVector x0 = DoubleVector.broadcast(DH, a[ia]);
+            for (int i = 0; i < n; i += DH.length()) {
+                DoubleVector x = x0;
+                DoubleVector y = DoubleVector.fromArray(DH, b, ib + i);
+                x.blend(zero, y.compare(VectorOperators.LE, 0.0)).intoArray(o, io + i);
+            }
         }
     }
 
@@ -1261,5 +1488,54 @@ final class Simd {
     /** acc[ja + j] op= a[ia + j] for j &lt; n, op being ADD, MAXIMUM or MINIMUM. */
     static void accumulate(BinaryOp op, double[] a, int ia, double[] acc, int ja, int n) {
         binary(op, acc, ja, 1, a, ia, 1, acc, ja, n);
+    }
+
+    // ---------------------------------------------------------------- copies
+
+    /** Rows at most this long go through {@link #copyRows}; longer ones are one System.arraycopy each. */
+    static final int SHORT_ROW = 128;
+
+    /**
+     * o[io + r * ro + i] = a[ia + r * ra + i] for r &lt; rows, i &lt; n, for short rows (a concatenation's
+     * halves) where one System.arraycopy per row costs more than the copy. a and o must not be the same array
+     * (the rows of a view copied onto itself could overlap). A row's last vector may overlap its previous
+     * one (it rewrites the same values); rows shorter than a vector are copied element by element.
+     */
+    static void copyRows(float[] a, int ia, int ra, float[] o, int io, int ro, int rows, int n) {
+        int l = F.length();
+        if (n < l) {
+            for (int r = 0; r < rows; r++, ia += ra, io += ro) {
+                for (int i = 0; i < n; i++) {
+                    o[io + i] = a[ia + i];
+                }
+            }
+            return;
+        }
+        int last = n - l;
+        for (int r = 0; r < rows; r++, ia += ra, io += ro) {
+            for (int i = 0; i < last; i += l) {
+                FloatVector.fromArray(F, a, ia + i).intoArray(o, io + i);
+            }
+            FloatVector.fromArray(F, a, ia + last).intoArray(o, io + last);
+        }
+    }
+
+    static void copyRows(double[] a, int ia, int ra, double[] o, int io, int ro, int rows, int n) {
+        int l = D.length();
+        if (n < l) {
+            for (int r = 0; r < rows; r++, ia += ra, io += ro) {
+                for (int i = 0; i < n; i++) {
+                    o[io + i] = a[ia + i];
+                }
+            }
+            return;
+        }
+        int last = n - l;
+        for (int r = 0; r < rows; r++, ia += ra, io += ro) {
+            for (int i = 0; i < last; i += l) {
+                DoubleVector.fromArray(D, a, ia + i).intoArray(o, io + i);
+            }
+            DoubleVector.fromArray(D, a, ia + last).intoArray(o, io + last);
+        }
     }
 }
