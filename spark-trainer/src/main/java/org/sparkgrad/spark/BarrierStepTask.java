@@ -115,8 +115,8 @@ final class BarrierStepTask extends AbstractFunction1<Iterator<DataBlock>, Itera
             Spares spares) {
         long s = f.step();
         long[] batch = f.batch();
-        float[] values = mesh == null ? f.floats(spares.values) : mesh.allGather(s, f.floats());
-        spares.values = mesh == null ? values : null;
+        float[] values = mesh == null ? f.floats(spares.values) : mesh.allGather(s, f, spares.values);
+        spares.values = values;
         StepGradient.Exchange exchange = null;
         if (spec.collectives) {
             StepFrame buffers = driver.expect(StepFrame.Kind.BUFFERS, "the buffers of step " + (s + 1));
@@ -145,7 +145,7 @@ final class BarrierStepTask extends AbstractFunction1<Iterator<DataBlock>, Itera
                 sums.get(i).grad = null;
             }
             GradientSum slice = new GradientSum();
-            slice.grad = mesh.reduceScatter(s, grads);
+            slice.grad = mesh.reduceScatter(s, grads, spares.grads[grads.length]);
             sums.add(slice);
             for (int i = 0; i < grads.length; i++) {
                 if (grads[i] != null) {

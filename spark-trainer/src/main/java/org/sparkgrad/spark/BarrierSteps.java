@@ -179,13 +179,14 @@ final class BarrierSteps implements AutoCloseable {
                 }
                 StepFrame[] frames = new StepFrame[tasks];
                 for (int t = 0; t < tasks; t++) {
-                    frames[t] = !stage.sharded && t > 0 ? frames[0] : StepFrame.parameters(s, epoch, from, to,
-                            stage.sharded ? Arrays.copyOfRange(parameters, ShardMesh.lo(parameters.length, tasks, t),
-                                    ShardMesh.lo(parameters.length, tasks, t + 1)) : parameters, payloads[t]);
+                    int lo = stage.sharded ? ShardMesh.lo(parameters.length, tasks, t) : 0;
+                    int hi = stage.sharded ? ShardMesh.lo(parameters.length, tasks, t + 1) : parameters.length;
+                    frames[t] = !stage.sharded && t > 0 ? frames[0]
+                            : StepFrame.parameters(s, epoch, from, to, parameters, lo, hi - lo, payloads[t]);
                     payloads[t] = frames[t].payload();
                 }
                 GradientSum sum = exchange(stage, frames, buffers, parameters.length);
-                gradientSpare = stage.sharded ? null : sum.grad; // the caller is done with it by the next step
+                gradientSpare = sum.grad; // the caller is done with it by the next step
                 failures = 0;
                 if (s + 1 == stage.end) {
                     finish(stage);
@@ -318,19 +319,21 @@ final class BarrierSteps implements AutoCloseable {
             }
         }
         if (st.sharded) {
-            float[] slices = new float[total];
+            float[] slices = spare != null && spare.length == total ? spare : new float[total];
             boolean anySlice = false;
             for (int t = 0; t < tasks; t++) {
                 FrameChannel ch = st.endpoint.peer(t);
-                GradientSum part = readGradient(ch, step, frames[0].step()).gradientSum();
+                StepFrame g = readGradient(ch, step, frames[0].step());
                 int lo = ShardMesh.lo(total, tasks, t);
                 int length = ShardMesh.lo(total, tasks, t + 1) - lo;
-                if (part.grad != null) {
-                    if (part.grad.length != length) {
-                        throw new TrainingException(ch.peer() + " sent a gradient slice of " + part.grad.length
-                                + " values for " + step + ", expected " + length);
-                    }
-                    System.arraycopy(part.grad, 0, slices, lo, length);
+                int n = g.gradientLength();
+                if (n < 0) {
+                    Arrays.fill(slices, lo, lo + length, 0f);
+                } else if (n != length) {
+                    throw new TrainingException(ch.peer() + " sent a gradient slice of " + n + " values for " + step
+                            + ", expected " + length);
+                } else {
+                    g.gradientInto(slices, lo); // straight from the frame into the slice's place
                     anySlice = true;
                 }
             }

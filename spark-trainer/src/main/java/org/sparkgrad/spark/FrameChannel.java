@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.zip.CRC32;
 
 /**
  * A connection between the driver and a barrier task that reads and writes {@link StepFrame}s, every wait bounded by
@@ -28,6 +29,12 @@ final class FrameChannel implements AutoCloseable {
      * can lower it (the driver and local tasks share the JVM); must be positive.
      */
     static volatile int chunkBytes = StepFrame.MAX_PAYLOAD - FrameCipher.TAG;
+    /**
+     * The most bytes one socket read or write moves: the JDK copies a heap buffer's whole remaining part through a
+     * temporary direct buffer on every call, which for a 40 MB frame written in socket-buffer-sized pieces copied
+     * the rest of the frame again and again; a bounded slice is copied once and, read, checksummed while in cache.
+     */
+    static final int SLICE = 1 << 18;
 
     private final SocketChannel channel;
     private final Selector selector;
@@ -35,8 +42,13 @@ final class FrameChannel implements AutoCloseable {
     private volatile String peer;
     private volatile Throwable aborted;
     private volatile FrameCipher cipher;
-    /** The body buffer of the last {@link #readReusing} frame. */
-    private byte[] spare;
+    /**
+     * The body buffers of the last {@link #readReusing} frames, one per size (a shard peer sends parameter and
+     * gradient slices of different sizes in turn), the most recently used first.
+     */
+    private final java.util.ArrayDeque<byte[]> spares = new java.util.ArrayDeque<>();
+    /** How many sizes of frames {@link #spares} keeps. */
+    private static final int SPARE_SIZES = 3;
 
     private FrameChannel(SocketChannel channel, long timeoutMillis, String peer) throws IOException {
         this.channel = channel;
@@ -97,16 +109,20 @@ final class FrameChannel implements AutoCloseable {
             FrameCipher c = cipher;
             ByteBuffer body = c == null ? ByteBuffer.wrap(p, off, len)
                     : ByteBuffer.wrap(c.seal(StepFrame.aad(kindByte, frame.step(), len + FrameCipher.TAG), p, off, len));
-            ByteBuffer header = StepFrame.header(kindByte, frame.step(), body.array(), body.position(), body.remaining());
-            send(new ByteBuffer[] {header, body}, doing);
+            ByteBuffer header = c == null && len == p.length ? frame.header()
+                    : StepFrame.header(kindByte, frame.step(), body.array(), body.position(), body.remaining());
+            send(header, body, doing);
             off += len;
         } while (off < p.length);
     }
 
-    private void send(ByteBuffer[] parts, String doing) {
+    private void send(ByteBuffer header, ByteBuffer body, String doing) {
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        int end = body.limit();
+        ByteBuffer[] parts = {header, body};
         try {
-            while (parts[0].hasRemaining() || parts[1].hasRemaining()) {
+            while (header.hasRemaining() || body.position() < end) {
+                body.limit(Math.min(end, body.position() + SLICE));
                 if (channel.write(parts) == 0) {
                     await(SelectionKey.OP_WRITE, deadline, doing);
                 }
@@ -124,7 +140,7 @@ final class FrameChannel implements AutoCloseable {
     /**
      * As {@link #read(String)}, but a one-chunk frame goes into a buffer the channel keeps for the next such call
      * (reused when that frame has the same size), so a step loop does not reallocate a big model's frames: the frame
-     * is only valid until the next {@code readReusing} on this channel.
+     * is only valid until the next {@code readReusing} on this channel of a frame of the same size.
      */
     StepFrame readReusing(String waitingFor) {
         return read(waitingFor, true);
@@ -138,16 +154,13 @@ final class FrameChannel implements AutoCloseable {
         while (true) {
             long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
             ByteBuffer header = ByteBuffer.allocate(StepFrame.HEADER);
-            fill(header, deadline, waitingFor);
+            fill(header, deadline, waitingFor, null);
             int length = StepFrame.payloadLength(header, peer);
             boolean whole = chunks.isEmpty() && (header.get(4) & StepFrame.CONTINUED) == 0;
-            ByteBuffer body = reuse && whole && spare != null && spare.length == length ? ByteBuffer.wrap(spare)
-                    : ByteBuffer.allocate(length);
-            if (reuse && whole) {
-                spare = body.array();
-            }
-            fill(body, deadline, waitingFor);
-            StepFrame.check(header, body.array(), peer);
+            ByteBuffer body = ByteBuffer.wrap(reuse && whole ? spare(length) : new byte[length]);
+            CRC32 crc = StepFrame.checksumOfHeader(header);
+            fill(body, deadline, waitingFor, crc);
+            StepFrame.check(header, (int) crc.getValue(), peer);
             StepFrame.Kind k = StepFrame.kind(header, peer);
             long s = header.getLong(5);
             String what = "a " + k + " frame of step " + (s + 1) + (chunks.isEmpty() ? "" : " (chunk " + (chunks.size() + 1) + ")");
@@ -174,9 +187,29 @@ final class FrameChannel implements AutoCloseable {
             step = s;
             chunks.add(plain);
             if (!more) {
-                return new StepFrame(kind, step, join(chunks, (int) total));
+                // a frame in one plain wire frame keeps its checked checksum, so forwarding it costs no pass
+                return chunks.size() == 1 && c == null ? new StepFrame(kind, step, plain, (int) crc.getValue())
+                        : new StepFrame(kind, step, join(chunks, (int) total));
             }
         }
+    }
+
+    /** The kept body buffer of length bytes, or a new one kept in place of the least recently used. */
+    private byte[] spare(int length) {
+        for (java.util.Iterator<byte[]> it = spares.iterator(); it.hasNext();) {
+            byte[] s = it.next();
+            if (s.length == length) {
+                it.remove();
+                spares.addFirst(s);
+                return s;
+            }
+        }
+        byte[] s = new byte[length];
+        spares.addFirst(s);
+        if (spares.size() > SPARE_SIZES) {
+            spares.removeLast();
+        }
+        return s;
     }
 
     private static byte[] join(List<byte[]> chunks, int total) {
@@ -194,7 +227,16 @@ final class FrameChannel implements AutoCloseable {
 
     /** Reads the next frame and fails unless it is of the expected kind (a FAILED frame's message is the error). */
     StepFrame expect(StepFrame.Kind kind, String waitingFor) {
-        StepFrame f = read(waitingFor);
+        return expect(kind, waitingFor, false);
+    }
+
+    /** As {@link #expect(StepFrame.Kind, String)}, reading as {@link #readReusing} does. */
+    StepFrame expectReusing(StepFrame.Kind kind, String waitingFor) {
+        return expect(kind, waitingFor, true);
+    }
+
+    private StepFrame expect(StepFrame.Kind kind, String waitingFor, boolean reuse) {
+        StepFrame f = read(waitingFor, reuse);
         if (f.kind() == kind) {
             return f;
         }
@@ -212,10 +254,17 @@ final class FrameChannel implements AutoCloseable {
         selector.wakeup();
     }
 
-    private void fill(ByteBuffer buf, long deadline, String waitingFor) {
+    /** Reads buf full in slices, adding each slice to crc (when not null) as it arrives. */
+    private void fill(ByteBuffer buf, long deadline, String waitingFor, CRC32 crc) {
+        int end = buf.limit();
         try {
-            while (buf.hasRemaining()) {
+            while (buf.position() < end) {
+                int at = buf.position();
+                buf.limit(Math.min(end, at + SLICE));
                 int n = channel.read(buf);
+                if (n > 0 && crc != null) {
+                    crc.update(buf.array(), buf.arrayOffset() + at, n);
+                }
                 if (n < 0) {
                     throw new TrainingException(peer + " closed the connection while waiting for " + waitingFor);
                 }

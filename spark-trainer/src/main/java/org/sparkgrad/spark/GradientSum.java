@@ -94,6 +94,24 @@ final class GradientSum implements Serializable {
         }
     }
 
+    /**
+     * Adds {@code src[off, off + len)} into the gradient as {@link #merge} adds another sum's: the first copied (into
+     * spare when it has length len, else a new array), later ones added element by element.
+     */
+    void addRange(float[] src, int off, int len, float[] spare) {
+        if (grad == null) {
+            grad = spare != null && spare.length == len ? spare : new float[len];
+            System.arraycopy(src, off, grad, 0, len);
+        } else if (grad.length != len) {
+            throw differentSizes(grad.length, len);
+        } else {
+            float[] g = grad;
+            for (int i = 0; i < len; i++) {
+                g[i] += src[off + i];
+            }
+        }
+    }
+
     /** The error of two partitions' gradient sums of different sizes. */
     static TrainingException differentSizes(int a, int b) {
         return new TrainingException("gradient sums of different sizes: " + a + " and " + b

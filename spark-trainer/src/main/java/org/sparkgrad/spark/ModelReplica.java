@@ -69,10 +69,14 @@ final class ModelReplica {
         return r;
     }
 
-    /** Loads the broadcast parameters, unless this replica holds broadcast {@code id} already. */
+    /**
+     * Loads the broadcast parameters, unless this replica holds broadcast {@code id} already: on the CPU as views of
+     * flat (no copy), which a broadcast's value and a barrier task's step vector stay, unchanged, until every task
+     * that may borrow this replica for that id is done with it.
+     */
     void load(long id, float[] flat) {
         if (id != loadedBroadcast) {
-            layout.load(params, flat);
+            layout.share(params, flat);
             loadedBroadcast = id;
         }
     }

@@ -141,6 +141,28 @@ final class ParameterLayout implements Serializable {
         }
     }
 
+    /**
+     * Makes CPU parameters views of a flat vector ({@link Tensor#setData}: no copy; later writes to the vector show in
+     * them) and copies it into the others, as {@link #load} does. For a replica that only reads its parameters, on a
+     * vector that stays unchanged while it computes.
+     */
+    void share(List<Parameter> params, float[] flat) {
+        if (flat.length != total) {
+            throw new TrainingException("the broadcast parameter vector has " + flat.length + " values, the model needs "
+                    + total);
+        }
+        try (GradMode.Scope s = GradMode.noGrad()) {
+            for (int i = 0; i < params.size(); i++) {
+                Parameter p = params.get(i);
+                if (p.device().equals(org.sparkgrad.engine.Device.CPU)) {
+                    p.setData(part(flat, i));
+                } else {
+                    p.copy_(Tensor.tensor(Arrays.copyOfRange(flat, offsets[i], offsets[i] + size(i)), shapes[i]));
+                }
+            }
+        }
+    }
+
     /** Parameter i's part of a flat vector as a CPU tensor of its shape sharing the vector's memory. */
     Tensor part(float[] flat, int i) {
         return Tensor.fromArray(flat, flat.length).narrow(0, offsets[i], size(i)).view(shapes[i]);

@@ -29,6 +29,8 @@ final class ShardMesh implements AutoCloseable {
     private final StepEndpoint endpoint;
     private final BlockGroups groups;
     private final FrameChannel[] out;
+    /** The payloads of the gradient slices sent last step, by owned partition and task (reused). */
+    private byte[][][] payloads = new byte[0][][];
     private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "sparkgrad-shard-writer");
         t.setDaemon(true);
@@ -82,22 +84,25 @@ final class ShardMesh implements AutoCloseable {
         return lo(total, n, k);
     }
 
-    /** The whole parameter vector of a step from this task's slice (the driver's) and the other tasks' slices. */
-    float[] allGather(long step, float[] mine) {
-        if (mine.length != lo(self + 1) - lo(self)) {
-            throw new TrainingException(groups.name(self) + " got a parameter slice of " + mine.length
+    /**
+     * The whole parameter vector of a step (in spare when it has the total length) from the driver's PARAMETERS frame
+     * of this task's slice, which goes on to the other tasks as it came (its checksum too), and theirs.
+     */
+    float[] allGather(long step, StepFrame mine, float[] spare) {
+        if (mine.floatCount() != lo(self + 1) - lo(self)) {
+            throw new TrainingException(groups.name(self) + " got a parameter slice of " + mine.floatCount()
                     + " values from the driver, expected " + (lo(self + 1) - lo(self)));
         }
-        StepFrame[] ours = {StepFrame.parameters(step, 0, 0, 0, mine)};
+        StepFrame[] ours = {mine};
         Future<?> sending = send(j -> ours, "its parameter slice of step " + (step + 1));
-        float[] full = new float[total];
+        float[] full = spare != null && spare.length == total ? spare : new float[total];
         for (int j = 0; j < n; j++) {
-            float[] slice = j == self ? mine : receive(j, StepFrame.Kind.PARAMETERS, step, "parameter slice").floats();
-            if (slice.length != lo(j + 1) - lo(j)) {
-                throw new TrainingException(groups.name(j) + " sent a parameter slice of " + slice.length
+            StepFrame slice = j == self ? mine : receive(j, StepFrame.Kind.PARAMETERS, step, "parameter slice");
+            if (slice.floatCount() != lo(j + 1) - lo(j)) {
+                throw new TrainingException(groups.name(j) + " sent a parameter slice of " + slice.floatCount()
                         + " values, expected " + (lo(j + 1) - lo(j)));
             }
-            System.arraycopy(slice, 0, full, lo(j), slice.length);
+            slice.floatsInto(full, lo(j));
         }
         await(sending);
         return full;
@@ -105,17 +110,24 @@ final class ShardMesh implements AutoCloseable {
 
     /**
      * This task's slice of the sum of every partition's gradient, added in partition order (null when no partition had
-     * rows in the step); local holds the sums of this task's partitions, ascending (null: no rows).
+     * rows in the step), in spare when it has the slice's length; local holds the sums of this task's partitions,
+     * ascending (null: no rows). Each slice goes out and comes in as a frame's bytes, without an array of its own.
      */
-    float[] reduceScatter(long step, float[][] local) {
+    float[] reduceScatter(long step, float[][] local, float[] spare) {
         int[] owned = groups.members(self);
         if (local.length != owned.length) {
             throw new IllegalArgumentException(owned.length + " partitions' sums expected, got " + local.length);
         }
+        if (payloads.length != local.length) {
+            payloads = new byte[local.length][n][];
+        }
         Future<?> sending = send(j -> {
             StepFrame[] frames = new StepFrame[local.length];
             for (int i = 0; i < local.length; i++) {
-                frames[i] = StepFrame.gradient(step, slice(local[i], j));
+                GradientSum s = new GradientSum();
+                s.grad = local[i];
+                frames[i] = StepFrame.gradient(step, s, lo(j), lo(j + 1) - lo(j), payloads[i][j]);
+                payloads[i][j] = frames[i].payload(); // sent before the next step
             }
             return frames;
         }, "its gradient slices of step " + (step + 1));
@@ -123,21 +135,21 @@ final class ShardMesh implements AutoCloseable {
         int mine = 0;
         for (int p = 0; p < groups.partitions(); p++) {
             int from = groups.owner(p);
-            sum.merge(from == self ? slice(local[mine++], self) : receive(from, StepFrame.Kind.GRADIENT, step,
-                    "gradient slice of partition " + p).gradientSum());
+            if (from == self) {
+                float[] own = local[mine++];
+                if (own != null) {
+                    sum.addRange(own, lo(self), lo(self + 1) - lo(self), spare);
+                }
+            } else {
+                receive(from, StepFrame.Kind.GRADIENT, step, "gradient slice of partition " + p).mergeInto(sum, spare);
+            }
         }
         await(sending);
         return sum.grad;
     }
 
-    private GradientSum slice(float[] local, int k) {
-        GradientSum s = new GradientSum();
-        s.grad = local == null ? null : Arrays.copyOfRange(local, lo(k), lo(k + 1));
-        return s;
-    }
-
     private StepFrame receive(int from, StepFrame.Kind kind, long step, String what) {
-        StepFrame f = endpoint.peer(from).expect(kind, "the " + what + " of step " + (step + 1) + " for "
+        StepFrame f = endpoint.peer(from).expectReusing(kind, "the " + what + " of step " + (step + 1) + " for "
                 + groups.name(self));
         if (f.step() != step) {
             throw new TrainingException(groups.name(self) + " expected the " + what + " of step " + (step + 1)

@@ -61,11 +61,21 @@ final class StepFrame {
     private final Kind kind;
     private final long step;
     private final byte[] payload;
+    /** The payload's checksum as one wire frame, once computed (a frame is sent unchanged, maybe to several tasks). */
+    private int checksum;
+    private boolean checksummed;
 
     StepFrame(Kind kind, long step, byte[] payload) {
         this.kind = kind;
         this.step = step;
         this.payload = payload;
+    }
+
+    /** A frame whose one-wire-frame checksum is known (it arrived with it, checked), so forwarding it needs no pass. */
+    StepFrame(Kind kind, long step, byte[] payload, int checksum) {
+        this(kind, step, payload);
+        this.checksum = checksum;
+        this.checksummed = true;
     }
 
     Kind kind() {
@@ -102,10 +112,14 @@ final class StepFrame {
      * passes the payload of its previous frame, written out by then, so a big model's frames are not reallocated).
      */
     static StepFrame parameters(long step, long epoch, long from, long to, float[] flat, byte[] spare) {
-        ByteBuffer b = payload(Kind.PARAMETERS, BATCH + 4L * flat.length, spare);
+        return parameters(step, epoch, from, to, flat, 0, flat.length, spare);
+    }
+
+    /** As {@link #parameters(long, long, long, long, float[], byte[])} with {@code flat[off, off + len)} (a slice). */
+    static StepFrame parameters(long step, long epoch, long from, long to, float[] flat, int off, int len, byte[] spare) {
+        ByteBuffer b = payload(Kind.PARAMETERS, BATCH + 4L * len, spare);
         b.putLong(epoch).putLong(from).putLong(to);
-        b.asFloatBuffer().put(flat);
-        return new StepFrame(Kind.PARAMETERS, step, b.array());
+        return withFloats(Kind.PARAMETERS, step, b, flat, off, len);
     }
 
     /** The epoch, from and to of a PARAMETERS frame. */
@@ -121,14 +135,26 @@ final class StepFrame {
 
     /** The flat parameters of a PARAMETERS frame, in spare when it has their length. */
     float[] floats(float[] spare) {
+        int n = floatCount();
+        float[] v = spare != null && spare.length == n ? spare : new float[n];
+        floatsInto(v, 0);
+        return v;
+    }
+
+    /** The number of floats of a PARAMETERS frame. */
+    int floatCount() {
         if (payload.length < BATCH || (payload.length - BATCH) % 4 != 0) {
             throw new TrainingException("a " + kind + " frame of step " + (step + 1) + " has " + payload.length
                     + " bytes, not a batch and a whole number of floats");
         }
-        int n = (payload.length - BATCH) / 4;
-        float[] v = spare != null && spare.length == n ? spare : new float[n];
-        ByteBuffer.wrap(payload, BATCH, payload.length - BATCH).slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
-        return v;
+        return (payload.length - BATCH) / 4;
+    }
+
+    /** Copies the floats of a PARAMETERS frame into {@code dst[off, off + floatCount())}. */
+    void floatsInto(float[] dst, int off) {
+        int n = floatCount();
+        ByteBuffer.wrap(payload, BATCH, payload.length - BATCH).slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer()
+                .get(dst, off, n);
     }
 
     /** A GRADIENT frame: loss sum, sample count, devices, and the gradient (length -1 when the task had no rows). */
@@ -138,15 +164,20 @@ final class StepFrame {
 
     /** As {@link #gradient(long, GradientSum)}, in spare when it has the frame's size. */
     static StepFrame gradient(long step, GradientSum sum, byte[] spare) {
+        return gradient(step, sum, 0, sum.grad == null ? 0 : sum.grad.length, spare);
+    }
+
+    /**
+     * As {@link #gradient(long, GradientSum, byte[])} with {@code sum.grad[off, off + len)} as the gradient (a slice;
+     * none when sum.grad is null).
+     */
+    static StepFrame gradient(long step, GradientSum sum, int off, int len, byte[] spare) {
         byte[] devices = sum.devices.getBytes(StandardCharsets.UTF_8);
-        int n = sum.grad == null ? 0 : sum.grad.length;
+        int n = sum.grad == null ? 0 : len;
         ByteBuffer b = payload(Kind.GRADIENT, 8 + 8 + 4 + devices.length + 4 + 4L * n, spare);
         b.putDouble(sum.loss).putLong(sum.count).putInt(devices.length).put(devices);
         b.putInt(sum.grad == null ? -1 : n);
-        if (n > 0) {
-            b.asFloatBuffer().put(sum.grad);
-        }
-        return new StepFrame(Kind.GRADIENT, step, b.array());
+        return withFloats(Kind.GRADIENT, step, b, sum.grad, off, n);
     }
 
     /** The gradient sum of a GRADIENT frame. */
@@ -172,11 +203,7 @@ final class StepFrame {
         if (n < 0) {
             return;
         }
-        java.nio.FloatBuffer f = b.asFloatBuffer();
-        if (f.remaining() != n) {
-            throw new TrainingException("a GRADIENT frame of step " + (step + 1) + " announces " + n + " values and has "
-                    + f.remaining());
-        }
+        java.nio.FloatBuffer f = gradientValues(b, n);
         if (sum.grad == null) {
             sum.grad = spare != null && spare.length == n ? spare : new float[n];
             f.get(sum.grad);
@@ -188,6 +215,59 @@ final class StepFrame {
                 g[i] += f.get(i);
             }
         }
+    }
+
+    /** Floats in 64k blocks: the checksum reads each block while it is in cache. */
+    private static final int BLOCK = 1 << 16;
+
+    /**
+     * The frame of a payload whose bytes before b's position are written and whose remaining ones are values: copies
+     * them in block by block, checksumming each block as one wire frame's body right after copying it (what
+     * {@link #header()} would compute in a pass of its own).
+     */
+    private static StepFrame withFloats(Kind kind, long step, ByteBuffer b, float[] values, int off, int len) {
+        byte[] a = b.array();
+        int at = b.position();
+        CRC32 crc = checksumStart(kind.ordinal(), step);
+        crc.update(a, 0, at);
+        java.nio.FloatBuffer f = b.asFloatBuffer();
+        for (int i = 0; i < len; i += BLOCK) {
+            int m = Math.min(BLOCK, len - i);
+            f.put(values, off + i, m);
+            crc.update(a, at + 4 * i, 4 * m);
+        }
+        StepFrame frame = new StepFrame(kind, step, a);
+        frame.checksum = (int) crc.getValue();
+        frame.checksummed = true;
+        return frame;
+    }
+
+    /** The gradient values after a GRADIENT payload's count n, checked against it. */
+    private java.nio.FloatBuffer gradientValues(ByteBuffer b, int n) {
+        java.nio.FloatBuffer f = b.asFloatBuffer();
+        if (f.remaining() != n) {
+            throw new TrainingException("a GRADIENT frame of step " + (step + 1) + " announces " + n + " values and has "
+                    + f.remaining());
+        }
+        return f;
+    }
+
+    /** The GRADIENT payload after its loss, count and devices, at the gradient's count. */
+    private ByteBuffer gradientCount() {
+        ByteBuffer b = ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN);
+        return b.position(8 + 8 + 4 + b.getInt(8 + 8)); // after loss, count, the devices' length and bytes
+    }
+
+    /** The number of gradient values of a GRADIENT frame, -1 when it has none (the task had no rows). */
+    int gradientLength() {
+        return gradientCount().getInt();
+    }
+
+    /** Copies the gradient values of a GRADIENT frame (one that has some) into {@code dst[off, off + length)}. */
+    void gradientInto(float[] dst, int off) {
+        ByteBuffer b = gradientCount();
+        int n = b.getInt();
+        gradientValues(b, n).get(dst, off, n);
     }
 
     private static ByteBuffer payload(Kind kind, long bytes, byte[] spare) {
@@ -217,9 +297,15 @@ final class StepFrame {
         return v;
     }
 
-    /** The header for this frame's payload (the payload follows it on the wire). */
+    /** The header for this frame's payload (the payload follows it on the wire), as one wire frame. */
     ByteBuffer header() {
-        return header(kind.ordinal(), step, payload, 0, payload.length);
+        if (!checksummed) {
+            checksum = checksum(kind.ordinal(), step, payload, 0, payload.length);
+            checksummed = true;
+        }
+        ByteBuffer h = ByteBuffer.allocate(HEADER);
+        h.put(aad(kind.ordinal(), step, payload.length)).putInt(checksum);
+        return h.flip();
     }
 
     /** The first {@link #AAD} bytes of a wire header: body length, kind byte (with flags) and step. */
@@ -256,10 +342,17 @@ final class StepFrame {
 
     /** Checks a wire frame's kind and checksum: a frame damaged on the way fails naming its kind, step and sender. */
     static void check(ByteBuffer header, byte[] body, String from) {
+        check(header, checksum(header.get(4) & 0xff, header.getLong(5), body, 0, body.length), from);
+    }
+
+    /**
+     * As {@link #check(ByteBuffer, byte[], String)}, given the body's checksum: {@link #checksumOfHeader} with the
+     * body added ({@link FrameChannel} adds it slice by slice as it arrives).
+     */
+    static void check(ByteBuffer header, int actual, String from) {
         Kind kind = kind(header, from);
         long step = header.getLong(5);
         int expected = header.getInt(AAD);
-        int actual = checksum(header.get(4) & 0xff, step, body, 0, body.length);
         if (actual != expected) {
             throw new TrainingException("a " + kind + " frame of step " + (step + 1) + " from " + from
                     + " fails its checksum (CRC32 " + Integer.toHexString(actual) + ", header says "
@@ -292,9 +385,19 @@ final class StepFrame {
     }
 
     private static int checksum(int kindByte, long step, byte[] body, int off, int len) {
-        CRC32 crc = new CRC32();
-        crc.update(ByteBuffer.allocate(9).put((byte) kindByte).putLong(step).flip());
+        CRC32 crc = checksumStart(kindByte, step);
         crc.update(body, off, len);
         return (int) crc.getValue();
+    }
+
+    /** The checksum of a wire header's kind byte and step, to which the body is added. */
+    static CRC32 checksumOfHeader(ByteBuffer header) {
+        return checksumStart(header.get(4) & 0xff, header.getLong(5));
+    }
+
+    private static CRC32 checksumStart(int kindByte, long step) {
+        CRC32 crc = new CRC32();
+        crc.update(ByteBuffer.allocate(9).put((byte) kindByte).putLong(step).flip());
+        return crc;
     }
 }

@@ -225,8 +225,7 @@ final class TrainingRun {
         }
         float[] mean = sum.grad;
         double count = sum.count;
-        divide(mean, count);
-        int bad = firstNonFinite(mean);
+        int bad = divide(mean, count) ? -1 : firstNonFinite(mean);
         if (bad >= 0) {
             throw new TrainingException("the gradient of " + layout.element(bad) + " is " + mean[bad] + " at " + name
                     + "; stopped before the update, so the parameters are those after step " + s + lastCheckpointNote());
@@ -238,7 +237,8 @@ final class TrainingRun {
             ModelBuffers.load(model, sum.buffers); // the replicas' running statistics, identical on every partition
         }
         for (int i = 0; i < params.size(); i++) {
-            params.get(i).setGrad(layout.slice(mean, i));
+            // views of the mean (no copy): the optimizer reads them before the next step reuses or drops the array
+            params.get(i).setGrad(layout.part(mean, i));
         }
         optimizer.step();
         if (scheduler != null && (settings.schedulerPerStep() || (s + 1) % plan.stepsPerEpoch() == 0)) {
@@ -271,19 +271,26 @@ final class TrainingRun {
     /**
      * v[i] = (float) (v[i] / count): in float division while count is exact in a float, which gives the same floats
      * (double rounding is innocuous for division: 53 >= 2 * 24 + 2 bits); a small method of its own, so that the JIT
-     * compiles and vectorizes its loop.
+     * compiles and vectorizes its loop. Returns whether every quotient is finite, from the largest magnitude the same
+     * loop keeps (a NaN makes it NaN), so that the finiteness check needs no pass of its own; count is at least 1.
      */
-    static void divide(float[] v, double count) {
+    static boolean divide(float[] v, double count) {
+        float largest = 0;
         if (count < (1 << 24) && count == Math.rint(count)) {
             float c = (float) count;
             for (int i = 0; i < v.length; i++) {
-                v[i] = v[i] / c;
+                float q = v[i] / c;
+                v[i] = q;
+                largest = Math.max(largest, Math.abs(q));
             }
         } else {
             for (int i = 0; i < v.length; i++) {
-                v[i] = (float) (v[i] / count);
+                float q = (float) (v[i] / count);
+                v[i] = q;
+                largest = Math.max(largest, Math.abs(q));
             }
         }
+        return largest <= Float.MAX_VALUE;
     }
 
     /** The index of v's first NaN or infinity, or -1. */

@@ -1,6 +1,8 @@
 package org.sparkgrad.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -21,12 +23,31 @@ class MeanGradientTest {
                 }
                 expected[i] = (float) (v[i] / count);
             }
-            TrainingRun.divide(v, count);
+            assertTrue(TrainingRun.divide(v, count), "finite quotients, count " + count);
             for (int i = 0; i < v.length; i++) {
                 assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(v[i]),
                         "count " + count + ", element " + i);
             }
         }
+    }
+
+    @Test
+    void divisionReportsANaNOrInfinityAnywhere() {
+        for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
+                Float.intBitsToFloat(0xffc00001)}) {
+            for (double count : new double[] {3, 3e7 + 1}) {
+                for (int at : new int[] {0, 17, 1000}) {
+                    float[] v = new float[1001];
+                    java.util.Arrays.fill(v, Float.MAX_VALUE);
+                    v[at] = bad;
+                    assertFalse(TrainingRun.divide(v, count), bad + " at " + at + ", count " + count);
+                    assertEquals(at, TrainingRun.firstNonFinite(v));
+                }
+            }
+        }
+        float[] extremes = {Float.MAX_VALUE, -Float.MAX_VALUE, Float.MIN_VALUE, -0f};
+        assertTrue(TrainingRun.divide(extremes, 1));
+        assertEquals(Float.MAX_VALUE, extremes[0]);
     }
 
     @Test

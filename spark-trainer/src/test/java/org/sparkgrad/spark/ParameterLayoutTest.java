@@ -104,6 +104,34 @@ class ParameterLayoutTest {
     }
 
     @Test
+    void sharedParametersAreViewsOfTheFlatVector() {
+        Map<String, Parameter> named = params();
+        List<Parameter> list = new ArrayList<>(named.values());
+        ParameterLayout layout = ParameterLayout.of(named);
+        float[] flat = new float[layout.total];
+        for (int i = 0; i < flat.length; i++) {
+            flat[i] = 0.5f * i - 3;
+        }
+        Map<String, Parameter> loaded = params();
+        List<Parameter> copies = new ArrayList<>(loaded.values());
+        layout.load(copies, flat);
+        layout.share(list, flat);
+        for (int p = 0; p < list.size(); p++) {
+            assertArrayEquals(layout.shapes[p], list.get(p).shape());
+            assertArrayEquals(copies.get(p).detach().toFloatArray(), list.get(p).detach().toFloatArray(), "parameter " + p);
+        }
+        // a computation on the shared parameters gives bitwise that on copies
+        assertArrayEquals(copies.get(0).matmul(copies.get(1).reshape(3, 1)).toFloatArray(),
+                list.get(0).matmul(list.get(1).reshape(3, 1)).toFloatArray());
+        flat[layout.offsets[1] + 2] = 42f; // no copy: the vector's later values show
+        assertEquals(42f, list.get(1).detach().toFloatArray()[2]);
+        assertEquals(layout.total, layout.flatten(list).length);
+        assertArrayEquals(flat, layout.flatten(list));
+        assertEquals("the broadcast parameter vector has 13 values, the model needs 14",
+                assertThrows(TrainingException.class, () -> layout.share(list, new float[13])).getMessage());
+    }
+
+    @Test
     void mismatchNamesEveryDifferenceWithBothShapes() {
         ParameterLayout driver = ParameterLayout.of(params());
         assertNull(driver.mismatch(ParameterLayout.of(params())));
