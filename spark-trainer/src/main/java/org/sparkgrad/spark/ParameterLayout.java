@@ -125,20 +125,7 @@ final class ParameterLayout implements Serializable {
 
     /** Copies a flat vector into the parameters' storage (no autograd). */
     void load(List<Parameter> params, float[] flat) {
-        if (flat.length != total) {
-            throw new TrainingException("the broadcast parameter vector has " + flat.length + " values, the model needs "
-                    + total);
-        }
-        try (GradMode.Scope s = GradMode.noGrad()) {
-            for (int i = 0; i < params.size(); i++) {
-                Parameter p = params.get(i);
-                if (p.device().equals(org.sparkgrad.engine.Device.CPU)) {
-                    p.copy_(part(flat, i));
-                } else {
-                    p.copy_(Tensor.tensor(Arrays.copyOfRange(flat, offsets[i], offsets[i] + size(i)), shapes[i]));
-                }
-            }
-        }
+        place(params, flat, false);
     }
 
     /**
@@ -147,6 +134,11 @@ final class ParameterLayout implements Serializable {
      * vector that stays unchanged while it computes.
      */
     void share(List<Parameter> params, float[] flat) {
+        place(params, flat, true);
+    }
+
+    /** {@link #share} (CPU parameters become views of flat) or {@link #load} (every parameter copies it). */
+    private void place(List<Parameter> params, float[] flat, boolean view) {
         if (flat.length != total) {
             throw new TrainingException("the broadcast parameter vector has " + flat.length + " values, the model needs "
                     + total);
@@ -154,10 +146,12 @@ final class ParameterLayout implements Serializable {
         try (GradMode.Scope s = GradMode.noGrad()) {
             for (int i = 0; i < params.size(); i++) {
                 Parameter p = params.get(i);
-                if (p.device().equals(org.sparkgrad.engine.Device.CPU)) {
+                if (!p.device().equals(org.sparkgrad.engine.Device.CPU)) {
+                    p.copy_(Tensor.tensor(Arrays.copyOfRange(flat, offsets[i], offsets[i] + size(i)), shapes[i]));
+                } else if (view) {
                     p.setData(part(flat, i));
                 } else {
-                    p.copy_(Tensor.tensor(Arrays.copyOfRange(flat, offsets[i], offsets[i] + size(i)), shapes[i]));
+                    p.copy_(part(flat, i));
                 }
             }
         }
