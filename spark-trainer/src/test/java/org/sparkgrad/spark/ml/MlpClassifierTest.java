@@ -155,7 +155,12 @@ class MlpClassifierTest {
             assertTrue(m.isClassification());
         }
         MlpMetrics direct = model.evaluate(data.where("held"));
-        assertEquals(s.validation().get(4), direct);
+        MlpMetrics last = s.validation().get(4);
+        assertEquals(last.rows(), direct.rows());
+        assertEquals(last.accuracy(), direct.accuracy(), 0.0);
+        // Not to the last bit: the engine's SIMD exp (softmax) is the JIT's vector intrinsic once compiled and
+        // Math.exp per lane before, which can differ in the last ulp between the two scorings.
+        assertEquals(last.logLoss(), direct.logLoss(), 1e-12 * last.logLoss());
         List<String> csv = List.of(s.validationCsv().split("\n"));
         assertEquals("epoch,accuracy,log_loss", csv.get(0));
         assertEquals(6, csv.size());
