@@ -5,7 +5,7 @@
 # two checksums differ by more than --rtol of their magnitude is marked MISMATCH (exit status 4).
 #
 #   bench/run-op-bench.sh [--threads 1,2] [--csv PATH] [--match REGEX] [--sizes 65536,4194304]
-#                         [--batches 256,65536] [--warmup-ms MS] [--time-ms MS] [--rtol 1e-3]
+#                         [--batches 256,65536] [--warmup-ms MS] [--settle-max-ms MS] [--time-ms MS] [--rtol 1e-3]
 #                         [--rebuild | --no-build]
 #
 # --csv (default op-bench-<UTC time>.csv here) gets one row per thread count and case.
@@ -34,7 +34,7 @@ while [[ $# -gt 0 ]]; do
         --threads) threads_list=${2:?--threads needs a value}; shift 2 ;;
         --csv) csv=${2:?--csv needs a value}; shift 2 ;;
         --rtol) rtol=${2:?--rtol needs a value}; shift 2 ;;
-        --match|--sizes|--batches|--warmup-ms|--time-ms) args+=("$1" "${2:?$1 needs a value}"); shift 2 ;;
+        --match|--sizes|--batches|--warmup-ms|--settle-max-ms|--time-ms) args+=("$1" "${2:?$1 needs a value}"); shift 2 ;;
         --rebuild) build=always; shift ;;
         --no-build) build=never; shift ;;
         -h|--help) usage; exit 0 ;;

@@ -8,11 +8,12 @@ the same lines:
 C is sum(v * w) over the first step's result (the output of a forward case; the inputs' gradients of a
 forward+backward case, run with a fixed upstream gradient; the loss plus the parameters' gradients of an MLP
 step), w = uniform(i, 999) - 0.5 by row-major position; M is sum(|v * w|). See OpBenchmark's Javadoc for the
-cases and the timing rule (first step for the check, warmup for --warmup-ms, then at least --time-ms and
+cases and the timing rule (first step for the check, warmup for --warmup-ms and until the step time settles
+(at most --settle-max-ms), then at least --time-ms and
 --min-iters timed steps, at most --max-iters; the median is reported).
 
 Usage: torch_op_bench.py [--threads N] [--sizes 65536,4194304] [--batches 256,65536] [--match REGEX]
-                         [--warmup-ms 200] [--time-ms 300] [--min-iters 5] [--max-iters 2000]
+                         [--warmup-ms 200] [--settle-max-ms 10000] [--time-ms 300] [--min-iters 5] [--max-iters 2000]
 """
 import argparse
 import re
@@ -222,12 +223,34 @@ def cases(sizes, batches, match):
             yield c if isinstance(c, OpCase) else MlpCase(*c)
 
 
-def timed(c, warmup_ms, time_ms, min_iters, max_iters):
+SETTLE_STEPS = 5
+SETTLE_WINDOW_MS = 100
+
+
+def warm_up(c, warmup_ms, settle_max_ms):
+    """At least 2 steps and warmup_ms, then OpBenchmark.settle's rule: windows of at least SETTLE_STEPS
+    steps and SETTLE_WINDOW_MS until two in a row are no faster than 0.97 times the best before them."""
     t0 = time.perf_counter_ns()
     i = 0
-    while i < max_iters and (i < 2 or (time.perf_counter_ns() - t0) / 1e6 < warmup_ms):
+    while i < 2 or (time.perf_counter_ns() - t0) / 1e6 < warmup_ms:
         c.step()
         i += 1
+    s0 = time.perf_counter_ns()
+    best = float("inf")
+    calm = 0
+    while calm < 2 and (time.perf_counter_ns() - s0) / 1e6 < settle_max_ms:
+        window = []
+        w0 = time.perf_counter_ns()
+        while len(window) < SETTLE_STEPS or (time.perf_counter_ns() - w0) / 1e6 < SETTLE_WINDOW_MS:
+            s = time.perf_counter_ns()
+            c.step()
+            window.append((time.perf_counter_ns() - s) / 1e6)
+        m = statistics.median(window)
+        calm = calm + 1 if m >= 0.97 * best else 0
+        best = min(best, m)
+
+
+def timed(c, time_ms, min_iters, max_iters):
     ms = []
     start = time.perf_counter_ns()
     while len(ms) < max_iters and (len(ms) < min_iters or (time.perf_counter_ns() - start) / 1e6 < time_ms):
@@ -251,6 +274,7 @@ def main():
     p.add_argument("--batches", type=positive_ints, default=[256, 65536])
     p.add_argument("--match", default="")
     p.add_argument("--warmup-ms", type=float, default=200)
+    p.add_argument("--settle-max-ms", type=float, default=10000)
     p.add_argument("--time-ms", type=float, default=300)
     p.add_argument("--min-iters", type=int, default=5)
     p.add_argument("--max-iters", type=int, default=2000)
@@ -264,9 +288,12 @@ def main():
     for c in cases(a.sizes, a.batches, a.match):
         c = c.bind()
         check = c.first()
-        ms = timed(c, a.warmup_ms, a.time_ms, a.min_iters, a.max_iters)
-        print(f"case={c.name} ms={statistics.median(ms):.4f} iters={len(ms)} check={check[0]:.10g} mag={check[1]:.10g}",
-              flush=True)
+        w0 = time.perf_counter_ns()
+        warm_up(c, a.warmup_ms, a.settle_max_ms)
+        warm_ms = (time.perf_counter_ns() - w0) / 1e6
+        ms = timed(c, a.time_ms, a.min_iters, a.max_iters)
+        print(f"case={c.name} ms={statistics.median(ms):.4f} iters={len(ms)} check={check[0]:.10g} mag={check[1]:.10g}"
+              f" warm={warm_ms:.0f} mean={statistics.fmean(ms):.4f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 package org.sparkgrad.jobs.bench;
 
 import java.io.PrintStream;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -39,9 +41,10 @@ import org.sparkgrad.jobs.Options;
  *
  * <p>Forward cases run on inputs without grad (no graph is recorded); forward+backward cases clear the
  * inputs' gradients, run the op and call {@code backward} with a fixed upstream gradient of the output's
- * shape. Every case runs once for the check, then warms up for at least {@code --warmup-ms} (and 2 steps),
- * then is timed for at least {@code --time-ms} and {@code --min-iters} steps (at most {@code --max-iters});
- * the median step is reported.
+ * shape. Every case runs once for the check, then warms up for at least {@code --warmup-ms} (and 2 steps)
+ * and then until its step time has settled (see {@link #settle}), then is timed for at least
+ * {@code --time-ms} and {@code --min-iters} steps (at most {@code --max-iters}); the median step is reported,
+ * and the whole warmup's length as {@code warm=MS}.
  *
  * <p>Options: {@link #OPTIONS} ({@code --help} lists them with their defaults). The thread count is
  * fixed when the JVM starts ({@code -Dsparkgrad.threads=N}, see bench/run-op-bench.sh).
@@ -53,10 +56,16 @@ public final class OpBenchmark {
             .intList("batches", "256,65536", 1, "batch sizes of the MLP training steps")
             .text("match", "", "a regular expression: only cases whose name it finds run")
             .number("warmup-ms", 200, Options.Range.NON_NEGATIVE, "untimed time per case (at least 2 steps)")
+            .number("settle-max-ms", 10000, Options.Range.NON_NEGATIVE,
+                    "the longest a case may warm up waiting for its step time to settle")
             .number("time-ms", 300, Options.Range.NON_NEGATIVE, "timed time per case")
             .intOption("min-iters", 5, 1, "timed steps per case, at least")
             .intOption("max-iters", 2000, 1, "timed steps per case, at most");
 
+    /** The fewest steps of one {@link #settle} window. */
+    static final int SETTLE_STEPS = 5;
+    /** The shortest {@link #settle} window. */
+    static final double SETTLE_WINDOW_MS = 100;
     /** The seed of the checksum weights. */
     static final int WEIGHT_SEED = 999;
     /** The seed of the upstream gradients. */
@@ -94,6 +103,7 @@ public final class OpBenchmark {
         }
         Pattern match = Pattern.compile(o.text("match"));
         double warmupMs = o.number("warmup-ms");
+        double settleMaxMs = o.number("settle-max-ms");
         double timeMs = o.number("time-ms");
         int minIters = o.intValue("min-iters");
         int maxIters = o.intValue("max-iters");
@@ -102,18 +112,58 @@ public final class OpBenchmark {
         for (Supplier<Case> s : cases(o.ints("sizes"), o.ints("batches"), match)) {
             Case c = s.get();
             double[] check = c.first();
-            double[] ms = time(c, warmupMs, timeMs, minIters, maxIters);
-            out.println(String.format(Locale.ROOT, "case=%s ms=%.4f iters=%d check=%.10g mag=%.10g", c.name(),
-                    EngineBenchmark.median(ms), ms.length, check[0], check[1]));
+            long w0 = System.nanoTime();
+            warmUp(c, warmupMs, settleMaxMs);
+            double warmMs = (System.nanoTime() - w0) / 1e6;
+            double[] ms = time(c, timeMs, minIters, maxIters);
+            out.println(String.format(Locale.ROOT, "case=%s ms=%.4f iters=%d check=%.10g mag=%.10g warm=%.0f mean=%.4f",
+                    c.name(), EngineBenchmark.median(ms), ms.length, check[0], check[1], warmMs,
+                    java.util.Arrays.stream(ms).average().orElse(Double.NaN)));
         }
     }
 
-    /** The times in ms of the timed steps, after the warmup. */
-    private static double[] time(Case c, double warmupMs, double timeMs, int minIters, int maxIters) {
+    /** The untimed steps: at least 2 and {@code warmupMs}, then {@link #settle}. */
+    private static void warmUp(Case c, double warmupMs, double settleMaxMs) {
         long t0 = System.nanoTime();
-        for (int i = 0; i < maxIters && (i < 2 || (System.nanoTime() - t0) / 1e6 < warmupMs); i++) {
+        for (int i = 0; i < 2 || (System.nanoTime() - t0) / 1e6 < warmupMs; i++) {
             c.step();
         }
+        settle(c, settleMaxMs);
+    }
+
+    /**
+     * Steps in windows (at least {@link #SETTLE_STEPS} steps and {@link #SETTLE_WINDOW_MS}) until two windows
+     * in a row have run with the JIT idle (no compilation time added, where the JVM reports it) and with a
+     * median step no faster than 0.97 times the best window before them; for at most {@code maxMs}. A fixed
+     * warmup is not enough on the JVM: each case brings new SIMD loops, which run ten times slower or more
+     * until C2 has compiled them, and on 2 cores C2's queue can hold them for a second or more while the step
+     * time stays flat (the same median rule runs in bench/torch_op_bench.py, where it ends after the first
+     * windows).
+     */
+    private static void settle(Case c, double maxMs) {
+        long t0 = System.nanoTime();
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        boolean jitTimed = jit != null && jit.isCompilationTimeMonitoringSupported();
+        double best = Double.POSITIVE_INFINITY;
+        int calm = 0;
+        while (calm < 2 && (System.nanoTime() - t0) / 1e6 < maxMs) {
+            long compiledBefore = jitTimed ? jit.getTotalCompilationTime() : 0;
+            List<Double> window = new ArrayList<>();
+            long w0 = System.nanoTime();
+            while (window.size() < SETTLE_STEPS || (System.nanoTime() - w0) / 1e6 < SETTLE_WINDOW_MS) {
+                long s = System.nanoTime();
+                c.step();
+                window.add((System.nanoTime() - s) / 1e6);
+            }
+            double m = EngineBenchmark.median(window.stream().mapToDouble(Double::doubleValue).toArray());
+            boolean jitIdle = !jitTimed || jit.getTotalCompilationTime() == compiledBefore;
+            calm = jitIdle && m >= 0.97 * best ? calm + 1 : 0;
+            best = Math.min(best, m);
+        }
+    }
+
+    /** The timed steps' times in ms. */
+    private static double[] time(Case c, double timeMs, int minIters, int maxIters) {
         List<Double> ms = new ArrayList<>();
         long start = System.nanoTime();
         while (ms.size() < maxIters && (ms.size() < minIters || (System.nanoTime() - start) / 1e6 < timeMs)) {

@@ -25,13 +25,13 @@ class OpBenchmarkTest {
     private static Map<String, Map<String, String>> run(String match) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         OpBenchmark.run(new String[] {"--sizes", String.valueOf(R * C), "--batches", "8", "--match", match,
-            "--warmup-ms", "0", "--time-ms", "0", "--min-iters", "2", "--max-iters", "2"},
+            "--warmup-ms", "0", "--settle-max-ms", "0", "--time-ms", "0", "--min-iters", "2", "--max-iters", "2"},
                 new PrintStream(bytes, true, StandardCharsets.UTF_8));
         Map<String, Map<String, String>> cases = new HashMap<>();
         List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
         assertTrue(lines.get(0).startsWith("info impl=java "), lines.get(0));
         for (String line : lines.subList(1, lines.size())) {
-            assertTrue(line.matches("case=\\S+ ms=[0-9.]+ iters=2 check=\\S+ mag=\\S+"), line);
+            assertTrue(line.matches("case=\\S+ ms=[0-9.]+ iters=2 check=\\S+ mag=\\S+ warm=[0-9]+ mean=[0-9.]+"), line);
             Map<String, String> kv = new HashMap<>();
             for (String part : line.split(" ")) {
                 kv.put(part.substring(0, part.indexOf('=')), part.substring(part.indexOf('=') + 1));
