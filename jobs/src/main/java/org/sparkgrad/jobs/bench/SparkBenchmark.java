@@ -68,8 +68,8 @@ import scala.jdk.javaapi.CollectionConverters;
  *       next to it, an empty Spark job of 2 tasks (the scheduling floor).</li>
  *   <li>{@code throughput}: samples/s of a synthetic MLP classifier, 32 -> 64 -> 64 -> 10 (sigmoid hidden
  *       layers, cross entropy, SGD), global batch 256, rows made on the executors by synthetic-mlp's {@link TeacherRowGenerator},
- *       2 partitions, with local[1] (per-step jobs: a barrier stage needs a slot per partition) and local[2]
- *       (per-step jobs and barrier stages, in the same run).</li>
+ *       2 partitions, with local[1] and local[2] (per-step jobs and barrier stages, in the same run), each
+ *       session after an untimed barrier fit of {@link #WARMUP_STEPS} steps that lets the JIT compile the step.</li>
  *   <li>{@code mllib}: the same model and rows (a cached DataFrame with a vector features column and a
  *       double label column) trained by MLlib's {@code MultilayerPerceptronClassifier} (solver gd, blockSize
  *       256, tol 0) for warmup + K full-batch iterations, against ours for the same warmup + K full-batch
@@ -97,6 +97,8 @@ public final class SparkBenchmark {
     static final long DATA_SEED = 7;
     /** The trainer's default shardAbove: barrier stages exchange sharded from this many parameters. */
     static final long SHARD_ABOVE = 1L << 22;
+    /** Steps of the untimed fit before a session's throughput rows (see {@link #warmUp}). */
+    static final int WARMUP_STEPS = 2000;
     /** Rows per forward/backward in the full-batch steps (ours and the engine-alone row). */
     static final int MICRO_BATCH = 4096;
     /** Full-batch iterations before the timed ones (MLlib stacks and caches its blocks in the first). */
@@ -197,6 +199,7 @@ public final class SparkBenchmark {
         if (parts.contains("throughput")) {
             SparkSession one = session(conf("local[1]"));
             try {
+                warmUp(one);
                 throughput(one, "local[1]", "jobs");
                 throughput(one, "local[1]", "barrier");
             } finally {
@@ -206,6 +209,7 @@ public final class SparkBenchmark {
         SparkSession two = session(conf("local[2]"));
         try {
             if (parts.contains("throughput")) {
+                warmUp(two);
                 throughput(two, "local[2]", "jobs");
                 throughput(two, "local[2]", "barrier");
                 for (String mode : List.of("jobs", "barrier")) {
@@ -253,6 +257,7 @@ public final class SparkBenchmark {
             SparkSession spark = session(conf);
             try {
                 if (settings.parts().contains("throughput")) {
+                    warmUp(spark);
                     throughput(spark, STANDALONE, "jobs");
                     throughput(spark, STANDALONE, "barrier");
                 }
@@ -336,6 +341,18 @@ public final class SparkBenchmark {
     }
 
     // ---- 2. throughput -------------------------------------------------------------------------------
+
+    /**
+     * An untimed barrier fit of {@link #WARMUP_STEPS} steps before a session's throughput rows: the JIT
+     * compiles the step's SIMD loops only after a second or more of steps (in every executor JVM), and the
+     * 10 warmup steps of a timed row are a few milliseconds; timed before that, a row measures C1 code.
+     */
+    private void warmUp(SparkSession spark) {
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        try (TrainingData data = TrainingData.synthetic(sc, teacherRows(), rows, partitions, DATA_SEED)) {
+            mlpTrainer().batchSize(BATCH).stepMode("barrier").steps(WARMUP_STEPS).fit(data);
+        }
+    }
 
     private void throughput(SparkSession spark, String master, String mode) {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
