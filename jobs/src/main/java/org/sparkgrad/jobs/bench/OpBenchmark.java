@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.BinaryOperator;
@@ -118,7 +119,7 @@ public final class OpBenchmark {
             double[] ms = time(c, timeMs, minIters, maxIters);
             out.println(String.format(Locale.ROOT, "case=%s ms=%.4f iters=%d check=%.10g mag=%.10g warm=%.0f mean=%.4f",
                     c.name(), EngineBenchmark.median(ms), ms.length, check[0], check[1], warmMs,
-                    java.util.Arrays.stream(ms).average().orElse(Double.NaN)));
+                    Arrays.stream(ms).average().orElse(Double.NaN)));
         }
     }
 

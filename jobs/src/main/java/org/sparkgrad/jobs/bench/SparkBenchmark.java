@@ -199,9 +199,7 @@ public final class SparkBenchmark {
         if (parts.contains("throughput")) {
             SparkSession one = session(conf("local[1]"));
             try {
-                warmUp(one);
-                throughput(one, "local[1]", "jobs");
-                throughput(one, "local[1]", "barrier");
+                throughputRows(one, "local[1]");
             } finally {
                 one.stop();
             }
@@ -209,9 +207,7 @@ public final class SparkBenchmark {
         SparkSession two = session(conf("local[2]"));
         try {
             if (parts.contains("throughput")) {
-                warmUp(two);
-                throughput(two, "local[2]", "jobs");
-                throughput(two, "local[2]", "barrier");
+                throughputRows(two, "local[2]");
                 for (String mode : List.of("jobs", "barrier")) {
                     row("scaling", "scaling local[1] -> local[2] " + mode, String.format(Locale.ROOT, "%.2fx",
                             throughputs.get("local[2] " + mode) / throughputs.get("local[1] " + mode)), "-", "-",
@@ -257,9 +253,7 @@ public final class SparkBenchmark {
             SparkSession spark = session(conf);
             try {
                 if (settings.parts().contains("throughput")) {
-                    warmUp(spark);
-                    throughput(spark, STANDALONE, "jobs");
-                    throughput(spark, STANDALONE, "barrier");
+                    throughputRows(spark, STANDALONE);
                 }
                 if (settings.parts().contains("allreduce")) {
                     allReduce(spark, STANDALONE);
@@ -345,8 +339,15 @@ public final class SparkBenchmark {
     /**
      * An untimed barrier fit of {@link #WARMUP_STEPS} steps before a session's throughput rows: the JIT
      * compiles the step's SIMD loops only after a second or more of steps (in every executor JVM), and the
-     * 10 warmup steps of a timed row are a few milliseconds; timed before that, a row measures C1 code.
+     * 10 warmup steps of a timed row are a few milliseconds; timed before that, a row measures C1 code. Then
+     * the per-step-jobs row and the barrier row.
      */
+    private void throughputRows(SparkSession spark, String master) {
+        warmUp(spark);
+        throughput(spark, master, "jobs");
+        throughput(spark, master, "barrier");
+    }
+
     private void warmUp(SparkSession spark) {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         try (TrainingData data = TrainingData.synthetic(sc, teacherRows(), rows, partitions, DATA_SEED)) {
