@@ -7,8 +7,9 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The vectorised loops of the CPU backend, through the JDK Vector API (its EXP, LOG, TANH, ... are
- * intrinsified on x86). Every method works on dense runs only (strided views take the plain loops in
+ * The vectorised loops of the CPU backend, through the JDK Vector API. Float exp, log, tanh and sigmoid go
+ * through {@link VectorMath}, so their bits do not depend on the JIT tier; sin, cos and the double loops still
+ * use the API's SIN, COS, EXP, ... (SVML once C2 has compiled a loop, Math per lane before). Every method works on dense runs only (strided views take the plain loops in
  * {@link FloatKernels} / {@link DoubleKernels}); float and double versions are written out because Java
  * generics do not reach primitive vectors. A run's tail shorter than a vector is computed by the same vector
  * code on a padded copy, so an element's value never depends on where it sits in a run. Used only when
@@ -113,13 +114,13 @@ final class Simd {
 
     private static void unaryExp(float[] a, int ia, float[] o, int io, int n) {
         for (int i = 0; i < n; i += F.length()) {
-            FloatVector.fromArray(F, a, ia + i).lanewise(VectorOperators.EXP).intoArray(o, io + i);
+            VectorMath.exp(FloatVector.fromArray(F, a, ia + i)).intoArray(o, io + i);
         }
     }
 
     private static void unaryLog(float[] a, int ia, float[] o, int io, int n) {
         for (int i = 0; i < n; i += F.length()) {
-            FloatVector.fromArray(F, a, ia + i).lanewise(VectorOperators.LOG).intoArray(o, io + i);
+            VectorMath.log(FloatVector.fromArray(F, a, ia + i)).intoArray(o, io + i);
         }
     }
 
@@ -137,14 +138,14 @@ final class Simd {
 
     private static void unaryTanh(float[] a, int ia, float[] o, int io, int n) {
         for (int i = 0; i < n; i += F.length()) {
-            FloatVector.fromArray(F, a, ia + i).lanewise(VectorOperators.TANH).intoArray(o, io + i);
+            VectorMath.tanh(FloatVector.fromArray(F, a, ia + i)).intoArray(o, io + i);
         }
     }
 
     private static void unarySigmoid(float[] a, int ia, float[] o, int io, int n) {
         FloatVector one = FloatVector.broadcast(F, 1f);
         for (int i = 0; i < n; i += F.length()) {
-            one.div(FloatVector.fromArray(F, a, ia + i).neg().lanewise(VectorOperators.EXP).add(one)).intoArray(o, io + i);
+            one.div(VectorMath.exp(FloatVector.fromArray(F, a, ia + i).neg()).add(one)).intoArray(o, io + i);
         }
     }
 
@@ -708,7 +709,7 @@ final class Simd {
     private static void expShiftedBody(float[] a, int ia, float s, float[] o, int io, int n) {
         FloatVector sv = FloatVector.broadcast(F, s);
         for (int i = 0; i < n; i += F.length()) {
-            FloatVector.fromArray(F, a, ia + i).sub(sv).lanewise(VectorOperators.EXP).intoArray(o, io + i);
+            VectorMath.exp(FloatVector.fromArray(F, a, ia + i).sub(sv)).intoArray(o, io + i);
         }
     }
 

@@ -1,0 +1,192 @@
+package org.sparkgrad.engine.backend;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.DoubleUnaryOperator;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The float exp, log, tanh and sigmoid loops of {@link Simd} (through {@link VectorMath}): within 2 ulp of
+ * StrictMath on every 997th float bit pattern (sigmoid: 3, of the float formula), exact on the special values, and the same bits whether the JIT
+ * has compiled them with C2 or not (two child JVMs, one stopped at C1, where the Vector API runs its Java
+ * fallback per lane, one with C2 only).
+ */
+class VectorMathTest {
+    private static final UnaryOp[] OPS = {UnaryOp.EXP, UnaryOp.LOG, UnaryOp.TANH, UnaryOp.SIGMOID};
+
+    private static DoubleUnaryOperator reference(UnaryOp op) {
+        return switch (op) {
+            case EXP -> StrictMath::exp;
+            case LOG -> StrictMath::log;
+            case TANH -> StrictMath::tanh;
+            // in float, as the loop computes it: where e^-x overflows a float, sigmoid is 0, not a subnormal
+            case SIGMOID -> x -> 1f / (1f + (float) StrictMath.exp(-x));
+            default -> throw new IllegalArgumentException(op.toString());
+        };
+    }
+
+    /** Distance in representable floats (0 for two NaNs, huge for one NaN). */
+    private static long ulps(float a, float b) {
+        if (Float.isNaN(a) || Float.isNaN(b)) {
+            return Float.isNaN(a) && Float.isNaN(b) ? 0 : Long.MAX_VALUE;
+        }
+        return Math.abs(ordered(a) - ordered(b));
+    }
+
+    private static long ordered(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        return bits < 0 ? (long) Integer.MIN_VALUE - bits : bits;
+    }
+
+    @Test
+    void everyNineHundredNinetySeventhBitPatternIsWithinTwoUlpOfStrictMathThreeForSigmoid() {
+        int n = (int) ((1L << 32) / 997) + 1;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = Float.intBitsToFloat((int) (i * 997L));
+        }
+        float[] o = new float[n];
+        for (UnaryOp op : OPS) {
+            Simd.unary(op, x, 0, o, 0, n);
+            DoubleUnaryOperator ref = reference(op);
+            long worst = 0;
+            float worstAt = 0;
+            for (int i = 0; i < n; i++) {
+                long d = ulps(o[i], (float) ref.applyAsDouble(x[i]));
+                if (d > worst) {
+                    worst = d;
+                    worstAt = x[i];
+                }
+            }
+            // sigmoid rounds e^-x, 1 + e^-x and the quotient: one more ulp than exp alone
+            assertTrue(worst <= (op == UnaryOp.SIGMOID ? 3 : 2), op + ": " + worst + " ulp at x = " + worstAt + " (" + o[indexOf(x, worstAt)]
+                    + " vs " + (float) ref.applyAsDouble(worstAt) + ")");
+        }
+    }
+
+    private static int indexOf(float[] x, float v) {
+        for (int i = 0; i < x.length; i++) {
+            if (Float.floatToRawIntBits(x[i]) == Float.floatToRawIntBits(v)) {
+                return i;
+            }
+        }
+        return 0;
+    }
+
+    @Test
+    void specialValuesGiveWhatMathGives() {
+        float[] x = {0f, -0f, 1f, -1f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, Float.MIN_VALUE,
+            -Float.MIN_VALUE, Float.MIN_NORMAL, Float.MAX_VALUE, -Float.MAX_VALUE, 88.7f, 89f, -87.4f, -103.9f, -104.5f,
+            9.5f, -9.5f, 0.625f, -0.625f, 1e-20f, -1e-20f};
+        float[] o = new float[x.length];
+        for (UnaryOp op : OPS) {
+            Simd.unary(op, x, 0, o, 0, x.length);
+            for (int i = 0; i < x.length; i++) {
+                float want = (float) reference(op).applyAsDouble(x[i]);
+                String what = op + "(" + x[i] + ")";
+                if (Float.isNaN(want) || Float.isInfinite(want) || want == 0 || Math.abs(want) == 1
+                        || (op == UnaryOp.TANH && Math.abs(x[i]) < 1e-10)) {
+                    // exact, the sign of a zero included
+                    assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(o[i]), what + " = " + o[i]);
+                } else {
+                    assertTrue(ulps(want, o[i]) <= 2, what + " = " + o[i] + ", want " + want);
+                }
+            }
+        }
+        assertEquals(0.5f, o[0], "sigmoid(0)");
+    }
+
+    /** The inputs both child JVMs compute: a spread of bit patterns and values around each op's branch points. */
+    static float[] tierInputs() {
+        int n = 1 << 17;
+        float[] x = new float[n];
+        java.util.Random r = new java.util.Random(42);
+        for (int i = 0; i < n; i++) {
+            x[i] = switch (i % 4) {
+                case 0 -> Float.intBitsToFloat(r.nextInt());
+                case 1 -> (float) r.nextGaussian() * 3;
+                case 2 -> (float) (r.nextDouble() * 1.4 - 0.7);
+                default -> (float) Math.exp(r.nextGaussian() * 10);
+            };
+        }
+        return x;
+    }
+
+    /** Child JVM: warm up every op's loop, then write its outputs on {@link #tierInputs} to args[0]. */
+    public static void main(String[] args) throws IOException {
+        float[] x = tierInputs();
+        float[] o = new float[x.length];
+        try (OutputStream file = Files.newOutputStream(Path.of(args[0]));
+                DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(file))) {
+            for (UnaryOp op : OPS) {
+                for (int rep = 0; rep < Integer.parseInt(args[1]); rep++) {
+                    Simd.unary(op, x, 0, o, 0, 4096);
+                }
+                Simd.unary(op, x, 0, o, 0, x.length);
+                for (float v : o) {
+                    out.writeInt(Float.floatToRawIntBits(v));
+                }
+            }
+        }
+    }
+
+    private static int[] runChild(Path dir, String name, int warmup, String... jvmFlags)
+            throws IOException, InterruptedException {
+        Path out = dir.resolve(name);
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("--add-modules=jdk.incubator.vector");
+        cmd.addAll(List.of(jvmFlags));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), VectorMathTest.class.getName(), out.toString(),
+                Integer.toString(warmup)));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile())
+                .start();
+        assertTrue(p.waitFor(5, TimeUnit.MINUTES), name + " did not finish");
+        assertEquals(0, p.exitValue(), name + ": " + Files.readString(dir.resolve(name + ".log")));
+        int[] bits = new int[OPS.length * tierInputs().length];
+        try (InputStream file = Files.newInputStream(out);
+                DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(file))) {
+            for (int i = 0; i < bits.length; i++) {
+                bits[i] = in.readInt();
+            }
+        }
+        return bits;
+    }
+
+    @Test
+    void giveTheSameBitsInTheJavaFallbackAsInC2Code(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(VectorApi.AVAILABLE, "no Vector API");
+        // C1 does not intrinsify the Vector API: every lane op runs its Java definition
+        int[] fallback = runChild(dir, "c1", 10, "-XX:TieredStopAtLevel=1");
+        // C2 only, compiled after warm-up calls (BackgroundCompilation off: the timed call runs compiled code)
+        int[] c2 = runChild(dir, "c2", 3000, "-XX:-TieredCompilation", "-XX:-BackgroundCompilation");
+        int n = tierInputs().length;
+        float[] x = tierInputs();
+        for (int k = 0; k < OPS.length; k++) {
+            int differ = 0;
+            int first = -1;
+            for (int i = 0; i < n; i++) {
+                if (fallback[k * n + i] != c2[k * n + i]) {
+                    differ++;
+                    first = first < 0 ? i : first;
+                }
+            }
+            assertEquals(0, differ, OPS[k] + ": " + differ + " of " + n + " lanes differ between C1 and C2, first at x = "
+                    + (first < 0 ? "" : x[first] + ": " + Float.intBitsToFloat(fallback[k * n + first]) + " vs "
+                            + Float.intBitsToFloat(c2[k * n + first])));
+        }
+    }
+}
