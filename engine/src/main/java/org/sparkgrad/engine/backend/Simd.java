@@ -7,9 +7,9 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The vectorised loops of the CPU backend, through the JDK Vector API. Float exp, log, tanh and sigmoid go
- * through {@link VectorMath}, so their bits do not depend on the JIT tier; sin, cos and the double loops still
- * use the API's SIN, COS, EXP, ... (SVML once C2 has compiled a loop, Math per lane before). Every method works on dense runs only (strided views take the plain loops in
+ * The vectorised loops of the CPU backend, through the JDK Vector API. Exp, log, tanh, sigmoid and
+ * pow go through {@link VectorMath}, so their bits do not depend on the JIT tier; sin and cos still use the API's
+ * SIN and COS (SVML once C2 has compiled a loop, Math per lane before). Every method works on dense runs only (strided views take the plain loops in
  * {@link FloatKernels} / {@link DoubleKernels}); float and double versions are written out because Java
  * generics do not reach primitive vectors. A run's tail shorter than a vector is computed by the same vector
  * code on a padded copy, so an element's value never depends on where it sits in a run. Used only when
@@ -200,16 +200,9 @@ final class Simd {
         double atMinusInf = p > 0 ? Double.POSITIVE_INFINITY : 0;
         for (int i = 0; i < n; i += D.length()) {
             DoubleVector x = DoubleVector.fromArray(D, t, i);
-            x.lanewise(VectorOperators.LOG).mul(e).lanewise(VectorOperators.EXP)
+            VectorMath.exp(VectorMath.log(x).mul(e))
                     .blend(atMinusInf, x.compare(VectorOperators.EQ, Double.NEGATIVE_INFINITY)).intoArray(t, i);
         }
-    }
-
-    /** exp(log(x) * p) of the part-th half of x in double; x = -inf gives +inf for p &gt; 0, else 0. */
-    private static DoubleVector powHalf(FloatVector x, int part, DoubleVector e, float p) {
-        DoubleVector d = (DoubleVector) x.convertShape(VectorOperators.F2D, D, part);
-        return d.lanewise(VectorOperators.LOG).mul(e).lanewise(VectorOperators.EXP)
-                .blend(p > 0 ? Double.POSITIVE_INFINITY : 0, d.compare(VectorOperators.EQ, Double.NEGATIVE_INFINITY));
     }
 
     /**
@@ -954,13 +947,13 @@ final class Simd {
 
     private static void unaryExp(double[] a, int ia, double[] o, int io, int n) {
         for (int i = 0; i < n; i += D.length()) {
-            DoubleVector.fromArray(D, a, ia + i).lanewise(VectorOperators.EXP).intoArray(o, io + i);
+            VectorMath.exp(DoubleVector.fromArray(D, a, ia + i)).intoArray(o, io + i);
         }
     }
 
     private static void unaryLog(double[] a, int ia, double[] o, int io, int n) {
         for (int i = 0; i < n; i += D.length()) {
-            DoubleVector.fromArray(D, a, ia + i).lanewise(VectorOperators.LOG).intoArray(o, io + i);
+            VectorMath.log(DoubleVector.fromArray(D, a, ia + i)).intoArray(o, io + i);
         }
     }
 
@@ -978,14 +971,14 @@ final class Simd {
 
     private static void unaryTanh(double[] a, int ia, double[] o, int io, int n) {
         for (int i = 0; i < n; i += D.length()) {
-            DoubleVector.fromArray(D, a, ia + i).lanewise(VectorOperators.TANH).intoArray(o, io + i);
+            VectorMath.tanh(DoubleVector.fromArray(D, a, ia + i)).intoArray(o, io + i);
         }
     }
 
     private static void unarySigmoid(double[] a, int ia, double[] o, int io, int n) {
         DoubleVector one = DoubleVector.broadcast(D, 1.0);
         for (int i = 0; i < n; i += D.length()) {
-            one.div(DoubleVector.fromArray(D, a, ia + i).neg().lanewise(VectorOperators.EXP).add(one)).intoArray(o, io + i);
+            one.div(VectorMath.exp(DoubleVector.fromArray(D, a, ia + i).neg()).add(one)).intoArray(o, io + i);
         }
     }
 

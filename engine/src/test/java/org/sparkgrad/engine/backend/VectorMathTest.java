@@ -19,9 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The float exp, log, tanh and sigmoid loops of {@link Simd} (through {@link VectorMath}): within 2 ulp of
- * StrictMath on every 997th float bit pattern (sigmoid: 3, of the float formula), exact on the special values, and the same bits whether the JIT
- * has compiled them with C2 or not (two child JVMs, one stopped at C1, where the Vector API runs its Java
+ * The exp, log, tanh and sigmoid loops of {@link Simd} (through {@link VectorMath}), float and double: within 2
+ * ulp of StrictMath on every 997th float bit pattern and on 2^22 random double ones (sigmoid: 3, of the formula),
+ * exact on the special values, and (with float pow) the same bits whether the JIT has compiled them with C2 or not (two child JVMs, one stopped at C1, where the Vector API runs its Java
  * fallback per lane, one with C2 only).
  */
 class VectorMathTest {
@@ -86,6 +86,45 @@ class VectorMathTest {
         return 0;
     }
 
+    private static long ulps(double a, double b) {
+        if (Double.isNaN(a) || Double.isNaN(b)) {
+            return Double.isNaN(a) && Double.isNaN(b) ? 0 : Long.MAX_VALUE;
+        }
+        long ia = Double.doubleToRawLongBits(a);
+        long ib = Double.doubleToRawLongBits(b);
+        ia = ia < 0 ? Long.MIN_VALUE - ia : ia;
+        ib = ib < 0 ? Long.MIN_VALUE - ib : ib;
+        return Math.abs(ia - ib);
+    }
+
+    @Test
+    void randomDoubleBitPatternsAndSpecialValuesAreWithinTwoUlpOfStrictMathThreeForSigmoid() {
+        double[] special = {0, -0.0, 1, -1, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN,
+            Double.MIN_VALUE, -Double.MIN_VALUE, Double.MIN_NORMAL, Double.MAX_VALUE, 709.7, 709.8, 710.5, -708.4,
+            -745.1, -745.2, -746.5, 19.1, -19.1, 0.625, -0.625, 1e-200, -1e-200};
+        int n = (1 << 22) + special.length;
+        double[] x = new double[n];
+        java.util.Random r = new java.util.Random(7);
+        for (int i = 0; i < n; i++) {
+            // half any bit pattern, half |x| < 64 (where the functions are not simply 0, 1 or inf)
+            x[i] = i < special.length ? special[i]
+                    : i % 2 == 0 ? Double.longBitsToDouble(r.nextLong()) : (r.nextDouble() * 2 - 1) * Math.scalb(1.0, r.nextInt(40) - 34);
+        }
+        double[] o = new double[n];
+        for (UnaryOp op : OPS) {
+            Simd.unary(op, x, 0, o, 0, n);
+            for (int i = 0; i < n; i++) {
+                double want = op == UnaryOp.SIGMOID ? 1 / (1 + StrictMath.exp(-x[i])) : reference(op).applyAsDouble(x[i]);
+                long d = ulps(o[i], want);
+                boolean exact = Double.isNaN(want) || Double.isInfinite(want) || want == 0 || Math.abs(want) == 1;
+                if (exact ? Double.doubleToLongBits(want) != Double.doubleToLongBits(o[i])
+                        : d > (op == UnaryOp.SIGMOID ? 3 : 2)) {
+                    throw new AssertionError(op + "(" + x[i] + ") = " + o[i] + ", want " + want + " (" + d + " ulp)");
+                }
+            }
+        }
+    }
+
     @Test
     void specialValuesGiveWhatMathGives() {
         float[] x = {0f, -0f, 1f, -1f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, Float.MIN_VALUE,
@@ -125,20 +164,37 @@ class VectorMathTest {
         return x;
     }
 
-    /** Child JVM: warm up every op's loop, then write its outputs on {@link #tierInputs} to args[0]. */
+    /** Child JVM: warm up every loop, then write its float, double and pow outputs on {@link #tierInputs} to args[0]. */
     public static void main(String[] args) throws IOException {
         float[] x = tierInputs();
         float[] o = new float[x.length];
+        double[] xd = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            xd[i] = x[i] * (1 + 1e-9 * i);
+        }
+        double[] od = new double[x.length];
+        int reps = Integer.parseInt(args[1]);
         try (OutputStream file = Files.newOutputStream(Path.of(args[0]));
                 DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(file))) {
             for (UnaryOp op : OPS) {
-                for (int rep = 0; rep < Integer.parseInt(args[1]); rep++) {
+                for (int rep = 0; rep < reps; rep++) {
                     Simd.unary(op, x, 0, o, 0, 4096);
+                    Simd.unary(op, xd, 0, od, 0, 2048);
                 }
                 Simd.unary(op, x, 0, o, 0, x.length);
-                for (float v : o) {
-                    out.writeInt(Float.floatToRawIntBits(v));
+                Simd.unary(op, xd, 0, od, 0, x.length);
+                for (int i = 0; i < x.length; i++) {
+                    out.writeInt(Float.floatToRawIntBits(o[i]));
+                    long bits = Double.doubleToRawLongBits(od[i]);
+                    out.writeInt((int) (bits ^ (bits >>> 32)));
                 }
+            }
+            for (int rep = 0; rep < reps; rep++) {
+                Simd.powScalar(x, 0, 1.5f, o, 0, 4096);
+            }
+            Simd.powScalar(x, 0, 1.5f, o, 0, x.length);
+            for (float v : o) {
+                out.writeInt(Float.floatToRawIntBits(v));
             }
         }
     }
@@ -156,7 +212,7 @@ class VectorMathTest {
                 .start();
         assertTrue(p.waitFor(5, TimeUnit.MINUTES), name + " did not finish");
         assertEquals(0, p.exitValue(), name + ": " + Files.readString(dir.resolve(name + ".log")));
-        int[] bits = new int[OPS.length * tierInputs().length];
+        int[] bits = new int[(2 * OPS.length + 1) * tierInputs().length];
         try (InputStream file = Files.newInputStream(out);
                 DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(file))) {
             for (int i = 0; i < bits.length; i++) {
@@ -175,18 +231,25 @@ class VectorMathTest {
         int[] c2 = runChild(dir, "c2", 3000, "-XX:-TieredCompilation", "-XX:-BackgroundCompilation");
         int n = tierInputs().length;
         float[] x = tierInputs();
-        for (int k = 0; k < OPS.length; k++) {
+        List<String> outputs = new ArrayList<>();
+        for (UnaryOp op : OPS) {
+            outputs.add(op + " float");
+            outputs.add(op + " double (bits folded to 32)");
+        }
+        outputs.add("float pow 1.5");
+        for (int k = 0; k < outputs.size(); k++) {
+            int stride = k < 2 * OPS.length ? 2 : 1;
+            int base = k < 2 * OPS.length ? (k / 2) * 2 * n + k % 2 : 2 * OPS.length * n;
             int differ = 0;
             int first = -1;
             for (int i = 0; i < n; i++) {
-                if (fallback[k * n + i] != c2[k * n + i]) {
+                if (fallback[base + i * stride] != c2[base + i * stride]) {
                     differ++;
                     first = first < 0 ? i : first;
                 }
             }
-            assertEquals(0, differ, OPS[k] + ": " + differ + " of " + n + " lanes differ between C1 and C2, first at x = "
-                    + (first < 0 ? "" : x[first] + ": " + Float.intBitsToFloat(fallback[k * n + first]) + " vs "
-                            + Float.intBitsToFloat(c2[k * n + first])));
+            assertEquals(0, differ, outputs.get(k) + ": " + differ + " of " + n + " lanes differ between C1 and C2, first at"
+                    + " input " + (first < 0 ? "" : first + " (x = " + x[first] + ")"));
         }
     }
 }
