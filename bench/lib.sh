@@ -84,6 +84,11 @@ _bench_jar_has() {
 # command line without its arguments. -XX:ActiveProcessorCount sets what availableProcessors() returns,
 # which sizes the common fork-join pool; -Dsparkgrad.threads bounds the engine's parallel elementwise loops.
 # G1 is named so that 1 thread does not silently switch the JVM to SerialGC.
+# The heap is fixed and touched at start (BENCH_HEAP, default 3g; -XX:+AlwaysPreTouch): on these VMs the
+# first write to a page of fresh memory costs the kernel about 2.5 us (400 MB/s, measured with
+# `time java -Xms4g -Xmx4g -XX:+AlwaysPreTouch -version`: 10 s of sys time), so while G1 grows the heap every
+# fresh 16 MB output costs ~40 ms, and the timed steps of whichever cases ran then were 20-60x slower. That is
+# a one-time cost per JVM (an executor pays it once while its heap grows), not the speed of the kernels.
 bench_jvm() {
     local threads=$1
     export OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads MKL_NUM_THREADS=$threads
@@ -93,7 +98,8 @@ bench_jvm() {
     read -r -a jit <<<"$(grep '^spark\.driver\.extraJavaOptions' "$ROOT/conf/spark-defaults.conf" \
         | grep -o -- '-XX:CompileCommand=[^[:space:]]*' | tr '\n' ' ')"
     JVM=("${JAVA:-java}" --add-modules=jdk.incubator.vector -XX:ActiveProcessorCount="$threads"
-         -Dsparkgrad.threads="$threads" -XX:+UseG1GC ${jit[@]+"${jit[@]}"} ${extra[@]+"${extra[@]}"} -cp "$CP" "$BENCH_MAIN")
+         -Dsparkgrad.threads="$threads" -XX:+UseG1GC -Xms"${BENCH_HEAP:-3g}" -Xmx"${BENCH_HEAP:-3g}" -XX:+AlwaysPreTouch
+         ${jit[@]+"${jit[@]}"} ${extra[@]+"${extra[@]}"} -cp "$CP" "$BENCH_MAIN")
 }
 
 # kv LINE KEY -> the value of KEY=value in LINE, or - when absent.
