@@ -7,13 +7,13 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The vectorised loops of the CPU backend, through the JDK Vector API. Exp, log, tanh, sigmoid and
- * pow go through {@link VectorMath}, so their bits do not depend on the JIT tier; sin and cos still use the API's
- * SIN and COS (SVML once C2 has compiled a loop, Math per lane before). Every method works on dense runs only (strided views take the plain loops in
- * {@link FloatKernels} / {@link DoubleKernels}); float and double versions are written out because Java
- * generics do not reach primitive vectors. A run's tail shorter than a vector is computed by the same vector
- * code on a padded copy, so an element's value never depends on where it sits in a run. Used only when
- * {@link VectorApi#AVAILABLE}.
+ * The vectorised loops of the CPU backend, through the JDK Vector API. Exp, log, tanh, sigmoid and pow go
+ * through {@link VectorMath}, so their bits do not depend on the JIT tier; sin and cos still use the API's SIN
+ * and COS (SVML once C2 has compiled a loop, Math per lane before). Every method works on dense runs only
+ * (strided views take the plain loops in {@link FloatKernels} / {@link DoubleKernels}); float and double
+ * versions are written out because Java generics do not reach primitive vectors. A run's tail shorter than a
+ * vector is computed by the same vector code on a padded copy, so an element's value never depends on where it
+ * sits in a run. Used only when {@link VectorApi#AVAILABLE}.
  */
 final class Simd {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;

@@ -44,7 +44,8 @@ final class VectorMath {
         p = p.fma(r, r.broadcast(1f));
         p = p.fma(r, r.broadcast(1f));
         // 2^n as two factors 2^(n/2) and 2^(n - n/2), each a normal float, so the subnormal range is rounded once.
-        // n's integer value is in t's low mantissa bits (t = 1.5 * 2^23 + n); convert(F2I) is not intrinsified on JDK 17.
+        // n's integer value is in t's low mantissa bits (t = 1.5 * 2^23 + n); convert(F2I) is not
+        // intrinsified on JDK 17.
         IntVector ni = t.reinterpretAsInts().sub(SHIFTER_BITS);
         IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
         IntVector n2 = ni.sub(n1);
@@ -146,7 +147,7 @@ final class VectorMath {
         return y.blend(x, x.compare(VectorOperators.NE, x));
     }
 
-    /** Natural log per lane, as the float {@link #log(FloatVector)} with ten terms of the series (&lt; 2^-58 relative). */
+    /** Natural log per lane, as {@link #log(FloatVector)} with ten terms of the series (&lt; 2^-58 relative). */
     static DoubleVector log(DoubleVector x) {
         VectorMask<Double> tiny = x.compare(VectorOperators.LT, 0x1p-1022);
         DoubleVector xs = x.blend(x.mul(0x1p54), tiny);

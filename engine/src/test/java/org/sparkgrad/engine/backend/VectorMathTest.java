@@ -21,8 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The exp, log, tanh and sigmoid loops of {@link Simd} (through {@link VectorMath}), float and double: within 2
  * ulp of StrictMath on every 997th float bit pattern and on 2^22 random double ones (sigmoid: 3, of the formula),
- * exact on the special values, and (with float pow) the same bits whether the JIT has compiled them with C2 or not (two child JVMs, one stopped at C1, where the Vector API runs its Java
- * fallback per lane, one with C2 only).
+ * exact on the special values, and (with float pow) the same bits whether the JIT has compiled them with C2 or
+ * not: two child JVMs, one stopped at C1, where the Vector API runs its Java definition per lane, one with C2 only.
  */
 class VectorMathTest {
     private static final UnaryOp[] OPS = {UnaryOp.EXP, UnaryOp.LOG, UnaryOp.TANH, UnaryOp.SIGMOID};
@@ -72,8 +72,8 @@ class VectorMathTest {
                 }
             }
             // sigmoid rounds e^-x, 1 + e^-x and the quotient: one more ulp than exp alone
-            assertTrue(worst <= (op == UnaryOp.SIGMOID ? 3 : 2), op + ": " + worst + " ulp at x = " + worstAt + " (" + o[indexOf(x, worstAt)]
-                    + " vs " + (float) ref.applyAsDouble(worstAt) + ")");
+            assertTrue(worst <= (op == UnaryOp.SIGMOID ? 3 : 2), op + ": " + worst + " ulp at x = " + worstAt
+                    + " (" + o[indexOf(x, worstAt)] + " vs " + (float) ref.applyAsDouble(worstAt) + ")");
         }
     }
 
@@ -108,13 +108,15 @@ class VectorMathTest {
         for (int i = 0; i < n; i++) {
             // half any bit pattern, half |x| < 64 (where the functions are not simply 0, 1 or inf)
             x[i] = i < special.length ? special[i]
-                    : i % 2 == 0 ? Double.longBitsToDouble(r.nextLong()) : (r.nextDouble() * 2 - 1) * Math.scalb(1.0, r.nextInt(40) - 34);
+                    : i % 2 == 0 ? Double.longBitsToDouble(r.nextLong())
+                    : (r.nextDouble() * 2 - 1) * Math.scalb(1.0, r.nextInt(40) - 34);
         }
         double[] o = new double[n];
         for (UnaryOp op : OPS) {
             Simd.unary(op, x, 0, o, 0, n);
             for (int i = 0; i < n; i++) {
-                double want = op == UnaryOp.SIGMOID ? 1 / (1 + StrictMath.exp(-x[i])) : reference(op).applyAsDouble(x[i]);
+                double want = op == UnaryOp.SIGMOID ? 1 / (1 + StrictMath.exp(-x[i]))
+                        : reference(op).applyAsDouble(x[i]);
                 long d = ulps(o[i], want);
                 boolean exact = Double.isNaN(want) || Double.isInfinite(want) || want == 0 || Math.abs(want) == 1;
                 if (exact ? Double.doubleToLongBits(want) != Double.doubleToLongBits(o[i])
@@ -164,7 +166,7 @@ class VectorMathTest {
         return x;
     }
 
-    /** Child JVM: warm up every loop, then write its float, double and pow outputs on {@link #tierInputs} to args[0]. */
+    /** Child JVM: warm up every loop, then write its float, double and pow outputs on {@link #tierInputs}. */
     public static void main(String[] args) throws IOException {
         float[] x = tierInputs();
         float[] o = new float[x.length];
@@ -208,8 +210,8 @@ class VectorMathTest {
         cmd.addAll(List.of(jvmFlags));
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), VectorMathTest.class.getName(), out.toString(),
                 Integer.toString(warmup)));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile())
-                .start();
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(dir.resolve(name + ".log").toFile()).start();
         assertTrue(p.waitFor(5, TimeUnit.MINUTES), name + " did not finish");
         assertEquals(0, p.exitValue(), name + ": " + Files.readString(dir.resolve(name + ".log")));
         int[] bits = new int[(2 * OPS.length + 1) * tierInputs().length];
@@ -248,8 +250,9 @@ class VectorMathTest {
                     first = first < 0 ? i : first;
                 }
             }
-            assertEquals(0, differ, outputs.get(k) + ": " + differ + " of " + n + " lanes differ between C1 and C2, first at"
-                    + " input " + (first < 0 ? "" : first + " (x = " + x[first] + ")"));
+            assertEquals(0, differ, outputs.get(k) + ": " + differ + " of " + n
+                    + " lanes differ between C1 and C2, first at input "
+                    + (first < 0 ? "" : first + " (x = " + x[first] + ")"));
         }
     }
 }
