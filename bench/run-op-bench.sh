@@ -10,7 +10,7 @@
 #
 # --csv (default op-bench-<UTC time>.csv here) gets one row per thread count and case.
 # Environment: PYTHON (default /usr/bin/python3, which must import torch), JAVA (default java),
-# JAVA_OPTS (extra JVM options, e.g. -Xmx8g).
+# JAVA_OPTS (extra JVM options), BENCH_HEAP (the fixed, pre-touched heap, default 3g; e.g. BENCH_HEAP=8g).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
