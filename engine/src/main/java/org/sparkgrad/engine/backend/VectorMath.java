@@ -57,8 +57,8 @@ final class VectorMath {
 
     /**
      * Natural log per lane: x = 2^k * m with m in [2/3, 4/3), and log(m) = log(1 + f) from s = f / (2 + f)
-     * (log(1 + f) = 2 atanh(s), a series in s^2 <= 0.04 of which four terms leave < 2^-26 relative). Subnormal x
-     * is scaled by 2^23 first; x < 0 and NaN give NaN, 0 gives -inf, +inf gives +inf.
+     * (log(1 + f) = 2 atanh(s), a series in s^2 &lt;= 0.04 of which four terms leave &lt; 2^-26 relative). Subnormal
+     * x is scaled by 2^23 first; x &lt; 0 and NaN give NaN, 0 gives -inf, +inf gives +inf.
      */
     static FloatVector log(FloatVector x) {
         VectorMask<Float> tiny = x.compare(VectorOperators.LT, 0x1p-126f);
