@@ -340,38 +340,30 @@ public final class SparkBenchmark {
      * An untimed barrier fit of {@link #WARMUP_STEPS} steps before a session's throughput rows: the JIT
      * compiles the step's SIMD loops only after a second or more of steps (in every executor JVM), and the
      * 10 warmup steps of a timed row are a few milliseconds; timed before that, a row measures C1 code. Then
-     * the per-step-jobs row and the barrier row.
+     * the per-step-jobs row and the barrier row, all three on the same cached rows.
      */
     private void throughputRows(SparkSession spark, String master) {
-        warmUp(spark);
-        throughput(spark, master, "jobs");
-        throughput(spark, master, "barrier");
-    }
-
-    private void warmUp(SparkSession spark) {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         try (TrainingData data = TrainingData.synthetic(sc, teacherRows(), rows, partitions, DATA_SEED)) {
+            data.rows();
             mlpTrainer().batchSize(BATCH).stepMode("barrier").steps(WARMUP_STEPS).fit(data);
+            throughput(data, master, "jobs");
+            throughput(data, master, "barrier");
         }
     }
 
-    private void throughput(SparkSession spark, String master, String mode) {
-        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    private void throughput(TrainingData data, String master, String mode) {
         int warmup = 10;
-        try (TrainingData data = TrainingData.synthetic(sc, teacherRows(), rows, partitions,
-                DATA_SEED)) {
-            data.rows();
-            StepClock clock = new StepClock();
-            mlpTrainer().batchSize(BATCH).stepMode(mode).steps(warmup + 1 + steps).listener(StepListener.withoutSparkJobs((s, e, l, m) -> clock.mark()))
-                    .fit(data);
-            double[] ms = clock.intervals(warmup);
-            double sum = Arrays.stream(ms).sum();
-            double perSec = ms.length * (double) BATCH / (sum / 1e3);
-            throughputs.put(master + " " + mode, perSec);
-            row("throughput " + mode, "throughput " + master + " " + mode, String.format(Locale.ROOT, "%.0f samples/s", perSec),
-                    "-", "-", String.format(Locale.ROOT, "B=%d, %d partitions, %d steps timed, median %.2f ms/step; %s",
-                    BATCH, partitions, ms.length, median(ms), where(master)));
-        }
+        StepClock clock = new StepClock();
+        mlpTrainer().batchSize(BATCH).stepMode(mode).steps(warmup + 1 + steps)
+                .listener(StepListener.withoutSparkJobs((s, e, l, m) -> clock.mark())).fit(data);
+        double[] ms = clock.intervals(warmup);
+        double sum = Arrays.stream(ms).sum();
+        double perSec = ms.length * (double) BATCH / (sum / 1e3);
+        throughputs.put(master + " " + mode, perSec);
+        row("throughput " + mode, "throughput " + master + " " + mode, String.format(Locale.ROOT, "%.0f samples/s", perSec),
+                "-", "-", String.format(Locale.ROOT, "B=%d, %d partitions, %d steps timed, median %.2f ms/step; %s",
+                BATCH, partitions, ms.length, median(ms), where(master)));
     }
 
     // ---- 1. all-reduce overhead ----------------------------------------------------------------------
