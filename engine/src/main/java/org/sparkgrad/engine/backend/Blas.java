@@ -18,6 +18,8 @@ import java.util.Locale;
 public final class Blas {
     private static final System.Logger LOG = System.getLogger(Blas.class.getName());
     private static final Choice CHOICE = choose();
+    /** m * n * k from which OpenBLAS may split a product over its threads (its own cut-off is about 64^3). */
+    private static final long PARALLEL_GEMM_WORK = 1L << 18;
 
     private record Choice(BLAS blas, String description) {
     }
@@ -142,6 +144,9 @@ public final class Blas {
             CpuStorage dense = densify(b, offB, rsB, csB, k, n);
             gemm(a, offA, rsA, csA, dense, 0, n, 1, c, offC, m, n, k);
             return;
+        }
+        if ((long) m * n * k >= PARALLEL_GEMM_WORK) {
+            Parallel.quiesce(); // the BLAS may use its own threads now
         }
         // Row-major C = A B is column-major C^T = B^T A^T.
         if (c.isFloat()) {

@@ -21,6 +21,12 @@ final class Parallel {
             Runtime.getRuntime().availableProcessors()));
     /** Work (elements, or element-equivalents) below which an op stays on the calling thread. */
     static final long GRAIN = 1 << 15;
+    /**
+     * How long a worker keeps polling for the next job after finishing one, and the caller for its helpers'
+     * tasks, before parking: waking a parked thread costs 10-50 us here, more than a 64k-element op itself,
+     * so back-to-back ops would otherwise run slower on two threads than on one (as OpenMP's spin-wait).
+     */
+    static final long SPIN_NANOS = 200_000;
 
     private static final LinkedBlockingQueue<Job> QUEUE = new LinkedBlockingQueue<>();
     private static final ThreadLocal<Boolean> IN_WORKER = ThreadLocal.withInitial(() -> false);
@@ -107,10 +113,44 @@ final class Parallel {
         IN_WORKER.set(true);
         while (true) {
             try {
-                QUEUE.take().runTasks();
+                Job job = spinFor();
+                (job != null ? job : QUEUE.take()).runTasks();
             } catch (InterruptedException e) {
                 // keep serving: the pool lives as long as the JVM
             }
+        }
+    }
+
+    /**
+     * Polls for a job for up to {@link #SPIN_NANOS}, or until {@link #quiesce} (threads outside the pool, e.g.
+     * the BLAS's, are about to need the cores); null when none came.
+     */
+    private static Job spinFor() {
+        long start = System.nanoTime();
+        long seen = quiesced;
+        int polls = 0;
+        do {
+            Job job = QUEUE.poll();
+            if (job != null) {
+                return job;
+            }
+            Thread.onSpinWait();
+            if ((++polls & 63) == 0 && (quiesced != seen || System.nanoTime() - start > SPIN_NANOS)) {
+                return null;
+            }
+        } while (true);
+    }
+
+    /** Bumped by {@link #quiesce}: a spinning worker that sees it change parks at once. */
+    private static volatile long quiesced;
+
+    /**
+     * Tells the spinning workers to park now: called before work that runs on threads of its own (a large
+     * matrix product on the BLAS's threads), so that the two do not compete for the cores.
+     */
+    static void quiesce() {
+        if (THREADS > 1) {
+            quiesced++;
         }
     }
 
@@ -151,11 +191,14 @@ final class Parallel {
 
         /** Waits until every claimed task has finished (the caller has claimed all unclaimed ones). */
         void awaitTasks() {
+            long start = 0;
             int spins = 0;
             while (done.get() < tasks) {
-                if (++spins < 1000) {
+                if ((++spins & 63) != 0) {
                     Thread.onSpinWait();
-                } else {
+                } else if (start == 0) {
+                    start = System.nanoTime();
+                } else if (System.nanoTime() - start > SPIN_NANOS) {
                     LockSupport.parkNanos(this, 20_000);
                 }
             }
