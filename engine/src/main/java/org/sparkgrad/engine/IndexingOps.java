@@ -250,10 +250,9 @@ final class IndexingOps {
                 continue;
             }
             sizes[i] = x.size(d);
-            Tensor part = out.viewRaw(x.shapeRef(), out.strides(), at * out.strides()[d]);
-            out.backend().copy(x.strided(), part.strided());
             at += x.size(d);
         }
+        copyParts(tensors, sizes, offsets, d, out);
         OpNode n = OpNode.record("CatBackward0", tensors.toArray(new Tensor[0]));
         if (n == null) {
             return out;
@@ -269,6 +268,37 @@ final class IndexingOps {
             }
             return grads;
         });
+    }
+
+    /** Output elements per block of {@link #copyParts}: a block of the output stays in the L2 cache. */
+    private static final int CAT_BLOCK = 1 << 16;
+
+    /**
+     * Copies each part into its slice of out along d. Along an inner dim the parts' slices interleave: each
+     * part's copy would then pass over the whole (cold) output once, so the copies go block by block of the
+     * outermost dim, all parts into one block while it is in the cache.
+     */
+    private static void copyParts(List<Tensor> tensors, int[] sizes, int[] offsets, int d, Tensor out) {
+        int[] st = out.strides();
+        int rows = out.size(0);
+        int perRow = rows == 0 ? 0 : out.numel() / rows;
+        int block = d > 0 && perRow > 0 ? Math.max(1, CAT_BLOCK / perRow) : Math.max(1, rows);
+        for (int r0 = 0; r0 < rows; r0 += block) {
+            int len = Math.min(block, rows - r0);
+            for (int i = 0; i < tensors.size(); i++) {
+                if (sizes[i] < 0) {
+                    continue;
+                }
+                Tensor x = tensors.get(i);
+                int[] shape = x.shape();
+                if (d > 0) {
+                    shape[0] = len;
+                }
+                Tensor src = d > 0 ? x.viewRaw(shape, x.strides(), x.storageOffset() + r0 * x.strides()[0]) : x;
+                Tensor part = out.viewRaw(shape, st, offsets[i] * st[d] + (d > 0 ? r0 * st[0] : 0));
+                out.backend().copy(src.strided(), part.strided());
+            }
+        }
     }
 
     static Tensor stack(List<Tensor> tensors, int dim) {

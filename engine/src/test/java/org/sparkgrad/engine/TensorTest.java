@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.List;
 import org.junit.jupiter.api.Nested;
@@ -892,6 +893,30 @@ class TensorTest {
             assertMessage("Sizes of tensors must match except in dimension 0. Expected size 2 but got size 3 for tensor "
                     + "number 1 in the list.", () -> Tensor.cat(0, Tensor.zeros(2, 2), Tensor.zeros(2, 3)));
             assertThrows(RuntimeException.class, () -> Tensor.cat(List.of(), 0));
+        }
+
+        /** Large enough that the output is copied in blocks of rows (an uneven last block): every element checked. */
+        @Test
+        void catAlongAnInnerDimOfLargeTensors() {
+            int rows = 5000;
+            Tensor a = Tensor.arange(rows * 3).reshape(rows, 3);                                  // float32
+            Tensor b = Tensor.arange(20 * rows).to(DType.FLOAT64).reshape(20, rows).t();          // strided
+            Tensor c = Tensor.arange(rows).reshape(rows, 1).expand(rows, 4);                      // stride 0
+            Tensor out = Tensor.cat(1, a, Tensor.zeros(0), b, c);
+            assertShape(out, rows, 27);
+            assertEquals(DType.FLOAT64, out.dtype());
+            double[] v = out.toArray();
+            for (int r = 0; r < rows; r++) {
+                for (int k = 0; k < 27; k++) {
+                    double want = k < 3 ? r * 3 + k : k < 23 ? (k - 3) * rows + r : r;
+                    if (v[r * 27 + k] != want) {
+                        fail("cat at [" + r + ", " + k + "]: " + v[r * 27 + k] + ", expected " + want);
+                    }
+                }
+            }
+            Tensor stacked = Tensor.stack(List.of(b, b.mul(2)), 2); // cat along the last of three dims
+            assertShape(stacked, rows, 20, 2);
+            assertEquals(b.get(4321).get(7).item() * 2, stacked.get(4321).get(7).get(1).item());
         }
 
         @Test
