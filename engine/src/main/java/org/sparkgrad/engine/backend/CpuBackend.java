@@ -130,6 +130,11 @@ public final class CpuBackend implements Backend {
             float[] o = d.f;
             StridedLoop.of(dst.shape(), src, dst).runRows((rows, n, off, step, st) -> {
                 int sa = st[0], so = st[1];
+                if (sa == 0 && so == 1 && rows > 1 && VectorApi.AVAILABLE) {
+                    // a broadcast source along the rows (an expanded gradient): each row one element repeated
+                    Simd.fillRows(a, off[0], step[0], o, off[1], step[1], rows, n);
+                    return;
+                }
                 if (so == 1 && step[0] == 1 && sa != 1 && rows > 1) {
                     transposeCopy(a, off[0], sa, o, off[1], step[1], rows, n);
                     return;
@@ -156,6 +161,11 @@ public final class CpuBackend implements Backend {
             double[] o = d.d;
             StridedLoop.of(dst.shape(), src, dst).runRows((rows, n, off, step, st) -> {
                 int sa = st[0], so = st[1];
+                if (sa == 0 && so == 1 && rows > 1 && VectorApi.AVAILABLE) {
+                    // a broadcast source along the rows (an expanded gradient): each row one element repeated
+                    Simd.fillRows(a, off[0], step[0], o, off[1], step[1], rows, n);
+                    return;
+                }
                 if (so == 1 && step[0] == 1 && sa != 1 && rows > 1) {
                     transposeCopy(a, off[0], sa, o, off[1], step[1], rows, n);
                     return;

@@ -1532,4 +1532,40 @@ final class Simd {
             DoubleVector.fromArray(D, a, ia + last).intoArray(o, io + last);
         }
     }
+    /** o[io + r * ro + i] = a[ia + r * ra] for r &lt; rows, i &lt; n: each row one element repeated. */
+    static void fillRows(float[] a, int ia, int ra, float[] o, int io, int ro, int rows, int n) {
+        int l = F.length();
+        if (n < l) {
+            for (int r = 0; r < rows; r++, ia += ra, io += ro) {
+                java.util.Arrays.fill(o, io, io + n, a[ia]);
+            }
+            return;
+        }
+        int last = n - l;
+        for (int r = 0; r < rows; r++, ia += ra, io += ro) {
+            FloatVector v = FloatVector.broadcast(F, a[ia]);
+            for (int i = 0; i < last; i += l) {
+                v.intoArray(o, io + i);
+            }
+            v.intoArray(o, io + last);
+        }
+    }
+
+    static void fillRows(double[] a, int ia, int ra, double[] o, int io, int ro, int rows, int n) {
+        int l = D.length();
+        if (n < l) {
+            for (int r = 0; r < rows; r++, ia += ra, io += ro) {
+                java.util.Arrays.fill(o, io, io + n, a[ia]);
+            }
+            return;
+        }
+        int last = n - l;
+        for (int r = 0; r < rows; r++, ia += ra, io += ro) {
+            DoubleVector v = DoubleVector.broadcast(D, a[ia]);
+            for (int i = 0; i < last; i += l) {
+                v.intoArray(o, io + i);
+            }
+            v.intoArray(o, io + last);
+        }
+    }
 }

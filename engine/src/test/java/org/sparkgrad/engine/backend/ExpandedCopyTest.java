@@ -62,6 +62,24 @@ class ExpandedCopyTest {
     }
 
     @Test
+    void rowsOfEveryWidthAroundTheVectorLengthFillFromAStridedColumn() {
+        // column 2 of a [700, 5] matrix (rows 5 apart) expanded to widths below, at and between vector lengths
+        float[] c = values(700 * 5);
+        for (int width : new int[] {3, 7, 8, 9, 16, 21, 33}) {
+            Tensor col = Tensor.fromArray(c, 700, 5).narrow(1, 2, 1);
+            float[] got = col.expand(700, width).contiguous().toFloatArray();
+            double[] dgot = Tensor.fromArray(c, 700, 5).to(DType.FLOAT64).narrow(1, 2, 1).expand(700, width).contiguous()
+                    .toArray();
+            for (int r = 0; r < 700; r++) {
+                for (int j = 0; j < width; j++) {
+                    assertEquals(c[r * 5 + 2], got[r * width + j], "width " + width + " element [" + r + ", " + j + "]");
+                    assertEquals(c[r * 5 + 2], dgot[r * width + j], "float64 width " + width + " [" + r + ", " + j + "]");
+                }
+            }
+        }
+    }
+
+    @Test
     void sumAndMeanGradientsAreTheUpstreamGradientEverywhere() {
         Tensor x = Tensor.fromArray(values(1024 * 64), 1024, 64).requiresGrad_();
         x.sum().backward(Tensor.fromArray(new float[] {0.75f}));
