@@ -188,20 +188,34 @@ final class Simd {
                 t[i] = a[ia + c + i];
             }
             powDoubles(t, len, p);
+            float atMinusInf = p > 0 ? Float.POSITIVE_INFINITY : 0; // exp(p * log(-inf)) gave NaN
             for (int i = 0; i < len; i++) {
-                o[io + c + i] = (float) t[i];
+                o[io + c + i] = a[ia + c + i] == Float.NEGATIVE_INFINITY ? atMinusInf : (float) t[i];
             }
         }
     }
 
-    /** t[i] = exp(log(t[i]) * p) for i &lt; n (a multiple of D's lanes); -inf gives +inf for p &gt; 0, else 0. */
+    /** t[i] = exp(log(t[i]) * p) for i &lt; n (a multiple of D's lanes); -inf gives NaN (the caller fixes it). */
     private static void powDoubles(double[] t, int n, float p) {
-        DoubleVector e = DoubleVector.broadcast(D, p);
-        double atMinusInf = p > 0 ? Double.POSITIVE_INFINITY : 0;
+        // Two loops, each compiled on its own (both are in conf/spark-defaults.conf's dontinline list):
+        // exp and log inlined into one compilation exceed C2's inlining budget, and the Vector API calls left
+        // out run the API's Java fallback (pow 5x slower).
+        powLogs(t, n);
+        powExps(t, n, p);
+    }
+
+    /** t[i] = log(t[i]) for i &lt; n (a multiple of D's lanes). */
+    private static void powLogs(double[] t, int n) {
         for (int i = 0; i < n; i += D.length()) {
-            DoubleVector x = DoubleVector.fromArray(D, t, i);
-            VectorMath.exp(VectorMath.log(x).mul(e))
-                    .blend(atMinusInf, x.compare(VectorOperators.EQ, Double.NEGATIVE_INFINITY)).intoArray(t, i);
+            VectorMath.log(DoubleVector.fromArray(D, t, i)).intoArray(t, i);
+        }
+    }
+
+    /** t[i] = exp(t[i] * p) for i &lt; n (a multiple of D's lanes). */
+    private static void powExps(double[] t, int n, float p) {
+        DoubleVector e = DoubleVector.broadcast(D, p);
+        for (int i = 0; i < n; i += D.length()) {
+            VectorMath.exp(DoubleVector.fromArray(D, t, i).mul(e)).intoArray(t, i);
         }
     }
 
